@@ -1,0 +1,132 @@
+"""Configuration classes, read from environment variables.
+
+`create_app()` picks the class named by `FLO_ENV` (development, test, production);
+every setting that differs between machines comes from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known default production refuses
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'flo_portal.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Where uploaded evidence and attachments live: outside static/, served through checks.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+    MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+
+    # Sessions (CJIS-style): idle expiry enforced per request in auth.session_rules.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # Account rules.
+    LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 5)
+    LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 10)
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    PASSWORD_RESET_HOURS = _env_int("PASSWORD_RESET_HOURS", 2)
+    INVITE_DAYS = _env_int("INVITE_DAYS", 7)
+    ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
+    MFA_ISSUER = os.environ.get("MFA_ISSUER", "FLO Portal")
+
+    # Mail goes through the outbox; the delivery job talks SMTP.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "flo-portal@fusion.example.gov")
+    MAIL_ENABLED = _env_bool("MAIL_ENABLED", True)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+
+    WTF_CSRF_TIME_LIMIT = None  # the session's own expiry bounds the token
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "America/New_York")
+
+    # Words that send an RFI or product to privacy review (configurable).
+    PROTECTED_ACTIVITY_TERMS = [
+        t.strip()
+        for t in os.environ.get(
+            "PROTECTED_ACTIVITY_TERMS",
+            "protest,rally,demonstration,march,mosque,church,synagogue,temple,religion,"
+            "religious,ethnicity,ethnic,race,national origin,immigration status,political,"
+            "sexual orientation,gender identity,petition,boycott,free speech",
+        ).split(",")
+        if t.strip()
+    ]
+    RETENTION_YEARS = _env_int("RETENTION_YEARS", 5)
+    SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False
+    MAIL_ENABLED = _env_bool("MAIL_ENABLED", False)
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    ARGON2_PROFILE = "CHEAPEST"
+    MAIL_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+
+    @classmethod
+    def validate(cls) -> None:
+        if cls.SECRET_KEY == DEFAULT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
+            raise RuntimeError(
+                "Refusing to start in production with the default or a short SECRET_KEY; "
+                "set SECRET_KEY to at least 32 random characters."
+            )
+        if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            raise RuntimeError("Production needs DATABASE_URL pointing at PostgreSQL.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

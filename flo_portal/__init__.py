@@ -1,0 +1,162 @@
+"""FLO Portal: the application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from config import CONFIGS, BASE_DIR
+from flo_portal.extensions import csrf, db, limiter, login_manager, migrate
+from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES
+
+
+def create_app(config: type | str | None = None, **overrides) -> Flask:
+    """Build the app. ``config`` is a config class or its name; default from FLO_ENV."""
+    if config is None or isinstance(config, str):
+        config = CONFIGS[config or os.environ.get("FLO_ENV", "development")]
+    if hasattr(config, "validate"):
+        config.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from flo_portal.auth import session_rules
+    from flo_portal.security.access import enforce_declared_access
+
+    for module, prefix in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp, url_prefix=prefix or None)
+    for module in CLI_MODULES:
+        importlib.import_module(module).register(app)
+
+    # Order matters: first end idle sessions, then refuse undeclared views.
+    app.before_request(session_rules.expire_idle_session)
+    app.before_request(enforce_declared_access)
+    app.after_request(_security_headers)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    from flask import current_app
+
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    return response
+
+
+ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood."),
+    401: ("Sign-in needed", "Please sign in."),
+    403: ("Not allowed", "Your role does not allow this page."),
+    404: ("Not found", "There is nothing here, or you may not see it."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "Someone else changed this meanwhile. Reload and try again."),
+    413: ("Too large", "What you sent is larger than the portal accepts."),
+    422: ("Invalid input", "Some of what you sent is not valid."),
+    429: ("Too many requests", "Slow down and try again in a minute."),
+    500: ("Something went wrong", "The error was logged. Please try again."),
+}
+
+
+def _error_response(code: int, message: str | None = None):
+    title, text = ERROR_TEXT.get(code, ("Error", "Something went wrong."))
+    if request.path.startswith("/api/"):
+        slug = title.lower().replace(" ", "_").replace("-", "_")
+        return jsonify({"error": {"code": slug, "message": message or text}}), code
+    return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _error_response(
+            400, "The form expired or was tampered with. Go back, reload the page and retry."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(err):
+        if err.code in (301, 302, 303, 307, 308):
+            return err
+        return _error_response(err.code or 500, None if err.code != 400 else err.description)
+
+    @app.errorhandler(Exception)
+    def unhandled(err):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _error_response(500)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flo_portal import display
+    from flo_portal.security.access import can
+    from flo_portal.security.permissions import Permission
+
+    app.jinja_env.globals.update(can=can, Permission=Permission)
+    app.jinja_env.filters.update(
+        localtime=display.localtime, date=display.format_date, timeago=display.format_date
+    )
+
+    @app.context_processor
+    def nav_context():
+        from flask_login import current_user
+
+        from flo_portal.auth.forms import EmptyForm
+
+        unread = 0
+        if current_user.is_authenticated:
+            from flo_portal.notifications.services import unread_count
+
+            unread = unread_count(current_user.id)
+        return {"unread_notifications": unread, "logout_form": EmptyForm()}

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from flo_portal.agencies.models import Agency
+from flo_portal.extensions import db
+from flo_portal.formtools import choices, enum_choices
+from flo_portal.security.permissions import CENTER_STAFF, Role
+
+
+class UserForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=enum_choices(Role))
+    agency_id = SelectField("Agency", coerce=int, choices=[])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, editing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._editing = editing
+        agencies = db.session.execute(
+            sa.select(Agency.id, Agency.name).where(Agency.active).order_by(Agency.name)
+        ).all()
+        self.agency_id.choices = choices([(0, "— none (center staff) —")] + [(a.id, a.name) for a in agencies])
+
+    def validate_email(self, field):
+        from flo_portal.users.models import User
+
+        email = field.data.strip().lower()
+        existing = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
+        if existing is not None and existing is not self._editing:
+            raise ValidationError("A user with this e-mail already exists.")
+
+    def validate_agency_id(self, field):
+        role = Role(self.role.data) if self.role.data in Role._value2member_map_ else None
+        if role is None:
+            return
+        if role in CENTER_STAFF and field.data:
+            raise ValidationError("Center staff belong to no partner agency.")
+        if role not in CENTER_STAFF and not field.data:
+            raise ValidationError("Choose the user's agency.")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField("Action", validators=[Length(max=60)])
+    actor = StringField("Actor e-mail", validators=[Length(max=254)])
+    object_type = StringField("Object type", validators=[Length(max=60)])
+    object_id = StringField("Object id", validators=[Length(max=60)])
+    since = StringField("From (YYYY-MM-DD)", validators=[Length(max=10)])
+    until = StringField("To (YYYY-MM-DD)", validators=[Length(max=10)])

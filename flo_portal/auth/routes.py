@@ -1,0 +1,267 @@
+"""Sign-in (password, then TOTP), enrolment, sign-out, password reset and invitations."""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from flo_portal.audit.services import record
+from flo_portal.auth import mfa, services, tokens
+from flo_portal.auth.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+    TotpForm,
+)
+from flo_portal.auth.passwords import verify_password
+from flo_portal.extensions import db, limiter
+from flo_portal.security import authenticated, public
+from flo_portal.users.models import User
+
+bp = Blueprint("auth", __name__)
+
+PENDING_SECONDS = 300
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes to the dashboard."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.dashboard")
+
+
+def _set_pending(user: User, stage: str) -> None:
+    session["pending"] = {
+        "uid": user.id,
+        "tok": user.session_token,
+        "stage": stage,
+        "at": int(time.time()),
+        "next": session.get("pending", {}).get("next") or request.args.get("next", ""),
+    }
+
+
+def _pending_user(stage: str) -> User | None:
+    data = session.get("pending")
+    if not isinstance(data, dict) or data.get("stage") != stage:
+        return None
+    if time.time() - data.get("at", 0) > PENDING_SECONDS:
+        session.pop("pending", None)
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.session_token != data.get("tok") or not user.is_active_account:
+        return None
+    return user
+
+
+def _finish_login(user: User, method: str):
+    nxt = (session.get("pending") or {}).get("next") or ""
+    session.pop("pending", None)
+    services.complete_sign_in(user, method)
+    db.session.commit()
+    session.clear()
+    login_user(user)
+    session["last_seen"] = int(time.time())
+    flash(f"Signed in as {user.name}.", "success")
+    return redirect(safe_next(nxt))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.check_password_step(form.email.data, form.password.data)
+        db.session.commit()
+        if result.error:
+            flash(result.error, "danger")
+            return render_template("auth/login.html", form=form), 401
+        user = result.user
+        session["pending"] = {"next": request.args.get("next", "")}
+        if user.mfa_enabled:
+            _set_pending(user, "totp")
+            return redirect(url_for("auth.mfa_verify"))
+        if user.mfa_required:
+            _set_pending(user, "enrol")
+            flash("Center staff must set up multi-factor sign-in before continuing.", "info")
+            return redirect(url_for("auth.mfa_setup"))
+        return _finish_login(user, "password")
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def mfa_verify():
+    user = _pending_user("totp")
+    if user is None:
+        flash("Please sign in again.", "warning")
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    if form.validate_on_submit():
+        if user.is_locked():
+            session.pop("pending", None)
+            flash(services.lockout_message(), "danger")
+            return redirect(url_for("auth.login"))
+        code = form.code.data
+        if mfa.verify_user_totp(user, code):
+            return _finish_login(user, "password+totp")
+        if mfa.use_recovery_code(user, code):
+            record("auth.recovery_code_used", user, actor=user)
+            flash(
+                f"Recovery code accepted; {mfa.remaining_recovery_codes(user)} left.", "warning"
+            )
+            return _finish_login(user, "password+recovery_code")
+        services.register_failure(user, "wrong authentication code")
+        db.session.commit()
+        if user.is_locked():
+            session.pop("pending", None)
+            flash(services.lockout_message(), "danger")
+            return redirect(url_for("auth.login"))
+        form.code.errors.append("That code is not valid. Check your device's clock and try again.")
+        return render_template("auth/mfa_verify.html", form=form), 401
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/mfa_verify.html", form=form), status
+
+
+@bp.route("/mfa/setup", methods=["GET", "POST"])
+@public  # reached half-signed-in during enrolment; the body checks who is enrolling
+def mfa_setup():
+    enrolling_at_login = not current_user.is_authenticated
+    user = _pending_user("enrol") if enrolling_at_login else current_user
+    if user is None:
+        return redirect(url_for("auth.login"))
+    if user.mfa_enabled and not enrolling_at_login:
+        flash("Multi-factor sign-in is already on.", "info")
+        return redirect(url_for("users.profile"))
+    secret = session.get("mfa_setup_secret")
+    if not secret or request.method == "GET":
+        secret = mfa.new_secret()
+        session["mfa_setup_secret"] = secret
+    form = TotpForm()
+    if form.validate_on_submit():
+        step = mfa.check_totp(secret, form.code.data)
+        if step is not None:
+            user.mfa_secret = secret
+            user.mfa_enabled = True
+            user.mfa_last_timestep = step
+            codes = mfa.generate_recovery_codes(user)
+            record("auth.mfa_enrolled", user, actor=user)
+            session.pop("mfa_setup_secret", None)
+            if enrolling_at_login:
+                services.complete_sign_in(user, "password+totp-enrolment")
+                db.session.commit()
+                session.clear()
+                login_user(user)
+                session["last_seen"] = int(time.time())
+            else:
+                db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes)
+        form.code.errors.append("That code does not match. Scan the code again and retry.")
+    uri = mfa.provisioning_uri(user, secret)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "auth/mfa_setup.html",
+        form=form,
+        secret=secret,
+        qr=mfa.qr_svg_data_uri(uri),
+        uri=uri,
+    ), status
+
+
+@bp.route("/logout", methods=["POST"])
+@authenticated
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        record("auth.logout", current_user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.is_active_account:
+            services.send_password_reset(user)
+            db.session.commit()
+        # Same answer whether or not the account exists.
+        flash("If that address has an account, a reset link is on its way.", "info")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+def _token_password_page(token: str, purpose: str, max_age: int, template: str):
+    user = tokens.load_token(token, purpose, max_age)
+    if user is None:
+        flash("This link is invalid, has expired or was already used.", "danger")
+        return redirect(url_for("auth.forgot_password"))
+    form = SetPasswordForm(policy_user=user)
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, reason=purpose)
+        db.session.commit()
+        flash("Your password is set. Sign in with it now.", "success")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, user=user), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    return _token_password_page(token, "reset", hours * 3600, "auth/reset.html")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    days = current_app.config["INVITE_DAYS"]
+    return _token_password_page(token, "invite", days * 86400, "auth/invitation.html")
+
+
+@bp.route("/password/change", methods=["GET", "POST"])
+@authenticated
+def change_password():
+    form = ChangePasswordForm(policy_user=current_user)
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct.")
+        else:
+            user = current_user._get_current_object()
+            services.set_password(user, form.password.data, reason="changed by user")
+            db.session.commit()
+            login_user(user)  # the session token rotated; keep this session
+            session["last_seen"] = int(time.time())
+            flash("Your password is changed. Other sessions were signed out.", "success")
+            return redirect(url_for("users.profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,38 @@
+"""The dashboard and the health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from flo_portal.dashboard import dashboard_cards
+from flo_portal.extensions import db
+from flo_portal.security import authenticated, public
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/dashboard")
+@authenticated
+def dashboard():
+    return render_template("main/dashboard.html", cards=dashboard_cards(current_user))
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        return jsonify({"status": "ok", "database": "ok"})
+    except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unreachable"}), 503

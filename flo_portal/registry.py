@@ -1,0 +1,25 @@
+"""The features the app is made of. Add one line per feature; create_app() does the rest.
+
+BLUEPRINTS: (module path with a ``bp`` Blueprint, URL prefix)
+MODEL_MODULES: modules whose models Alembic and the app must know
+CLI_MODULES: modules with a ``register(app)`` adding ``flask`` commands
+"""
+
+BLUEPRINTS = [
+    ("flo_portal.main.routes", ""),
+    ("flo_portal.auth.routes", "/auth"),
+    ("flo_portal.users.routes", "/account"),
+    ("flo_portal.admin.routes", "/admin"),
+    ("flo_portal.audit.routes", "/audit"),
+]
+
+MODEL_MODULES = [
+    "flo_portal.agencies.models",
+    "flo_portal.users.models",
+    "flo_portal.audit.models",
+    "flo_portal.notifications.models",
+]
+
+CLI_MODULES = [
+    "flo_portal.cli",
+]

@@ -1,0 +1,177 @@
+"""The one table from role to permissions. tests/security/test_permissions.py pins it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    ANALYST = "analyst"
+    PRIVACY_OFFICER = "privacy_officer"
+    AGENCY_HEAD = "agency_head"
+    LIAISON_OFFICER = "liaison_officer"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_center_staff(self) -> bool:
+        return self in CENTER_STAFF
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Administrator",
+    Role.COORDINATOR: "FLO coordinator",
+    Role.ANALYST: "Analyst",
+    Role.PRIVACY_OFFICER: "Privacy officer",
+    Role.AGENCY_HEAD: "Agency head",
+    Role.LIAISON_OFFICER: "Fusion liaison officer",
+}
+
+# Center staff must use multi-factor sign-in and belong to no partner agency.
+CENTER_STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER})
+
+
+class Permission(StrEnum):
+    # accounts and oversight
+    USERS_MANAGE = "users:manage"
+    AUDIT_READ = "audit:read"
+    AUDIT_EXPORT = "audit:export"
+    JOBS_READ = "jobs:read"
+    # agencies and roster
+    AGENCY_READ = "agency:read"  # own agency only unless ROSTER_READ_ALL
+    AGENCY_EDIT = "agency:edit"
+    ROSTER_READ_ALL = "roster:read_all"
+    ROSTER_READ_OWN_AGENCY = "roster:read_own_agency"
+    ROSTER_EDIT = "roster:edit"
+    ROSTER_NOMINATE = "roster:nominate"
+    ROSTER_VET = "roster:vet"
+    ROSTER_IMPORT = "roster:import"
+    ROSTER_EXPORT = "roster:export"
+    TRAINING_READ = "training:read"
+    TRAINING_EDIT = "training:edit"
+    CATALOGUE_EDIT = "catalogue:edit"
+    COVERAGE_READ = "coverage:read"
+    # RFIs
+    RFI_SUBMIT = "rfi:submit"
+    RFI_READ = "rfi:read"  # scoped by the RFI policy
+    RFI_QUEUE = "rfi:queue"  # the center's queue
+    RFI_TRIAGE = "rfi:triage"
+    RFI_ASSIGN = "rfi:assign"
+    RFI_ANSWER = "rfi:answer"
+    RFI_TASK = "rfi:task"
+    RFI_METRICS = "rfi:metrics"
+    PRIVACY_REVIEW = "privacy:review"
+    # products
+    PRODUCT_READ = "product:read"  # scoped by the dissemination rule
+    PRODUCT_DRAFT = "product:draft"
+    PRODUCT_PUBLISH = "product:publish"
+    PRODUCT_REACH = "product:reach"
+    PRODUCT_FEEDBACK = "product:feedback"
+    RETENTION_REVIEW = "retention:review"
+    # briefings
+    BRIEFING_READ = "briefing:read"
+    BRIEFING_MANAGE = "briefing:manage"
+    BRIEFING_RSVP = "briefing:rsvp"
+
+
+P = Permission
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # The admin role carries no intelligence content by itself (brief).
+    Role.ADMIN: frozenset({P.USERS_MANAGE, P.AUDIT_READ, P.AUDIT_EXPORT, P.JOBS_READ}),
+    Role.COORDINATOR: frozenset(
+        {
+            P.JOBS_READ,
+            P.AGENCY_READ,
+            P.AGENCY_EDIT,
+            P.ROSTER_READ_ALL,
+            P.ROSTER_EDIT,
+            P.ROSTER_NOMINATE,
+            P.ROSTER_VET,
+            P.ROSTER_IMPORT,
+            P.ROSTER_EXPORT,
+            P.TRAINING_READ,
+            P.TRAINING_EDIT,
+            P.CATALOGUE_EDIT,
+            P.COVERAGE_READ,
+            P.RFI_READ,
+            P.RFI_QUEUE,
+            P.RFI_TRIAGE,
+            P.RFI_ASSIGN,
+            P.RFI_ANSWER,
+            P.RFI_TASK,
+            P.RFI_METRICS,
+            P.PRODUCT_READ,
+            P.PRODUCT_DRAFT,
+            P.PRODUCT_PUBLISH,
+            P.PRODUCT_REACH,
+            P.BRIEFING_READ,
+            P.BRIEFING_MANAGE,
+        }
+    ),
+    Role.ANALYST: frozenset(
+        {
+            P.AGENCY_READ,
+            P.ROSTER_READ_ALL,
+            P.TRAINING_READ,
+            P.RFI_READ,
+            P.RFI_QUEUE,
+            P.RFI_ANSWER,
+            P.RFI_TASK,
+            P.PRODUCT_READ,
+            P.PRODUCT_DRAFT,
+            P.PRODUCT_REACH,
+            P.BRIEFING_READ,
+        }
+    ),
+    Role.PRIVACY_OFFICER: frozenset(
+        {
+            P.AUDIT_READ,
+            P.AUDIT_EXPORT,
+            P.PRIVACY_REVIEW,
+            P.RETENTION_REVIEW,
+            P.RFI_READ,
+            P.PRODUCT_READ,
+            P.BRIEFING_READ,
+        }
+    ),
+    Role.AGENCY_HEAD: frozenset(
+        {
+            P.AGENCY_READ,
+            P.ROSTER_READ_OWN_AGENCY,
+            P.ROSTER_NOMINATE,
+            P.TRAINING_READ,
+            P.COVERAGE_READ,
+            P.RFI_SUBMIT,
+            P.RFI_READ,
+            P.PRODUCT_READ,
+            P.PRODUCT_FEEDBACK,
+            P.BRIEFING_READ,
+            P.BRIEFING_RSVP,
+        }
+    ),
+    Role.LIAISON_OFFICER: frozenset(
+        {
+            P.RFI_SUBMIT,
+            P.RFI_READ,
+            P.PRODUCT_READ,
+            P.PRODUCT_FEEDBACK,
+            P.BRIEFING_READ,
+            P.BRIEFING_RSVP,
+        }
+    ),
+}
+
+
+def role_has(role: str | Role | None, permission: Permission) -> bool:
+    """True when the role's row of the table holds the permission."""
+    if role is None:
+        return False
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField
+
+from flo_portal.formtools import choices
+
+COMMON_ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "UTC",
+]
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    rest = sorted(z for z in available_timezones() if z not in COMMON_ZONES and "/" in z)
+    return [(z, z) for z in COMMON_ZONES + rest]
+
+
+class PreferencesForm(FlaskForm):
+    timezone = SelectField("Time zone", choices=[])
+    submit = SubmitField("Save preferences")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = choices(timezone_choices())

@@ -1,0 +1,65 @@
+"""A user's own account page: preferences, multi-factor settings, password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from flo_portal.audit.services import record
+from flo_portal.auth import mfa
+from flo_portal.auth.forms import EmptyForm
+from flo_portal.extensions import db
+from flo_portal.security import authenticated
+from flo_portal.users.forms import PreferencesForm
+
+bp = Blueprint("users", __name__)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@authenticated
+def profile():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.timezone = form.timezone.data
+        record("user.preferences_changed", current_user, details={"timezone": form.timezone.data})
+        db.session.commit()
+        flash("Preferences saved.", "success")
+        return redirect(url_for("users.profile"))
+    return render_template(
+        "users/profile.html",
+        form=form,
+        action_form=EmptyForm(),
+        recovery_left=mfa.remaining_recovery_codes(current_user),
+    )
+
+
+@bp.route("/mfa/recovery-codes", methods=["POST"])
+@authenticated
+def regenerate_recovery_codes():
+    form = EmptyForm()
+    if not form.validate_on_submit() or not current_user.mfa_enabled:
+        flash("Turn on multi-factor sign-in first.", "warning")
+        return redirect(url_for("users.profile"))
+    codes = mfa.generate_recovery_codes(current_user)
+    record("auth.recovery_codes_regenerated", current_user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes)
+
+
+@bp.route("/mfa/disable", methods=["POST"])
+@authenticated
+def disable_mfa():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("users.profile"))
+    if current_user.mfa_required:
+        flash("Center staff must keep multi-factor sign-in on.", "danger")
+        return redirect(url_for("users.profile"))
+    current_user.mfa_enabled = False
+    current_user.mfa_secret = None
+    for rc in list(current_user.recovery_codes):
+        db.session.delete(rc)
+    record("auth.mfa_disabled", current_user)
+    db.session.commit()
+    flash("Multi-factor sign-in is off.", "info")
+    return redirect(url_for("users.profile"))

@@ -1,0 +1,12 @@
+// Behaviour without inline script (the CSP forbids it).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var message = form.getAttribute && form.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("change", function (event) {
+  var el = event.target;
+  if (el.matches && el.matches("[data-autosubmit]")) { el.form.requestSubmit(); }
+});

@@ -1,0 +1,118 @@
+"""Fixtures: app, db, client, login_as, and factories.
+
+The schema is built once per run by the Alembic migrations (never create_all), on a
+SQLite file or, when TEST_DATABASE_URL is set, in a PostgreSQL schema of its own that
+is dropped at the end. Every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from config import TestConfig
+from flo_portal import create_app
+from flo_portal.extensions import db as _db
+from flo_portal.security.permissions import Role
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _pg_schema_config(url: str, schema: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"options": f"-csearch_path={schema}"},
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    overrides: dict = {"UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads"))}
+    schema = None
+    if PG_URL:
+        schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        overrides.update(_pg_schema_config(PG_URL, schema))
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite"
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app = create_app(TestConfig, **overrides)
+    with app.app_context():
+        upgrade(revision="heads")
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    if schema:
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """The database, empty at the start of each test."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        _empty_all_tables()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(db):
+    from tests.factories import AgencyFactory, UserFactory
+
+    def _make(role: Role | str = Role.LIAISON_OFFICER, agency=None, **kwargs):
+        role = Role(role)
+        if agency is None and not role.is_center_staff:
+            agency = AgencyFactory()
+        user = UserFactory(role=role, agency=agency, **kwargs)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Sign ``client`` in as a user of ``role`` (or as the given user) without the forms."""
+
+    def _login(role_or_user=Role.LIAISON_OFFICER, **kwargs):
+        user = role_or_user if hasattr(role_or_user, "id") else make_user(role_or_user, **kwargs)
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+            sess["last_seen"] = int(time.time())
+        return user
+
+    return _login

@@ -1,0 +1,43 @@
+"""factory_boy factories. Sessions flush; tests commit when they need to."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.auth.passwords import hash_password
+from flo_portal.extensions import db
+from flo_portal.security.permissions import Role
+from flo_portal.users.models import User
+
+TEST_PASSWORD = "a long enough test passphrase"  # noqa: S105
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class AgencyFactory(BaseFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Agency {n:04d}")
+    discipline = Discipline.LAW_ENFORCEMENT
+    region = "Central"
+    jurisdiction = "County"
+    active = True
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.gov")
+    name = factory.Sequence(lambda n: f"Test User {n}")
+    role = Role.LIAISON_OFFICER
+    agency = None
+    password_hash = factory.LazyFunction(lambda: hash_password(TEST_PASSWORD))
