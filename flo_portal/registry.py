@@ -18,6 +18,8 @@ MODEL_MODULES = [
     "flo_portal.users.models",
     "flo_portal.audit.models",
     "flo_portal.notifications.models",
+    "flo_portal.roster.models",
+    "flo_portal.training.models",
 ]
 
 CLI_MODULES = [

@@ -1,0 +1,105 @@
+"""Officers on the FLO roster and their dated status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.extensions import db
+from flo_portal.orm import TimestampMixin, str_enum, utcnow
+
+
+class OfficerStatus(StrEnum):
+    NOMINATED = "nominated"
+    VETTING = "vetting"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+    SEPARATED = "separated"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class FloLevel(StrEnum):
+    BASIC = "basic"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Officer(TimestampMixin, db.Model):
+    __tablename__ = "officer"
+    __table_args__ = (
+        sa.Index("ix_officer_agency_status", "agency_id", "status"),
+        sa.Index("ix_officer_name", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    agency: Mapped[Agency] = relationship()
+    # An officer may exist before they have a login; at most one officer per account.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    user = relationship("User", foreign_keys=[user_id])
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    rank_title: Mapped[str] = mapped_column(sa.String(120), default="", index=True)
+    discipline: Mapped[Discipline] = mapped_column(str_enum(Discipline), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    mobile: Mapped[str] = mapped_column(sa.String(40), default="")
+    flo_level: Mapped[FloLevel] = mapped_column(str_enum(FloLevel), default=FloLevel.BASIC)
+    status: Mapped[OfficerStatus] = mapped_column(
+        str_enum(OfficerStatus), default=OfficerStatus.NOMINATED, index=True
+    )
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Onboarding: supervisor approval, NDA for FOUO/LES, privacy-policy acknowledgement.
+    supervisor_approved_on: Mapped[date | None] = mapped_column(sa.Date)
+    nda_signed_on: Mapped[date | None] = mapped_column(sa.Date)
+    privacy_ack_on: Mapped[date | None] = mapped_column(sa.Date)
+    privacy_policy_version: Mapped[str] = mapped_column(sa.String(20), default="")
+    # Whether every required course has an unexpired record; kept up to date by the
+    # training services so the roster can filter on it in SQL.
+    training_current: Mapped[bool] = mapped_column(default=False, index=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    status_history: Mapped[list[OfficerStatusChange]] = relationship(
+        back_populates="officer",
+        order_by="OfficerStatusChange.changed_at",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def sort_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+    def __repr__(self) -> str:
+        return f"<Officer {self.id} {self.full_name} {self.status}>"
+
+
+class OfficerStatusChange(db.Model):
+    __tablename__ = "officer_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("officer.id", ondelete="CASCADE"), index=True
+    )
+    officer: Mapped[Officer] = relationship(back_populates="status_history")
+    from_status: Mapped[OfficerStatus | None] = mapped_column(str_enum(OfficerStatus))
+    to_status: Mapped[OfficerStatus] = mapped_column(str_enum(OfficerStatus))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    changed_by = relationship("User")
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
