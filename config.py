@@ -105,7 +105,9 @@ class TestConfig(Config):
     ARGON2_PROFILE = "CHEAPEST"
     MAIL_ENABLED = False
     RATELIMIT_ENABLED = False
-    SERVER_NAME = None
+    # Request-level tests post forms directly; CSRF is tested on its own with it on, and
+    # the browser tests' live server runs with it on (tests/browser/fixtures.py).
+    WTF_CSRF_ENABLED = False
 
 
 class ProductionConfig(Config):

@@ -20,6 +20,8 @@ from flo_portal import create_app
 from flo_portal.extensions import db as _db
 from flo_portal.security.permissions import Role
 
+pytest_plugins = ["tests.browser.fixtures"]
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 

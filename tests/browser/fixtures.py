@@ -1,0 +1,109 @@
+"""Browser-test fixtures, registered for the whole suite from tests/conftest.py.
+
+* ``live_server`` — base URL of the app served in-process (a thread) on the test DB;
+* ``page`` — a Playwright page on Debian's Chromium (pytest-playwright, no download);
+* ``sign_in(page, user, password=TEST_PASSWORD)`` — through the real login page, TOTP included;
+* ``shot(page, name)`` — save a screenshot under test-artifacts/screenshots/;
+* ``axe_check(page)`` — axe-core WCAG 2.1 AA scan; returns serious/critical violations.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pyotp
+import pytest
+from werkzeug.serving import make_server
+
+from tests.factories import TEST_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE_JS = Path(__file__).with_name("axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); "
+                    "browser tests never download a browser")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """A second app on the same database, with CSRF on as in production."""
+    from config import TestConfig
+    from flo_portal import create_app
+
+    keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_DIR")
+    served = create_app(TestConfig, WTF_CSRF_ENABLED=True, **{k: app.config[k] for k in keys})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def sign_in(live_server):
+    def _sign_in(page, user, password: str = TEST_PASSWORD):
+        page.goto(f"{live_server}/auth/login")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        if "/auth/login/verify" in page.url:
+            page.get_by_label("Authentication code").fill(pyotp.TOTP(user.mfa_secret).now())
+            page.get_by_role("button", name="Verify").click()
+        elif "/auth/mfa/setup" in page.url:
+            secret = page.get_by_test_id("totp-secret").inner_text().strip()
+            page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
+            page.get_by_role("button", name="Turn on").click()
+            page.get_by_role("link", name="I have saved them — continue").click()
+        page.wait_for_url(f"{live_server}/**")
+        return page
+
+    return _sign_in
+
+
+@pytest.fixture
+def shot():
+    def _shot(page, name: str) -> Path:
+        path = ARTIFACTS / "screenshots" / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
+
+
+@pytest.fixture
+def axe_check():
+    def _check(page, *, impacts=("serious", "critical")) -> list[dict]:
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+        result = page.evaluate(
+            """async () => await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+        )
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]
+            if v["impact"] in impacts
+        ]
+
+    return _check
