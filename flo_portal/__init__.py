@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -55,13 +55,22 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     for module in CLI_MODULES:
         importlib.import_module(module).register(app)
 
-    # Order matters: first end idle sessions, then refuse undeclared views.
+    # Order matters: load the user afresh, end idle sessions, then refuse undeclared views.
+    app.before_request(_forget_cached_user)
     app.before_request(session_rules.expire_idle_session)
     app.before_request(enforce_declared_access)
     app.after_request(_security_headers)
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
+
+
+def _forget_cached_user() -> None:
+    """Flask-Login caches the user on `g`; when an app context outlives one request
+    (tests, CLI-driven clients) that cache would leak between requests."""
+    from flask import g
+
+    g.pop("_login_user", None)
 
 
 def _configure_logging(app: Flask) -> None:
@@ -110,11 +119,14 @@ ERROR_TEXT = {
 }
 
 
-def _error_response(code: int, message: str | None = None):
+def _error_response(
+    code: int, message: str | None = None, *, error_code: str | None = None, fields=None
+):
     title, text = ERROR_TEXT.get(code, ("Error", "Something went wrong."))
     if request.path.startswith("/api/"):
-        slug = title.lower().replace(" ", "_").replace("-", "_")
-        return jsonify({"error": {"code": slug, "message": message or text}}), code
+        from flo_portal.api.errors import error_response
+
+        return error_response(code, message or text, error_code, fields)
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
@@ -129,6 +141,10 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(err):
         if err.code in (301, 302, 303, 307, 308):
             return err
+        if hasattr(err, "error_code"):  # flo_portal.api.errors.ApiError: code, message, fields
+            return _error_response(
+                err.code, err.description, error_code=err.error_code, fields=err.fields
+            )
         return _error_response(err.code or 500, None if err.code != 400 else err.description)
 
     @app.errorhandler(Exception)
@@ -159,4 +175,5 @@ def _register_template_helpers(app: Flask) -> None:
             from flo_portal.notifications.services import unread_count
 
             unread = unread_count(current_user.id)
-        return {"unread_notifications": unread, "logout_form": EmptyForm()}
+        # formdata=None: the nav form must never read the request body (e.g. a 413 page).
+        return {"unread_notifications": unread, "logout_form": EmptyForm(formdata=None)}
