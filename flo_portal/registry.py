@@ -11,6 +11,9 @@ BLUEPRINTS = [
     ("flo_portal.users.routes", "/account"),
     ("flo_portal.admin.routes", "/admin"),
     ("flo_portal.audit.routes", "/audit"),
+    ("flo_portal.agencies.routes", "/agencies"),
+    ("flo_portal.roster.routes", "/roster"),
+    ("flo_portal.training.routes", "/training"),
 ]
 
 MODEL_MODULES = [
@@ -24,4 +27,5 @@ MODEL_MODULES = [
 
 CLI_MODULES = [
     "flo_portal.cli",
+    "flo_portal.roster.cli",
 ]

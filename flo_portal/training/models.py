@@ -31,7 +31,9 @@ class TrainingCourse(TimestampMixin, db.Model):
 class TrainingRecord(TimestampMixin, db.Model):
     __tablename__ = "training_record"
     __table_args__ = (
-        sa.UniqueConstraint("officer_id", "course_id", "completed_on", name="uq_training_record_once"),
+        sa.UniqueConstraint(
+            "officer_id", "course_id", "completed_on", name="uq_training_record_once"
+        ),
         sa.Index("ix_training_record_course_expiry", "course_id", "expires_on"),
     )
 
@@ -43,7 +45,9 @@ class TrainingRecord(TimestampMixin, db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("training_course.id"))
     course: Mapped[TrainingCourse] = relationship()
     completed_on: Mapped[date] = mapped_column(sa.Date)
-    expires_on: Mapped[date | None] = mapped_column(sa.Date, index=True)  # derived from the course
+    expires_on: Mapped[date | None] = mapped_column(
+        sa.Date, index=True
+    )  # derived from the course
     evidence_path: Mapped[str] = mapped_column(sa.String(300), default="")
     evidence_name: Mapped[str] = mapped_column(sa.String(200), default="")
     evidence_mime: Mapped[str] = mapped_column(sa.String(60), default="")

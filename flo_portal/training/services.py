@@ -1,17 +1,29 @@
-"""Recording training and keeping officers' `training_current` flag true to the records."""
+"""Recording training and keeping officers' `training_current` flag true to the records.
+
+An officer is *current* when every required (active) course has an unexpired record.
+With no required course at all, everyone is current. ``expires_on`` is the first day a
+record no longer counts; ``None`` means it never expires.
+"""
 
 from __future__ import annotations
 
 import calendar
+import os
+import secrets
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from flo_portal.audit.services import record as audit
 from flo_portal.extensions import db
+from flo_portal.orm import utcnow
 from flo_portal.roster.models import Officer
 from flo_portal.training.models import TrainingCourse, TrainingRecord
+
+NEVER = date(9999, 12, 31)  # stands for "never expires" inside SQL aggregates
 
 
 def add_months(day: date, months: int) -> date:
@@ -34,8 +46,12 @@ def record_training(
     *,
     source: str = "manual",
     verified_by=None,
+    refresh: bool = True,
 ) -> tuple[TrainingRecord, bool]:
-    """Add a record unless the same officer/course/day exists. Returns (record, created)."""
+    """Add a record unless the same officer/course/day exists. Returns (record, created).
+
+    ``refresh=False`` lets bulk callers recompute `training_current` once at the end.
+    """
     existing = db.session.scalar(
         sa.select(TrainingRecord).where(
             TrainingRecord.officer_id == officer.id,
@@ -52,6 +68,7 @@ def record_training(
         expires_on=expiry_for(course, completed_on),
         source=source,
         verified_by_id=getattr(verified_by, "id", None),
+        verified_at=utcnow() if verified_by is not None else None,
     )
     db.session.add(rec)
     db.session.flush()
@@ -59,26 +76,82 @@ def record_training(
         "training.recorded",
         rec,
         summary=f"{course.code} for officer {officer.id} ({source})",
-        details={"officer_id": officer.id, "course": course.code, "completed_on": completed_on},
+        details={
+            "officer_id": officer.id,
+            "course": course.code,
+            "completed_on": completed_on,
+        },
     )
-    refresh_training_current([officer.id])
+    if refresh:
+        refresh_training_current([officer.id])
     return rec, True
+
+
+def bulk_record(
+    course: TrainingCourse,
+    officers: Iterable[Officer],
+    completed_on: date,
+    *,
+    verified_by=None,
+) -> tuple[int, int]:
+    """One course for many officers (after a class). Returns (created, already there)."""
+    created = existing = 0
+    ids = []
+    for officer in officers:
+        _rec, new = record_training(
+            officer,
+            course,
+            completed_on,
+            source="bulk",
+            verified_by=verified_by,
+            refresh=False,
+        )
+        ids.append(officer.id)
+        created += new
+        existing += not new
+    if ids:
+        refresh_training_current(ids)
+    return created, existing
+
+
+def delete_record(rec: TrainingRecord) -> None:
+    officer_id = rec.officer_id
+    audit(
+        "training.deleted",
+        rec,
+        summary=f"record {rec.id} of officer {officer_id} deleted",
+        details={"course_id": rec.course_id, "completed_on": rec.completed_on},
+    )
+    remove_evidence_file(rec)
+    db.session.delete(rec)
+    db.session.flush()
+    refresh_training_current([officer_id])
+
+
+def required_courses_select():
+    return sa.select(TrainingCourse.id).where(
+        TrainingCourse.required.is_(True), TrainingCourse.active.is_(True)
+    )
 
 
 def current_officer_ids_subquery(today: date | None = None):
     """SQL: ids of officers holding an unexpired record for every required course."""
     today = today or date.today()
-    required = sa.select(TrainingCourse.id).where(TrainingCourse.required, TrainingCourse.active)
+    required = required_courses_select()
     valid = (
         sa.select(TrainingRecord.officer_id, TrainingRecord.course_id)
         .where(
             TrainingRecord.course_id.in_(required),
-            sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on > today),
+            sa.or_(
+                TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on > today
+            ),
         )
         .distinct()
         .subquery()
     )
-    required_count = sa.select(sa.func.count()).select_from(required.subquery()).scalar_subquery()
+    required_count = (
+        sa.select(sa.func.count()).select_from(required.subquery()).scalar_subquery()
+    )
     return (
         sa.select(valid.c.officer_id)
         .group_by(valid.c.officer_id)
@@ -86,13 +159,133 @@ def current_officer_ids_subquery(today: date | None = None):
     )
 
 
-def refresh_training_current(officer_ids: Iterable[int] | None = None, today: date | None = None) -> int:
-    """Recompute `training_current` in two UPDATEs (for the given officers, or all)."""
-    current = current_officer_ids_subquery(today)
-    scope = [] if officer_ids is None else [Officer.id.in_(list(officer_ids))]
-    db.session.execute(
-        sa.update(Officer).where(*scope).values(training_current=Officer.id.in_(current)),
+def refresh_training_current(
+    officer_ids: Iterable[int] | None = None, today: date | None = None
+) -> int:
+    """Recompute `training_current` in one UPDATE (for the given officers, or all).
+
+    Returns the number of rows the UPDATE touched. Run it daily for everyone (records
+    expire with time, not only when rows change): ``flask roster refresh-current``.
+    """
+    required_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(required_courses_select().subquery())
+    )
+    scope = []
+    if officer_ids is not None:
+        ids = list(officer_ids)
+        if not ids:
+            return 0
+        scope = [Officer.id.in_(ids)]
+    value = (
+        sa.true()
+        if not required_count
+        else Officer.id.in_(current_officer_ids_subquery(today))
+    )
+    result = db.session.execute(
+        sa.update(Officer).where(*scope).values(training_current=value),
         execution_options={"synchronize_session": False},
     )
     db.session.expire_all()
-    return 0
+    return result.rowcount or 0
+
+
+def save_course(course: TrainingCourse | None, data: dict) -> TrainingCourse:
+    """Create or update a catalogue course; re-derive expiries and the current flags."""
+    creating = course is None
+    course = course or TrainingCourse()
+    before = {k: getattr(course, k, None) for k in data}
+    for key, value in data.items():
+        setattr(course, key, value)
+    if creating:
+        db.session.add(course)
+    db.session.flush()
+    diff = {k: [str(before[k]), str(v)] for k, v in data.items() if before[k] != v}
+    audit(
+        "training.course_created" if creating else "training.course_updated",
+        course,
+        summary=f"{course.code} {course.title}",
+        details=diff,
+    )
+    if not creating and "validity_months" in diff:
+        for rec in db.session.scalars(
+            sa.select(TrainingRecord).where(TrainingRecord.course_id == course.id)
+        ):
+            rec.expires_on = expiry_for(course, rec.completed_on)
+        db.session.flush()
+    if creating or {"validity_months", "required", "active"} & diff.keys():
+        refresh_training_current()
+    return course
+
+
+# --- evidence files -------------------------------------------------------------
+
+EVIDENCE_TYPES = {  # magic bytes -> (mime, extension)
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+}
+
+
+class EvidenceError(ValueError):
+    pass
+
+
+def sniff_evidence(head: bytes) -> tuple[str, str] | None:
+    for magic, kind in EVIDENCE_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def evidence_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "training"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def attach_evidence(rec: TrainingRecord, storage) -> None:
+    """Check and store an uploaded file (PDF/PNG/JPEG by content, size-limited) for a record."""
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = storage.stream.read(limit + 1)
+    if not data:
+        raise EvidenceError("The file is empty.")
+    if len(data) > limit:
+        raise EvidenceError(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    kind = sniff_evidence(data[:16])
+    if kind is None:
+        raise EvidenceError("Only PDF, PNG or JPEG files are accepted.")
+    mime, ext = kind
+    name = f"{rec.id}-{secrets.token_hex(12)}.{ext}"
+    path = evidence_dir() / name
+    with open(path, "wb") as fh:
+        fh.write(data)
+    remove_evidence_file(rec)
+    original = os.path.basename(
+        (storage.filename or f"evidence.{ext}").replace("\\", "/")
+    )[:200]
+    rec.evidence_path = f"training/{name}"
+    rec.evidence_name = original or f"evidence.{ext}"
+    rec.evidence_mime = mime
+    db.session.flush()
+    audit(
+        "training.evidence_uploaded",
+        rec,
+        summary=f"{rec.evidence_name} ({len(data)} bytes)",
+        details={"mime": mime, "bytes": len(data)},
+    )
+
+
+def evidence_file(rec: TrainingRecord) -> Path | None:
+    if not rec.evidence_path:
+        return None
+    base = Path(current_app.config["UPLOAD_DIR"]).resolve()
+    path = (base / rec.evidence_path).resolve()
+    if base not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def remove_evidence_file(rec: TrainingRecord) -> None:
+    path = evidence_file(rec)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -19,3 +19,21 @@ PAGES: dict[str, frozenset[Role]] = {
     "/audit/": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
     "/audit/export.csv": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
 }
+# Roster, agencies, training, coverage (issue 3)
+_ROSTER_READERS = frozenset({Role.COORDINATOR, Role.ANALYST, Role.AGENCY_HEAD})
+PAGES.update({
+    "/roster/officers": _ROSTER_READERS,
+    "/roster/officers/new": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+    "/roster/officers.csv": frozenset({Role.COORDINATOR}),
+    "/roster/me": ALL,
+    "/roster/coverage": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+    "/roster/coverage.csv": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+    "/roster/import": frozenset({Role.COORDINATOR}),
+    "/agencies/": _ROSTER_READERS,
+    "/agencies/new": frozenset({Role.COORDINATOR}),
+    "/agencies/export.csv": frozenset({Role.COORDINATOR}),
+    "/training/courses": _ROSTER_READERS,
+    "/training/courses/new": frozenset({Role.COORDINATOR}),
+    "/training/bulk": frozenset({Role.COORDINATOR}),
+    "/training/records.csv": frozenset({Role.COORDINATOR}),
+})

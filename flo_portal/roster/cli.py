@@ -1,0 +1,117 @@
+"""`flask roster ...`: import and export CSV, refresh the training-current flags."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from flo_portal.extensions import db
+
+
+def register(app: Flask) -> None:
+    roster = click.Group("roster", help="Roster import/export and maintenance.")
+
+    @roster.command("import")
+    @click.argument(
+        "file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    )
+    @click.option(
+        "--kind",
+        type=click.Choice(["agencies", "officers", "training"]),
+        default=None,
+        help="What the file holds (default: detected from the columns).",
+    )
+    @click.option(
+        "--good-rows-only",
+        is_flag=True,
+        help="Import the good rows even if some are bad.",
+    )
+    @click.option(
+        "--check", "dry_run", is_flag=True, help="Only check the file; import nothing."
+    )
+    def import_cmd(
+        file: Path, kind: str | None, good_rows_only: bool, dry_run: bool
+    ) -> None:
+        """Import FILE (CSV, UTF-8). Exit status 1 when any row is bad."""
+        from flo_portal.roster.importer import import_csv
+
+        report = import_csv(
+            file.read_bytes(),
+            kind=kind,
+            good_rows_only=good_rows_only,
+            dry_run=dry_run,
+            filename=file.name,
+        )
+        for problem in report.shown_problems:
+            click.echo(str(problem), err=True)
+        if len(report.problems) > len(report.shown_problems):
+            click.echo(
+                f"... and {len(report.problems) - len(report.shown_problems)} more problems",
+                err=True,
+            )
+        db.session.commit()  # the audit event, and the rows when applied
+        click.echo(report.summary())
+        if report.problems:
+            sys.exit(1)
+
+    @roster.command("export")
+    @click.argument("what", type=click.Choice(["agencies", "officers", "training"]))
+    @click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True
+    )
+    def export_cmd(what: str, output: Path) -> None:
+        """Write agencies, officers or training records as CSV in the import layout."""
+        import sqlalchemy as sa
+
+        from flo_portal.agencies.models import Agency
+        from flo_portal.audit.services import record as audit
+        from flo_portal.csv_export import csv_text
+        from flo_portal.roster import importer
+        from flo_portal.roster.models import Officer
+
+        if what == "agencies":
+            header, rows = (
+                importer.AGENCY_EXPORT_HEADER,
+                importer.agency_export_rows(sa.true()),
+            )
+        elif what == "officers":
+            stmt = (
+                sa.select(Officer)
+                .join(Officer.agency)
+                .options(sa.orm.contains_eager(Officer.agency))
+                .order_by(Agency.name, Officer.last_name, Officer.first_name)
+            )
+            header, rows = (
+                importer.OFFICER_EXPORT_HEADER,
+                importer.officer_export_rows(stmt),
+            )
+        else:
+            header, rows = (
+                importer.TRAINING_EXPORT_HEADER,
+                importer.training_export_rows(sa.true()),
+            )
+        rows = list(rows)
+        output.write_text(csv_text(header, rows), encoding="utf-8")
+        audit(
+            f"{what}.exported",
+            None,
+            object_type=what,
+            object_id="cli",
+            summary=f"{len(rows)} rows to {output.name}",
+        )
+        db.session.commit()
+        click.echo(f"{len(rows)} rows written to {output}")
+
+    @roster.command("refresh-current")
+    def refresh_cmd() -> None:
+        """Recompute every officer's training-current flag (run daily: records expire)."""
+        from flo_portal.training.services import refresh_training_current
+
+        n = refresh_training_current()
+        db.session.commit()
+        click.echo(f"training_current recomputed for {n} officers")
+
+    app.cli.add_command(roster)

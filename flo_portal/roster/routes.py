@@ -1,0 +1,451 @@
+"""Roster pages: the officer list, profiles, nominations, status changes, coverage, import."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.audit.services import record as audit
+from flo_portal.csv_export import csv_response
+from flo_portal.extensions import db
+from flo_portal.formtools import choices
+from flo_portal.roster import coverage as coverage_mod
+from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
+from flo_portal.roster import importer, services
+from flo_portal.roster.forms import (
+    ContactForm,
+    ImportForm,
+    InviteForm,
+    OfficerForm,
+    TransitionForm,
+)
+from flo_portal.roster.lifecycle import allowed_transitions, onboarding_problems
+from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
+from flo_portal.roster.policies import (
+    can_edit_contact,
+    can_edit_officer,
+    can_nominate_for,
+    can_view_officer,
+    officer_for_user,
+)
+from flo_portal.roster.profile_sections import sections_for
+from flo_portal.security import Permission, authenticated, require
+from flo_portal.security.access import can
+from flo_portal.training.models import TrainingCourse, TrainingRecord
+
+bp = Blueprint("roster", __name__)
+
+PER_PAGE = 50
+
+
+def _can_read_roster() -> bool:
+    return can(Permission.ROSTER_READ_ALL) or can(Permission.ROSTER_READ_OWN_AGENCY)
+
+
+def _officer_or_404(officer_id: int) -> Officer:
+    officer = db.session.get(Officer, officer_id)
+    if not can_view_officer(current_user, officer):
+        abort(404)
+    return officer
+
+
+def _visible_agency_choices(only_nominatable: bool = False):
+    rows = db.session.execute(
+        sa.select(Agency.id, Agency.name)
+        .where(visible_agencies_condition(current_user), Agency.active.is_(True))
+        .order_by(Agency.name)
+    ).all()
+    if only_nominatable:
+        rows = [r for r in rows if can_nominate_for(current_user, r.id)]
+    return [(r.id, r.name) for r in rows]
+
+
+def _filters() -> dict:
+    agency_id = request.args.get("agency", type=int)
+    return {
+        "q": request.args.get("q", "")[:100],
+        "status": request.args.get("status", ""),
+        "discipline": request.args.get("discipline", ""),
+        "agency_id": agency_id,
+        "current": request.args.get("current", ""),
+        "sort": request.args.get("sort", "name"),
+    }
+
+
+@bp.route("/officers")
+@authenticated
+def officers():
+    if not _can_read_roster():
+        abort(403)
+    f = _filters()
+    page = db.paginate(
+        services.roster_query(current_user, **f), per_page=PER_PAGE, error_out=False
+    )
+    agencies = _visible_agency_choices() if can(Permission.ROSTER_READ_ALL) else []
+    return render_template(
+        "roster/officers.html",
+        page=page,
+        f=f,
+        agencies=agencies,
+        statuses=list(OfficerStatus),
+        disciplines=list(Discipline),
+        sorts=services.SORTS,
+    )
+
+
+@bp.route("/officers.csv")
+@require(Permission.ROSTER_EXPORT)
+def export_officers():
+    f = _filters()
+    stmt = services.roster_query(current_user, **f)
+    rows = list(importer.officer_export_rows(stmt))
+    audit(
+        "roster.exported",
+        None,
+        object_type="officer",
+        object_id="csv",
+        summary=f"{len(rows)} officers exported",
+        details={"filters": {k: v for k, v in f.items() if v}},
+    )
+    db.session.commit()
+    return csv_response("officers.csv", importer.OFFICER_EXPORT_HEADER, rows)
+
+
+@bp.route("/me")
+@authenticated
+def me():
+    officer = officer_for_user(current_user)
+    if officer is None:
+        return render_template("roster/no_officer.html")
+    return redirect(url_for("roster.profile", officer_id=officer.id))
+
+
+@bp.route("/officers/new", methods=["GET", "POST"])
+@require(Permission.ROSTER_NOMINATE)
+def nominate():
+    form = OfficerForm()
+    agencies = _visible_agency_choices(only_nominatable=True)
+    if not agencies:
+        abort(403)
+    form.set_agencies(agencies)
+    if request.method == "GET" and request.args.get("agency", type=int):
+        form.agency_id.data = request.args.get("agency", type=int)
+    center = can(Permission.ROSTER_EDIT)
+    if not center:  # agency heads nominate; onboarding dates are the center's to record
+        for name in (
+            "nda_signed_on",
+            "privacy_ack_on",
+            "privacy_policy_version",
+            "notes",
+            "supervisor_approved_on",
+        ):
+            del form[name]
+    if form.validate_on_submit():
+        agency = db.session.get(Agency, form.agency_id.data)
+        if agency is None or not can_nominate_for(current_user, agency.id):
+            abort(404)
+        fields = _officer_fields(form)
+        if fields.get("external_id") and _external_id_taken(
+            fields["external_id"], None
+        ):
+            form.external_id.errors.append("Another officer already has this ID.")
+        else:
+            officer = services.nominate_officer(
+                current_user, agency=agency, reason=form.reason.data or "", **fields
+            )
+            db.session.commit()
+            flash(
+                f"{officer.full_name} is nominated; the FLO coordinators will vet the nomination.",
+                "success",
+            )
+            return redirect(url_for("roster.profile", officer_id=officer.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("roster/officer_form.html", form=form, officer=None), status
+
+
+def _external_id_taken(ext: str, officer: Officer | None) -> bool:
+    other = db.session.scalar(sa.select(Officer).where(Officer.external_id == ext))
+    return other is not None and other is not officer
+
+
+def _officer_fields(form: OfficerForm) -> dict:
+    fields = {
+        "first_name": form.first_name.data.strip(),
+        "last_name": form.last_name.data.strip(),
+        "rank_title": (form.rank_title.data or "").strip(),
+        "flo_level": FloLevel(form.flo_level.data),
+        "external_id": (form.external_id.data or "").strip() or None,
+        "email": (form.email.data or "").strip().lower(),
+        "phone": (form.phone.data or "").strip(),
+        "mobile": (form.mobile.data or "").strip(),
+    }
+    if form.discipline.data:
+        fields["discipline"] = Discipline(form.discipline.data)
+    for name in ("supervisor_approved_on", "nda_signed_on", "privacy_ack_on"):
+        if name in form:
+            fields[name] = form[name].data
+    if "privacy_policy_version" in form:
+        fields["privacy_policy_version"] = (
+            form.privacy_policy_version.data or ""
+        ).strip()
+        fields["notes"] = form.notes.data or ""
+    return fields
+
+
+@bp.route("/officers/<int:officer_id>")
+@authenticated
+def profile(officer_id: int):
+    officer = _officer_or_404(officer_id)
+    audit("officer.viewed", officer, summary=officer.full_name)
+    db.session.commit()
+    officer = services.load_profile(officer_id)
+    records = (
+        db.session.execute(
+            sa.select(TrainingRecord)
+            .where(TrainingRecord.officer_id == officer.id)
+            .options(
+                sa.orm.joinedload(TrainingRecord.course),
+                sa.orm.joinedload(TrainingRecord.verified_by),
+            )
+            .order_by(TrainingRecord.completed_on.desc())
+        )
+        .scalars()
+        .all()
+    )
+    courses = []
+    if can(Permission.TRAINING_EDIT):
+        courses = db.session.execute(
+            sa.select(TrainingCourse.id, TrainingCourse.code, TrainingCourse.title)
+            .where(TrainingCourse.active.is_(True))
+            .order_by(TrainingCourse.code)
+        ).all()
+    from flo_portal.training.forms import EvidenceForm, RecordForm
+
+    record_form = RecordForm()
+    record_form.course_id.choices = choices(
+        [(c.id, f"{c.code} — {c.title}") for c in courses]
+    )
+    transition_form = TransitionForm()
+    transitions = allowed_transitions(current_user, officer)
+    transition_form.target.choices = choices(
+        [(t.target.value, t.label) for t in transitions]
+    )
+    from flo_portal.auth.forms import EmptyForm
+
+    return render_template(
+        "roster/profile.html",
+        officer=officer,
+        records=records,
+        today=date.today(),
+        transitions=transitions,
+        transition_form=transition_form,
+        onboarding_missing=onboarding_problems(officer),
+        record_form=record_form,
+        evidence_form=EvidenceForm(),
+        invite_form=InviteForm(email=officer.email),
+        action_form=EmptyForm(),
+        can_edit=can_edit_officer(current_user, officer),
+        can_edit_contact=can_edit_contact(current_user, officer),
+        sections=sections_for(current_user, officer),
+    )
+
+
+@bp.route("/officers/<int:officer_id>/edit", methods=["GET", "POST"])
+@require(Permission.ROSTER_EDIT)
+def edit(officer_id: int):
+    officer = _officer_or_404(officer_id)
+    form = OfficerForm(obj=officer)
+    del form["reason"]
+    form.set_agencies(_visible_agency_choices())
+    if request.method == "GET":
+        form.discipline.data = officer.discipline
+    if form.validate_on_submit():
+        fields = _officer_fields(form)
+        fields["agency_id"] = form.agency_id.data
+        if db.session.get(Agency, fields["agency_id"]) is None:
+            abort(404)
+        if fields.get("external_id") and _external_id_taken(
+            fields["external_id"], officer
+        ):
+            form.external_id.errors.append("Another officer already has this ID.")
+        else:
+            services.update_officer(officer, current_user, fields)
+            db.session.commit()
+            flash("Officer saved.", "success")
+            return redirect(url_for("roster.profile", officer_id=officer.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "roster/officer_form.html", form=form, officer=officer
+    ), status
+
+
+@bp.route("/officers/<int:officer_id>/contact", methods=["GET", "POST"])
+@authenticated
+def contact(officer_id: int):
+    officer = _officer_or_404(officer_id)
+    if not can_edit_contact(current_user, officer):
+        abort(404 if not can_view_officer(current_user, officer) else 403)
+    form = ContactForm(obj=officer)
+    if form.validate_on_submit():
+        services.update_contact(
+            officer,
+            current_user,
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            mobile=form.mobile.data or "",
+        )
+        db.session.commit()
+        flash("Contact details saved.", "success")
+        return redirect(url_for("roster.profile", officer_id=officer.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "roster/contact_form.html", form=form, officer=officer
+    ), status
+
+
+@bp.route("/officers/<int:officer_id>/status", methods=["POST"])
+@require(Permission.ROSTER_EDIT)
+def change_status(officer_id: int):
+    officer = _officer_or_404(officer_id)
+    form = TransitionForm()
+    form.target.choices = choices(
+        [(t.target.value, t.label) for t in allowed_transitions(current_user, officer)]
+    )
+    if not form.validate_on_submit():
+        flash("Choose one of the offered changes and give a reason.", "danger")
+        return redirect(url_for("roster.profile", officer_id=officer.id))
+    try:
+        services.change_status(
+            officer, form.target.data, current_user, form.reason.data
+        )
+    except services.TransitionError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return redirect(url_for("roster.profile", officer_id=officer.id))
+    db.session.commit()
+    flash(
+        f"{officer.full_name} is now {OfficerStatus(officer.status).label.lower()}.",
+        "success",
+    )
+    return redirect(url_for("roster.profile", officer_id=officer.id))
+
+
+@bp.route("/officers/<int:officer_id>/invite", methods=["POST"])
+@require(Permission.ROSTER_EDIT, Permission.ROSTER_VET)
+def invite(officer_id: int):
+    officer = _officer_or_404(officer_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash("Give a valid e-mail address.", "danger")
+        return redirect(url_for("roster.profile", officer_id=officer.id))
+    try:
+        user = services.invite_officer(officer, current_user, form.email.data)
+    except services.InviteError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return redirect(url_for("roster.profile", officer_id=officer.id))
+    db.session.commit()
+    flash(f"{officer.full_name} is linked to the account {user.email}.", "success")
+    return redirect(url_for("roster.profile", officer_id=officer.id))
+
+
+# --- coverage -----------------------------------------------------------------------
+
+
+@bp.route("/coverage")
+@require(Permission.COVERAGE_READ)
+def coverage():
+    agency_id = request.args.get("agency", type=int)
+    cov = coverage_mod.coverage_for(current_user, agency_id=agency_id)
+    chart = {
+        "labels": [a.name for a in cov.agencies],
+        "coverage": [a.percent or 0 for a in cov.agencies],
+        "active": [a.active for a in cov.agencies],
+    }
+    return render_template(
+        "roster/coverage.html",
+        cov=cov,
+        chart=chart,
+        windows=coverage_mod.WINDOWS,
+        agency_id=agency_id,
+    )
+
+
+@bp.route("/coverage.csv")
+@require(Permission.COVERAGE_READ)
+def coverage_csv():
+    agency_id = request.args.get("agency", type=int)
+    cov = coverage_mod.coverage_for(current_user, agency_id=agency_id, missing_limit=0)
+    header = [
+        "agency",
+        "discipline",
+        "region",
+        "active_officers",
+        "current_officers",
+        "coverage_percent",
+    ]
+    header += [f"expiring_{w}_days" for w in coverage_mod.WINDOWS]
+    header += [f"holding_{c.code}" for c in cov.courses]
+    rows = [
+        [
+            a.name,
+            a.discipline,
+            a.region,
+            a.active,
+            a.current,
+            "" if a.percent is None else a.percent,
+        ]
+        + [a.expiring[w] for w in coverage_mod.WINDOWS]
+        + [cov.heat.get((a.id, c.id), 0) for c in cov.courses]
+        for a in cov.agencies
+    ]
+    audit(
+        "coverage.exported",
+        None,
+        object_type="coverage",
+        object_id=agency_id or "all",
+        summary=f"coverage of {len(rows)} agencies exported",
+    )
+    db.session.commit()
+    return csv_response("coverage.csv", header, rows)
+
+
+# --- import ---------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(Permission.ROSTER_IMPORT)
+def import_csv():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        storage = form.file.data
+        data = storage.stream.read(importer.MAX_BYTES + 1)
+        try:
+            report = importer.import_csv(
+                data,
+                kind=form.kind.data or None,
+                good_rows_only=form.mode.data == "good",
+                dry_run=bool(form.dry_run.data),
+                actor=current_user,
+                filename=storage.filename or "",
+            )
+        except Exception:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        flash(
+            report.summary(),
+            "success"
+            if report.applied and report.ok
+            else ("warning" if report.applied else "danger"),
+        )
+    status = 422 if form.is_submitted() and (report is None or not report.ok) else 200
+    return render_template(
+        "roster/import.html", form=form, report=report, columns=importer.COLUMNS
+    ), status

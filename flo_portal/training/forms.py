@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+
+class CourseForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    hours = DecimalField(
+        "Hours", places=1, validators=[DataRequired(), NumberRange(min=0, max=9999)]
+    )
+    provider = StringField("Provider", validators=[Optional(), Length(max=200)])
+    validity_months = IntegerField(
+        "Valid for (months, 0 = never expires)",
+        default=0,
+        validators=[NumberRange(min=0, max=240)],
+    )
+    required = BooleanField("Required for FLO status")
+    is_cve = BooleanField("CVE-related course")
+    cve_reviewed_by = StringField(
+        "Reviewed against the DHS CVE Training Guidance by",
+        validators=[Optional(), Length(max=200)],
+    )
+    cve_reviewed_on = DateField("CVE guidance review date", validators=[Optional()])
+    active = BooleanField("Offered (in the catalogue)", default=True)
+    submit = SubmitField("Save")
+
+    def validate_cve_reviewed_by(self, field):
+        if (
+            self.is_cve.data
+            and self.active.data
+            and not (field.data and self.cve_reviewed_on.data)
+        ):
+            raise ValidationError(
+                "A CVE course must be reviewed against the DHS CVE Training "
+                "Guidance before it is offered: give the reviewer and the date."
+            )
+
+
+class RecordForm(FlaskForm):
+    course_id = SelectField("Course", coerce=int, choices=[])
+    completed_on = DateField("Completed on", validators=[DataRequired()])
+    evidence = FileField("Evidence (PDF, PNG or JPEG)")
+    verified = BooleanField("I verified the certificate")
+    submit = SubmitField("Add training record")
+
+    def validate_completed_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("The completion date cannot be in the future.")
+
+
+class EvidenceForm(FlaskForm):
+    evidence = FileField("Evidence (PDF, PNG or JPEG)")
+    submit = SubmitField("Upload evidence")
+
+
+class BulkForm(FlaskForm):
+    course_id = SelectField("Course", coerce=int, choices=[])
+    completed_on = DateField("Completed on", validators=[DataRequired()])
+    officer_ids = SelectMultipleField(
+        "Officers who attended", coerce=int, choices=[], validators=[Optional()]
+    )
+    keys = TextAreaField(
+        "Or paste officer IDs (external IDs or e-mails), one per line",
+        validators=[Optional(), Length(max=100_000)],
+    )
+    verified = BooleanField("I verified the attendance sheet")
+    submit = SubmitField("Record training")
+
+    def validate_completed_on(self, field):
+        if field.data and field.data > date.today():
+            raise ValidationError("The completion date cannot be in the future.")
