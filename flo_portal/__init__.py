@@ -145,7 +145,10 @@ def _register_error_pages(app: Flask) -> None:
             return _error_response(
                 err.code, err.description, error_code=err.error_code, fields=err.fields
             )
-        return _error_response(err.code or 500, None if err.code != 400 else err.description)
+        response = _error_response(err.code or 500, None if err.code != 400 else err.description)
+        if request.path.startswith("/api/") and getattr(err, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(err.valid_methods)  # 405 keeps its Allow
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(err):

@@ -14,6 +14,8 @@ BLUEPRINTS = [
     ("flo_portal.agencies.routes", "/agencies"),
     ("flo_portal.roster.routes", "/roster"),
     ("flo_portal.training.routes", "/training"),
+    ("flo_portal.api.routes", "/api/v1"),
+    ("flo_portal.api.token_pages", "/account/tokens"),
 ]
 
 MODEL_MODULES = [
@@ -23,6 +25,7 @@ MODEL_MODULES = [
     "flo_portal.notifications.models",
     "flo_portal.roster.models",
     "flo_portal.training.models",
+    "flo_portal.api.models",
 ]
 
 CLI_MODULES = [

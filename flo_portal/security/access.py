@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from flo_portal.security.permissions import Permission, role_has
@@ -39,10 +39,9 @@ def _is_api_request() -> bool:
 
 def _unauthenticated():
     if _is_api_request():
-        response = jsonify(
-            {"error": {"code": "unauthenticated", "message": "Sign in or send a valid token."}}
-        )
-        response.status_code = 401
+        from flo_portal.api.errors import error_response
+
+        response = error_response(401, "Sign in or send a valid token.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="flo-portal"'
         return response
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -50,11 +49,9 @@ def _unauthenticated():
 
 def _forbidden():
     if _is_api_request():
-        response = jsonify(
-            {"error": {"code": "forbidden", "message": "Your role may not use this."}}
-        )
-        response.status_code = 403
-        return response
+        from flo_portal.api.errors import error_response
+
+        return error_response(403, "Your role may not use this.")
     abort(403)
 
 

@@ -1,0 +1,62 @@
+"""Keyset pagination on ``id`` with an opaque, signed cursor.
+
+``paginate(select, id_column, limit, cursor)`` runs one query of ``limit + 1`` rows
+after the cursor's id, so page N costs the same as page 1 and rows added meanwhile
+are neither skipped nor repeated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from flo_portal.api.errors import validation_error
+from flo_portal.extensions import db
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(
+        current_app.config["SECRET_KEY"], salt="flo-portal:api-cursor"
+    )
+
+
+def encode_cursor(last_id: int, kind: str) -> str:
+    return _serializer().dumps({"a": last_id, "k": kind})
+
+
+def decode_cursor(cursor: str | None, kind: str) -> int | None:
+    """The id to continue after; 422 on a cursor that is forged or from another list."""
+    if not cursor:
+        return None
+    try:
+        data = _serializer().loads(cursor)
+    except (BadSignature, UnicodeError, ValueError):
+        data = None
+    if (
+        not isinstance(data, dict)
+        or data.get("k") != kind
+        or not isinstance(data.get("a"), int)
+    ):
+        raise validation_error({"cursor": ["Not a cursor this list gave out."]})
+    return data["a"]
+
+
+def paginate(
+    stmt: sa.Select, id_column: Any, limit: int, cursor: str | None, kind: str
+):
+    """(rows, next_cursor) for ``stmt`` ordered by ``id_column`` ascending."""
+    after = decode_cursor(cursor, kind)
+    if after is not None:
+        stmt = stmt.where(id_column > after)
+    rows = list(db.session.scalars(stmt.order_by(id_column).limit(limit + 1)).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].id, kind)
+    return rows, next_cursor

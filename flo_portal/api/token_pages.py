@@ -1,0 +1,75 @@
+"""The user's own page for personal access tokens (linked from their account page)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from flo_portal.api.forms import NewTokenForm
+from flo_portal.api.models import ApiToken, TokenScope
+from flo_portal.api.tokens import (
+    MAX_ACTIVE_TOKENS,
+    active_tokens,
+    count_usable_tokens,
+    create_token,
+    revoke_token,
+)
+from flo_portal.auth.forms import EmptyForm
+from flo_portal.extensions import db
+from flo_portal.security import authenticated
+
+bp = Blueprint("api_tokens", __name__)
+
+
+def _api_tokens_of_current_user() -> list[ApiToken]:
+    return active_tokens(current_user) if current_user.is_authenticated else []
+
+
+# The account page's include (templates/users/_profile_sections.html) lists the tokens.
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        my_api_tokens=_api_tokens_of_current_user
+    )
+)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@authenticated
+def index():
+    form = NewTokenForm()
+    if form.validate_on_submit():
+        if count_usable_tokens(current_user) >= MAX_ACTIVE_TOKENS:
+            flash(
+                f"You already have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.",
+                "warning",
+            )
+            return redirect(url_for("api_tokens.index"))
+        token, token_text = create_token(
+            current_user,
+            form.name.data,
+            TokenScope(form.scope.data),
+            int(form.expires_in_days.data),
+        )
+        db.session.commit()
+        # Shown once, in this response only; never stored, never in a redirect or flash.
+        return render_template(
+            "api/token_created.html", token=token, token_text=token_text
+        )
+    return render_template(
+        "api/tokens.html",
+        form=form,
+        tokens=active_tokens(current_user),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@authenticated
+def revoke(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if EmptyForm().validate_on_submit() and revoke_token(token, current_user):
+        db.session.commit()
+        flash(f"Token “{token.name}” revoked.", "success")
+    return redirect(url_for("api_tokens.index"))
