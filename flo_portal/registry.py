@@ -11,6 +11,9 @@ BLUEPRINTS = [
     ("flo_portal.users.routes", "/account"),
     ("flo_portal.admin.routes", "/admin"),
     ("flo_portal.audit.routes", "/audit"),
+    ("flo_portal.notifications.routes", "/notifications"),
+    ("flo_portal.briefings.routes", "/briefings"),
+    ("flo_portal.jobs.routes", "/jobs"),
     ("flo_portal.agencies.routes", "/agencies"),
     ("flo_portal.roster.routes", "/roster"),
     ("flo_portal.training.routes", "/training"),
@@ -25,10 +28,13 @@ MODEL_MODULES = [
     "flo_portal.notifications.models",
     "flo_portal.roster.models",
     "flo_portal.training.models",
+    "flo_portal.briefings.models",
+    "flo_portal.jobs.models",
     "flo_portal.api.models",
 ]
 
 CLI_MODULES = [
     "flo_portal.cli",
+    "flo_portal.jobs.cli",
     "flo_portal.roster.cli",
 ]

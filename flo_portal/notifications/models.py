@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flo_portal.orm import utcnow
 from flo_portal.extensions import db
+from flo_portal.orm import utcnow
 
 
 class OutboxEmail(db.Model):
@@ -38,7 +38,9 @@ class Notification(db.Model):
     __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(sa.String(60))
     title: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text, default="")
@@ -46,3 +48,26 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
+
+
+class NotificationPreference(db.Model):
+    """A user's choice for one kind of notice: ``email`` (in-app + e-mail) or ``in_app`` only.
+
+    No row means the default: e-mail on. ``kind`` is an exact kind ("briefing.reminder")
+    or a family prefix ("briefing") that covers every kind starting with it.
+    """
+
+    __tablename__ = "notification_preference"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "user_id", "kind", name="uq_notification_preference_user_kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    channel: Mapped[str] = mapped_column(sa.String(10), default="email")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

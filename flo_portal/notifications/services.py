@@ -10,11 +10,113 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flo_portal.extensions import db
-from flo_portal.notifications.models import Notification, OutboxEmail
+from flo_portal.notifications.models import (
+    Notification,
+    NotificationPreference,
+    OutboxEmail,
+)
+
+EMAIL = "email"
+IN_APP = "in_app"
+CHANNELS = (EMAIL, IN_APP)
+
+# Kinds of notice users can set a preference for: kind (or family prefix) -> label.
+# Features add theirs with register_kind(); kinds a user has received also appear.
+KINDS: dict[str, str] = {
+    "briefing.invitation": "Briefing invitations",
+    "briefing.reminder": "Briefing reminders (24 hours and 1 hour before)",
+    "briefing.changed": "Briefing changes and cancellations",
+    "briefing.waitlist": "Briefing waitlist places",
+    "training.expiry": "Training about to expire (60, 30 and 7 days)",
+    "rfi": "Requests for information",
+    "product": "Products and alerts",
+    "digest": "Daily digest of unread notices",
+}
+
+
+def register_kind(kind: str, label: str) -> None:
+    """Let users choose e-mail or in-app only for ``kind`` (a kind or a family prefix)."""
+    KINDS.setdefault(kind, label)
+
+
+def channel_for(user_id: int, kind: str) -> str:
+    """The user's channel for ``kind``: exact preference, else its family's, else e-mail."""
+    family = kind.split(".", 1)[0]
+    rows = dict(
+        db.session.execute(
+            sa.select(
+                NotificationPreference.kind, NotificationPreference.channel
+            ).where(
+                NotificationPreference.user_id == user_id,
+                NotificationPreference.kind.in_({kind, family}),
+            )
+        ).all()
+    )
+    return rows.get(kind) or rows.get(family) or EMAIL
+
+
+def preferences_for(user_id: int) -> list[tuple[str, str, str]]:
+    """(kind, label, channel) for every known kind plus kinds the user has received."""
+    received = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.user_id == user_id).distinct()
+    ).all()
+    kinds = dict(KINDS)
+    for kind in received:
+        if kind not in kinds and kind.split(".", 1)[0] not in kinds:
+            kinds[kind] = kind.replace(".", " ").replace("_", " ").capitalize()
+    saved = dict(
+        db.session.execute(
+            sa.select(
+                NotificationPreference.kind, NotificationPreference.channel
+            ).where(NotificationPreference.user_id == user_id)
+        ).all()
+    )
+    return [
+        (k, label, saved.get(k, EMAIL))
+        for k, label in sorted(kinds.items(), key=lambda kv: kv[1])
+    ]
+
+
+def set_preferences(user, choices: dict[str, str]) -> dict[str, str]:
+    """Save ``{kind: channel}``; unknown channels are refused. Returns what changed."""
+    existing = {
+        p.kind: p
+        for p in db.session.scalars(
+            sa.select(NotificationPreference).where(
+                NotificationPreference.user_id == user.id
+            )
+        )
+    }
+    changed: dict[str, str] = {}
+    for kind, channel in choices.items():
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        pref = existing.get(kind)
+        old = pref.channel if pref else EMAIL
+        if old == channel:
+            continue
+        if pref is None:
+            db.session.add(
+                NotificationPreference(user_id=user.id, kind=kind[:60], channel=channel)
+            )
+        else:
+            pref.channel = channel
+        changed[kind] = channel
+    db.session.flush()
+    if changed:
+        from flo_portal.audit.services import record
+
+        record("notifications.preferences_changed", user, details=changed)
+    return changed
 
 
 def queue_email(
-    to: str, subject: str, body: str, *, kind: str = "general", dedupe_key: str | None = None
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str = "general",
+    dedupe_key: str | None = None,
 ) -> OutboxEmail | None:
     """Queue one e-mail. With ``dedupe_key``, a second call with the same key is a no-op."""
     if dedupe_key is not None:
@@ -24,7 +126,11 @@ def queue_email(
         if exists:
             return None
     email = OutboxEmail(
-        to_address=to, subject=subject[:300], body_text=body, kind=kind, dedupe_key=dedupe_key
+        to_address=to,
+        subject=subject[:300],
+        body_text=body,
+        kind=kind,
+        dedupe_key=dedupe_key,
     )
     db.session.add(email)
     db.session.flush()
@@ -49,10 +155,15 @@ def notify(
         if exists:
             return None
     notice = Notification(
-        user_id=user.id, kind=kind, title=title[:300], body=body, link=link, dedupe_key=dedupe_key
+        user_id=user.id,
+        kind=kind,
+        title=title[:300],
+        body=body,
+        link=link,
+        dedupe_key=dedupe_key,
     )
     db.session.add(notice)
-    if email and user.email:
+    if email and user.email and channel_for(user.id, kind) == EMAIL:
         text = f"{title}\n\n{body}\n"
         if link:
             from flask import current_app
@@ -70,8 +181,32 @@ def notify(
 
 
 def unread_count(user_id: int) -> int:
+    """How many of the user's in-app notices are unread (shown in the navigation)."""
     return db.session.scalar(
         sa.select(sa.func.count(Notification.id)).where(
             Notification.user_id == user_id, Notification.read_at.is_(None)
         )
     )
+
+
+def user_notifications_query(user_id: int, *, unread_only: bool = False):
+    """The user's notices, newest first (the list page paginates it)."""
+    stmt = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notices read (all unread ones when no ids are given); returns how many."""
+    from flo_portal.orm import utcnow
+
+    stmt = sa.update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_ids is not None:
+        stmt = stmt.where(Notification.id.in_(notification_ids))
+    result = db.session.execute(
+        stmt.values(read_at=utcnow()), execution_options={"synchronize_session": False}
+    )
+    return result.rowcount or 0

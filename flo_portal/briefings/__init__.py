@@ -1,0 +1,1 @@
+"""Awareness briefings: scheduling, invitations and RSVP, attendance, calendar files."""

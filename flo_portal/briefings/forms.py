@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.audience import PARTNER_ROLES, Audience
+from flo_portal.briefings.models import BriefingMode, Recurrence
+from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
+from flo_portal.extensions import db
+from flo_portal.formtools import choices, enum_choices
+from flo_portal.training.models import TrainingCourse
+from flo_portal.users.models import User
+
+TIMEZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "Pacific/Guam",
+    "UTC",
+]
+
+
+def _int_or_zero(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class BriefingForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    topic = StringField("Topic", validators=[Optional(), Length(max=200)])
+    presenter = StringField("Presenter", validators=[Optional(), Length(max=200)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=5000)]
+    )
+    starts = DateTimeLocalField(
+        "Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    ends = DateTimeLocalField(
+        "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    timezone = SelectField("Time zone of these times", validators=[DataRequired()])
+    mode = SelectField(
+        "Format",
+        choices=enum_choices(BriefingMode),
+        default=BriefingMode.IN_PERSON.value,
+    )
+    location = StringField(
+        "Place (in person)", validators=[Optional(), Length(max=300)]
+    )
+    join_url = StringField("Link (virtual)", validators=[Optional(), Length(max=500)])
+    capacity = IntegerField(
+        "Capacity",
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description="Leave empty for no limit. When full, further yes answers join a waitlist.",
+    )
+    all_flos = BooleanField("All FLOs and agency heads")
+    agency_ids = SelectMultipleField("Agencies", coerce=int, validators=[Optional()])
+    disciplines = SelectMultipleField("Disciplines", validators=[Optional()])
+    regions = SelectMultipleField("Regions", validators=[Optional()])
+    user_ids = SelectMultipleField("Named people", coerce=int, validators=[Optional()])
+    recurrence = SelectField(
+        "Repeats", choices=enum_choices(Recurrence), default=Recurrence.NONE.value
+    )
+    occurrences = IntegerField(
+        "Number of occurrences",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=MAX_OCCURRENCES)],
+    )
+    credit_course_id = SelectField(
+        "Attendance credits the course", coerce=_int_or_zero, default=0
+    )
+    submit = SubmitField("Save briefing")
+
+    def __init__(
+        self, *args, editing: bool = False, user_timezone: str | None = None, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        zones = list(TIMEZONES)
+        if user_timezone and user_timezone not in zones:
+            zones.insert(0, user_timezone)
+        self.timezone.choices = choices((z, z.replace("_", " ")) for z in zones)
+        if not self.timezone.data and user_timezone:
+            self.timezone.data = user_timezone
+        self.agency_ids.choices = choices(
+            db.session.execute(
+                sa.select(Agency.id, Agency.name)
+                .where(Agency.active.is_(True))
+                .order_by(Agency.name)
+            ).all()
+        )
+        self.disciplines.choices = enum_choices(Discipline)
+        regions = db.session.scalars(
+            sa.select(Agency.region)
+            .where(Agency.region != "")
+            .distinct()
+            .order_by(Agency.region)
+        ).all()
+        self.regions.choices = choices((r, r) for r in regions)
+        self.user_ids.choices = choices(
+            (u.id, f"{u.name} ({u.agency.name if u.agency else 'center'})")
+            for u in db.session.scalars(
+                sa.select(User)
+                .where(User.is_active_account.is_(True), User.role.in_(PARTNER_ROLES))
+                .order_by(User.name)
+            )
+        )
+        courses = db.session.execute(
+            sa.select(TrainingCourse.id, TrainingCourse.code, TrainingCourse.title)
+            .where(TrainingCourse.active.is_(True))
+            .order_by(TrainingCourse.code)
+        ).all()
+        self.credit_course_id.choices = choices(
+            [(0, "No training credit")]
+            + [(c.id, f"{c.code} — {c.title}") for c in courses]
+        )
+        if editing:
+            del self.recurrence
+            del self.occurrences
+
+    def validate_ends(self, field):
+        if self.starts.data and field.data and field.data <= self.starts.data:
+            raise ValidationError("The end must be after the start.")
+
+    def validate_location(self, field):
+        if self.mode.data == BriefingMode.IN_PERSON and not (field.data or "").strip():
+            raise ValidationError("An in-person briefing needs a place.")
+
+    def validate_join_url(self, field):
+        if self.mode.data != BriefingMode.VIRTUAL:
+            return
+        value = (field.data or "").strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValidationError("A virtual briefing needs an http(s) link.")
+
+    def validate_all_flos(self, field):
+        if not (
+            field.data
+            or self.agency_ids.data
+            or self.disciplines.data
+            or self.regions.data
+            or self.user_ids.data
+        ):
+            raise ValidationError(
+                "Choose who is invited: all FLOs, or agencies, disciplines, regions or people."
+            )
+
+    def to_data(self) -> BriefingData:
+        recurrence = (
+            Recurrence(self.recurrence.data)
+            if hasattr(self, "recurrence")
+            else Recurrence.NONE
+        )
+        occurrences = (
+            (self.occurrences.data or 1) if hasattr(self, "occurrences") else 1
+        )
+        return BriefingData(
+            title=self.title.data,
+            topic=self.topic.data or "",
+            presenter=self.presenter.data or "",
+            description=self.description.data or "",
+            local_start=self.starts.data,
+            local_end=self.ends.data,
+            timezone=self.timezone.data,
+            mode=BriefingMode(self.mode.data),
+            location=self.location.data or "",
+            join_url=self.join_url.data or "",
+            capacity=self.capacity.data,
+            audience=Audience(
+                all_flos=bool(self.all_flos.data),
+                agency_ids=list(self.agency_ids.data or []),
+                disciplines=list(self.disciplines.data or []),
+                regions=list(self.regions.data or []),
+                user_ids=list(self.user_ids.data or []),
+            ),
+            recurrence=recurrence,
+            occurrences=occurrences if recurrence != Recurrence.NONE else 1,
+            credit_course_id=self.credit_course_id.data or None,
+        )
+
+    def fill_from(self, b) -> None:
+        aud = Audience.from_json(b.audience)
+        self.title.data, self.topic.data, self.presenter.data = (
+            b.title,
+            b.topic,
+            b.presenter,
+        )
+        self.description.data = b.description
+        self.starts.data = b.local_start.replace(tzinfo=None)
+        self.ends.data = b.local_end.replace(tzinfo=None)
+        self.timezone.data = b.timezone
+        self.mode.data = b.mode.value if hasattr(b.mode, "value") else b.mode
+        self.location.data, self.join_url.data, self.capacity.data = (
+            b.location,
+            b.join_url,
+            b.capacity,
+        )
+        self.all_flos.data = aud.all_flos
+        self.agency_ids.data, self.disciplines.data = aud.agency_ids, aud.disciplines
+        self.regions.data, self.user_ids.data = aud.regions, aud.user_ids
+        self.credit_course_id.data = b.credit_course_id or 0
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(
+        "Reason (sent to invitees)", validators=[Optional(), Length(max=500)]
+    )
+    submit = SubmitField("Cancel briefing")

@@ -1,0 +1,386 @@
+"""Briefing pages: calendar (month and list), schedule/edit/cancel, RSVP, attendance, .ics."""
+
+from __future__ import annotations
+
+import calendar as pycal
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from flo_portal.audit.services import record
+from flo_portal.auth.forms import EmptyForm
+from flo_portal.briefings import ics, services
+from flo_portal.briefings.forms import BriefingForm, CancelForm
+from flo_portal.briefings.models import (
+    Briefing,
+    BriefingInvitation,
+    RsvpStatus,
+)
+from flo_portal.briefings.policies import (
+    can_view_briefing,
+    invitation_for,
+    visible_briefings_condition,
+)
+from flo_portal.display import viewer_zone
+from flo_portal.extensions import db
+from flo_portal.orm import utcnow
+from flo_portal.security import Permission, can, public, require
+
+bp = Blueprint("briefings", __name__)
+
+
+def _visible_or_404(briefing_id: int) -> Briefing:
+    b = db.session.get(Briefing, briefing_id)
+    if b is None or not can_view_briefing(current_user, b):
+        abort(404)
+    return b
+
+
+def _manageable_or_404(briefing_id: int) -> Briefing:
+    b = db.session.get(Briefing, briefing_id)
+    if b is None:
+        abort(404)
+    return b
+
+
+def _parse_month(value: str | None) -> date:
+    today = datetime.now(viewer_zone()).date()
+    try:
+        year, month = (int(x) for x in (value or "").split("-", 1))
+        return date(year, month, 1) if 1900 < year < 3000 else today.replace(day=1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@bp.route("/")
+@require(Permission.BRIEFING_READ)
+def index():
+    view = request.args.get("view", "list")
+    visible = visible_briefings_condition(current_user)
+    if view == "month":
+        first = _parse_month(request.args.get("month"))
+        zone = viewer_zone()
+        last = date(
+            first.year, first.month, pycal.monthrange(first.year, first.month)[1]
+        )
+        start_utc = datetime.combine(
+            first - timedelta(days=7), datetime.min.time(), zone
+        )
+        end_utc = datetime.combine(last + timedelta(days=8), datetime.min.time(), zone)
+        rows = db.session.scalars(
+            sa.select(Briefing)
+            .where(
+                visible, Briefing.starts_at >= start_utc, Briefing.starts_at < end_utc
+            )
+            .order_by(Briefing.starts_at)
+        ).all()
+        by_day: dict[date, list[Briefing]] = {}
+        for b in rows:
+            by_day.setdefault(b.starts_at.astimezone(zone).date(), []).append(b)
+        weeks = pycal.Calendar(firstweekday=6).monthdatescalendar(
+            first.year, first.month
+        )
+        prev_month = (first - timedelta(days=1)).replace(day=1)
+        next_month = last + timedelta(days=1)
+        return render_template(
+            "briefings/month.html",
+            first=first,
+            weeks=weeks,
+            by_day=by_day,
+            prev_month=prev_month,
+            next_month=next_month,
+            today=datetime.now(zone).date(),
+            month_items=[
+                b
+                for b in rows
+                if b.starts_at.astimezone(zone).date().month == first.month
+            ],
+        )
+    show = request.args.get("show", "upcoming")
+    stmt = sa.select(Briefing).where(visible)
+    if show == "past":
+        stmt = stmt.where(Briefing.ends_at < utcnow()).order_by(
+            Briefing.starts_at.desc()
+        )
+    else:
+        show = "upcoming"
+        stmt = stmt.where(Briefing.ends_at >= utcnow()).order_by(Briefing.starts_at)
+    page = db.paginate(stmt, per_page=20, error_out=False)
+    ids = [b.id for b in page.items]
+    mine = {}
+    if ids:
+        mine = dict(
+            db.session.execute(
+                sa.select(
+                    BriefingInvitation.briefing_id, BriefingInvitation.status
+                ).where(
+                    BriefingInvitation.user_id == current_user.id,
+                    BriefingInvitation.briefing_id.in_(ids),
+                )
+            ).all()
+        )
+    return render_template("briefings/list.html", page=page, show=show, mine=mine)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.BRIEFING_MANAGE)
+def new():
+    form = BriefingForm(user_timezone=current_user.timezone)
+    if form.validate_on_submit():
+        try:
+            created = services.schedule_briefing(form.to_data(), current_user)
+        except services.BriefingError as exc:
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            db.session.commit()
+            invited = db.session.scalar(
+                sa.select(sa.func.count(BriefingInvitation.id)).where(
+                    BriefingInvitation.briefing_id == created[0].id
+                )
+            )
+            flash(
+                f"Briefing scheduled ({len(created)} occurrence{'s' if len(created) > 1 else ''}); "
+                f"{invited} people invited.",
+                "success",
+            )
+            return redirect(url_for("briefings.detail", briefing_id=created[0].id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("briefings/form.html", form=form, briefing=None), status
+
+
+@bp.route("/<int:briefing_id>")
+@require(Permission.BRIEFING_READ)
+def detail(briefing_id: int):
+    b = _visible_or_404(briefing_id)
+    invitation = invitation_for(current_user, b)
+    manage = can(Permission.BRIEFING_MANAGE)
+    invitations = []
+    if manage:
+        invitations = (
+            db.session.scalars(
+                sa.select(BriefingInvitation)
+                .where(BriefingInvitation.briefing_id == b.id)
+                .order_by(
+                    BriefingInvitation.status,
+                    BriefingInvitation.waitlisted_at,
+                    BriefingInvitation.id,
+                )
+            )
+            .unique()
+            .all()
+        )
+    waitlist_position = None
+    if invitation is not None and invitation.status == RsvpStatus.WAITLISTED:
+        waitlist_position = 1 + db.session.scalar(
+            sa.select(sa.func.count(BriefingInvitation.id)).where(
+                BriefingInvitation.briefing_id == b.id,
+                BriefingInvitation.status == RsvpStatus.WAITLISTED,
+                sa.or_(
+                    BriefingInvitation.waitlisted_at < invitation.waitlisted_at,
+                    sa.and_(
+                        BriefingInvitation.waitlisted_at == invitation.waitlisted_at,
+                        BriefingInvitation.id < invitation.id,
+                    ),
+                ),
+            )
+        )
+    return render_template(
+        "briefings/detail.html",
+        b=b,
+        invitation=invitation,
+        invitations=invitations,
+        counts=services.rsvp_counts(b),
+        manage=manage,
+        waitlist_position=waitlist_position,
+        action_form=EmptyForm(),
+        cancel_form=CancelForm(),
+        over=b.ends_at <= utcnow(),
+    )
+
+
+@bp.route("/<int:briefing_id>/edit", methods=["GET", "POST"])
+@require(Permission.BRIEFING_MANAGE)
+def edit(briefing_id: int):
+    b = _manageable_or_404(briefing_id)
+    if b.is_cancelled:
+        flash("A cancelled briefing cannot be edited.", "warning")
+        return redirect(url_for("briefings.detail", briefing_id=b.id))
+    form = BriefingForm(editing=True, user_timezone=b.timezone)
+    if request.method == "GET":
+        form.fill_from(b)
+    if form.validate_on_submit():
+        try:
+            result = services.update_briefing(b, form.to_data())
+        except services.BriefingError as exc:
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            db.session.commit()
+            extra = f" {result['invited']} newly invited." if result["invited"] else ""
+            flash("Briefing saved." + extra, "success")
+            return redirect(url_for("briefings.detail", briefing_id=b.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("briefings/form.html", form=form, briefing=b), status
+
+
+@bp.route("/<int:briefing_id>/cancel", methods=["POST"])
+@require(Permission.BRIEFING_MANAGE)
+def cancel(briefing_id: int):
+    b = _manageable_or_404(briefing_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash("The reason is too long.", "danger")
+        return redirect(url_for("briefings.detail", briefing_id=b.id))
+    told = services.cancel_briefing(b, form.reason.data or "")
+    db.session.commit()
+    flash(f"Briefing cancelled; {told} invitees told.", "success")
+    return redirect(url_for("briefings.detail", briefing_id=b.id))
+
+
+@bp.route("/<int:briefing_id>/rsvp", methods=["POST"])
+@require(Permission.BRIEFING_RSVP)
+def rsvp(briefing_id: int):
+    b = _visible_or_404(briefing_id)
+    invitation = invitation_for(current_user, b)
+    if invitation is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        status = services.rsvp(b, invitation, request.form.get("answer", ""))
+    except services.BriefingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("briefings.detail", briefing_id=b.id)), 303
+    db.session.commit()
+    messages = {
+        RsvpStatus.YES: "You are attending.",
+        RsvpStatus.WAITLISTED: "The briefing is full: you are on the waitlist and will be told if a place frees up.",
+        RsvpStatus.MAYBE: "Answer saved: maybe.",
+        RsvpStatus.NO: "Answer saved: not attending.",
+    }
+    flash(messages.get(status, "Answer saved."), "success")
+    return redirect(url_for("briefings.detail", briefing_id=b.id))
+
+
+@bp.route("/<int:briefing_id>/attendance", methods=["GET", "POST"])
+@require(Permission.BRIEFING_MANAGE)
+def attendance(briefing_id: int):
+    b = _manageable_or_404(briefing_id)
+    invitations = (
+        db.session.scalars(
+            sa.select(BriefingInvitation)
+            .where(BriefingInvitation.briefing_id == b.id)
+            .order_by(BriefingInvitation.status, BriefingInvitation.id)
+        )
+        .unique()
+        .all()
+    )
+    form = EmptyForm()
+    if form.validate_on_submit():
+        present = set()
+        for raw in request.form.getlist("present"):
+            try:
+                present.add(int(raw))
+            except ValueError:
+                abort(400)
+        try:
+            result = services.take_attendance(b, present, current_user)
+        except services.BriefingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("briefings.attendance", briefing_id=b.id))
+        db.session.commit()
+        text = f"Attendance saved: {result.attended} present."
+        if b.credit_course_id:
+            text += f" {result.credited} training records created"
+            if result.already_credited:
+                text += f", {result.already_credited} already recorded"
+            text += "."
+            if result.not_on_roster:
+                text += f" Not on the roster (no credit): {', '.join(result.not_on_roster)}."
+        flash(text, "success")
+        return redirect(url_for("briefings.attendance", briefing_id=b.id))
+    return render_template(
+        "briefings/attendance.html", b=b, invitations=invitations, form=form
+    )
+
+
+@bp.route("/<int:briefing_id>/calendar.ics")
+@require(Permission.BRIEFING_READ)
+def briefing_ics(briefing_id: int):
+    b = _visible_or_404(briefing_id)
+    record("briefing.ics_downloaded", b, summary=b.title)
+    db.session.commit()
+    return Response(
+        ics.calendar_bytes([b], b.title),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="briefing-{b.id}.ics"'},
+    )
+
+
+@bp.route("/feed", methods=["GET"])
+@require(Permission.BRIEFING_READ)
+def feed_settings():
+    token = session.pop("new_feed_token", None)
+    feed_url = url_for("briefings.feed", token=token, _external=True) if token else None
+    return render_template(
+        "briefings/feed.html",
+        feed_url=feed_url,
+        has_token=services.has_feed_token(current_user),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/feed/new", methods=["POST"])
+@require(Permission.BRIEFING_READ)
+def feed_new():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = services.create_feed_token(current_user)
+    db.session.commit()
+    # Shown once on the next page, then gone: only its hash is stored.
+    session["new_feed_token"] = token
+    return redirect(url_for("briefings.feed_settings"))
+
+
+@bp.route("/feed/revoke", methods=["POST"])
+@require(Permission.BRIEFING_READ)
+def feed_revoke():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.revoke_feed_tokens(current_user)
+    db.session.commit()
+    flash("Your calendar feed link no longer works.", "success")
+    return redirect(url_for("briefings.feed_settings"))
+
+
+@bp.route("/feed/<token>.ics")
+@public
+def feed(token: str):
+    """A calendar client's subscription: the token is the credential."""
+    user = services.user_for_feed_token(token)
+    if user is None or not can(Permission.BRIEFING_READ, user):
+        abort(404)
+    since = utcnow() - timedelta(days=90)
+    briefings = db.session.scalars(
+        sa.select(Briefing)
+        .where(visible_briefings_condition(user), Briefing.ends_at >= since)
+        .order_by(Briefing.starts_at)
+        .limit(1000)
+    ).all()
+    db.session.commit()
+    return Response(
+        ics.calendar_bytes(briefings, "FLO Portal briefings"), mimetype="text/calendar"
+    )

@@ -1,0 +1,536 @@
+"""Scheduling briefings, inviting the audience, RSVP with a waitlist, attendance, feeds.
+
+Services flush and audit; the view (or job) commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+
+from flo_portal.audience import Audience, recipients_query
+from flo_portal.audit.services import record as audit
+from flo_portal.briefings.models import (
+    Briefing,
+    BriefingInvitation,
+    BriefingMode,
+    BriefingStatus,
+    CalendarFeedToken,
+    Recurrence,
+    RsvpStatus,
+)
+from flo_portal.extensions import db
+from flo_portal.notifications.services import notify
+from flo_portal.orm import utcnow
+from flo_portal.training.services import add_months
+
+SEAT_HOLDERS = (RsvpStatus.YES,)
+# Who is told about changes and reminded: everyone invited who has not declined or is
+# only waiting for a place.
+REMINDED = (RsvpStatus.PENDING, RsvpStatus.YES, RsvpStatus.MAYBE)
+MAX_OCCURRENCES = 26
+
+
+class BriefingError(ValueError):
+    """A request the rules refuse (shown to the user, never a 500)."""
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_to_utc(local: datetime, tz: str) -> datetime:
+    """A wall-clock time in zone ``tz`` as an aware UTC datetime."""
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
+
+
+def format_for(user, moment: datetime) -> str:
+    """``moment`` in ``user``'s own time zone, e.g. 'Tue 1 Dec 2026, 09:00 PST'."""
+    local = moment.astimezone(zone(getattr(user, "timezone", None)))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M %Z}"
+
+
+@dataclass
+class BriefingData:
+    title: str
+    local_start: datetime  # naive wall-clock time in ``timezone``
+    local_end: datetime
+    timezone: str
+    mode: BriefingMode = BriefingMode.IN_PERSON
+    topic: str = ""
+    presenter: str = ""
+    description: str = ""
+    location: str = ""
+    join_url: str = ""
+    capacity: int | None = None
+    audience: Audience = field(default_factory=Audience)
+    recurrence: Recurrence = Recurrence.NONE
+    occurrences: int = 1
+    credit_course_id: int | None = None
+
+    def check(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise BriefingError("Unknown time zone.") from exc
+        if self.local_end <= self.local_start:
+            raise BriefingError("The end must be after the start.")
+        if self.mode == BriefingMode.IN_PERSON and not self.location.strip():
+            raise BriefingError("An in-person briefing needs a place.")
+        if self.mode == BriefingMode.VIRTUAL and not self.join_url.strip():
+            raise BriefingError("A virtual briefing needs a link.")
+        if self.capacity is not None and self.capacity < 1:
+            raise BriefingError("Capacity must be at least 1, or empty for no limit.")
+        if self.audience.is_empty:
+            raise BriefingError("Choose who is invited.")
+        if not 1 <= self.occurrences <= MAX_OCCURRENCES:
+            raise BriefingError(f"Between 1 and {MAX_OCCURRENCES} occurrences.")
+
+
+def occurrence_starts(data: BriefingData) -> list[tuple[datetime, datetime]]:
+    """Local (start, end) of each occurrence. Wall-clock times are kept across DST."""
+    length = data.local_end - data.local_start
+    count = data.occurrences if data.recurrence != Recurrence.NONE else 1
+    out = []
+    for i in range(count):
+        if data.recurrence == Recurrence.WEEKLY:
+            start = data.local_start + timedelta(weeks=i)
+        elif data.recurrence == Recurrence.MONTHLY:
+            day = add_months(data.local_start.date(), i)
+            start = datetime.combine(day, data.local_start.time())
+        else:
+            start = data.local_start
+        out.append((start, start + length))
+    return out
+
+
+def _apply(b: Briefing, data: BriefingData, start: datetime, end: datetime) -> None:
+    b.title = data.title.strip()
+    b.topic = data.topic.strip()
+    b.presenter = data.presenter.strip()
+    b.description = data.description.strip()
+    b.timezone = data.timezone
+    b.starts_at = local_to_utc(start, data.timezone)
+    b.ends_at = local_to_utc(end, data.timezone)
+    b.mode = data.mode
+    b.location = data.location.strip() if data.mode == BriefingMode.IN_PERSON else ""
+    b.join_url = data.join_url.strip() if data.mode == BriefingMode.VIRTUAL else ""
+    b.capacity = data.capacity
+    b.audience = data.audience.to_json()
+    b.credit_course_id = data.credit_course_id or None
+
+
+def schedule_briefing(data: BriefingData, creator) -> list[Briefing]:
+    """Create the briefing (one row per occurrence) and invite its audience."""
+    data.check()
+    series = (
+        uuid.uuid4().hex
+        if data.recurrence != Recurrence.NONE and data.occurrences > 1
+        else None
+    )
+    created = []
+    for start, end in occurrence_starts(data):
+        b = Briefing(
+            series_key=series,
+            recurrence=data.recurrence,
+            created_by_id=getattr(creator, "id", None),
+            status=BriefingStatus.SCHEDULED,
+        )
+        _apply(b, data, start, end)
+        db.session.add(b)
+        db.session.flush()
+        invited = invite_audience(b)
+        audit(
+            "briefing.created",
+            b,
+            summary=f"{b.title} at {b.starts_at:%Y-%m-%d %H:%M}Z",
+            details={"invited": invited, "series": series, "audience": b.audience},
+        )
+        created.append(b)
+    return created
+
+
+def briefing_path(briefing_id: int) -> str:
+    """The detail page's path, without needing a request (jobs, demo data)."""
+    return f"/briefings/{briefing_id}"
+
+
+def _link(b: Briefing) -> str:
+    return briefing_path(b.id)
+
+
+def _where(b: Briefing) -> str:
+    return b.location if b.mode == BriefingMode.IN_PERSON else f"online: {b.join_url}"
+
+
+def invite_audience(b: Briefing) -> int:
+    """Invite audience members not invited yet; each gets one notice. Returns how many."""
+    already = set(
+        db.session.scalars(
+            sa.select(BriefingInvitation.user_id).where(
+                BriefingInvitation.briefing_id == b.id
+            )
+        )
+    )
+    new = 0
+    for user in db.session.scalars(
+        recipients_query(Audience.from_json(b.audience))
+    ).unique():
+        if user.id in already:
+            continue
+        db.session.add(BriefingInvitation(briefing_id=b.id, user_id=user.id))
+        notify(
+            user,
+            "briefing.invitation",
+            f"Invitation: {b.title}",
+            f"{format_for(user, b.starts_at)} ({_where(b)}). Please answer yes, no or maybe.",
+            _link(b),
+            dedupe_key=f"briefing:{b.id}:invite:user:{user.id}",
+        )
+        new += 1
+    db.session.flush()
+    return new
+
+
+def update_briefing(b: Briefing, data: BriefingData) -> dict:
+    """Edit one occurrence. Invitees are told when the time or place changes."""
+    if b.is_cancelled:
+        raise BriefingError("A cancelled briefing cannot be edited.")
+    data.occurrences = 1
+    data.check()
+    before = {
+        "starts_at": b.starts_at,
+        "ends_at": b.ends_at,
+        "location": b.location,
+        "join_url": b.join_url,
+        "title": b.title,
+        "capacity": b.capacity,
+    }
+    _apply(b, data, data.local_start, data.local_end)
+    changed = {k: str(v) for k, v in before.items() if getattr(b, k) != v}
+    moved = any(k in changed for k in ("starts_at", "ends_at", "location", "join_url"))
+    if changed:
+        b.sequence += 1
+    if "starts_at" in changed:
+        # New time, new reminders.
+        db.session.execute(
+            sa.update(BriefingInvitation)
+            .where(BriefingInvitation.briefing_id == b.id)
+            .values(reminded_24h_at=None, reminded_1h_at=None),
+            execution_options={"synchronize_session": False},
+        )
+    if moved:
+        for inv in _invitations(b, REMINDED):
+            notify(
+                inv.user,
+                "briefing.changed",
+                f"Changed: {b.title}",
+                f"Now {format_for(inv.user, b.starts_at)} ({_where(b)}).",
+                _link(b),
+                dedupe_key=f"briefing:{b.id}:changed:s{b.sequence}:user:{inv.user_id}",
+            )
+    invited = invite_audience(b)
+    promoted = promote_waitlisted(b)
+    audit(
+        "briefing.updated",
+        b,
+        summary=b.title,
+        details={"changed": changed, "invited": invited},
+    )
+    return {"changed": changed, "invited": invited, "promoted": promoted}
+
+
+def cancel_briefing(b: Briefing, reason: str = "") -> int:
+    """Cancel the briefing and tell every invitee who had not declined. Returns how many."""
+    if b.is_cancelled:
+        return 0
+    b.status = BriefingStatus.CANCELLED
+    b.cancelled_at = utcnow()
+    b.cancel_reason = reason.strip()[:500]
+    b.sequence += 1
+    told = 0
+    for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED)):
+        notify(
+            inv.user,
+            "briefing.changed",
+            f"Cancelled: {b.title}",
+            f"The briefing on {format_for(inv.user, b.starts_at)} is cancelled."
+            + (f" Reason: {b.cancel_reason}" if b.cancel_reason else ""),
+            _link(b),
+            dedupe_key=f"briefing:{b.id}:cancelled:user:{inv.user_id}",
+        )
+        told += 1
+    db.session.flush()
+    audit(
+        "briefing.cancelled",
+        b,
+        summary=b.title,
+        details={"reason": b.cancel_reason, "told": told},
+    )
+    return told
+
+
+def _invitations(b: Briefing, statuses) -> list[BriefingInvitation]:
+    return list(
+        db.session.scalars(
+            sa.select(BriefingInvitation).where(
+                BriefingInvitation.briefing_id == b.id,
+                BriefingInvitation.status.in_(statuses),
+            )
+        ).unique()
+    )
+
+
+def seats_taken(b: Briefing) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(BriefingInvitation.id)).where(
+            BriefingInvitation.briefing_id == b.id,
+            BriefingInvitation.status.in_(SEAT_HOLDERS),
+        )
+    )
+
+
+def rsvp_counts(b: Briefing) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(BriefingInvitation.status, sa.func.count(BriefingInvitation.id))
+        .where(BriefingInvitation.briefing_id == b.id)
+        .group_by(BriefingInvitation.status)
+    ).all()
+    counts = {s.value: 0 for s in RsvpStatus}
+    counts.update({RsvpStatus(s).value: n for s, n in rows})
+    return counts
+
+
+def _lock(b: Briefing) -> None:
+    """Serialise RSVPs on one briefing (PostgreSQL row lock; SQLite writers are serial)."""
+    db.session.execute(
+        sa.select(Briefing.id).where(Briefing.id == b.id).with_for_update()
+    ).first()
+
+
+def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
+    """Answer yes / no / maybe. A yes on a full briefing joins the waitlist; a seat given
+    up promotes the next person waiting. Returns the invitation's new status."""
+    try:
+        wanted = RsvpStatus(answer)
+    except ValueError as exc:
+        raise BriefingError("Answer yes, no or maybe.") from exc
+    if wanted not in (RsvpStatus.YES, RsvpStatus.NO, RsvpStatus.MAYBE):
+        raise BriefingError("Answer yes, no or maybe.")
+    if b.is_cancelled:
+        raise BriefingError("This briefing is cancelled.")
+    if b.ends_at <= utcnow():
+        raise BriefingError("This briefing is over.")
+    _lock(b)
+    old = RsvpStatus(inv.status)
+    now = utcnow()
+    if wanted == RsvpStatus.YES:
+        if old in (RsvpStatus.YES, RsvpStatus.WAITLISTED):
+            return old
+        if b.capacity is not None and seats_taken(b) >= b.capacity:
+            inv.status = RsvpStatus.WAITLISTED
+            inv.waitlisted_at = now
+        else:
+            inv.status = RsvpStatus.YES
+            inv.waitlisted_at = None
+    else:
+        inv.status = wanted
+        inv.waitlisted_at = None
+    inv.responded_at = now
+    db.session.flush()
+    promoted = (
+        promote_waitlisted(b)
+        if old == RsvpStatus.YES and inv.status != RsvpStatus.YES
+        else []
+    )
+    audit(
+        "briefing.rsvp",
+        b,
+        summary=f"{old.value} -> {RsvpStatus(inv.status).value}",
+        details={
+            "invitation_id": inv.id,
+            "promoted_user_ids": [p.user_id for p in promoted],
+        },
+    )
+    return RsvpStatus(inv.status)
+
+
+def promote_waitlisted(b: Briefing) -> list[BriefingInvitation]:
+    """Give free seats to the people waiting longest, and tell them."""
+    promoted: list[BriefingInvitation] = []
+    if b.is_cancelled:
+        return promoted
+    free = None if b.capacity is None else b.capacity - seats_taken(b)
+    if free is not None and free <= 0:
+        return promoted
+    stmt = (
+        sa.select(BriefingInvitation)
+        .where(
+            BriefingInvitation.briefing_id == b.id,
+            BriefingInvitation.status == RsvpStatus.WAITLISTED,
+        )
+        .order_by(BriefingInvitation.waitlisted_at, BriefingInvitation.id)
+    )
+    if free is not None:
+        stmt = stmt.limit(free)
+    for inv in db.session.scalars(stmt).unique():
+        inv.status = RsvpStatus.YES
+        inv.waitlisted_at = None
+        notify(
+            inv.user,
+            "briefing.waitlist",
+            f"You have a place: {b.title}",
+            f"A seat came free; you are now attending on {format_for(inv.user, b.starts_at)}.",
+            _link(b),
+        )
+        promoted.append(inv)
+    db.session.flush()
+    return promoted
+
+
+@dataclass
+class AttendanceResult:
+    attended: int = 0
+    credited: int = 0
+    already_credited: int = 0
+    not_on_roster: list[str] = field(default_factory=list)
+
+
+def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> AttendanceResult:
+    """Mark who was there. With a credit course, attendees on the roster get a training
+    record dated the briefing's local day (record_training is idempotent: taking
+    attendance twice creates no duplicates)."""
+    from flo_portal.roster.models import Officer
+    from flo_portal.training.services import record_training
+
+    if b.is_cancelled:
+        raise BriefingError("A cancelled briefing has no attendance.")
+    if b.starts_at > utcnow() + timedelta(hours=1):
+        raise BriefingError("Attendance opens one hour before the start.")
+    result = AttendanceResult()
+    now = utcnow()
+    invitations = list(
+        db.session.scalars(
+            sa.select(BriefingInvitation).where(BriefingInvitation.briefing_id == b.id)
+        ).unique()
+    )
+    for inv in invitations:
+        inv.attended = inv.user_id in present_user_ids
+        inv.attendance_marked_at = now
+        inv.attendance_marked_by_id = actor.id
+        result.attended += bool(inv.attended)
+    db.session.flush()
+    attendee_ids = [inv.user_id for inv in invitations if inv.attended]
+    if b.credit_course_id and attendee_ids:
+        course = b.credit_course
+        officers = {
+            o.user_id: o
+            for o in db.session.scalars(
+                sa.select(Officer).where(Officer.user_id.in_(attendee_ids))
+            )
+        }
+        completed_on: date = b.local_start.date()
+        for inv in invitations:
+            if not inv.attended:
+                continue
+            officer = officers.get(inv.user_id)
+            if officer is None:
+                result.not_on_roster.append(inv.user.name)
+                continue
+            _rec, created = record_training(
+                officer,
+                course,
+                completed_on,
+                source=f"briefing:{b.id}",
+                verified_by=actor,
+            )
+            if created:
+                result.credited += 1
+            else:
+                result.already_credited += 1
+    audit(
+        "briefing.attendance",
+        b,
+        summary=f"{result.attended} attended",
+        details={
+            "attended_user_ids": attendee_ids,
+            "credited": result.credited,
+            "already_credited": result.already_credited,
+            "not_on_roster": result.not_on_roster,
+        },
+    )
+    return result
+
+
+# --- personal calendar feed -------------------------------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_feed_token(user) -> str:
+    """A new feed token for ``user`` (any older one is revoked). Only its hash is kept;
+    the caller shows the token once."""
+    revoke_feed_tokens(user, audit_it=False)
+    token = secrets.token_urlsafe(32)
+    db.session.add(CalendarFeedToken(user_id=user.id, token_hash=_hash_token(token)))
+    db.session.flush()
+    audit("briefing.feed_token_created", user, summary="calendar feed link created")
+    return token
+
+
+def revoke_feed_tokens(user, *, audit_it: bool = True) -> int:
+    result = db.session.execute(
+        sa.update(CalendarFeedToken)
+        .where(
+            CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None)
+        )
+        .values(revoked_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    if audit_it and result.rowcount:
+        audit("briefing.feed_token_revoked", user, summary="calendar feed link revoked")
+    return result.rowcount or 0
+
+
+def has_feed_token(user) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(CalendarFeedToken.id).where(
+                CalendarFeedToken.user_id == user.id,
+                CalendarFeedToken.revoked_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def user_for_feed_token(token: str):
+    """The active account a feed token belongs to, or None."""
+    from flo_portal.users.models import User
+
+    if not token or len(token) > 100:
+        return None
+    row = db.session.scalar(
+        sa.select(CalendarFeedToken).where(
+            CalendarFeedToken.token_hash == _hash_token(token),
+            CalendarFeedToken.revoked_at.is_(None),
+        )
+    )
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active_account:
+        return None
+    row.last_used_at = utcnow()
+    return user

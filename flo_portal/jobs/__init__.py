@@ -1,0 +1,1 @@
+"""Scheduled jobs: one scheduler process, database locks, one JobRun row per run."""

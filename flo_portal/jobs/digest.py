@@ -1,0 +1,67 @@
+"""The daily digest: at 07:00 in each user's own time zone, one e-mail listing the
+unread in-app notices of the last day. Idempotent per user and local date."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask import current_app
+
+from flo_portal.extensions import db
+from flo_portal.notifications.models import Notification
+from flo_portal.notifications.services import EMAIL, channel_for, queue_email
+from flo_portal.users.models import User
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def send_daily_digests(now: datetime) -> dict:
+    """Queue today's digest for users whose local hour is the digest hour. Flushes."""
+    hour = int(current_app.config.get("DIGEST_HOUR", 7))
+    since = now - timedelta(days=1)
+    rows = db.session.execute(
+        sa.select(User, sa.func.count(Notification.id))
+        .join(Notification, Notification.user_id == User.id)
+        .where(
+            User.is_active_account.is_(True),
+            Notification.read_at.is_(None),
+            Notification.created_at >= since,
+            Notification.kind != "digest",
+        )
+        .group_by(User.id)
+    ).all()
+    due = [(u, n) for u, n in rows if now.astimezone(_zone(u.timezone)).hour == hour]
+    queued = 0
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    for user, count in due:
+        if channel_for(user.id, "digest") != EMAIL:
+            continue
+        local_day = now.astimezone(_zone(user.timezone)).date()
+        titles = db.session.scalars(
+            sa.select(Notification.title)
+            .where(
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                Notification.created_at >= since,
+            )
+            .order_by(Notification.created_at.desc())
+            .limit(20)
+        ).all()
+        body = "\n".join(f"- {t}" for t in titles)
+        more = f"\n... and {count - len(titles)} more" if count > len(titles) else ""
+        email = queue_email(
+            user.email,
+            f"FLO Portal: {count} unread notices",
+            f"Unread in the last day:\n\n{body}{more}\n\nRead them at {base}/notifications/\n",
+            kind="digest",
+            dedupe_key=f"digest:{user.id}:{local_day.isoformat()}",
+        )
+        queued += email is not None
+    return {"users": len(due), "queued": queued}

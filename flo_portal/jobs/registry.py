@@ -1,0 +1,125 @@
+"""Every scheduled job, in one place.
+
+Each job is a function ``fn(now) -> counts`` that claims due rows idempotently and
+flushes; the runner commits and records a JobRun. Jobs owned by features that may not
+be installed yet (RFIs, products) are imported lazily and skip with a log line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flo_portal.jobs.runner import JobUnavailable
+
+log = logging.getLogger("flo_portal.jobs")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    label: str
+    every_seconds: int
+    func: Callable[[datetime], object]
+
+
+def _optional(module: str, function: str) -> Callable:
+    """Look up ``module.function`` at run time; JobUnavailable when it does not exist."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise JobUnavailable(f"{module} is not installed ({exc})") from exc
+    fn = getattr(mod, function, None)
+    if fn is None:
+        raise JobUnavailable(f"{module}.{function} does not exist")
+    return fn
+
+
+def deliver_outbox(now: datetime):
+    from flo_portal.notifications.delivery import deliver_outbox as deliver
+
+    return deliver(now)
+
+
+def briefing_reminders(now: datetime):
+    from flo_portal.briefings.reminders import send_due_reminders
+
+    return send_due_reminders(now)
+
+
+def training_expiry_notices(now: datetime):
+    from flo_portal.jobs.training_expiry import send_training_expiry_notices
+
+    return send_training_expiry_notices(now)
+
+
+def rfi_due_and_overdue(now: datetime):
+    return _optional("flo_portal.rfis.services", "notify_due_and_overdue")(now)
+
+
+def retention_review(now: datetime):
+    return _optional("flo_portal.products.services", "run_retention_review")(now.date())
+
+
+def officer_safety_renotify(now: datetime):
+    return _optional("flo_portal.products.services", "renotify_unacknowledged_alerts")(
+        now
+    )
+
+
+def daily_digest(now: datetime):
+    from flo_portal.jobs.digest import send_daily_digests
+
+    return send_daily_digests(now)
+
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+
+JOBS: dict[str, JobSpec] = {
+    spec.name: spec
+    for spec in [
+        JobSpec(
+            "outbox_delivery",
+            "Outbox delivery (e-mail with retries)",
+            MINUTE,
+            deliver_outbox,
+        ),
+        JobSpec(
+            "briefing_reminders",
+            "Briefing reminders (24 h and 1 h before)",
+            MINUTE,
+            briefing_reminders,
+        ),
+        JobSpec(
+            "training_expiry",
+            "Training-expiry notices (60/30/7 days)",
+            HOUR,
+            training_expiry_notices,
+        ),
+        JobSpec(
+            "rfi_due",
+            "RFI due-soon and overdue escalation",
+            15 * MINUTE,
+            rfi_due_and_overdue,
+        ),
+        JobSpec(
+            "retention_review",
+            "Retention review (28 CFR Part 23)",
+            DAY,
+            retention_review,
+        ),
+        JobSpec(
+            "officer_safety_renotify",
+            "Officer-safety alerts: re-notify unacknowledged",
+            15 * MINUTE,
+            officer_safety_renotify,
+        ),
+        # Hourly: each user gets the digest at 07:00 in their own time zone.
+        JobSpec("daily_digest", "Daily digest of unread notices", HOUR, daily_digest),
+    ]
+}

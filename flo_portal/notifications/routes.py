@@ -1,0 +1,105 @@
+"""The user's notices: list, open, mark read; and per-kind e-mail preferences."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from flo_portal.auth.forms import EmptyForm
+from flo_portal.extensions import db
+from flo_portal.notifications import services
+from flo_portal.notifications.models import Notification
+from flo_portal.security import authenticated
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/")
+@authenticated
+def index():
+    unread_only = request.args.get("show") == "unread"
+    page = db.paginate(
+        services.user_notifications_query(current_user.id, unread_only=unread_only),
+        per_page=25,
+        error_out=False,
+    )
+    return render_template(
+        "notifications/index.html",
+        page=page,
+        unread_only=unread_only,
+        action_form=EmptyForm(),
+    )
+
+
+def _own_notice_or_404(notification_id: int) -> Notification:
+    notice = db.session.get(Notification, notification_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    return notice
+
+
+def _safe_local(link: str) -> str | None:
+    parts = urlsplit(link or "")
+    if (
+        parts.scheme
+        or parts.netloc
+        or not link.startswith("/")
+        or link.startswith("//")
+    ):
+        return None
+    return link
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@authenticated
+def open_notice(notification_id: int):
+    notice = _own_notice_or_404(notification_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.mark_read(current_user.id, [notice.id])
+    db.session.commit()
+    return redirect(_safe_local(notice.link) or url_for("notifications.index"))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@authenticated
+def mark_read(notification_id: int):
+    notice = _own_notice_or_404(notification_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.mark_read(current_user.id, [notice.id])
+    db.session.commit()
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@authenticated
+def mark_all_read():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = services.mark_read(current_user.id)
+    db.session.commit()
+    flash(f"{count} notices marked read.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@authenticated
+def preferences():
+    form = EmptyForm()
+    prefs = services.preferences_for(current_user.id)
+    if form.validate_on_submit():
+        known = {kind for kind, _label, _channel in prefs}
+        choices = {}
+        for kind in known:
+            value = request.form.get(f"channel-{kind}", services.EMAIL)
+            if value not in services.CHANNELS:
+                abort(400)
+            choices[kind] = value
+        changed = services.set_preferences(current_user, choices)
+        db.session.commit()
+        flash("Preferences saved." if changed else "Nothing changed.", "success")
+        return redirect(url_for("notifications.preferences"))
+    return render_template("notifications/preferences.html", prefs=prefs, form=form)

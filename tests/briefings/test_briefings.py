@@ -1,0 +1,212 @@
+"""Scheduling, invitations, RSVP with waitlist, cancel, attendance credit, calendar files."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import icalendar
+import sqlalchemy as sa
+import time_machine
+
+from flo_portal.audit.models import AuditEvent
+from flo_portal.briefings.models import Briefing, BriefingInvitation, Recurrence, RsvpStatus
+from flo_portal.extensions import db
+from flo_portal.notifications.models import Notification, OutboxEmail
+from flo_portal.security.permissions import Role
+from tests.briefings.factories import make_briefing
+
+NOW = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _actions(action):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_schedule_form_stores_utc_invites_audience_and_shows_viewer_zone(app, client, login_as, make_user):
+    coord = login_as(Role.COORDINATOR)
+    flo = make_user(Role.LIAISON_OFFICER, timezone="America/Los_Angeles")
+    other = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            "/briefings/new",
+            data={
+                "title": "Drone threats to stadiums",
+                "topic": "UAS",
+                "presenter": "SA Kim",
+                "starts": "2030-03-12T09:00",
+                "ends": "2030-03-12T11:00",
+                "timezone": "America/New_York",
+                "mode": "in_person",
+                "location": "Fusion center, room 2",
+                "agency_ids": [str(flo.agency_id)],
+                "recurrence": "none",
+                "occurrences": "1",
+                "credit_course_id": "0",
+            },
+        )
+    assert response.status_code == 302, response.data[:2000]
+    b = db.session.scalars(sa.select(Briefing)).one()
+    # 09:00 EDT (DST began 10 March 2030) is 13:00 UTC.
+    assert b.starts_at == datetime(2030, 3, 12, 13, 0, tzinfo=UTC)
+    invited = db.session.scalars(sa.select(BriefingInvitation.user_id)).all()
+    assert invited == [flo.id] and other.id not in invited
+    notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == flo.id)).one()
+    assert notice.kind == "briefing.invitation" and "06:00 PDT" in notice.body
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 1
+    assert _actions("briefing.created")
+    page = client.get(f"/briefings/{b.id}")
+    assert b"09:00" in page.data and b"Drone threats" in page.data and coord.role == Role.COORDINATOR
+
+
+def test_schedule_form_rejects_bad_input_without_500(app, client, login_as):
+    login_as(Role.COORDINATOR)
+    response = client.post(
+        "/briefings/new",
+        data={"title": "x", "starts": "2030-03-12T11:00", "ends": "2030-03-12T09:00", "timezone": "Mars/Base",
+              "mode": "virtual", "join_url": "javascript:alert(1)", "capacity": "-3", "occurrences": "99",
+              "recurrence": "weekly", "credit_course_id": "abc", "agency_ids": ["nope"]},
+    )
+    assert response.status_code == 422
+    assert b"The end must be after the start." in response.data
+    assert b"http(s) link" in response.data
+    assert db.session.scalar(sa.select(sa.func.count(Briefing.id))) == 0
+
+
+def test_weekly_recurrence_keeps_wall_clock_across_dst(make_user):
+    coord = make_user(Role.COORDINATOR)
+    flo = make_user(Role.LIAISON_OFFICER)
+    occurrences = make_briefing(coord, user_ids=[flo.id], start=datetime(2030, 3, 5, 9, 0),
+                                recurrence=Recurrence.WEEKLY, occurrences=3)
+    assert [b.local_start.hour for b in occurrences] == [9, 9, 9]
+    assert [b.starts_at.hour for b in occurrences] == [14, 13, 13]  # EST, then EDT
+    assert len({b.series_key for b in occurrences}) == 1
+    assert db.session.scalar(sa.select(sa.func.count(BriefingInvitation.id))) == 3
+
+
+def test_rsvp_waitlist_and_promotion_on_decline(app, client, login_as, make_user):
+    coord = make_user(Role.COORDINATOR)
+    a, b_, c = (make_user(Role.LIAISON_OFFICER) for _ in range(3))
+    with time_machine.travel(NOW, tick=False):
+        br = make_briefing(coord, user_ids=[a.id, b_.id, c.id], capacity=1)
+        login_as(a)
+        assert client.post(f"/briefings/{br.id}/rsvp", data={"answer": "yes"}).status_code == 302
+        login_as(b_)
+        client.post(f"/briefings/{br.id}/rsvp", data={"answer": "yes"})
+        login_as(c)
+        client.post(f"/briefings/{br.id}/rsvp", data={"answer": "yes"})
+        page = client.get(f"/briefings/{br.id}")
+        assert b"number 2 on the waitlist" in page.data
+        status = dict(db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all())
+        assert status == {a.id: RsvpStatus.YES, b_.id: RsvpStatus.WAITLISTED, c.id: RsvpStatus.WAITLISTED}
+        login_as(a)
+        client.post(f"/briefings/{br.id}/rsvp", data={"answer": "no"})
+    db.session.expire_all()
+    status = dict(db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all())
+    assert status == {a.id: RsvpStatus.NO, b_.id: RsvpStatus.YES, c.id: RsvpStatus.WAITLISTED}
+    told = db.session.scalars(sa.select(Notification).where(Notification.kind == "briefing.waitlist")).all()
+    assert [n.user_id for n in told] == [b_.id]
+    assert len(_actions("briefing.rsvp")) == 4
+
+
+def test_rsvp_bad_answer_and_uninvited_user(app, client, login_as, make_user):
+    coord = make_user(Role.COORDINATOR)
+    flo = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        br = make_briefing(coord, user_ids=[flo.id])
+        login_as(flo)
+        response = client.post(f"/briefings/{br.id}/rsvp", data={"answer": "perhaps"}, follow_redirects=True)
+        assert b"Answer yes, no or maybe." in response.data
+        login_as(Role.LIAISON_OFFICER)  # not invited: the briefing does not exist for them
+        assert client.get(f"/briefings/{br.id}").status_code == 404
+        assert client.get(f"/briefings/{br.id}/calendar.ics").status_code == 404
+        assert client.post(f"/briefings/{br.id}/rsvp", data={"answer": "yes"}).status_code == 404
+        assert b"Threat picture" not in client.get("/briefings/").data
+
+
+def test_cancel_tells_invitees_and_ics_says_cancelled(app, client, login_as, make_user):
+    flo = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        coord = login_as(Role.COORDINATOR)
+        br = make_briefing(coord, user_ids=[flo.id])
+        response = client.post(f"/briefings/{br.id}/cancel", data={"reason": "Presenter deployed"})
+        assert response.status_code == 302
+        login_as(flo)
+        cal = icalendar.Calendar.from_ical(client.get(f"/briefings/{br.id}/calendar.ics").data)
+    event = next(iter(cal.walk("VEVENT")))
+    assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == 1
+    notices = db.session.scalars(sa.select(Notification.title).where(Notification.user_id == flo.id)).all()
+    assert any(t.startswith("Cancelled:") for t in notices)
+    assert _actions("briefing.cancelled") and _actions("briefing.ics_downloaded")
+
+
+def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, login_as, make_user):
+    coord = make_user(Role.COORDINATOR)
+    flo = login_as(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        live = make_briefing(coord, user_ids=[flo.id], title="Live one")
+        gone = make_briefing(coord, user_ids=[flo.id], title="Gone one", start=datetime(2030, 3, 13, 9, 0))
+        from flo_portal.briefings.services import cancel_briefing
+
+        cancel_briefing(gone)
+        db.session.commit()
+        client.post("/briefings/feed/new")
+        page = client.get("/briefings/feed")
+        import re
+
+        url = re.search(rb'value="(http[^"]+\.ics)"', page.data).group(1).decode()
+        token = url.rsplit("/", 1)[1][:-4]
+        from flo_portal.briefings.models import CalendarFeedToken
+
+        stored = db.session.scalars(sa.select(CalendarFeedToken.token_hash)).one()
+        assert token not in stored and len(stored) == 64
+        assert b"shown only now" not in client.get("/briefings/feed").data  # shown once
+        anonymous = app.test_client()
+        feed = anonymous.get(f"/briefings/feed/{token}.ics")
+        assert feed.status_code == 200
+        events = {str(e["SUMMARY"]): str(e["STATUS"]) for e in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")}
+        assert events == {"Live one": "CONFIRMED", "CANCELLED: Gone one": "CANCELLED"}
+        assert live.id
+        client.post("/briefings/feed/revoke")
+        assert anonymous.get(f"/briefings/feed/{token}.ics").status_code == 404
+        assert anonymous.get("/briefings/feed/not-a-token.ics").status_code == 404
+
+
+def test_attendance_credits_training_once(app, client, login_as, make_user):
+    from flo_portal.roster.models import Officer
+    from flo_portal.training.models import TrainingCourse, TrainingRecord
+
+    flo = make_user(Role.LIAISON_OFFICER)
+    unlinked = make_user(Role.LIAISON_OFFICER, name="Unlinked Person")
+    course = TrainingCourse(code="CVE-AW", title="CVE awareness", hours=2, validity_months=24)
+    officer = Officer(agency_id=flo.agency_id, user_id=flo.id, first_name="Jo", last_name="Lee",
+                      discipline="law_enforcement")
+    db.session.add_all([course, officer])
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        coord = login_as(Role.COORDINATOR)
+        br = make_briefing(coord, user_ids=[flo.id, unlinked.id], credit_course_id=course.id,
+                           start=datetime(2030, 3, 1, 7, 0))
+    with time_machine.travel(datetime(2030, 3, 1, 14, 0, tzinfo=UTC), tick=False):
+        login_as(coord)  # the frozen clock moved: a fresh sign-in
+        for _ in range(2):
+            response = client.post(f"/briefings/{br.id}/attendance",
+                                   data={"present": [str(flo.id), str(unlinked.id)]}, follow_redirects=True)
+            assert response.status_code == 200
+        assert b"1 already recorded" in response.data and b"Unlinked Person" in response.data
+        assert client.post(f"/briefings/{br.id}/attendance", data={"present": ["x"]}).status_code == 400
+    records = db.session.scalars(sa.select(TrainingRecord)).all()
+    assert len(records) == 1
+    assert records[0].completed_on == date(2030, 3, 1) and records[0].source == f"briefing:{br.id}"
+    assert len(_actions("briefing.attendance")) == 2
+
+
+def test_month_and_list_views(app, client, login_as, make_user):
+    flo = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        coord = login_as(Role.COORDINATOR)
+        make_briefing(coord, user_ids=[flo.id], title="March briefing")
+        month = client.get("/briefings/?view=month&month=2030-03")
+        assert month.status_code == 200 and b"March briefing" in month.data and b"March 2030" in month.data
+        assert client.get("/briefings/?view=month&month=garbage").status_code == 200
+        assert b"March briefing" in client.get("/briefings/").data
+        assert b"March briefing" not in client.get("/briefings/?show=past").data
