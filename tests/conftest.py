@@ -66,11 +66,11 @@ def app(tmp_path_factory):
 def _empty_all_tables() -> None:
     tables = [t for t in reversed(_db.metadata.sorted_tables)]
     if _db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        _db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            _db.session.execute(table.delete())
+        # DELETE on small tables is far faster than TRUNCATE; replica mode skips the
+        # audit trail's append-only trigger for this clean-up only (test superuser).
+        _db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    for table in tables:
+        _db.session.execute(table.delete())
     _db.session.commit()
 
 

@@ -122,11 +122,15 @@ def verify_chain(batch: int = 2000) -> ChainReport:
     expected_prev = GENESIS
     checked = 0
     stmt = sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
-    for event in db.session.scalars(stmt):
-        checked += 1
-        if event.prev_hash != expected_prev:
-            return ChainReport(checked, event.id, "previous-hash link does not match")
-        if compute_hash(event) != event.hash:
-            return ChainReport(checked, event.id, "row content does not match its hash")
-        expected_prev = event.hash
+    result = db.session.scalars(stmt)
+    try:
+        for event in result:
+            checked += 1
+            if event.prev_hash != expected_prev:
+                return ChainReport(checked, event.id, "previous-hash link does not match")
+            if compute_hash(event) != event.hash:
+                return ChainReport(checked, event.id, "row content does not match its hash")
+            expected_prev = event.hash
+    finally:
+        result.close()  # a streamed cursor left open on early return leaks on PostgreSQL
     return ChainReport(checked)

@@ -57,6 +57,10 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    with served.app_context():
+        from flo_portal.extensions import db
+
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -50,6 +50,10 @@ def test_a_view_that_declares_nothing_is_refused(app, make_user):
     signed_in = client.get("/undeclared-probe")
     assert signed_in.status_code == 403
     assert b"should never be served" not in signed_in.data
+    with other.app_context():
+        from flo_portal.extensions import db
+
+        db.engine.dispose()
 
 
 def test_role_permission_table_is_pinned():
