@@ -37,3 +37,17 @@ PAGES.update({
     "/training/bulk": frozenset({Role.COORDINATOR}),
     "/training/records.csv": frozenset({Role.COORDINATOR}),
 })
+
+# Intelligence products (issue 5)
+_PRODUCT_READERS = frozenset(
+    {Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER, Role.AGENCY_HEAD, Role.LIAISON_OFFICER}
+)
+PAGES.update({
+    "/products/": _PRODUCT_READERS,
+    "/products/new": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/products/work": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/products/privacy-queue": frozenset({Role.PRIVACY_OFFICER}),
+    "/products/reach": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/products/reach.csv": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/products/retention": frozenset({Role.PRIVACY_OFFICER}),
+})

@@ -1,0 +1,1 @@
+"""Intelligence products: drafting, privacy review, TLP-aware dissemination, feedback."""

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.extensions import db
+from flo_portal.formtools import choices, enum_choices
+from flo_portal.products.models import ProductType, Tlp
+from flo_portal.products.services import partner_user_choices
+
+
+class ProductForm(FlaskForm):
+    product_type = SelectField("Type", validators=[DataRequired()])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField("Summary", validators=[DataRequired(), Length(max=4000)],
+                            render_kw={"rows": 3})
+    body_md = TextAreaField("Body (Markdown)", validators=[Optional(), Length(max=100_000)],
+                            render_kw={"rows": 12},
+                            description="Markdown: **bold**, *italic*, lists, links, tables. HTML is not allowed.")
+    tlp = SelectField("TLP 2.0 label", validators=[DataRequired()],
+                      description="RED: named people only. AMBER+STRICT: listed agencies and named people only.")
+    caveats = StringField("Handling caveats", validators=[Optional(), Length(max=500)],
+                          description="e.g. LAW ENFORCEMENT SENSITIVE; do not release to the media.")
+    topics = StringField("Topics", validators=[Optional(), Length(max=500)],
+                         description="Separate topics with commas.")
+    all_flos = BooleanField("All FLOs and agency heads")
+    agency_ids = SelectMultipleField("Agencies", coerce=int, validators=[Optional()])
+    disciplines = SelectMultipleField("Disciplines", validators=[Optional()])
+    regions = SelectMultipleField("Regions", validators=[Optional()])
+    user_ids = SelectMultipleField("Named people", coerce=int, validators=[Optional()])
+    privacy_review_requested = BooleanField("Ask a privacy officer to review it before publishing")
+    criminal_intelligence = BooleanField(
+        "Criminal intelligence (28 CFR Part 23: review due 5 years after publication)")
+    change_note = StringField("What changed (for a new version)", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product_type.choices = enum_choices(ProductType)
+        self.tlp.choices = choices((t.value, t.value) for t in Tlp)
+        self.agency_ids.choices = choices(db.session.execute(
+            sa.select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)).all())
+        self.disciplines.choices = choices((d.value, d.label) for d in Discipline)
+        regions = db.session.scalars(
+            sa.select(Agency.region).where(Agency.active.is_(True)).distinct().order_by(Agency.region)).all()
+        self.regions.choices = choices((r, r) for r in regions)
+        self.user_ids.choices = choices(partner_user_choices())
+
+    def audience_json(self) -> dict:
+        return {
+            "all_flos": bool(self.all_flos.data),
+            "agency_ids": list(self.agency_ids.data or []),
+            "disciplines": list(self.disciplines.data or []),
+            "regions": list(self.regions.data or []),
+            "user_ids": list(self.user_ids.data or []),
+        }
+
+    def load_audience(self, aud: dict) -> None:
+        self.all_flos.data = bool(aud.get("all_flos"))
+        self.agency_ids.data = list(aud.get("agency_ids", []))
+        self.disciplines.data = list(aud.get("disciplines", []))
+        self.regions.data = list(aud.get("regions", []))
+        self.user_ids.data = list(aud.get("user_ids", []))
+
+    def data_dict(self) -> dict:
+        return {
+            "product_type": self.product_type.data, "title": self.title.data.strip(),
+            "summary": self.summary.data.strip(), "body_md": self.body_md.data or "",
+            "tlp": self.tlp.data, "caveats": (self.caveats.data or "").strip(),
+            "topics": self.topics.data or "", "audience": self.audience_json(),
+            "privacy_review_requested": self.privacy_review_requested.data,
+            "criminal_intelligence": self.criminal_intelligence.data,
+        }
+
+    def validate_user_ids(self, field):
+        aud = self.audience_json()
+        if not any(aud.values()):
+            raise ValidationError("Choose an audience: all FLOs, agencies, disciplines, regions or people.")
+        if self.tlp.data == Tlp.RED and not aud["user_ids"]:
+            raise ValidationError("TLP:RED goes to named people only: name at least one.")
+        if self.tlp.data == Tlp.AMBER_STRICT and not (aud["user_ids"] or aud["agency_ids"]):
+            raise ValidationError("TLP:AMBER+STRICT goes to listed agencies or named people: choose some.")
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason or note", validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField("Attachment", validators=[FileRequired("Choose a file.")])
+    submit = SubmitField("Upload")
+
+
+class FeedbackForm(FlaskForm):
+    useful = IntegerField("Useful (1–5)", validators=[DataRequired(), NumberRange(1, 5)])
+    actionable = IntegerField("Actionable (1–5)", validators=[DataRequired(), NumberRange(1, 5)])
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    submit = SubmitField("Send feedback")
+
+
+class ShareForm(FlaskForm):
+    email = StringField("Colleague's e-mail", validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Share")
+
+
+class RetentionForm(FlaskForm):
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    product_type = SelectField("Type", validators=[Optional()])
+    tlp = SelectField("TLP", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product_type.choices = enum_choices(ProductType, blank="Any type")
+        self.tlp.choices = choices([("", "Any label")] + [(t.value, t.value) for t in Tlp])

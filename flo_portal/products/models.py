@@ -1,0 +1,277 @@
+"""Products, their published versions, audience rows, recipients (the dissemination
+log and read receipts), feedback, shares and attachments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flo_portal.extensions import db
+from flo_portal.orm import TimestampMixin, str_enum, utcnow
+
+
+class ProductType(StrEnum):
+    BULLETIN = "bulletin"
+    SITUATIONAL_AWARENESS = "situational_awareness"
+    INTELLIGENCE_ASSESSMENT = "intelligence_assessment"
+    OFFICER_SAFETY = "officer_safety"
+    INDICATORS_WARNINGS = "indicators_warnings"
+    PROTECTIVE_MEASURES = "protective_measures"
+    REPORTING_GUIDANCE = "reporting_guidance"
+    TRAINING_MATERIAL = "training_material"
+
+    @property
+    def label(self) -> str:
+        return {
+            "situational_awareness": "Situational awareness",
+            "intelligence_assessment": "Intelligence assessment",
+            "officer_safety": "Officer safety alert",
+            "indicators_warnings": "Indicators and warnings",
+            "protective_measures": "Protective measures",
+            "reporting_guidance": "Reporting guidance",
+            "training_material": "Training material",
+        }.get(self.value, self.value.capitalize())
+
+
+class Tlp(StrEnum):
+    """Traffic Light Protocol 2.0 labels."""
+
+    RED = "TLP:RED"
+    AMBER_STRICT = "TLP:AMBER+STRICT"
+    AMBER = "TLP:AMBER"
+    GREEN = "TLP:GREEN"
+    CLEAR = "TLP:CLEAR"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def css(self) -> str:
+        return "tlp-" + self.value.split(":")[1].replace("+", "-")
+
+    @property
+    def meaning(self) -> str:
+        return TLP_MEANING[self]
+
+
+TLP_MEANING = {
+    Tlp.RED: "For the eyes and ears of the named recipients only; no further disclosure.",
+    Tlp.AMBER_STRICT: "Limited disclosure: the recipient's own organisation only.",
+    Tlp.AMBER: "Limited disclosure: the recipient's organisation and its clients, on a need-to-know basis.",
+    Tlp.GREEN: "Limited disclosure: the recipient's community; not via publicly accessible channels.",
+    Tlp.CLEAR: "Disclosure is not limited.",
+}
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PrivacyStatus(StrEnum):
+    NOT_NEEDED = "not_needed"
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Product(TimestampMixin, db.Model):
+    __tablename__ = "product"
+    __table_args__ = (
+        sa.Index("ix_product_status_published", "status", "published_at"),
+        sa.Index("ix_product_retention", "criminal_intelligence", "review_due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(sa.String(30), unique=True)
+    product_type: Mapped[ProductType] = mapped_column(str_enum(ProductType), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    body_md: Mapped[str] = mapped_column(sa.Text, default="")
+    tlp: Mapped[Tlp] = mapped_column(str_enum(Tlp, 20), index=True)
+    caveats: Mapped[str] = mapped_column(sa.String(500), default="")
+    topics: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The Audience spec (flo_portal.audience); product_audience rows are derived from it.
+    audience: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[ProductStatus] = mapped_column(
+        str_enum(ProductStatus), default=ProductStatus.DRAFT, index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    author = relationship("User", foreign_keys=[author_id])
+
+    privacy_review_requested: Mapped[bool] = mapped_column(default=False)
+    privacy_status: Mapped[PrivacyStatus] = mapped_column(
+        str_enum(PrivacyStatus), default=PrivacyStatus.NOT_NEEDED, index=True
+    )
+    privacy_reasons: Mapped[str] = mapped_column(sa.String(500), default="")
+    privacy_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    privacy_reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    version: Mapped[int] = mapped_column(default=0)  # last published version number
+    published_at: Mapped[datetime | None]  # first publication
+    last_published_at: Mapped[datetime | None] = mapped_column(index=True)  # feed order
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    archived_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    # 28 CFR Part 23 retention.
+    criminal_intelligence: Mapped[bool] = mapped_column(default=False)
+    review_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    validated_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
+
+    versions: Mapped[list[ProductVersion]] = relationship(
+        back_populates="product", order_by="ProductVersion.number", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[ProductAttachment]] = relationship(
+        back_populates="product", order_by="ProductAttachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def type_enum(self) -> ProductType:
+        return ProductType(self.product_type)
+
+    @property
+    def tlp_enum(self) -> Tlp:
+        return Tlp(self.tlp)
+
+    @property
+    def status_enum(self) -> ProductStatus:
+        return ProductStatus(self.status)
+
+    @property
+    def topic_list(self) -> list[str]:
+        return [t.strip() for t in (self.topics or "").split(",") if t.strip()]
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.product_type == ProductType.OFFICER_SAFETY
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.reference} {self.status}>"
+
+
+class ProductVersion(db.Model):
+    """A snapshot taken at each publication; recipients can open earlier ones."""
+
+    __tablename__ = "product_version"
+    __table_args__ = (sa.UniqueConstraint("product_id", "number", name="uq_product_version_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product: Mapped[Product] = relationship(back_populates="versions")
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    body_md: Mapped[str] = mapped_column(sa.Text, default="")
+    tlp: Mapped[str] = mapped_column(sa.String(20))
+    caveats: Mapped[str] = mapped_column(sa.String(500), default="")
+    topics: Mapped[str] = mapped_column(sa.String(500), default="")
+    change_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    @property
+    def tlp_enum(self) -> Tlp:
+        return Tlp(self.tlp)
+
+
+class ProductAudience(db.Model):
+    """The *effective* audience (after the TLP limit) as rows the SQL policy can match.
+
+    kind: all | agency | discipline | region | user; value: the id or name as text.
+    """
+
+    __tablename__ = "product_audience"
+    __table_args__ = (sa.Index("ix_product_audience_match", "kind", "value", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[str] = mapped_column(sa.String(120), default="")
+
+
+class ProductRecipient(db.Model):
+    """Dissemination log (28 CFR 23.20(f)) and read receipt: one row per user per version."""
+
+    __tablename__ = "product_recipient"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "version", "user_id", name="uq_product_recipient_once"),
+        sa.Index("ix_product_recipient_user", "user_id", "product_id"),
+        sa.Index("ix_product_recipient_ack", "acknowledged_at", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    user = relationship("User")
+    disseminated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rule: Mapped[str] = mapped_column(sa.String(300))  # why this person received it
+    opened_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+
+
+class ProductFeedback(db.Model):
+    __tablename__ = "product_feedback"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "version", "user_id", name="uq_product_feedback_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    user = relationship("User")
+    useful: Mapped[int]
+    actionable: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProductShare(db.Model):
+    """A recipient shared a product with a colleague (only where the TLP allows it)."""
+
+    __tablename__ = "product_share"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "user_id", name="uq_product_share_once"),
+        sa.Index("ix_product_share_user", "user_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    shared_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProductAttachment(db.Model):
+    __tablename__ = "product_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product: Mapped[Product] = relationship(back_populates="attachments")
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

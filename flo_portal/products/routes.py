@@ -1,0 +1,425 @@
+"""Product pages. Every object read goes through products.policies (404 when not visible)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from flo_portal.audit.services import record as audit
+from flo_portal.auth.forms import EmptyForm
+from flo_portal.csv_export import csv_response
+from flo_portal.extensions import db
+from flo_portal.products import services
+from flo_portal.products.forms import (
+    AttachmentForm,
+    FeedbackForm,
+    ProductForm,
+    ReasonForm,
+    RetentionForm,
+    SearchForm,
+    ShareForm,
+)
+from flo_portal.products.models import (
+    PrivacyStatus,
+    Product,
+    ProductAttachment,
+    ProductFeedback,
+    ProductRecipient,
+    ProductStatus,
+    ProductVersion,
+    Tlp,
+)
+from flo_portal.products.policies import SHAREABLE, can_view_product, visible_products_condition
+from flo_portal.products.rendering import render_markdown
+from flo_portal.products.workflow import TRANSITIONS, allowed_actions
+from flo_portal.security import Permission, can, require
+from flo_portal.security.permissions import Role
+from flo_portal.users.models import User
+
+bp = Blueprint("products", __name__)
+
+
+def _visible_or_404(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if not can_view_product(current_user, product):
+        abort(404)
+    return product
+
+
+def _search(stmt, form: SearchForm):
+    q = (form.q.data or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(sa.or_(
+            sa.func.lower(Product.title).like(like), sa.func.lower(Product.summary).like(like),
+            sa.func.lower(Product.body_md).like(like), sa.func.lower(Product.topics).like(like),
+            sa.func.lower(Product.reference).like(like),
+        ))
+    if form.product_type.data:
+        stmt = stmt.where(Product.product_type == form.product_type.data)
+    if form.tlp.data:
+        stmt = stmt.where(Product.tlp == form.tlp.data)
+    return stmt
+
+
+@bp.route("/")
+@require(Permission.PRODUCT_READ)
+def feed():
+    form = SearchForm(request.args)
+    if not form.validate():
+        form.q.data = form.product_type.data = form.tlp.data = ""
+    stmt = (
+        sa.select(Product)
+        .where(visible_products_condition(current_user),
+               Product.status.in_((ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)))
+        .order_by(Product.last_published_at.desc(), Product.id.desc())
+    )
+    stmt = _search(stmt, form)
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    ids = [p.id for p in page.items]
+    receipts = {}
+    if ids:
+        for r in db.session.scalars(sa.select(ProductRecipient).where(
+                ProductRecipient.user_id == current_user.id, ProductRecipient.product_id.in_(ids))):
+            receipts.setdefault(r.product_id, {})[r.version] = r
+    if form.q.data:
+        audit("product.searched", summary=form.q.data[:200], details={"results": page.total})
+        db.session.commit()
+    return render_template("products/feed.html", page=page, form=form, receipts=receipts)
+
+
+@bp.route("/work")
+@require(Permission.PRODUCT_DRAFT)
+def work():
+    stmt = (
+        sa.select(Product)
+        .where(visible_products_condition(current_user),
+               Product.status.in_((ProductStatus.DRAFT, ProductStatus.IN_REVIEW)))
+        .order_by(Product.updated_at.desc())
+    )
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("products/work.html", page=page, heading="Drafts and reviews")
+
+
+@bp.route("/privacy-queue")
+@require(Permission.PRIVACY_REVIEW)
+def privacy_queue():
+    stmt = (
+        sa.select(Product)
+        .where(Product.status == ProductStatus.IN_REVIEW, Product.privacy_status == PrivacyStatus.PENDING)
+        .order_by(Product.updated_at)
+    )
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("products/work.html", page=page, heading="Products awaiting privacy review")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.PRODUCT_DRAFT)
+def new():
+    form = ProductForm()
+    if request.method == "GET":
+        form.tlp.data = Tlp.GREEN.value
+    if form.validate_on_submit():
+        product = services.create_product(current_user, form.data_dict())
+        db.session.commit()
+        flash(f"Draft {product.reference} saved.", "success")
+        return redirect(url_for("products.detail", product_id=product.id))
+    return render_template("products/form.html", form=form, product=None)
+
+
+@bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
+@require(Permission.PRODUCT_DRAFT)
+def edit(product_id: int):
+    product = _visible_or_404(product_id)
+    if not services.can_edit(product, current_user):
+        abort(403)
+    form = ProductForm(obj=product)
+    if request.method == "GET":
+        form.load_audience(product.audience or {})
+    if form.validate_on_submit():
+        try:
+            services.update_product(product, form.data_dict(), current_user, form.change_note.data or "")
+        except services.ProductError as err:
+            db.session.rollback()
+            form.change_note.errors = [str(err)]
+        else:
+            db.session.commit()
+            flash("Saved." if product.status == ProductStatus.DRAFT
+                  else f"Version {product.version} published to its audience.", "success")
+            return redirect(url_for("products.detail", product_id=product.id))
+    return render_template("products/form.html", form=form, product=product)
+
+
+def _detail_context(product: Product) -> dict:
+    receipt = services.current_receipt(product, current_user)
+    feedback_given = db.session.scalar(sa.select(ProductFeedback.id).where(
+        ProductFeedback.product_id == product.id, ProductFeedback.version == product.version,
+        ProductFeedback.user_id == current_user.id)) is not None
+    return {
+        "receipt": receipt,
+        "feedback_given": feedback_given,
+        "actions": allowed_actions(product, current_user),
+        "can_edit": services.can_edit(product, current_user),
+        "shareable": Tlp(product.tlp) in SHAREABLE and Role(current_user.role) in
+        (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
+        "versions": [v for v in product.versions if v.number != product.version],
+        "empty_form": EmptyForm(),
+        "reason_form": ReasonForm(),
+        "feedback_form": FeedbackForm(),
+        "share_form": ShareForm(),
+        "attachment_form": AttachmentForm(),
+    }
+
+
+@bp.route("/<int:product_id>")
+@require(Permission.PRODUCT_READ)
+def detail(product_id: int):
+    product = _visible_or_404(product_id)
+    services.record_view(product, current_user)
+    db.session.commit()
+    return render_template("products/detail.html", product=product, shown=product,
+                           body_html=render_markdown(product.body_md), **_detail_context(product))
+
+
+@bp.route("/<int:product_id>/versions/<int:number>")
+@require(Permission.PRODUCT_READ)
+def version(product_id: int, number: int):
+    product = _visible_or_404(product_id)
+    v = db.session.scalar(sa.select(ProductVersion).where(
+        ProductVersion.product_id == product.id, ProductVersion.number == number))
+    if v is None:
+        abort(404)
+    services.record_view(product, current_user, version=number)
+    db.session.commit()
+    return render_template("products/version.html", product=product, shown=v,
+                           body_html=render_markdown(v.body_md))
+
+
+@bp.route("/<int:product_id>/do/<action>", methods=["POST"])
+@require(Permission.PRODUCT_READ)
+def do(product_id: int, action: str):
+    product = _visible_or_404(product_id)
+    if action not in TRANSITIONS:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "danger")
+        return redirect(url_for("products.detail", product_id=product.id))
+    try:
+        services.transition(product, action, current_user, form.reason.data or "")
+    except services.ProductError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+    else:
+        db.session.commit()
+        flash(f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.", "success")
+    if not can_view_product(current_user, product):
+        return redirect(url_for("products.work"))
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.route("/<int:product_id>/attachments", methods=["POST"])
+@require(Permission.PRODUCT_DRAFT)
+def upload(product_id: int):
+    product = _visible_or_404(product_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        f = form.file.data
+        try:
+            services.add_attachment(product, f.stream, f.filename, current_user)
+        except services.ProductError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash("Attachment added.", "success")
+    else:
+        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Upload failed.", "danger")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+def _attachment_or_404(product: Product, attachment_id: int) -> ProductAttachment:
+    att = db.session.get(ProductAttachment, attachment_id)
+    if att is None or att.product_id != product.id:
+        abort(404)
+    return att
+
+
+@bp.route("/<int:product_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@require(Permission.PRODUCT_DRAFT)
+def delete_attachment(product_id: int, attachment_id: int):
+    product = _visible_or_404(product_id)
+    att = _attachment_or_404(product, attachment_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.remove_attachment(product, att, current_user)
+        except services.ProductError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash("Attachment removed.", "success")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.route("/<int:product_id>/attachments/<int:attachment_id>")
+@require(Permission.PRODUCT_READ)
+def download(product_id: int, attachment_id: int):
+    product = _visible_or_404(product_id)
+    att = _attachment_or_404(product, attachment_id)
+    path = services.attachment_path(att)
+    if not path.is_file():
+        abort(404)
+    audit("product.attachment_downloaded", product, summary=f"{product.reference}: {att.filename}",
+          details={"attachment_id": att.id, "tlp": str(product.tlp)})
+    db.session.commit()
+    # Read into memory (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=att.content_type, as_attachment=True,
+                     download_name=att.filename)
+
+
+@bp.route("/<int:product_id>/acknowledge", methods=["POST"])
+@require(Permission.PRODUCT_READ)
+def acknowledge(product_id: int):
+    product = _visible_or_404(product_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.acknowledge(product, current_user)
+        except services.ProductError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash("Acknowledged. Thank you.", "success")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.route("/<int:product_id>/feedback", methods=["POST"])
+@require(Permission.PRODUCT_FEEDBACK)
+def feedback(product_id: int):
+    product = _visible_or_404(product_id)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            services.give_feedback(product, current_user, form.useful.data, form.actionable.data,
+                                   form.comment.data or "")
+        except services.ProductError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash("Thank you for your feedback.", "success")
+            return redirect(url_for("products.detail", product_id=product.id))
+    else:
+        flash("Rate both usefulness and actionability from 1 to 5.", "danger")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.route("/<int:product_id>/share", methods=["POST"])
+@require(Permission.PRODUCT_READ)
+def share(product_id: int):
+    product = _visible_or_404(product_id)
+    form = ShareForm()
+    if form.validate_on_submit():
+        colleague = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower()))
+        try:
+            services.share_product(product, current_user, colleague)
+        except services.ProductError as err:
+            db.session.commit()  # keeps the audit entry of the refusal
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+            flash("Shared.", "success")
+    else:
+        flash("Give your colleague's e-mail address.", "danger")
+    return redirect(url_for("products.detail", product_id=product.id))
+
+
+@bp.route("/<int:product_id>/export.txt")
+@require(Permission.PRODUCT_READ)
+def export(product_id: int):
+    product = _visible_or_404(product_id)
+    audit("product.exported", product, summary=product.reference or "", details={"version": product.version})
+    db.session.commit()
+    text = render_template("products/export.txt", product=product, banner=services.banner_text(product))
+    return text, 200, {
+        "Content-Type": "text/plain; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{product.reference}-v{product.version}.txt"',
+    }
+
+
+@bp.route("/<int:product_id>/log")
+@require(Permission.PRODUCT_REACH)
+def dissemination_log(product_id: int):
+    product = _visible_or_404(product_id)
+    if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
+        abort(404)
+    stmt = (
+        sa.select(ProductRecipient).where(ProductRecipient.product_id == product.id)
+        .options(sa.orm.joinedload(ProductRecipient.user))
+        .order_by(ProductRecipient.version.desc(), ProductRecipient.disseminated_at, ProductRecipient.id)
+    )
+    page = db.paginate(stmt, per_page=100, error_out=False)
+    audit("product.log_viewed", product, summary=product.reference or "")
+    db.session.commit()
+    return render_template("products/log.html", product=product, page=page)
+
+
+@bp.route("/reach")
+@require(Permission.PRODUCT_REACH)
+def reach():
+    rows = services.reach_by_product(current_user)
+    months = services.reach_by_month(current_user)
+    return render_template("products/reach.html", rows=rows, months=months)
+
+
+@bp.route("/reach.csv")
+@require(Permission.PRODUCT_REACH)
+def reach_csv():
+    rows = services.reach_by_product(current_user, limit=100_000)
+    header = ["reference", "tlp", "title", "type", "status", "version", "published_at_utc", "recipients",
+              "opened", "acknowledged", "ratings", "useful_avg", "actionable_avg", "comments"]
+    response = csv_response("product-reach.csv", header, (
+        [r["reference"], r["tlp"], r["title"], r["type"], r["status"], r["version"],
+         r["published_at"].isoformat() if r["published_at"] else "", r["recipients"], r["opened"],
+         r["acknowledged"], r["ratings"], r["useful_avg"], r["actionable_avg"], r["comments"]]
+        for r in rows
+    ))
+    audit("product.reach_exported", summary=f"{len(rows)} rows")
+    db.session.commit()
+    return response
+
+
+@bp.route("/retention")
+@require(Permission.RETENTION_REVIEW)
+def retention():
+    today = date.today()
+    items = services.retention_due(today)
+    return render_template("products/retention.html", items=items, today=today, form=RetentionForm())
+
+
+@bp.route("/retention/<kind>/<int:obj_id>/<decision>", methods=["POST"])
+@require(Permission.RETENTION_REVIEW)
+def retention_decide(kind: str, obj_id: int, decision: str):
+    if kind not in ("product", "rfi") or decision not in ("validate", "purge"):
+        abort(404)
+    form = RetentionForm()
+    if form.validate_on_submit():
+        try:
+            if decision == "validate":
+                services.validate_retention(kind, obj_id, current_user, date.today(), form.note.data or "")
+                flash("Validated: kept for another retention period.", "success")
+            else:
+                services.purge(kind, obj_id, current_user, form.note.data or "purged at review")
+                flash("Purged. The audit trail keeps a record without content.", "success")
+        except services.ProductError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            db.session.commit()
+    return redirect(url_for("products.retention"))
