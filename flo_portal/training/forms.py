@@ -46,16 +46,21 @@ class CourseForm(FlaskForm):
     active = BooleanField("Offered (in the catalogue)", default=True)
     submit = SubmitField("Save")
 
-    def validate_cve_reviewed_by(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Optional() stops the field's own chain on empty input, so this lives here.
         if (
             self.is_cve.data
             and self.active.data
-            and not (field.data and self.cve_reviewed_on.data)
+            and not (self.cve_reviewed_by.data and self.cve_reviewed_on.data)
         ):
-            raise ValidationError(
-                "A CVE course must be reviewed against the DHS CVE Training "
-                "Guidance before it is offered: give the reviewer and the date."
-            )
+            self.cve_reviewed_by.errors = [
+                *self.cve_reviewed_by.errors,
+                "A CVE course must be reviewed against the DHS CVE Training Guidance before it is "
+                "offered: give the reviewer and the date.",
+            ]
+            return False
+        return ok
 
 
 class RecordForm(FlaskForm):
