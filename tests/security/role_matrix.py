@@ -51,3 +51,16 @@ PAGES.update({
     "/products/reach.csv": frozenset({Role.COORDINATOR, Role.ANALYST}),
     "/products/retention": frozenset({Role.PRIVACY_OFFICER}),
 })
+# RFIs (issue 4)
+_RFI_READERS = frozenset({Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER, Role.AGENCY_HEAD, Role.LIAISON_OFFICER})
+_PARTNERS = frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER})
+PAGES.update({
+    "/rfis/": _RFI_READERS,
+    "/rfis/agency": _PARTNERS,
+    "/rfis/new": _PARTNERS,
+    "/rfis/queue": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/rfis/task": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/rfis/privacy": frozenset({Role.PRIVACY_OFFICER}),
+    "/rfis/metrics": frozenset({Role.COORDINATOR}),
+    "/rfis/metrics.csv": frozenset({Role.COORDINATOR}),
+})

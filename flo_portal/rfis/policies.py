@@ -1,0 +1,93 @@
+"""Who may see which RFI: one SQL condition, used for lists, search and the detail check.
+
+* coordinators: every RFI — they are the center's triage desk, the named addressee of
+  every request, TLP:RED included;
+* analysts: every RFI except TLP:RED ones they are not a participant of;
+* privacy officers: RFIs flagged for privacy review (or that they reviewed);
+* FLOs and agency heads: their own, their agency's requests (not TLP:RED), and
+  taskings addressed to them;
+* admins and anyone without ``rfi:read``: none.
+
+Participants are the requester, the assignee and the addressees of a tasking.
+``can_view_rfi`` runs the same condition for one row, so there is no second copy.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from flo_portal.extensions import db
+from flo_portal.rfis.models import Rfi, RfiDirection, RfiMessage, RfiRecipient, Tlp
+from flo_portal.security.access import can
+from flo_portal.security.permissions import Permission, Role
+
+
+def participant_condition(user):
+    """SQL: ``user`` is the requester, the assignee or an addressee of the RFI."""
+    addressed = (
+        sa.select(RfiRecipient.id)
+        .where(RfiRecipient.rfi_id == Rfi.id, RfiRecipient.user_id == user.id)
+        .exists()
+    )
+    return sa.or_(Rfi.requester_id == user.id, Rfi.assignee_id == user.id, addressed)
+
+
+def visible_rfis_condition(user):
+    """SQL condition on ``Rfi`` selecting exactly the RFIs ``user`` may see."""
+    if not getattr(user, "is_authenticated", False) or not can(Permission.RFI_READ, user):
+        return sa.false()
+    role = Role(user.role)
+    if role == Role.COORDINATOR:
+        return sa.true()
+    if role == Role.ANALYST:
+        return sa.or_(Rfi.tlp != Tlp.RED, participant_condition(user))
+    if role == Role.PRIVACY_OFFICER:
+        return sa.or_(Rfi.privacy_flagged.is_(True), Rfi.privacy_reviewer_id == user.id)
+    if role in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD):
+        clauses = [participant_condition(user)]
+        if user.agency_id is not None:
+            clauses.append(
+                sa.and_(
+                    Rfi.direction == RfiDirection.REQUEST,
+                    Rfi.agency_id == user.agency_id,
+                    Rfi.tlp != Tlp.RED,
+                )
+            )
+        return sa.or_(*clauses)
+    return sa.false()
+
+
+def can_view_rfi(user, rfi: Rfi) -> bool:
+    """The detail / download / API check: the list condition applied to one row."""
+    if rfi is None or rfi.id is None:
+        return False
+    stmt = sa.select(sa.literal(1)).where(Rfi.id == rfi.id, visible_rfis_condition(user))
+    return db.session.execute(stmt).first() is not None
+
+
+def sees_all_tasking_responses(user, rfi: Rfi) -> bool:
+    """The sender and center staff see every addressee's response; an addressee only theirs."""
+    return rfi.requester_id == user.id or Role(user.role).is_center_staff
+
+
+def visible_messages(user, rfi: Rfi) -> list[RfiMessage]:
+    """On a tasking, an addressee sees the center's messages and their own, not other
+    agencies' exchanges; on a request, everyone who may see the RFI sees the thread."""
+    if not rfi.is_tasking or sees_all_tasking_responses(user, rfi):
+        return list(rfi.messages)
+    return [m for m in rfi.messages if m.author_id == user.id or m.author.is_center_staff]
+
+
+def can_post_message(user, rfi: Rfi) -> bool:
+    from flo_portal.rfis.models import RfiStatus
+
+    if RfiStatus(rfi.status) in (RfiStatus.CLOSED, RfiStatus.REJECTED):
+        return False
+    if Role(user.role) in (Role.COORDINATOR, Role.ANALYST):
+        return True
+    if Role(user.role) == Role.PRIVACY_OFFICER:
+        return RfiStatus(rfi.status) == RfiStatus.PRIVACY_REVIEW
+    # Partners: the requester, an addressee, or an agency colleague on a request.
+    return rfi.requester_id == user.id or any(r.user_id == user.id for r in rfi.recipients) or (
+        not rfi.is_tasking and rfi.agency_id == user.agency_id
+    )

@@ -1,0 +1,242 @@
+"""Read side of RFIs: queues with filters, full-text search, metrics and dashboard cards.
+
+Search: case-insensitive LIKE (ILIKE) over title, question and answer on both
+databases; on PostgreSQL a GIN trigram index (pg_trgm) makes it fast.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from flo_portal.dashboard import card_provider
+from flo_portal.extensions import db
+from flo_portal.rfis.models import OPEN_STATUSES, Rfi, RfiDirection, RfiPriority, RfiRecipient, RfiStatus
+from flo_portal.rfis.policies import visible_rfis_condition
+from flo_portal.security.access import can
+from flo_portal.security.permissions import Permission, Role
+
+SEARCH_COLUMNS = (Rfi.title, Rfi.question, Rfi.answer)
+
+
+def search_condition(q: str):
+    """Case-insensitive substring match over title, question and answer.
+
+    Same SQL and same results on both databases; on PostgreSQL the GIN trigram index
+    ix_rfi_search_trgm serves it (terms of three characters or more).
+    """
+    q = (q or "").strip()[:200]
+    if not q:
+        return sa.true()
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return sa.or_(*(col.ilike(pattern, escape="\\") for col in SEARCH_COLUMNS))
+
+
+def overdue_condition(today: date):
+    return sa.and_(Rfi.status.in_(OPEN_STATUSES), Rfi.due_on < today)
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    priority: str = ""
+    overdue: bool = False
+    assignee_id: int | None = None  # 0 = unassigned
+    agency_id: int | None = None
+    direction: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilters:
+        def _int(name):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        status = args.get("status", "")
+        priority = args.get("priority", "")
+        direction = args.get("direction", "")
+        return cls(
+            status=status if status in {s.value for s in RfiStatus} | {"open"} else "",
+            priority=priority if priority in {p.value for p in RfiPriority} else "",
+            overdue=args.get("overdue") in {"1", "on", "true", "y"},
+            assignee_id=_int("assignee"),
+            agency_id=_int("agency"),
+            direction=direction if direction in {d.value for d in RfiDirection} else "",
+            q=args.get("q", "")[:200],
+        )
+
+
+def queue_query(user, filters: QueueFilters, today: date) -> sa.Select:
+    """The center queue: visible RFIs, filtered, newest first; related rows joined."""
+    stmt = (
+        sa.select(Rfi)
+        .where(visible_rfis_condition(user))
+        .options(joinedload(Rfi.assignee), joinedload(Rfi.requester), joinedload(Rfi.agency))
+    )
+    if filters.status == "open":
+        stmt = stmt.where(Rfi.status.in_(OPEN_STATUSES))
+    elif filters.status:
+        stmt = stmt.where(Rfi.status == filters.status)
+    if filters.priority:
+        stmt = stmt.where(Rfi.priority == filters.priority)
+    if filters.overdue:
+        stmt = stmt.where(overdue_condition(today))
+    if filters.assignee_id == 0:
+        stmt = stmt.where(Rfi.assignee_id.is_(None))
+    elif filters.assignee_id:
+        stmt = stmt.where(Rfi.assignee_id == filters.assignee_id)
+    if filters.agency_id:
+        stmt = stmt.where(Rfi.agency_id == filters.agency_id)
+    if filters.direction:
+        stmt = stmt.where(Rfi.direction == filters.direction)
+    if filters.q:
+        stmt = stmt.where(search_condition(filters.q))
+    return stmt.order_by(Rfi.submitted_at.desc(), Rfi.id.desc())
+
+
+def my_rfis_query(user) -> sa.Select:
+    """RFIs I asked, am assigned, or am addressed by (a tasking)."""
+    addressed = sa.select(RfiRecipient.rfi_id).where(RfiRecipient.user_id == user.id)
+    return (
+        sa.select(Rfi)
+        .where(
+            visible_rfis_condition(user),
+            sa.or_(Rfi.requester_id == user.id, Rfi.assignee_id == user.id, Rfi.id.in_(addressed)),
+        )
+        .options(joinedload(Rfi.assignee), joinedload(Rfi.requester))
+        .order_by(Rfi.submitted_at.desc(), Rfi.id.desc())
+    )
+
+
+def agency_rfis_query(user) -> sa.Select:
+    """Requests from the viewer's agency that the viewer may see."""
+    return (
+        sa.select(Rfi)
+        .where(
+            visible_rfis_condition(user),
+            Rfi.direction == RfiDirection.REQUEST,
+            Rfi.agency_id == user.agency_id,
+        )
+        .options(joinedload(Rfi.assignee), joinedload(Rfi.requester))
+        .order_by(Rfi.submitted_at.desc(), Rfi.id.desc())
+    )
+
+
+# --- metrics -----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile (the value at ceil(pct/100 * n))."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+@dataclass
+class TurnaroundRow:
+    group: str  # priority or YYYY-MM
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+def _summary(group: str, hours: list[float]) -> TurnaroundRow:
+    return TurnaroundRow(
+        group=group,
+        count=len(hours),
+        median_hours=round(statistics.median(hours), 1) if hours else None,
+        p90_hours=round(percentile(hours, 90), 1) if hours else None,
+    )
+
+
+def turnaround_metrics(since: date | None = None) -> dict:
+    """Turnaround of requests (submitted → answered) per priority and per month.
+
+    One query returns (priority, submitted_at, answered_at) of answered requests;
+    median and 90th percentile are computed in Python over those values (portable
+    across SQLite and PostgreSQL). Counts and averages are SQL aggregates.
+    """
+    stmt = sa.select(Rfi.priority, Rfi.submitted_at, Rfi.answered_at).where(
+        Rfi.direction == RfiDirection.REQUEST, Rfi.answered_at.is_not(None)
+    )
+    if since:
+        stmt = stmt.where(Rfi.submitted_at >= since)
+    by_priority: dict[str, list[float]] = {p.value: [] for p in RfiPriority}
+    by_month: dict[str, list[float]] = {}
+    for priority, submitted, answered in db.session.execute(stmt):
+        hours = (answered - submitted).total_seconds() / 3600
+        by_priority[str(priority)].append(hours)
+        by_month.setdefault(submitted.strftime("%Y-%m"), []).append(hours)
+    return {
+        "by_priority": [_summary(p, h) for p, h in by_priority.items()],
+        "by_month": [_summary(m, by_month[m]) for m in sorted(by_month)],
+    }
+
+
+def summary_figures(today: date) -> dict:
+    """Overdue count, satisfaction average and counts per status: one aggregate query each."""
+    overdue = db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(overdue_condition(today)))
+    sat_avg, sat_n = db.session.execute(
+        sa.select(sa.func.avg(Rfi.satisfaction), sa.func.count(Rfi.satisfaction)).where(
+            Rfi.satisfaction.is_not(None)
+        )
+    ).one()
+    per_status = dict(
+        db.session.execute(sa.select(Rfi.status, sa.func.count(Rfi.id)).group_by(Rfi.status)).all()
+    )
+    return {
+        "overdue": overdue,
+        "satisfaction_avg": round(float(sat_avg), 2) if sat_avg is not None else None,
+        "satisfaction_count": sat_n,
+        "per_status": {str(k): v for k, v in per_status.items()},
+    }
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+
+@card_provider
+def rfi_cards(user) -> list[dict]:
+    if not can(Permission.RFI_READ, user):
+        return []
+    from flo_portal.rfis.services import center_today
+
+    role = Role(user.role)
+    cards = []
+
+    def count(*conds) -> int:
+        return db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(*conds)) or 0
+
+    if role == Role.COORDINATOR:
+        cards.append({"title": "RFIs awaiting triage", "value": count(Rfi.status == RfiStatus.SUBMITTED),
+                      "link": "/rfis/queue?status=submitted", "hint": "Accept, return or reject"})
+        cards.append({"title": "Overdue RFIs", "value": count(overdue_condition(center_today())),
+                      "link": "/rfis/queue?overdue=1", "hint": "Past their due date"})
+    if role in (Role.COORDINATOR, Role.ANALYST):
+        cards.append({"title": "RFIs assigned to me",
+                      "value": count(Rfi.assignee_id == user.id, Rfi.status == RfiStatus.ASSIGNED),
+                      "link": f"/rfis/queue?assignee={user.id}&status=assigned", "hint": ""})
+    if role == Role.PRIVACY_OFFICER:
+        cards.append({"title": "RFIs awaiting privacy review",
+                      "value": count(Rfi.status == RfiStatus.PRIVACY_REVIEW),
+                      "link": "/rfis/privacy", "hint": "Approve or return"})
+    if role in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD):
+        cards.append({"title": "My open RFIs",
+                      "value": count(Rfi.requester_id == user.id,
+                                     Rfi.status.in_((*OPEN_STATUSES, RfiStatus.RETURNED, RfiStatus.ANSWERED))),
+                      "link": "/rfis/", "hint": "Returned or answered ones need you"})
+        cards.append({"title": "Taskings awaiting my response",
+                      "value": db.session.scalar(
+                          sa.select(sa.func.count(RfiRecipient.id))
+                          .join(Rfi, Rfi.id == RfiRecipient.rfi_id)
+                          .where(RfiRecipient.user_id == user.id, RfiRecipient.responded_at.is_(None),
+                                 Rfi.status == RfiStatus.ASSIGNED)) or 0,
+                      "link": "/rfis/", "hint": ""})
+    return cards

@@ -1,0 +1,47 @@
+"""Building RFIs for tests through the real services (numbering, audit, history)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flo_portal.audience import Audience
+from flo_portal.extensions import db
+from flo_portal.rfis import services
+from flo_portal.rfis.models import Tlp
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def future(days: int = 7):
+    return services.center_today() + timedelta(days=days)
+
+
+def submit(requester, *, title="Stolen fuel tanker sightings", question="Any reports of a stolen tanker?",
+           justification="Possible theft ring targeting fuel depots.", priority="routine",
+           tlp=Tlp.AMBER, due_days=7, files=(), commit=True):
+    rfi = services.submit_rfi(
+        requester, title=title, question=question, justification=justification, priority=priority,
+        tlp=tlp, due_on=future(due_days), attested=True, files=list(files),
+    )
+    if commit:
+        db.session.commit()
+    return rfi
+
+
+def task(sender, audience: Audience, *, title="Unusual drone activity", tlp=Tlp.GREEN, commit=True):
+    rfi = services.create_tasking(
+        sender, title=title, question="Have you seen drones over substations?",
+        justification="Reports of probing near critical infrastructure.", priority="priority",
+        tlp=tlp, due_on=future(3), audience=audience,
+    )
+    if commit:
+        db.session.commit()
+    return rfi
+
+
+def force(rfi, **attrs):
+    """Put an RFI straight into a state (for setting up a transition under test)."""
+    for k, v in attrs.items():
+        setattr(rfi, k, v)
+    db.session.commit()
+    return rfi
