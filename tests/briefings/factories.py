@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flo_portal.audience import Audience
 from flo_portal.briefings.models import BriefingMode
@@ -15,7 +15,7 @@ def make_briefing(creator, *, user_ids=(), start=datetime(2030, 3, 12, 9, 0), ho
     data = BriefingData(
         title=kw.pop("title", "Threat picture: critical infrastructure"),
         local_start=start,
-        local_end=start.replace(hour=start.hour + hours),
+        local_end=start + timedelta(hours=hours),
         timezone=timezone,
         mode=kw.pop("mode", BriefingMode.IN_PERSON),
         location=kw.pop("location", "Fusion center, room 2"),

@@ -9,7 +9,12 @@ import sqlalchemy as sa
 import time_machine
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.briefings.models import Briefing, BriefingInvitation, Recurrence, RsvpStatus
+from flo_portal.briefings.models import (
+    Briefing,
+    BriefingInvitation,
+    Recurrence,
+    RsvpStatus,
+)
 from flo_portal.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.security.permissions import Role

@@ -64,3 +64,16 @@ PAGES.update({
     "/rfis/metrics": frozenset({Role.COORDINATOR}),
     "/rfis/metrics.csv": frozenset({Role.COORDINATOR}),
 })
+
+# Briefings, notifications, jobs (issue 6)
+_BRIEFING_READERS = ALL - {Role.ADMIN}
+PAGES.update({
+    "/briefings/": _BRIEFING_READERS,
+    "/briefings/?view=month": _BRIEFING_READERS,
+    "/briefings/?show=past": _BRIEFING_READERS,
+    "/briefings/new": frozenset({Role.COORDINATOR}),
+    "/briefings/feed": _BRIEFING_READERS,
+    "/notifications/": ALL,
+    "/notifications/preferences": ALL,
+    "/jobs/": frozenset({Role.ADMIN, Role.COORDINATOR}),
+})
