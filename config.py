@@ -73,6 +73,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 
+    SEND_FILE_MAX_AGE_DEFAULT = 3600  # vendored assets; cache-busted by file name changes
     WTF_CSRF_TIME_LIMIT = None  # the session's own expiry bounds the token
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "America/New_York")
 
