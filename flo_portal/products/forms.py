@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
@@ -84,14 +84,20 @@ class ProductForm(FlaskForm):
             "criminal_intelligence": self.criminal_intelligence.data,
         }
 
-    def validate_user_ids(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
         aud = self.audience_json()
+        problem = None
         if not any(aud.values()):
-            raise ValidationError("Choose an audience: all FLOs, agencies, disciplines, regions or people.")
-        if self.tlp.data == Tlp.RED and not aud["user_ids"]:
-            raise ValidationError("TLP:RED goes to named people only: name at least one.")
-        if self.tlp.data == Tlp.AMBER_STRICT and not (aud["user_ids"] or aud["agency_ids"]):
-            raise ValidationError("TLP:AMBER+STRICT goes to listed agencies or named people: choose some.")
+            problem = "Choose an audience: all FLOs, agencies, disciplines, regions or people."
+        elif self.tlp.data == Tlp.RED and not aud["user_ids"]:
+            problem = "TLP:RED goes to named people only: name at least one."
+        elif self.tlp.data == Tlp.AMBER_STRICT and not (aud["user_ids"] or aud["agency_ids"]):
+            problem = "TLP:AMBER+STRICT goes to listed agencies or named people: choose some."
+        if problem:
+            self.user_ids.errors = [*self.user_ids.errors, problem]
+            return False
+        return ok
 
 
 class ReasonForm(FlaskForm):
