@@ -10,7 +10,11 @@ from flask import Flask, current_app
 from flo_portal.extensions import db
 
 # Features whose demo steps register on import.
-DEMO_MODULES: list[str] = []
+DEMO_MODULES: list[str] = [
+    "flo_portal.roster.demo",
+    "flo_portal.briefings.demo",
+    "flo_portal.products.demo",
+]
 
 
 def register(app: Flask) -> None:
