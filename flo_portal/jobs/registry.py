@@ -26,16 +26,18 @@ class JobSpec:
     func: Callable[[datetime], object]
 
 
-def _optional(module: str, function: str) -> Callable:
-    """Look up ``module.function`` at run time; JobUnavailable when it does not exist."""
+def _optional(module: str, *functions: str) -> Callable:
+    """Look up the first of ``module.function`` that exists, at run time;
+    JobUnavailable when none does."""
     try:
         mod = importlib.import_module(module)
     except ImportError as exc:
         raise JobUnavailable(f"{module} is not installed ({exc})") from exc
-    fn = getattr(mod, function, None)
-    if fn is None:
-        raise JobUnavailable(f"{module}.{function} does not exist")
-    return fn
+    for function in functions:
+        fn = getattr(mod, function, None)
+        if fn is not None:
+            return fn
+    raise JobUnavailable(f"{module} has none of {', '.join(functions)}")
 
 
 def deliver_outbox(now: datetime):
@@ -57,7 +59,9 @@ def training_expiry_notices(now: datetime):
 
 
 def rfi_due_and_overdue(now: datetime):
-    return _optional("flo_portal.rfis.services", "notify_due_and_overdue")(now)
+    return _optional(
+        "flo_portal.rfis.services", "notify_due_rfis", "notify_due_and_overdue"
+    )(now)
 
 
 def retention_review(now: datetime):
