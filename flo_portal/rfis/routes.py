@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -352,8 +354,9 @@ def download(attachment_id: int):
     record("rfi.attachment_downloaded", att.rfi, summary=f"{att.rfi.reference}: {att.filename}",
            details={"attachment_id": att.id, "sha256": att.sha256})
     db.session.commit()
-    return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.filename,
-                     max_age=0)
+    # Files are small (MAX_UPLOAD_BYTES): read them whole so no handle outlives the request.
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=att.content_type, as_attachment=True,
+                     download_name=att.filename, max_age=0)
 
 
 # --- metrics -----------------------------------------------------------------------------------

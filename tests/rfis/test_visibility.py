@@ -1,0 +1,83 @@
+"""Who sees which RFI: the SQL condition and the detail check agree; others get 404."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from flo_portal.audience import Audience
+from flo_portal.extensions import db
+from flo_portal.rfis.models import Rfi, Tlp
+from flo_portal.rfis.policies import can_view_rfi, visible_rfis_condition
+from flo_portal.security.permissions import Role
+from tests.factories import AgencyFactory
+from tests.rfis.helpers import submit, task
+
+
+def _visible_ids(user):
+    return set(db.session.scalars(sa.select(Rfi.id).where(visible_rfis_condition(user))))
+
+
+def test_visibility_matrix(client, login_as, make_user):
+    a, b = AgencyFactory(), AgencyFactory()
+    flo_a = make_user(Role.LIAISON_OFFICER, agency=a)
+    colleague = make_user(Role.LIAISON_OFFICER, agency=a)
+    head_a = make_user(Role.AGENCY_HEAD, agency=a)
+    flo_b = make_user(Role.LIAISON_OFFICER, agency=b)
+    coordinator = make_user(Role.COORDINATOR)
+    analyst = make_user(Role.ANALYST)
+    other_analyst = make_user(Role.ANALYST)
+    privacy = make_user(Role.PRIVACY_OFFICER)
+    admin = make_user(Role.ADMIN)
+
+    amber = submit(flo_a, tlp=Tlp.AMBER)
+    red = submit(flo_a, tlp=Tlp.RED)
+    red.assignee_id = analyst.id
+    flagged = submit(flo_b, question="Members of the synagogue", tlp=Tlp.GREEN)
+    tasking = task(coordinator, Audience(user_ids=[flo_b.id]))
+    db.session.commit()
+
+    expected = {
+        flo_a: {amber.id, red.id},
+        colleague: {amber.id},  # not the RED one: named participants only
+        head_a: {amber.id},
+        flo_b: {flagged.id, tasking.id},
+        coordinator: {amber.id, red.id, flagged.id, tasking.id},
+        analyst: {amber.id, red.id, flagged.id, tasking.id},
+        other_analyst: {amber.id, flagged.id, tasking.id},
+        privacy: {flagged.id},
+        admin: set(),
+    }
+    for user, ids in expected.items():
+        assert _visible_ids(user) == ids, user
+        for rfi in (amber, red, flagged, tasking):
+            assert can_view_rfi(user, rfi) == (rfi.id in ids)
+
+    login_as(flo_b)
+    assert client.get(f"/rfis/{amber.id}").status_code == 404
+    login_as(colleague)
+    assert client.get(f"/rfis/{red.id}").status_code == 404
+    assert client.get(f"/rfis/{amber.id}").status_code == 200
+    login_as(admin)
+    assert client.get(f"/rfis/{amber.id}").status_code == 403
+    assert client.get("/rfis/999999").status_code == 403
+    login_as(flo_a)
+    assert client.get("/rfis/999999").status_code == 404
+
+
+def test_agency_head_sees_agency_queue_and_views_are_audited(client, login_as, make_user):
+    from flo_portal.audit.models import AuditEvent
+
+    a = AgencyFactory()
+    flo = make_user(Role.LIAISON_OFFICER, agency=a)
+    head = make_user(Role.AGENCY_HEAD, agency=a)
+    rfi = submit(flo, title="Agency request one")
+    submit(make_user(Role.LIAISON_OFFICER), title="Someone else's request")
+    login_as(head)
+    page = client.get("/rfis/agency").get_data(as_text=True)
+    assert "Agency request one" in page and "Someone else" not in page
+    client.get(f"/rfis/{rfi.id}")
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rfi.viewed",
+                                                        AuditEvent.actor_id == head.id))
+    login_as(flo)
+    page = client.get("/rfis/").get_data(as_text=True)
+    assert "Agency request one" in page and "Someone else" not in page
