@@ -64,6 +64,7 @@ class Operation:
     response: type[BaseModel] | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
+    also: tuple[int, ...] = ()  # other success codes with the same response body
     description: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -136,6 +137,7 @@ def operation(
     response: type[BaseModel] | None = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
+    also: tuple[int, ...] = (),
 ) -> Callable[[Callable], Callable]:
     """Declare an API operation; the view receives ``query=`` / ``body=`` models."""
 
@@ -148,6 +150,7 @@ def operation(
             response=response,
             status=status,
             errors=tuple(errors),
+            also=tuple(also),
             description=(view.__doc__ or "").strip(),
         )
 
@@ -273,12 +276,15 @@ def build_spec(app: Flask) -> dict:
                 params.append(param)
         responses: dict[str, Any] = {}
         if op.response is not None:
-            responses[str(op.status)] = {
-                "description": "Success",
-                "content": {
-                    "application/json": {"schema": refs[(op.response, "serialization")]}
-                },
-            }
+            for success in (op.status, *op.also):
+                responses[str(success)] = {
+                    "description": "Created" if success == 201 else "Success",
+                    "content": {
+                        "application/json": {
+                            "schema": refs[(op.response, "serialization")]
+                        }
+                    },
+                }
         else:
             responses[str(op.status)] = {"description": "Success, no content"}
         access = declared_access(view)

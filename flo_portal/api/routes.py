@@ -70,4 +70,4 @@ def reference():
 
 
 # Feature endpoints (each module registers its views on ``bp``).
-from flo_portal.api import agencies  # noqa: F401
+from flo_portal.api import agencies, briefings, products, rfis, roster  # noqa: F401

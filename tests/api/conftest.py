@@ -26,7 +26,11 @@ def api(client, make_user, token_for):
     """``api(role_or_user, scope=...)`` -> (user, headers) for bearer requests."""
 
     def _as(role_or_user, scope: str = TokenScope.READ_WRITE, **kwargs):
-        user = role_or_user if hasattr(role_or_user, "id") else make_user(role_or_user, **kwargs)
+        user = (
+            role_or_user
+            if hasattr(role_or_user, "id")
+            else make_user(role_or_user, **kwargs)
+        )
         return user, {"Authorization": f"Bearer {token_for(user, scope)}"}
 
     return _as
@@ -40,3 +44,14 @@ def error_of(response) -> dict:
 
 
 __all__ = ["db", "error_of"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.api.test_fuzz import FUZZ_STATS
+
+    if FUZZ_STATS["cases"]:
+        terminalreporter.write_line(
+            f"API fuzzing: {FUZZ_STATS['cases']} generated cases over "
+            f"{len(FUZZ_STATS['operations'])} operations, {FUZZ_STATS['requests']} requests "
+            "(one per role per case)"
+        )

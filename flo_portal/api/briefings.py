@@ -1,0 +1,152 @@
+"""/api/v1/briefings: the briefings the caller may see, and RSVP to an invitation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from pydantic import Field
+
+from flo_portal.api.blueprint import bp
+from flo_portal.api.errors import conflict
+from flo_portal.api.openapi import QueryBool, operation
+from flo_portal.api.pagination import paginate
+from flo_portal.api.schemas import In, ListQuery, Out, Page
+from flo_portal.briefings import services
+from flo_portal.briefings.models import (
+    Briefing,
+    BriefingMode,
+    BriefingStatus,
+    RsvpStatus,
+)
+from flo_portal.briefings.policies import (
+    can_view_briefing,
+    invitation_for,
+    visible_briefings_condition,
+)
+from flo_portal.extensions import db
+from flo_portal.orm import utcnow
+from flo_portal.security import Permission, require
+
+ID = "int(min=1, max=2147483647)"
+
+
+class RsvpAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
+class BriefingOut(Out):
+    id: int
+    title: str
+    topic: str
+    presenter: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    mode: BriefingMode
+    location: str
+    capacity: int | None
+    status: BriefingStatus
+    my_rsvp: RsvpStatus | None = Field(
+        description="Your answer; null when not invited."
+    )
+
+
+class BriefingQuery(ListQuery):
+    upcoming: QueryBool | None = Field(
+        None, description="Only briefings that have not ended."
+    )
+
+
+class RsvpIn(In):
+    answer: RsvpAnswer
+
+
+class RsvpOut(Out):
+    briefing_id: int
+    status: RsvpStatus = Field(
+        description="`waitlisted` when you said yes to a full briefing."
+    )
+
+
+def _out(b: Briefing, my_status) -> BriefingOut:
+    return BriefingOut(
+        id=b.id,
+        title=b.title,
+        topic=b.topic,
+        presenter=b.presenter,
+        starts_at=b.starts_at,
+        ends_at=b.ends_at,
+        timezone=b.timezone,
+        mode=b.mode,
+        location=b.location,
+        capacity=b.capacity,
+        status=b.status,
+        my_rsvp=my_status,
+    )
+
+
+@bp.route("/briefings")
+@require(Permission.BRIEFING_READ)
+@operation(
+    summary="List briefings",
+    tags=["briefings"],
+    query=BriefingQuery,
+    response=Page[BriefingOut],
+)
+def list_briefings(query: BriefingQuery):
+    """Every briefing for center staff; the ones they are invited to for partners."""
+    stmt = sa.select(Briefing).where(visible_briefings_condition(current_user))
+    if query.upcoming is True:
+        stmt = stmt.where(Briefing.ends_at > utcnow())
+    elif query.upcoming is False:
+        stmt = stmt.where(Briefing.ends_at <= utcnow())
+    rows, next_cursor = paginate(
+        stmt, Briefing.id, query.limit, query.cursor, "briefings"
+    )
+    mine: dict[int, RsvpStatus] = {}
+    if rows:
+        from flo_portal.briefings.models import BriefingInvitation
+
+        for inv in db.session.scalars(
+            sa.select(BriefingInvitation).where(
+                BriefingInvitation.user_id == current_user.id,
+                BriefingInvitation.briefing_id.in_([b.id for b in rows]),
+            )
+        ):
+            mine[inv.briefing_id] = RsvpStatus(inv.status)
+    return Page[BriefingOut](
+        data=[_out(b, mine.get(b.id)) for b in rows], next_cursor=next_cursor
+    )
+
+
+@bp.route(f"/briefings/<{ID}:briefing_id>/rsvp", methods=["POST"])
+@require(Permission.BRIEFING_RSVP)
+@operation(
+    summary="Answer an invitation",
+    tags=["briefings"],
+    body=RsvpIn,
+    response=RsvpOut,
+    errors=(409,),
+)
+def rsvp_briefing(briefing_id: int, body: RsvpIn):
+    """yes / no / maybe. A yes to a full briefing joins the waitlist. 404 when not invited;
+    409 when the briefing is cancelled or over."""
+    b = db.session.get(Briefing, briefing_id)
+    if b is None or not can_view_briefing(current_user, b):
+        abort(404)
+    invitation = invitation_for(current_user, b)
+    if invitation is None:
+        abort(404)
+    try:
+        status = services.rsvp(b, invitation, body.answer.value)
+    except services.BriefingError as exc:
+        db.session.rollback()
+        raise conflict(str(exc)) from None
+    db.session.commit()
+    return RsvpOut(briefing_id=b.id, status=status)

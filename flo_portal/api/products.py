@@ -1,0 +1,173 @@
+"""/api/v1/products: the feed, reading, acknowledging and rating, through the products
+policy (audience + TLP) and services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from pydantic import Field
+
+from flo_portal.api.blueprint import bp
+from flo_portal.api.errors import conflict
+from flo_portal.api.openapi import operation
+from flo_portal.api.pagination import paginate
+from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
+from flo_portal.extensions import db
+from flo_portal.products import services
+from flo_portal.products.models import Product, ProductStatus, ProductType
+from flo_portal.products.policies import can_view_product, visible_products_condition
+from flo_portal.security import Permission, require
+
+ID = "int(min=1, max=2147483647)"
+FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
+
+
+class ProductOut(Out):
+    id: int
+    reference: str | None
+    product_type: ProductType
+    title: str
+    summary: str
+    tlp: str
+    caveats: str
+    topics: str
+    status: ProductStatus
+    version: int
+    last_published_at: datetime | None
+    needs_acknowledgement: bool
+
+
+class ProductDetailOut(ProductOut):
+    body_markdown: str
+    opened_at: datetime | None = Field(
+        description="When you first opened this version."
+    )
+    acknowledged_at: datetime | None
+
+
+class ProductQuery(ListQuery):
+    product_type: ProductType | None = None
+
+
+class AcknowledgementOut(Out):
+    product_id: int
+    version: int
+    acknowledged_at: datetime
+
+
+class FeedbackIn(In):
+    useful: int = Field(ge=1, le=5)
+    actionable: int = Field(ge=1, le=5)
+    comment: BodyText = Field("", max_length=2000)
+
+
+class FeedbackOut(Out):
+    id: int
+    product_id: int
+    version: int
+    useful: int
+    actionable: int
+    comment: str
+
+
+def _visible_or_404(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if not can_view_product(current_user, product):
+        abort(404)
+    return product
+
+
+def _detail(product: Product) -> ProductDetailOut:
+    receipt = services.current_receipt(product, current_user)
+    return ProductDetailOut(
+        **ProductOut.model_validate(product).model_dump(),
+        body_markdown=product.body_md,
+        opened_at=receipt.opened_at if receipt else None,
+        acknowledged_at=receipt.acknowledged_at if receipt else None,
+    )
+
+
+@bp.route("/products")
+@require(Permission.PRODUCT_READ)
+@operation(
+    summary="Product feed",
+    tags=["products"],
+    query=ProductQuery,
+    response=Page[ProductOut],
+)
+def list_products(query: ProductQuery):
+    """Published and archived products disseminated to the caller (audience and TLP rules)."""
+    stmt = sa.select(Product).where(
+        visible_products_condition(current_user), Product.status.in_(FEED_STATUSES)
+    )
+    if query.product_type is not None:
+        stmt = stmt.where(Product.product_type == query.product_type)
+    rows, next_cursor = paginate(
+        stmt, Product.id, query.limit, query.cursor, "products"
+    )
+    return Page[ProductOut](
+        data=[ProductOut.model_validate(p) for p in rows], next_cursor=next_cursor
+    )
+
+
+@bp.route(f"/products/<{ID}:product_id>")
+@require(Permission.PRODUCT_READ)
+@operation(summary="Read a product", tags=["products"], response=ProductDetailOut)
+def read_product(product_id: int):
+    """Reading marks the current version opened and is recorded in the audit log."""
+    product = _visible_or_404(product_id)
+    services.record_view(product, current_user)
+    db.session.commit()
+    return _detail(product)
+
+
+@bp.route(f"/products/<{ID}:product_id>/acknowledge", methods=["POST"])
+@require(Permission.PRODUCT_READ)
+@operation(
+    summary="Acknowledge an officer-safety alert",
+    tags=["products"],
+    response=AcknowledgementOut,
+    errors=(409,),
+)
+def acknowledge_product(product_id: int):
+    """409 when the product needs no acknowledgement or the caller is not a recipient of its
+    current version. Acknowledging twice keeps the first time."""
+    product = _visible_or_404(product_id)
+    try:
+        receipt = services.acknowledge(product, current_user)
+    except services.ProductError as exc:
+        db.session.rollback()
+        raise conflict(str(exc)) from None
+    db.session.commit()
+    return AcknowledgementOut(
+        product_id=product.id,
+        version=receipt.version,
+        acknowledged_at=receipt.acknowledged_at,
+    )
+
+
+@bp.route(f"/products/<{ID}:product_id>/feedback", methods=["POST"])
+@require(Permission.PRODUCT_FEEDBACK)
+@operation(
+    summary="Rate a product",
+    tags=["products"],
+    body=FeedbackIn,
+    response=FeedbackOut,
+    status=201,
+    errors=(409,),
+)
+def product_feedback(product_id: int, body: FeedbackIn):
+    """One rating per person and version; 409 when already given or not published."""
+    product = _visible_or_404(product_id)
+    try:
+        feedback = services.give_feedback(
+            product, current_user, body.useful, body.actionable, body.comment
+        )
+    except services.ProductError as exc:
+        db.session.rollback()
+        raise conflict(str(exc)) from None
+    db.session.commit()
+    return FeedbackOut.model_validate(feedback), 201

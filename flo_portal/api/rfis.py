@@ -1,0 +1,257 @@
+"""/api/v1/rfis: list, read, submit, message and answer through the RFI services.
+
+Who sees what is ``rfis.policies``; what may happen next is ``rfis.workflow`` (called by
+``rfis.services.perform``). A refused transition answers 409 (the RFI's state or your part
+in it does not allow it now); a stale ``version`` answers 409 too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from pydantic import Field
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from flo_portal.api.blueprint import bp
+from flo_portal.api.errors import ApiError, conflict
+from flo_portal.api.openapi import operation
+from flo_portal.api.pagination import paginate
+from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
+from flo_portal.audit.services import record
+from flo_portal.extensions import db
+from flo_portal.rfis import services
+from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
+from flo_portal.rfis.policies import (
+    can_view_rfi,
+    visible_messages,
+    visible_rfis_condition,
+)
+from flo_portal.rfis.workflow import Action, TransitionRefused, allowed_actions
+from flo_portal.security import Permission, require
+
+ID = "int(min=1, max=2147483647)"
+
+
+class PersonRef(Out):
+    id: int
+    name: str
+
+
+class RfiOut(Out):
+    id: int
+    reference: str
+    direction: RfiDirection
+    title: str
+    priority: RfiPriority
+    tlp: Tlp
+    status: RfiStatus
+    due_on: date
+    submitted_at: datetime
+    requester: PersonRef
+    assignee: PersonRef | None
+    agency_id: int | None
+    version: int = Field(description="Send back as `version` when acting on the RFI.")
+
+
+class MessageOut(Out):
+    id: int
+    author: PersonRef
+    body: str
+    created_at: datetime
+
+
+class RfiDetailOut(RfiOut):
+    question: str
+    justification: str
+    answer: str
+    answered_at: datetime | None
+    privacy_flagged: bool
+    messages: list[MessageOut]
+    allowed_actions: list[str] = Field(description="Actions the caller may take now.")
+
+
+class RfiQuery(ListQuery):
+    status: RfiStatus | None = None
+    direction: RfiDirection | None = None
+    priority: RfiPriority | None = None
+
+
+class RfiIn(In):
+    title: BodyText = Field(min_length=1, max_length=200)
+    question: BodyText = Field(min_length=1, max_length=20000)
+    justification: BodyText = Field(
+        min_length=1, max_length=20000, description="The criminal or threat nexus."
+    )
+    priority: RfiPriority = RfiPriority.ROUTINE
+    tlp: Tlp = Tlp.AMBER
+    due_on: date
+    attested: bool = Field(
+        description="The request is not based solely on First Amendment activity or on "
+        "race, ethnicity, religion, national origin, gender or sexual orientation."
+    )
+
+
+class MessageIn(In):
+    body: BodyText = Field(min_length=1, max_length=20000)
+
+
+class AnswerIn(In):
+    version: int = Field(ge=1, le=2**31 - 1, description="The `version` you last read.")
+    answer: BodyText = Field(min_length=1, max_length=50000)
+    criminal_intelligence: bool = False
+
+
+def _rfi_or_404(rfi_id: int) -> Rfi:
+    rfi = db.session.get(Rfi, rfi_id)
+    if rfi is None or not can_view_rfi(current_user, rfi):
+        abort(404)
+    return rfi
+
+
+def _detail(rfi: Rfi) -> RfiDetailOut:
+    base = RfiOut.model_validate(rfi).model_dump()
+    return RfiDetailOut(
+        **base,
+        question=rfi.question,
+        justification=rfi.justification,
+        answer=rfi.answer,
+        answered_at=rfi.answered_at,
+        privacy_flagged=rfi.privacy_flagged,
+        messages=[
+            MessageOut.model_validate(m) for m in visible_messages(current_user, rfi)
+        ],
+        allowed_actions=[t.action.value for t in allowed_actions(current_user, rfi)],
+    )
+
+
+@bp.route("/rfis")
+@require(Permission.RFI_READ)
+@operation(summary="List RFIs", tags=["rfis"], query=RfiQuery, response=Page[RfiOut])
+def list_rfis(query: RfiQuery):
+    """RFIs the caller may see (the RFI policy, as on the pages)."""
+    stmt = (
+        sa.select(Rfi)
+        .where(visible_rfis_condition(current_user))
+        .options(joinedload(Rfi.requester), joinedload(Rfi.assignee))
+    )
+    if query.status is not None:
+        stmt = stmt.where(Rfi.status == query.status)
+    if query.direction is not None:
+        stmt = stmt.where(Rfi.direction == query.direction)
+    if query.priority is not None:
+        stmt = stmt.where(Rfi.priority == query.priority)
+    rows, next_cursor = paginate(stmt, Rfi.id, query.limit, query.cursor, "rfis")
+    return Page[RfiOut](
+        data=[RfiOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
+
+
+@bp.route(f"/rfis/<{ID}:rfi_id>")
+@require(Permission.RFI_READ)
+@operation(
+    summary="One RFI with its conversation", tags=["rfis"], response=RfiDetailOut
+)
+def get_rfi(rfi_id: int):
+    rfi = _rfi_or_404(rfi_id)
+    record("rfi.viewed", rfi, summary=f"{rfi.reference} (API)")
+    db.session.commit()
+    return _detail(rfi)
+
+
+@bp.route("/rfis", methods=["POST"])
+@require(Permission.RFI_SUBMIT)
+@operation(
+    summary="Submit an RFI",
+    tags=["rfis"],
+    body=RfiIn,
+    response=RfiDetailOut,
+    status=201,
+)
+def submit_rfi(body: RfiIn):
+    """A request to the center from an FLO or agency head. Text naming protected activity
+    goes to privacy review first (status `privacy_review`)."""
+    if not body.attested:
+        raise ApiError(
+            422, "Make the attestation.", fields={"attested": ["Must be true."]}
+        )
+    try:
+        rfi = services.submit_rfi(
+            current_user,
+            title=body.title,
+            question=body.question,
+            justification=body.justification,
+            priority=body.priority,
+            tlp=body.tlp,
+            due_on=body.due_on,
+            attested=body.attested,
+        )
+    except services.RfiInputError as exc:
+        db.session.rollback()
+        raise ApiError(422, str(exc)) from None
+    db.session.commit()
+    return _detail(rfi), 201
+
+
+@bp.route(f"/rfis/<{ID}:rfi_id>/messages", methods=["POST"])
+@require(Permission.RFI_READ)
+@operation(
+    summary="Add to an RFI's conversation",
+    tags=["rfis"],
+    body=MessageIn,
+    response=MessageOut,
+    status=201,
+    errors=(409,),
+)
+def post_rfi_message(rfi_id: int, body: MessageIn):
+    rfi = _rfi_or_404(rfi_id)
+    try:
+        message = services.post_message(current_user, rfi, body.body)
+    except TransitionRefused as exc:
+        db.session.rollback()
+        raise conflict(str(exc)) from None
+    except services.RfiInputError as exc:
+        db.session.rollback()
+        raise ApiError(422, str(exc), fields={"body": [str(exc)]}) from None
+    db.session.commit()
+    return MessageOut.model_validate(message), 201
+
+
+@bp.route(f"/rfis/<{ID}:rfi_id>/answer", methods=["POST"])
+@require(Permission.RFI_ANSWER)
+@operation(
+    summary="Answer an assigned RFI",
+    tags=["rfis"],
+    body=AnswerIn,
+    response=RfiDetailOut,
+    errors=(409,),
+)
+def answer_rfi(rfi_id: int, body: AnswerIn):
+    """The assignee answers (status `assigned` → `answered`). 409 when the RFI is not
+    assigned to the caller or not in `assigned`, or when `version` is stale."""
+    rfi = _rfi_or_404(rfi_id)
+    try:
+        services.perform(
+            current_user,
+            rfi,
+            Action.ANSWER,
+            expected_version=body.version,
+            answer=body.answer,
+            criminal_intelligence=body.criminal_intelligence,
+        )
+        db.session.commit()
+    except TransitionRefused as exc:
+        db.session.rollback()
+        raise conflict(str(exc)) from None
+    except (services.StaleRfi, StaleDataError):
+        db.session.rollback()
+        raise conflict(
+            services.StaleRfi.message, {"version": ["Stale; read the RFI again."]}
+        ) from None
+    except services.RfiInputError as exc:
+        db.session.rollback()
+        raise ApiError(422, str(exc)) from None
+    return _detail(_rfi_or_404(rfi_id))
