@@ -537,7 +537,7 @@ def _apply_agencies(good, report: ImportReport) -> None:
         report.updated += changed
         report.unchanged += not changed
     if new:
-        db.session.execute(sa.insert(Agency), new)
+        db.session.execute(Agency.__table__.insert(), new)
     report.created += len(new)
 
 
@@ -582,13 +582,17 @@ def _apply_officers(good, report: ImportReport, actor) -> None:
     actor_id = getattr(actor, "id", None)
     for i in range(0, len(new), CHUNK):
         chunk = new[i : i + CHUNK]
+        # Core executemany without RETURNING: much faster than the ORM bulk path here.
+        db.session.execute(Officer.__table__.insert(), chunk)
         ids = dict(
             db.session.execute(
-                sa.insert(Officer).returning(Officer.external_id, Officer.id), chunk
+                sa.select(Officer.external_id, Officer.id).where(
+                    Officer.external_id.in_([v["external_id"] for v in chunk])
+                )
             ).all()
         )
         db.session.execute(
-            sa.insert(OfficerStatusChange),
+            OfficerStatusChange.__table__.insert(),
             [
                 {
                     "officer_id": ids[v["external_id"]],
@@ -642,7 +646,7 @@ def _apply_training(good, report: ImportReport, actor) -> None:
             }
         )
     for i in range(0, len(new), CHUNK):
-        db.session.execute(sa.insert(TrainingRecord), new[i : i + CHUNK])
+        db.session.execute(TrainingRecord.__table__.insert(), new[i : i + CHUNK])
     report.created += len(new)
     if new:
         refresh_training_current()

@@ -130,8 +130,6 @@ def me():
 def nominate():
     form = OfficerForm()
     agencies = _visible_agency_choices(only_nominatable=True)
-    if not agencies:
-        abort(403)
     form.set_agencies(agencies)
     if request.method == "GET" and request.args.get("agency", type=int):
         form.agency_id.data = request.args.get("agency", type=int)

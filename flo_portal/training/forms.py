@@ -56,8 +56,10 @@ class CourseForm(FlaskForm):
         ):
             self.cve_reviewed_by.errors = [
                 *self.cve_reviewed_by.errors,
-                "A CVE course must be reviewed against the DHS CVE Training Guidance before it is "
-                "offered: give the reviewer and the date.",
+                (
+                    "A CVE course must be reviewed against the DHS CVE Training Guidance before it is "
+                    "offered: give the reviewer and the date."
+                ),
             ]
             return False
         return ok

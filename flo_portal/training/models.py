@@ -35,6 +35,13 @@ class TrainingRecord(TimestampMixin, db.Model):
             "officer_id", "course_id", "completed_on", name="uq_training_record_once"
         ),
         sa.Index("ix_training_record_course_expiry", "course_id", "expires_on"),
+        # Covers the coverage page's "best record per officer and course" aggregate.
+        sa.Index(
+            "ix_training_record_officer_course_expiry",
+            "officer_id",
+            "course_id",
+            "expires_on",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

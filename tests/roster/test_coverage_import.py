@@ -53,7 +53,7 @@ def _world():
 
 
 def test_coverage_figures(make_user):
-    a, b, empty, basic, inter = _world()
+    a, b, _empty, basic, inter = _world()
     cov = coverage_for(make_user(Role.COORDINATOR))
     by_name = {x.name: x for x in cov.agencies}
     assert (
@@ -76,7 +76,7 @@ def test_coverage_figures(make_user):
 
 
 def test_coverage_page_and_csv_for_agency_head(client, login_as, make_user):
-    a, b, *_ = _world()
+    _a, b, *_ = _world()
     login_as(make_user(Role.AGENCY_HEAD, agency=b))
     page = client.get("/roster/coverage").get_data(as_text=True)
     assert "Beta Fire" in page and "Alpha PD" not in page and "data-chart=" in page
