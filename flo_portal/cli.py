@@ -12,6 +12,7 @@ from flo_portal.extensions import db
 # Features whose demo steps register on import.
 DEMO_MODULES: list[str] = [
     "flo_portal.roster.demo",
+    "flo_portal.rfis.demo",
     "flo_portal.briefings.demo",
     "flo_portal.products.demo",
 ]

@@ -34,6 +34,9 @@ def search_condition(q: str):
         return sa.true()
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite's LIKE already ignores ASCII case; ilike() would add lower() per row.
+        return sa.or_(*(col.like(pattern, escape="\\") for col in SEARCH_COLUMNS))
     return sa.or_(*(col.ilike(pattern, escape="\\") for col in SEARCH_COLUMNS))
 
 
