@@ -13,6 +13,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
+from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products import services
 from flo_portal.products.forms import (
     AttachmentForm,

@@ -208,3 +208,13 @@ def test_unknown_product_is_404(client, login_as):
     assert client.get("/products/424242/export.txt").status_code == 404
     assert client.get("/products/?q=" + "x" * 500).status_code == 200
     assert client.get("/products/?tlp=bogus&product_type=zzz&page=abc").status_code == 200
+
+
+def test_dashboard_cards(people, client, login_as):
+    publish(draft(people["author"], product_type="officer_safety", audience={"agency_ids": [people["agency"].id]}),
+            people["coordinator"])
+    login_as(people["flo"])
+    page = client.get("/dashboard").data
+    assert b"Unread products" in page and b"Officer-safety alerts to acknowledge" in page
+    login_as(people["coordinator"])
+    assert b"Products in review" in client.get("/dashboard").data
