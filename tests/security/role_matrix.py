@@ -77,3 +77,16 @@ PAGES.update({
     "/notifications/preferences": ALL,
     "/jobs/": frozenset({Role.ADMIN, Role.COORDINATOR}),
 })
+
+# API tokens and the JSON API (issue 7); the API answers 401/403 JSON, tested per role here
+# with a browser session (bearer tokens: tests/api).
+PAGES.update({
+    "/account/tokens/": ALL,
+    "/api/v1/me": ALL,
+    "/api/v1/agencies": frozenset({Role.COORDINATOR, Role.ANALYST, Role.AGENCY_HEAD}),
+    "/api/v1/officers": ALL,
+    "/api/v1/coverage": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+    "/api/v1/rfis": ALL - {Role.ADMIN},
+    "/api/v1/products": ALL - {Role.ADMIN},
+    "/api/v1/briefings": ALL - {Role.ADMIN},
+})
