@@ -7,7 +7,13 @@ from flask import url_for
 
 from flo_portal.dashboard import card_provider
 from flo_portal.extensions import db
-from flo_portal.products.models import PrivacyStatus, Product, ProductRecipient, ProductStatus, ProductType
+from flo_portal.products.models import (
+    PrivacyStatus,
+    Product,
+    ProductRecipient,
+    ProductStatus,
+    ProductType,
+)
 from flo_portal.products.policies import visible_products_condition
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
@@ -16,9 +22,19 @@ from flo_portal.security.permissions import Permission
 def _unopened(user, *extra):
     return db.session.scalar(
         sa.select(sa.func.count(ProductRecipient.id))
-        .join(Product, sa.and_(Product.id == ProductRecipient.product_id, Product.version == ProductRecipient.version))
-        .where(ProductRecipient.user_id == user.id, Product.status == ProductStatus.PUBLISHED,
-               visible_products_condition(user), *extra)
+        .join(
+            Product,
+            sa.and_(
+                Product.id == ProductRecipient.product_id,
+                Product.version == ProductRecipient.version,
+            ),
+        )
+        .where(
+            ProductRecipient.user_id == user.id,
+            Product.status == ProductStatus.PUBLISHED,
+            visible_products_condition(user),
+            *extra,
+        )
     )
 
 
@@ -26,20 +42,53 @@ def _unopened(user, *extra):
 def product_cards(user) -> list[dict]:
     cards = []
     if can(Permission.PRODUCT_FEEDBACK, user):
-        cards.append({"title": "Unread products", "value": _unopened(user, ProductRecipient.opened_at.is_(None)),
-                      "hint": "addressed to you", "link": url_for("products.feed")})
-        alerts = _unopened(user, ProductRecipient.acknowledged_at.is_(None),
-                           Product.product_type == ProductType.OFFICER_SAFETY)
+        cards.append(
+            {
+                "title": "Unread products",
+                "value": _unopened(user, ProductRecipient.opened_at.is_(None)),
+                "hint": "addressed to you",
+                "link": url_for("products.feed"),
+            }
+        )
+        alerts = _unopened(
+            user,
+            ProductRecipient.acknowledged_at.is_(None),
+            Product.product_type == ProductType.OFFICER_SAFETY,
+        )
         if alerts:
-            cards.append({"title": "Officer-safety alerts to acknowledge", "value": alerts,
-                          "hint": "open and acknowledge each", "link": url_for("products.feed", product_type="officer_safety")})
+            cards.append(
+                {
+                    "title": "Officer-safety alerts to acknowledge",
+                    "value": alerts,
+                    "hint": "open and acknowledge each",
+                    "link": url_for("products.feed", product_type="officer_safety"),
+                }
+            )
     if can(Permission.PRODUCT_PUBLISH, user):
-        cards.append({"title": "Products in review", "hint": "waiting to be published",
-                      "value": db.session.scalar(sa.select(sa.func.count(Product.id)).where(Product.status == ProductStatus.IN_REVIEW)),
-                      "link": url_for("products.work")})
+        cards.append(
+            {
+                "title": "Products in review",
+                "hint": "waiting to be published",
+                "value": db.session.scalar(
+                    sa.select(sa.func.count(Product.id)).where(
+                        Product.status == ProductStatus.IN_REVIEW
+                    )
+                ),
+                "link": url_for("products.work"),
+            }
+        )
     if can(Permission.PRIVACY_REVIEW, user):
-        cards.append({"title": "Product privacy reviews", "hint": "awaiting your decision",
-                      "value": db.session.scalar(sa.select(sa.func.count(Product.id)).where(
-                          Product.status == ProductStatus.IN_REVIEW, Product.privacy_status == PrivacyStatus.PENDING)),
-                      "link": url_for("products.privacy_queue")})
+        cards.append(
+            {
+                "title": "Product privacy reviews",
+                "hint": "awaiting your decision",
+                "value": db.session.scalar(
+                    sa.select(sa.func.count(Product.id)).where(
+                        Product.status == ProductStatus.IN_REVIEW,
+                        Product.privacy_status == PrivacyStatus.PENDING,
+                    )
+                ),
+                "link": url_for("products.privacy_queue"),
+            }
+        )
     return cards

@@ -119,14 +119,18 @@ class Product(TimestampMixin, db.Model):
         str_enum(PrivacyStatus), default=PrivacyStatus.NOT_NEEDED, index=True
     )
     privacy_reasons: Mapped[str] = mapped_column(sa.String(500), default="")
-    privacy_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    privacy_reviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id")
+    )
     privacy_reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     version: Mapped[int] = mapped_column(default=0)  # last published version number
     published_at: Mapped[datetime | None]  # first publication
     last_published_at: Mapped[datetime | None] = mapped_column(index=True)  # feed order
-    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id")
+    )
     archived_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str] = mapped_column(sa.String(1000), default="")
@@ -138,10 +142,14 @@ class Product(TimestampMixin, db.Model):
     purged_at: Mapped[datetime | None]
 
     versions: Mapped[list[ProductVersion]] = relationship(
-        back_populates="product", order_by="ProductVersion.number", cascade="all, delete-orphan"
+        back_populates="product",
+        order_by="ProductVersion.number",
+        cascade="all, delete-orphan",
     )
     attachments: Mapped[list[ProductAttachment]] = relationship(
-        back_populates="product", order_by="ProductAttachment.id", cascade="all, delete-orphan"
+        back_populates="product",
+        order_by="ProductAttachment.id",
+        cascade="all, delete-orphan",
     )
 
     @property
@@ -172,10 +180,14 @@ class ProductVersion(db.Model):
     """A snapshot taken at each publication; recipients can open earlier ones."""
 
     __tablename__ = "product_version"
-    __table_args__ = (sa.UniqueConstraint("product_id", "number", name="uq_product_version_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "number", name="uq_product_version_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     product: Mapped[Product] = relationship(back_populates="versions")
     number: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -186,7 +198,9 @@ class ProductVersion(db.Model):
     topics: Mapped[str] = mapped_column(sa.String(500), default="")
     change_note: Mapped[str] = mapped_column(sa.String(500), default="")
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    published_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id")
+    )
 
     @property
     def tlp_enum(self) -> Tlp:
@@ -200,10 +214,14 @@ class ProductAudience(db.Model):
     """
 
     __tablename__ = "product_audience"
-    __table_args__ = (sa.Index("ix_product_audience_match", "kind", "value", "product_id"),)
+    __table_args__ = (
+        sa.Index("ix_product_audience_match", "kind", "value", "product_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(20))
     value: Mapped[str] = mapped_column(sa.String(120), default="")
 
@@ -213,13 +231,17 @@ class ProductRecipient(db.Model):
 
     __tablename__ = "product_recipient"
     __table_args__ = (
-        sa.UniqueConstraint("product_id", "version", "user_id", name="uq_product_recipient_once"),
+        sa.UniqueConstraint(
+            "product_id", "version", "user_id", name="uq_product_recipient_once"
+        ),
         sa.Index("ix_product_recipient_user", "user_id", "product_id"),
         sa.Index("ix_product_recipient_ack", "acknowledged_at", "product_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     user = relationship("User")
@@ -232,11 +254,15 @@ class ProductRecipient(db.Model):
 class ProductFeedback(db.Model):
     __tablename__ = "product_feedback"
     __table_args__ = (
-        sa.UniqueConstraint("product_id", "version", "user_id", name="uq_product_feedback_once"),
+        sa.UniqueConstraint(
+            "product_id", "version", "user_id", name="uq_product_feedback_once"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     user = relationship("User")
@@ -256,7 +282,9 @@ class ProductShare(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     shared_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     shared_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -266,7 +294,9 @@ class ProductAttachment(db.Model):
     __tablename__ = "product_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     product: Mapped[Product] = relationship(back_populates="attachments")
     filename: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(100))

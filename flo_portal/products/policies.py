@@ -84,7 +84,9 @@ def sync_audience_rows(product: Product) -> None:
     if product.id is None:
         db.session.add(product)
         db.session.flush()
-    db.session.execute(sa.delete(ProductAudience).where(ProductAudience.product_id == product.id))
+    db.session.execute(
+        sa.delete(ProductAudience).where(ProductAudience.product_id == product.id)
+    )
     for kind, value in audience_rows(product_effective_audience(product)):
         db.session.add(ProductAudience(product_id=product.id, kind=kind, value=value))
     db.session.flush()
@@ -116,7 +118,10 @@ def _handled_condition(user, role: Role):
         handled.append(Product.status == S.IN_REVIEW)
     if role == Role.PRIVACY_OFFICER:
         handled.append(
-            sa.and_(Product.status == S.IN_REVIEW, Product.privacy_status == PrivacyStatus.PENDING)
+            sa.and_(
+                Product.status == S.IN_REVIEW,
+                Product.privacy_status == PrivacyStatus.PENDING,
+            )
         )
         handled.append(Product.privacy_reviewer_id == user.id)
     return sa.or_(*handled)
@@ -128,15 +133,27 @@ def visible_products_condition(user):
         return sa.false()
     role = _role(user)
     if role in CENTER_STAFF:
-        return sa.or_(Product.status.in_(RELEASED_FOR_STAFF), _handled_condition(user, role))
-    matches = [sa.and_(ProductAudience.kind == "user", ProductAudience.value == str(user.id))]
+        return sa.or_(
+            Product.status.in_(RELEASED_FOR_STAFF), _handled_condition(user, role)
+        )
+    matches = [
+        sa.and_(ProductAudience.kind == "user", ProductAudience.value == str(user.id))
+    ]
     if _partner_in_groups(user):
         agency = user.agency
         matches += [
             ProductAudience.kind == "all",
-            sa.and_(ProductAudience.kind == "agency", ProductAudience.value == str(agency.id)),
-            sa.and_(ProductAudience.kind == "discipline", ProductAudience.value == str(agency.discipline)),
-            sa.and_(ProductAudience.kind == "region", ProductAudience.value == agency.region),
+            sa.and_(
+                ProductAudience.kind == "agency",
+                ProductAudience.value == str(agency.id),
+            ),
+            sa.and_(
+                ProductAudience.kind == "discipline",
+                ProductAudience.value == str(agency.discipline),
+            ),
+            sa.and_(
+                ProductAudience.kind == "region", ProductAudience.value == agency.region
+            ),
         ]
     in_audience = (
         sa.select(ProductAudience.id)
@@ -168,22 +185,30 @@ def can_view_product(user, product: Product | None) -> bool:
             return True
         if role == Role.COORDINATOR and product.status == S.IN_REVIEW:
             return True
-        if role == Role.PRIVACY_OFFICER and (
-            (product.status == S.IN_REVIEW and product.privacy_status == PrivacyStatus.PENDING)
+        return role == Role.PRIVACY_OFFICER and (
+            (
+                product.status == S.IN_REVIEW
+                and product.privacy_status == PrivacyStatus.PENDING
+            )
             or product.privacy_reviewer_id == user.id
-        ):
-            return True
-        return False
-    if ProductStatus(product.status) not in RELEASED_FOR_PARTNERS or product.purged_at is not None:
+        )
+    if (
+        ProductStatus(product.status) not in RELEASED_FOR_PARTNERS
+        or product.purged_at is not None
+    ):
         return False
     if user_in_audience(user, product_effective_audience(product)):
         return True
     if Tlp(product.tlp) in SHAREABLE:
-        return db.session.scalar(
-            sa.select(ProductShare.id).where(
-                ProductShare.product_id == product.id, ProductShare.user_id == user.id
+        return (
+            db.session.scalar(
+                sa.select(ProductShare.id).where(
+                    ProductShare.product_id == product.id,
+                    ProductShare.user_id == user.id,
+                )
             )
-        ) is not None
+            is not None
+        )
     return False
 
 
@@ -195,14 +220,20 @@ def share_problem(sharer, product: Product, colleague) -> str | None:
     """
     tlp = Tlp(product.tlp)
     if tlp == Tlp.RED:
-        return "TLP:RED products are for their named recipients only and cannot be shared."
+        return (
+            "TLP:RED products are for their named recipients only and cannot be shared."
+        )
     if tlp == Tlp.AMBER_STRICT:
         return "TLP:AMBER+STRICT products cannot be forwarded through the portal."
     if not can_view_product(sharer, product):
         return "You cannot share a product you may not see."
     if _role(sharer) not in PARTNER_ROLES:
         return "Center staff change the audience instead of sharing."
-    if colleague is None or not colleague.is_active_account or _role(colleague) not in PARTNER_ROLES:
+    if (
+        colleague is None
+        or not colleague.is_active_account
+        or _role(colleague) not in PARTNER_ROLES
+    ):
         return "Choose an active FLO or agency head."
     if colleague.id == sharer.id:
         return "You already have it."

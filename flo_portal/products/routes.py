@@ -6,7 +6,16 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from flo_portal.audit.services import record as audit
@@ -34,10 +43,14 @@ from flo_portal.products.models import (
     ProductVersion,
     Tlp,
 )
-from flo_portal.products.policies import SHAREABLE, can_view_product, visible_products_condition
+from flo_portal.products.policies import (
+    SHAREABLE,
+    can_view_product,
+    visible_products_condition,
+)
 from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
-from flo_portal.security import Permission, can, require
+from flo_portal.security import Permission, require
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
@@ -55,11 +68,15 @@ def _search(stmt, form: SearchForm):
     q = (form.q.data or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(
-            sa.func.lower(Product.title).like(like), sa.func.lower(Product.summary).like(like),
-            sa.func.lower(Product.body_md).like(like), sa.func.lower(Product.topics).like(like),
-            sa.func.lower(Product.reference).like(like),
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Product.title).like(like),
+                sa.func.lower(Product.summary).like(like),
+                sa.func.lower(Product.body_md).like(like),
+                sa.func.lower(Product.topics).like(like),
+                sa.func.lower(Product.reference).like(like),
+            )
+        )
     if form.product_type.data:
         stmt = stmt.where(Product.product_type == form.product_type.data)
     if form.tlp.data:
@@ -75,8 +92,10 @@ def feed():
         form.q.data = form.product_type.data = form.tlp.data = ""
     stmt = (
         sa.select(Product)
-        .where(visible_products_condition(current_user),
-               Product.status.in_((ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)))
+        .where(
+            visible_products_condition(current_user),
+            Product.status.in_((ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)),
+        )
         .order_by(Product.last_published_at.desc(), Product.id.desc())
     )
     stmt = _search(stmt, form)
@@ -84,13 +103,23 @@ def feed():
     ids = [p.id for p in page.items]
     receipts = {}
     if ids:
-        for r in db.session.scalars(sa.select(ProductRecipient).where(
-                ProductRecipient.user_id == current_user.id, ProductRecipient.product_id.in_(ids))):
+        for r in db.session.scalars(
+            sa.select(ProductRecipient).where(
+                ProductRecipient.user_id == current_user.id,
+                ProductRecipient.product_id.in_(ids),
+            )
+        ):
             receipts.setdefault(r.product_id, {})[r.version] = r
     if form.q.data:
-        audit("product.searched", summary=form.q.data[:200], details={"results": page.total})
+        audit(
+            "product.searched",
+            summary=form.q.data[:200],
+            details={"results": page.total},
+        )
         db.session.commit()
-    return render_template("products/feed.html", page=page, form=form, receipts=receipts)
+    return render_template(
+        "products/feed.html", page=page, form=form, receipts=receipts
+    )
 
 
 @bp.route("/work")
@@ -98,12 +127,16 @@ def feed():
 def work():
     stmt = (
         sa.select(Product)
-        .where(visible_products_condition(current_user),
-               Product.status.in_((ProductStatus.DRAFT, ProductStatus.IN_REVIEW)))
+        .where(
+            visible_products_condition(current_user),
+            Product.status.in_((ProductStatus.DRAFT, ProductStatus.IN_REVIEW)),
+        )
         .order_by(Product.updated_at.desc())
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("products/work.html", page=page, heading="Drafts and reviews")
+    return render_template(
+        "products/work.html", page=page, heading="Drafts and reviews"
+    )
 
 
 @bp.route("/privacy-queue")
@@ -111,11 +144,16 @@ def work():
 def privacy_queue():
     stmt = (
         sa.select(Product)
-        .where(Product.status == ProductStatus.IN_REVIEW, Product.privacy_status == PrivacyStatus.PENDING)
+        .where(
+            Product.status == ProductStatus.IN_REVIEW,
+            Product.privacy_status == PrivacyStatus.PENDING,
+        )
         .order_by(Product.updated_at)
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("products/work.html", page=page, heading="Products awaiting privacy review")
+    return render_template(
+        "products/work.html", page=page, heading="Products awaiting privacy review"
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -143,30 +181,43 @@ def edit(product_id: int):
         form.load_audience(product.audience or {})
     if form.validate_on_submit():
         try:
-            services.update_product(product, form.data_dict(), current_user, form.change_note.data or "")
+            services.update_product(
+                product, form.data_dict(), current_user, form.change_note.data or ""
+            )
         except services.ProductError as err:
             db.session.rollback()
             form.change_note.errors = [str(err)]
         else:
             db.session.commit()
-            flash("Saved." if product.status == ProductStatus.DRAFT
-                  else f"Version {product.version} published to its audience.", "success")
+            flash(
+                "Saved."
+                if product.status == ProductStatus.DRAFT
+                else f"Version {product.version} published to its audience.",
+                "success",
+            )
             return redirect(url_for("products.detail", product_id=product.id))
     return render_template("products/form.html", form=form, product=product)
 
 
 def _detail_context(product: Product) -> dict:
     receipt = services.current_receipt(product, current_user)
-    feedback_given = db.session.scalar(sa.select(ProductFeedback.id).where(
-        ProductFeedback.product_id == product.id, ProductFeedback.version == product.version,
-        ProductFeedback.user_id == current_user.id)) is not None
+    feedback_given = (
+        db.session.scalar(
+            sa.select(ProductFeedback.id).where(
+                ProductFeedback.product_id == product.id,
+                ProductFeedback.version == product.version,
+                ProductFeedback.user_id == current_user.id,
+            )
+        )
+        is not None
+    )
     return {
         "receipt": receipt,
         "feedback_given": feedback_given,
         "actions": allowed_actions(product, current_user),
         "can_edit": services.can_edit(product, current_user),
-        "shareable": Tlp(product.tlp) in SHAREABLE and Role(current_user.role) in
-        (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
+        "shareable": Tlp(product.tlp) in SHAREABLE
+        and Role(current_user.role) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
         "versions": [v for v in product.versions if v.number != product.version],
         "empty_form": EmptyForm(),
         "reason_form": ReasonForm(),
@@ -182,22 +233,34 @@ def detail(product_id: int):
     product = _visible_or_404(product_id)
     services.record_view(product, current_user)
     db.session.commit()
-    return render_template("products/detail.html", product=product, shown=product,
-                           body_html=render_markdown(product.body_md), **_detail_context(product))
+    return render_template(
+        "products/detail.html",
+        product=product,
+        shown=product,
+        body_html=render_markdown(product.body_md),
+        **_detail_context(product),
+    )
 
 
 @bp.route("/<int:product_id>/versions/<int:number>")
 @require(Permission.PRODUCT_READ)
 def version(product_id: int, number: int):
     product = _visible_or_404(product_id)
-    v = db.session.scalar(sa.select(ProductVersion).where(
-        ProductVersion.product_id == product.id, ProductVersion.number == number))
+    v = db.session.scalar(
+        sa.select(ProductVersion).where(
+            ProductVersion.product_id == product.id, ProductVersion.number == number
+        )
+    )
     if v is None:
         abort(404)
     services.record_view(product, current_user, version=number)
     db.session.commit()
-    return render_template("products/version.html", product=product, shown=v,
-                           body_html=render_markdown(v.body_md))
+    return render_template(
+        "products/version.html",
+        product=product,
+        shown=v,
+        body_html=render_markdown(v.body_md),
+    )
 
 
 @bp.route("/<int:product_id>/do/<action>", methods=["POST"])
@@ -217,7 +280,10 @@ def do(product_id: int, action: str):
         flash(str(err), "danger")
     else:
         db.session.commit()
-        flash(f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.", "success")
+        flash(
+            f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.",
+            "success",
+        )
     if not can_view_product(current_user, product):
         return redirect(url_for("products.work"))
     return redirect(url_for("products.detail", product_id=product.id))
@@ -239,7 +305,11 @@ def upload(product_id: int):
             db.session.commit()
             flash("Attachment added.", "success")
     else:
-        flash(" ".join(e for errs in form.errors.values() for e in errs) or "Upload failed.", "danger")
+        flash(
+            " ".join(e for errs in form.errors.values() for e in errs)
+            or "Upload failed.",
+            "danger",
+        )
     return redirect(url_for("products.detail", product_id=product.id))
 
 
@@ -275,12 +345,20 @@ def download(product_id: int, attachment_id: int):
     path = services.attachment_path(att)
     if not path.is_file():
         abort(404)
-    audit("product.attachment_downloaded", product, summary=f"{product.reference}: {att.filename}",
-          details={"attachment_id": att.id, "tlp": str(product.tlp)})
+    audit(
+        "product.attachment_downloaded",
+        product,
+        summary=f"{product.reference}: {att.filename}",
+        details={"attachment_id": att.id, "tlp": str(product.tlp)},
+    )
     db.session.commit()
     # Read into memory (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request.
-    return send_file(io.BytesIO(path.read_bytes()), mimetype=att.content_type, as_attachment=True,
-                     download_name=att.filename)
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=att.content_type,
+        as_attachment=True,
+        download_name=att.filename,
+    )
 
 
 @bp.route("/<int:product_id>/acknowledge", methods=["POST"])
@@ -306,8 +384,13 @@ def feedback(product_id: int):
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
-            services.give_feedback(product, current_user, form.useful.data, form.actionable.data,
-                                   form.comment.data or "")
+            services.give_feedback(
+                product,
+                current_user,
+                form.useful.data,
+                form.actionable.data,
+                form.comment.data or "",
+            )
         except services.ProductError as err:
             db.session.rollback()
             flash(str(err), "danger")
@@ -327,7 +410,10 @@ def share(product_id: int):
     form = ShareForm()
     if form.validate_on_submit():
         colleague = db.session.scalar(
-            sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower()))
+            sa.select(User).where(
+                sa.func.lower(User.email) == form.email.data.strip().lower()
+            )
+        )
         try:
             services.share_product(product, current_user, colleague)
         except services.ProductError as err:
@@ -345,25 +431,44 @@ def share(product_id: int):
 @require(Permission.PRODUCT_READ)
 def export(product_id: int):
     product = _visible_or_404(product_id)
-    audit("product.exported", product, summary=product.reference or "", details={"version": product.version})
+    audit(
+        "product.exported",
+        product,
+        summary=product.reference or "",
+        details={"version": product.version},
+    )
     db.session.commit()
-    text = render_template("products/export.txt", product=product, banner=services.banner_text(product))
-    return text, 200, {
-        "Content-Type": "text/plain; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{product.reference}-v{product.version}.txt"',
-    }
+    text = render_template(
+        "products/export.txt", product=product, banner=services.banner_text(product)
+    )
+    return (
+        text,
+        200,
+        {
+            "Content-Type": "text/plain; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{product.reference}-v{product.version}.txt"',
+        },
+    )
 
 
 @bp.route("/<int:product_id>/log")
 @require(Permission.PRODUCT_REACH)
 def dissemination_log(product_id: int):
     product = _visible_or_404(product_id)
-    if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
+    if (
+        Role(current_user.role) != Role.COORDINATOR
+        and product.author_id != current_user.id
+    ):
         abort(404)
     stmt = (
-        sa.select(ProductRecipient).where(ProductRecipient.product_id == product.id)
+        sa.select(ProductRecipient)
+        .where(ProductRecipient.product_id == product.id)
         .options(sa.orm.joinedload(ProductRecipient.user))
-        .order_by(ProductRecipient.version.desc(), ProductRecipient.disseminated_at, ProductRecipient.id)
+        .order_by(
+            ProductRecipient.version.desc(),
+            ProductRecipient.disseminated_at,
+            ProductRecipient.id,
+        )
     )
     page = db.paginate(stmt, per_page=100, error_out=False)
     audit("product.log_viewed", product, summary=product.reference or "")
@@ -383,14 +488,45 @@ def reach():
 @require(Permission.PRODUCT_REACH)
 def reach_csv():
     rows = services.reach_by_product(current_user, limit=100_000)
-    header = ["reference", "tlp", "title", "type", "status", "version", "published_at_utc", "recipients",
-              "opened", "acknowledged", "ratings", "useful_avg", "actionable_avg", "comments"]
-    response = csv_response("product-reach.csv", header, (
-        [r["reference"], r["tlp"], r["title"], r["type"], r["status"], r["version"],
-         r["published_at"].isoformat() if r["published_at"] else "", r["recipients"], r["opened"],
-         r["acknowledged"], r["ratings"], r["useful_avg"], r["actionable_avg"], r["comments"]]
-        for r in rows
-    ))
+    header = [
+        "reference",
+        "tlp",
+        "title",
+        "type",
+        "status",
+        "version",
+        "published_at_utc",
+        "recipients",
+        "opened",
+        "acknowledged",
+        "ratings",
+        "useful_avg",
+        "actionable_avg",
+        "comments",
+    ]
+    response = csv_response(
+        "product-reach.csv",
+        header,
+        (
+            [
+                r["reference"],
+                r["tlp"],
+                r["title"],
+                r["type"],
+                r["status"],
+                r["version"],
+                r["published_at"].isoformat() if r["published_at"] else "",
+                r["recipients"],
+                r["opened"],
+                r["acknowledged"],
+                r["ratings"],
+                r["useful_avg"],
+                r["actionable_avg"],
+                r["comments"],
+            ]
+            for r in rows
+        ),
+    )
     audit("product.reach_exported", summary=f"{len(rows)} rows")
     db.session.commit()
     return response
@@ -401,7 +537,9 @@ def reach_csv():
 def retention():
     today = date.today()
     items = services.retention_due(today)
-    return render_template("products/retention.html", items=items, today=today, form=RetentionForm())
+    return render_template(
+        "products/retention.html", items=items, today=today, form=RetentionForm()
+    )
 
 
 @bp.route("/retention/<kind>/<int:obj_id>/<decision>", methods=["POST"])
@@ -413,11 +551,17 @@ def retention_decide(kind: str, obj_id: int, decision: str):
     if form.validate_on_submit():
         try:
             if decision == "validate":
-                services.validate_retention(kind, obj_id, current_user, date.today(), form.note.data or "")
+                services.validate_retention(
+                    kind, obj_id, current_user, date.today(), form.note.data or ""
+                )
                 flash("Validated: kept for another retention period.", "success")
             else:
-                services.purge(kind, obj_id, current_user, form.note.data or "purged at review")
-                flash("Purged. The audit trail keeps a record without content.", "success")
+                services.purge(
+                    kind, obj_id, current_user, form.note.data or "purged at review"
+                )
+                flash(
+                    "Purged. The audit trail keeps a record without content.", "success"
+                )
         except services.ProductError as err:
             db.session.rollback()
             flash(str(err), "danger")

@@ -58,7 +58,9 @@ def protected_terms_found(*texts: str) -> list[str]:
     joined = "\n".join(t or "" for t in texts)
     found = []
     for term in current_app.config["PROTECTED_ACTIVITY_TERMS"]:
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?!\w)"
+        pattern = (
+            r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?!\w)"
+        )
         if re.search(pattern, joined, flags=re.IGNORECASE):
             found.append(term)
     return found
@@ -72,7 +74,15 @@ def _product_terms(product: Product) -> list[str]:
 
 # ---------------------------------------------------------------- authoring
 
-CONTENT_FIELDS = ("product_type", "title", "summary", "body_md", "tlp", "caveats", "topics")
+CONTENT_FIELDS = (
+    "product_type",
+    "title",
+    "summary",
+    "body_md",
+    "tlp",
+    "caveats",
+    "topics",
+)
 
 
 def _normalise_topics(text: str) -> str:
@@ -104,8 +114,12 @@ def create_product(author: User, data: dict) -> Product:
     db.session.flush()
     product.reference = f"PRD-{utcnow().year}-{product.id:05d}"
     sync_audience_rows(product)
-    audit("product.created", product, summary=product.reference,
-          details={"type": product.product_type, "tlp": product.tlp})
+    audit(
+        "product.created",
+        product,
+        summary=product.reference,
+        details={"type": product.product_type, "tlp": product.tlp},
+    )
     return product
 
 
@@ -119,7 +133,9 @@ def can_edit(product: Product, user: User) -> bool:
     return product.status == ProductStatus.PUBLISHED and role == Role.COORDINATOR
 
 
-def update_product(product: Product, data: dict, user: User, change_note: str = "") -> Product:
+def update_product(
+    product: Product, data: dict, user: User, change_note: str = ""
+) -> Product:
     """Edit a draft in place, or revise a published product as a new version."""
     if not can_edit(product, user):
         raise ProductError("You may not edit this product now.")
@@ -132,16 +148,27 @@ def update_product(product: Product, data: dict, user: User, change_note: str = 
         terms = _product_terms(product)
         if terms and product.privacy_status != PrivacyStatus.APPROVED:
             raise ProductError(
-                "This revision names protected activity (" + ", ".join(terms) + "); withdraw "
+                "This revision names protected activity ("
+                + ", ".join(terms)
+                + "); withdraw "
                 "the product and send a new draft through privacy review."
             )
         sync_audience_rows(product)
         _publish_version(product, user, change_note or "Revised", revised=True)
-        audit("product.revised", product, summary=f"{product.reference} v{product.version}",
-              details={"changed": changed, "change_note": change_note})
+        audit(
+            "product.revised",
+            product,
+            summary=f"{product.reference} v{product.version}",
+            details={"changed": changed, "change_note": change_note},
+        )
     else:
         sync_audience_rows(product)
-        audit("product.updated", product, summary=product.reference, details={"changed": changed})
+        audit(
+            "product.updated",
+            product,
+            summary=product.reference,
+            details={"changed": changed},
+        )
     return product
 
 
@@ -199,27 +226,52 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
     db.session.flush()
     if action == "publish":
         _publish_version(product, user, "First publication", revised=False)
-    audit(AUDIT_ACTIONS[action], product, summary=f"{product.reference}: {before} → {product.status}",
-          details={"from": str(before), "to": str(product.status), "reason": reason})
+    audit(
+        AUDIT_ACTIONS[action],
+        product,
+        summary=f"{product.reference}: {before} → {product.status}",
+        details={"from": str(before), "to": str(product.status), "reason": reason},
+    )
     if action == "submit" and product.privacy_status == PrivacyStatus.PENDING:
         for officer in _active_users(Role.PRIVACY_OFFICER):
-            notify(officer, "product.privacy_review", f"Privacy review: {product.reference}",
-                   f"{product.title}\nReason: {product.privacy_reasons or 'requested by the author'}",
-                   f"/products/{product.id}", email=True,
-                   dedupe_key=f"product:{product.id}:privacy:{now.isoformat()}:{officer.id}")
+            notify(
+                officer,
+                "product.privacy_review",
+                f"Privacy review: {product.reference}",
+                f"{product.title}\nReason: {product.privacy_reasons or 'requested by the author'}",
+                f"/products/{product.id}",
+                email=True,
+                dedupe_key=f"product:{product.id}:privacy:{now.isoformat()}:{officer.id}",
+            )
     if action in ("return",) and product.author_id != user.id:
-        notify(product.author, "product.returned", f"{product.reference} returned to you",
-               reason, f"/products/{product.id}", email=True)
-    if action == "withdraw" and before in (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED):
-        _notify_recipients(product, "product.withdrawn", f"Withdrawn: {product.reference}",
-                           f"Reason: {reason}", check_visibility=False)
+        notify(
+            product.author,
+            "product.returned",
+            f"{product.reference} returned to you",
+            reason,
+            f"/products/{product.id}",
+            email=True,
+        )
+    if action == "withdraw" and before in (
+        ProductStatus.PUBLISHED,
+        ProductStatus.ARCHIVED,
+    ):
+        _notify_recipients(
+            product,
+            "product.withdrawn",
+            f"Withdrawn: {product.reference}",
+            f"Reason: {reason}",
+            check_visibility=False,
+        )
     return product
 
 
 def _active_users(role: Role) -> list[User]:
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == role, User.is_active_account.is_(True))
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == role, User.is_active_account.is_(True))
+        )
+    )
 
 
 # ---------------------------------------------------------------- dissemination
@@ -248,7 +300,9 @@ def banner_text(product) -> str:
     return f"{product.tlp}{caveats}"
 
 
-def _publish_version(product: Product, user: User, change_note: str, *, revised: bool) -> None:
+def _publish_version(
+    product: Product, user: User, change_note: str, *, revised: bool
+) -> None:
     now = utcnow()
     product.version = (product.version or 0) + 1
     if product.published_at is None:
@@ -258,12 +312,21 @@ def _publish_version(product: Product, user: User, change_note: str, *, revised:
             product.review_due_on = add_months(now.date(), 12 * years)
     product.last_published_at = now
     product.published_by_id = user.id
-    db.session.add(ProductVersion(
-        product_id=product.id, number=product.version, title=product.title,
-        summary=product.summary, body_md=product.body_md, tlp=str(product.tlp),
-        caveats=product.caveats, topics=product.topics, change_note=change_note[:500],
-        published_at=now, published_by_id=user.id,
-    ))
+    db.session.add(
+        ProductVersion(
+            product_id=product.id,
+            number=product.version,
+            title=product.title,
+            summary=product.summary,
+            body_md=product.body_md,
+            tlp=str(product.tlp),
+            caveats=product.caveats,
+            topics=product.topics,
+            change_note=change_note[:500],
+            published_at=now,
+            published_by_id=user.id,
+        )
+    )
     db.session.flush()
     _disseminate(product, revised=revised)
 
@@ -272,70 +335,127 @@ def _disseminate(product: Product, *, revised: bool) -> int:
     """Log and notify every recipient of the product's current version. One query for
     the audience, one for shares; returns the number of recipients."""
     aud = product_effective_audience(product)
-    users = {u.id: (u, inclusion_rule(u, aud, str(product.tlp)))
-             for u in db.session.scalars(recipients_query(aud)).unique()}
+    users = {
+        u.id: (u, inclusion_rule(u, aud, str(product.tlp)))
+        for u in db.session.scalars(recipients_query(aud)).unique()
+    }
     if Tlp(product.tlp) in SHAREABLE:
         shared = db.session.execute(
             sa.select(User, ProductShare.shared_by_id)
             .join(ProductShare, ProductShare.user_id == User.id)
-            .where(ProductShare.product_id == product.id, User.is_active_account.is_(True))
+            .where(
+                ProductShare.product_id == product.id, User.is_active_account.is_(True)
+            )
         ).all()
         for u, by in shared:
             users.setdefault(u.id, (u, f"{product.tlp} shared by user #{by}"))
     now = utcnow()
     for u, rule in users.values():
-        db.session.add(ProductRecipient(product_id=product.id, version=product.version,
-                                        user_id=u.id, disseminated_at=now, rule=rule[:300]))
+        db.session.add(
+            ProductRecipient(
+                product_id=product.id,
+                version=product.version,
+                user_id=u.id,
+                disseminated_at=now,
+                rule=rule[:300],
+            )
+        )
     db.session.flush()
-    kind = "product.officer_safety" if product.needs_acknowledgement else "product.published"
-    title = (f"Updated (v{product.version}): " if revised else "") + f"[{product.tlp}] {product.title}"
+    kind = (
+        "product.officer_safety"
+        if product.needs_acknowledgement
+        else "product.published"
+    )
+    title = (
+        f"Updated (v{product.version}): " if revised else ""
+    ) + f"[{product.tlp}] {product.title}"
     for u, _rule in users.values():
-        _notify_one(product, u, kind, title, dedupe=f"product:{product.id}:v{product.version}:{u.id}")
-    audit("product.disseminated", product, summary=f"{product.reference} v{product.version}: {len(users)} recipients",
-          details={"version": product.version, "recipients": len(users)})
+        _notify_one(
+            product,
+            u,
+            kind,
+            title,
+            dedupe=f"product:{product.id}:v{product.version}:{u.id}",
+        )
+    audit(
+        "product.disseminated",
+        product,
+        summary=f"{product.reference} v{product.version}: {len(users)} recipients",
+        details={"version": product.version, "recipients": len(users)},
+    )
     return len(users)
 
 
 def _notice_body(product: Product, extra: str = "") -> str:
     banner = banner_text(product)
-    lines = [banner, "", f"{product.type_enum.label} {product.reference} (version {product.version})",
-             "", product.summary or ""]
+    lines = [
+        banner,
+        "",
+        f"{product.type_enum.label} {product.reference} (version {product.version})",
+        "",
+        product.summary or "",
+    ]
     if product.needs_acknowledgement:
-        lines += ["", "Officer safety: open the portal and acknowledge that you have read it."]
+        lines += [
+            "",
+            "Officer safety: open the portal and acknowledge that you have read it.",
+        ]
     if extra:
         lines += ["", extra]
     lines += ["", banner]
     return "\n".join(lines)
 
 
-def _notify_one(product: Product, user: User, kind: str, title: str, *, dedupe: str, extra: str = ""):
+def _notify_one(
+    product: Product, user: User, kind: str, title: str, *, dedupe: str, extra: str = ""
+):
     # The e-mail goes out only to people the dissemination rule lets see the product.
     if not can_view_product(user, product):
         return None
-    return notify(user, kind, title, _notice_body(product, extra), f"/products/{product.id}",
-                  email=True, dedupe_key=dedupe)
+    return notify(
+        user,
+        kind,
+        title,
+        _notice_body(product, extra),
+        f"/products/{product.id}",
+        email=True,
+        dedupe_key=dedupe,
+    )
 
 
 def _notify_recipients(product, kind, title, body, *, check_visibility=True) -> None:
     rows = db.session.scalars(
-        sa.select(User).join(ProductRecipient, ProductRecipient.user_id == User.id)
-        .where(ProductRecipient.product_id == product.id).distinct()
+        sa.select(User)
+        .join(ProductRecipient, ProductRecipient.user_id == User.id)
+        .where(ProductRecipient.product_id == product.id)
+        .distinct()
     )
     for u in rows:
         if check_visibility and not can_view_product(u, product):
             continue
         # Withdrawal notices carry no content, only the reference and the reason.
-        notify(u, kind, title, body, "", email=True,
-               dedupe_key=f"{kind}:{product.id}:{u.id}")
+        notify(
+            u,
+            kind,
+            title,
+            body,
+            "",
+            email=True,
+            dedupe_key=f"{kind}:{product.id}:{u.id}",
+        )
 
 
 # ---------------------------------------------------------------- recipients' side
 
 
 def current_receipt(product: Product, user: User) -> ProductRecipient | None:
-    return db.session.scalar(sa.select(ProductRecipient).where(
-        ProductRecipient.product_id == product.id, ProductRecipient.version == product.version,
-        ProductRecipient.user_id == user.id))
+    return db.session.scalar(
+        sa.select(ProductRecipient).where(
+            ProductRecipient.product_id == product.id,
+            ProductRecipient.version == product.version,
+            ProductRecipient.user_id == user.id,
+        )
+    )
 
 
 def record_view(product: Product, user: User, version: int | None = None) -> None:
@@ -344,11 +464,19 @@ def record_view(product: Product, user: User, version: int | None = None) -> Non
         receipt = current_receipt(product, user)
         if receipt is not None and receipt.opened_at is None:
             receipt.opened_at = utcnow()
-        audit("product.viewed", product, summary=product.reference or "",
-              details={"version": product.version})
+        audit(
+            "product.viewed",
+            product,
+            summary=product.reference or "",
+            details={"version": product.version},
+        )
     else:
-        audit("product.version_viewed", product, summary=f"{product.reference} v{version}",
-              details={"version": version})
+        audit(
+            "product.version_viewed",
+            product,
+            summary=f"{product.reference} v{version}",
+            details={"version": version},
+        )
     db.session.flush()
 
 
@@ -362,53 +490,105 @@ def acknowledge(product: Product, user: User) -> ProductRecipient:
         now = utcnow()
         receipt.acknowledged_at = now
         receipt.opened_at = receipt.opened_at or now
-        audit("product.acknowledged", product, summary=f"{product.reference} v{product.version}",
-              details={"version": product.version})
+        audit(
+            "product.acknowledged",
+            product,
+            summary=f"{product.reference} v{product.version}",
+            details={"version": product.version},
+        )
     db.session.flush()
     return receipt
 
 
-def give_feedback(product: Product, user: User, useful: int, actionable: int, comment: str) -> ProductFeedback:
+def give_feedback(
+    product: Product, user: User, useful: int, actionable: int, comment: str
+) -> ProductFeedback:
     if product.status not in (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED):
         raise ProductError("Feedback is for published products.")
     if not (1 <= useful <= 5 and 1 <= actionable <= 5):
         raise ProductError("Ratings go from 1 to 5.")
-    exists = db.session.scalar(sa.select(ProductFeedback.id).where(
-        ProductFeedback.product_id == product.id, ProductFeedback.version == product.version,
-        ProductFeedback.user_id == user.id))
+    exists = db.session.scalar(
+        sa.select(ProductFeedback.id).where(
+            ProductFeedback.product_id == product.id,
+            ProductFeedback.version == product.version,
+            ProductFeedback.user_id == user.id,
+        )
+    )
     if exists:
         raise ProductError("You already gave feedback on this version.")
-    fb = ProductFeedback(product_id=product.id, version=product.version, user_id=user.id,
-                         useful=useful, actionable=actionable, comment=(comment or "").strip()[:2000])
+    fb = ProductFeedback(
+        product_id=product.id,
+        version=product.version,
+        user_id=user.id,
+        useful=useful,
+        actionable=actionable,
+        comment=(comment or "").strip()[:2000],
+    )
     db.session.add(fb)
     db.session.flush()
-    audit("product.feedback", product, summary=f"{product.reference} v{product.version}",
-          details={"useful": useful, "actionable": actionable, "comment": bool(fb.comment)})
+    audit(
+        "product.feedback",
+        product,
+        summary=f"{product.reference} v{product.version}",
+        details={
+            "useful": useful,
+            "actionable": actionable,
+            "comment": bool(fb.comment),
+        },
+    )
     return fb
 
 
-def share_product(product: Product, sharer: User, colleague: User | None) -> ProductShare:
+def share_product(
+    product: Product, sharer: User, colleague: User | None
+) -> ProductShare:
     """Share with a colleague where the TLP allows it (never RED or AMBER+STRICT)."""
     problem = share_problem(sharer, product, colleague)
     if problem:
-        audit("product.share_refused", product, summary=problem,
-              details={"to_user_id": getattr(colleague, "id", None), "tlp": str(product.tlp)})
+        audit(
+            "product.share_refused",
+            product,
+            summary=problem,
+            details={
+                "to_user_id": getattr(colleague, "id", None),
+                "tlp": str(product.tlp),
+            },
+        )
         raise ProductError(problem)
-    share = db.session.scalar(sa.select(ProductShare).where(
-        ProductShare.product_id == product.id, ProductShare.user_id == colleague.id))
+    share = db.session.scalar(
+        sa.select(ProductShare).where(
+            ProductShare.product_id == product.id, ProductShare.user_id == colleague.id
+        )
+    )
     if share is None:
-        share = ProductShare(product_id=product.id, user_id=colleague.id, shared_by_id=sharer.id)
+        share = ProductShare(
+            product_id=product.id, user_id=colleague.id, shared_by_id=sharer.id
+        )
         db.session.add(share)
         db.session.flush()
     if current_receipt(product, colleague) is None:
-        db.session.add(ProductRecipient(product_id=product.id, version=product.version,
-                                        user_id=colleague.id,
-                                        rule=f"{product.tlp} shared by {sharer.name} (#{sharer.id})"))
+        db.session.add(
+            ProductRecipient(
+                product_id=product.id,
+                version=product.version,
+                user_id=colleague.id,
+                rule=f"{product.tlp} shared by {sharer.name} (#{sharer.id})",
+            )
+        )
         db.session.flush()
-    audit("product.shared", product, summary=f"{product.reference} with user #{colleague.id}",
-          details={"to_user_id": colleague.id, "tlp": str(product.tlp)})
-    _notify_one(product, colleague, "product.shared", f"{sharer.name} shared [{product.tlp}] {product.title}",
-                dedupe=f"product:{product.id}:share:{colleague.id}")
+    audit(
+        "product.shared",
+        product,
+        summary=f"{product.reference} with user #{colleague.id}",
+        details={"to_user_id": colleague.id, "tlp": str(product.tlp)},
+    )
+    _notify_one(
+        product,
+        colleague,
+        "product.shared",
+        f"{sharer.name} shared [{product.tlp}] {product.title}",
+        dedupe=f"product:{product.id}:share:{colleague.id}",
+    )
     return share
 
 
@@ -433,7 +613,9 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
     sent = 0
     for receipt, product in rows:
         notice = _notify_one(
-            product, receipt.user, "product.ack_reminder",
+            product,
+            receipt.user,
+            "product.ack_reminder",
             f"Reminder — acknowledge: [{product.tlp}] {product.title}",
             dedupe=f"product:{product.id}:v{product.version}:ack:{receipt.user_id}:{day.isoformat()}",
         )
@@ -458,7 +640,9 @@ OOXML = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 TEXT = {".txt": "text/plain", ".csv": "text/csv"}
-ALLOWED_EXTENSIONS = sorted({e for _m, _t, es in SIGNATURES for e in es} | set(OOXML) | set(TEXT))
+ALLOWED_EXTENSIONS = sorted(
+    {e for _m, _t, es in SIGNATURES for e in es} | set(OOXML) | set(TEXT)
+)
 
 
 def sniff_type(data: bytes, filename: str) -> str | None:
@@ -484,7 +668,9 @@ def _upload_root() -> Path:
     return root
 
 
-def add_attachment(product: Product, stream, filename: str, user: User) -> ProductAttachment:
+def add_attachment(
+    product: Product, stream, filename: str, user: User
+) -> ProductAttachment:
     if product.status != ProductStatus.DRAFT or not can_edit(product, user):
         raise ProductError("Attachments can be added to drafts only, by their editors.")
     limit = current_app.config["MAX_UPLOAD_BYTES"]
@@ -496,17 +682,30 @@ def add_attachment(product: Product, stream, filename: str, user: User) -> Produ
     name = secure_filename(filename or "")[:200] or "attachment"
     ctype = sniff_type(data, name)
     if ctype is None:
-        raise ProductError("Allowed files: " + ", ".join(ALLOWED_EXTENSIONS) +
-                           " (the content must match the extension).")
+        raise ProductError(
+            "Allowed files: "
+            + ", ".join(ALLOWED_EXTENSIONS)
+            + " (the content must match the extension)."
+        )
     storage = uuid.uuid4().hex
     (_upload_root() / storage).write_bytes(data)
-    att = ProductAttachment(product_id=product.id, filename=name, content_type=ctype, size=len(data),
-                            sha256=hashlib.sha256(data).hexdigest(), storage_name=storage,
-                            uploaded_by_id=user.id)
+    att = ProductAttachment(
+        product_id=product.id,
+        filename=name,
+        content_type=ctype,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_name=storage,
+        uploaded_by_id=user.id,
+    )
     db.session.add(att)
     db.session.flush()
-    audit("product.attachment_added", product, summary=f"{product.reference}: {name}",
-          details={"attachment_id": att.id, "size": att.size, "sha256": att.sha256})
+    audit(
+        "product.attachment_added",
+        product,
+        summary=f"{product.reference}: {name}",
+        details={"attachment_id": att.id, "size": att.size, "sha256": att.sha256},
+    )
     return att
 
 
@@ -518,8 +717,12 @@ def remove_attachment(product: Product, att: ProductAttachment, user: User) -> N
     if product.status != ProductStatus.DRAFT or not can_edit(product, user):
         raise ProductError("Attachments can be removed from drafts only.")
     attachment_path(att).unlink(missing_ok=True)
-    audit("product.attachment_removed", product, summary=f"{product.reference}: {att.filename}",
-          details={"attachment_id": att.id})
+    audit(
+        "product.attachment_removed",
+        product,
+        summary=f"{product.reference}: {att.filename}",
+        details={"attachment_id": att.id},
+    )
     db.session.delete(att)
     db.session.flush()
 
@@ -538,9 +741,29 @@ def _reach_subqueries():
         sa.select(
             ProductRecipient.product_id.label("pid"),
             sa.func.count(sa.distinct(ProductRecipient.user_id)).label("recipients"),
-            sa.func.count(sa.distinct(sa.case((ProductRecipient.opened_at.is_not(None), ProductRecipient.user_id)))).label("opened"),
-            sa.func.count(sa.distinct(sa.case((ProductRecipient.acknowledged_at.is_not(None), ProductRecipient.user_id)))).label("acknowledged"),
-        ).group_by(ProductRecipient.product_id).subquery()
+            sa.func.count(
+                sa.distinct(
+                    sa.case(
+                        (
+                            ProductRecipient.opened_at.is_not(None),
+                            ProductRecipient.user_id,
+                        )
+                    )
+                )
+            ).label("opened"),
+            sa.func.count(
+                sa.distinct(
+                    sa.case(
+                        (
+                            ProductRecipient.acknowledged_at.is_not(None),
+                            ProductRecipient.user_id,
+                        )
+                    )
+                )
+            ).label("acknowledged"),
+        )
+        .group_by(ProductRecipient.product_id)
+        .subquery()
     )
     fb = (
         sa.select(
@@ -548,8 +771,12 @@ def _reach_subqueries():
             sa.func.count(ProductFeedback.id).label("ratings"),
             sa.func.sum(ProductFeedback.useful).label("useful_sum"),
             sa.func.sum(ProductFeedback.actionable).label("actionable_sum"),
-            sa.func.sum(sa.case((ProductFeedback.comment != "", 1), else_=0)).label("comments"),
-        ).group_by(ProductFeedback.product_id).subquery()
+            sa.func.sum(sa.case((ProductFeedback.comment != "", 1), else_=0)).label(
+                "comments"
+            ),
+        )
+        .group_by(ProductFeedback.product_id)
+        .subquery()
     )
     return rec, fb
 
@@ -569,11 +796,20 @@ def reach_by_product(user: User, limit: int = 500) -> list[dict]:
     rec, fb = _reach_subqueries()
     rows = db.session.execute(
         sa.select(
-            Product.id, Product.reference, Product.title, Product.product_type, Product.tlp,
-            Product.status, Product.published_at, Product.version,
-            sa.func.coalesce(rec.c.recipients, 0), sa.func.coalesce(rec.c.opened, 0),
-            sa.func.coalesce(rec.c.acknowledged, 0), sa.func.coalesce(fb.c.ratings, 0),
-            sa.func.coalesce(fb.c.useful_sum, 0), sa.func.coalesce(fb.c.actionable_sum, 0),
+            Product.id,
+            Product.reference,
+            Product.title,
+            Product.product_type,
+            Product.tlp,
+            Product.status,
+            Product.published_at,
+            Product.version,
+            sa.func.coalesce(rec.c.recipients, 0),
+            sa.func.coalesce(rec.c.opened, 0),
+            sa.func.coalesce(rec.c.acknowledged, 0),
+            sa.func.coalesce(fb.c.ratings, 0),
+            sa.func.coalesce(fb.c.useful_sum, 0),
+            sa.func.coalesce(fb.c.actionable_sum, 0),
             sa.func.coalesce(fb.c.comments, 0),
         )
         .outerjoin(rec, rec.c.pid == Product.id)
@@ -583,10 +819,23 @@ def reach_by_product(user: User, limit: int = 500) -> list[dict]:
         .limit(limit)
     ).all()
     return [
-        {"id": r[0], "reference": r[1], "title": r[2], "type": ProductType(r[3]).label, "tlp": str(r[4]),
-         "status": str(r[5]), "published_at": r[6], "version": r[7], "recipients": r[8], "opened": r[9],
-         "acknowledged": r[10], "ratings": r[11], "useful_avg": _avg(r[12], r[11]),
-         "actionable_avg": _avg(r[13], r[11]), "comments": r[14]}
+        {
+            "id": r[0],
+            "reference": r[1],
+            "title": r[2],
+            "type": ProductType(r[3]).label,
+            "tlp": str(r[4]),
+            "status": str(r[5]),
+            "published_at": r[6],
+            "version": r[7],
+            "recipients": r[8],
+            "opened": r[9],
+            "acknowledged": r[10],
+            "ratings": r[11],
+            "useful_avg": _avg(r[12], r[11]),
+            "actionable_avg": _avg(r[13], r[11]),
+            "comments": r[14],
+        }
         for r in rows
     ]
 
@@ -596,20 +845,34 @@ def reach_by_month(user: User) -> list[dict]:
     month = _month_expr(Product.published_at).label("month")
     rows = db.session.execute(
         sa.select(
-            month, sa.func.count(Product.id),
-            sa.func.coalesce(sa.func.sum(rec.c.recipients), 0), sa.func.coalesce(sa.func.sum(rec.c.opened), 0),
-            sa.func.coalesce(sa.func.sum(rec.c.acknowledged), 0), sa.func.coalesce(sa.func.sum(fb.c.ratings), 0),
-            sa.func.coalesce(sa.func.sum(fb.c.useful_sum), 0), sa.func.coalesce(sa.func.sum(fb.c.actionable_sum), 0),
+            month,
+            sa.func.count(Product.id),
+            sa.func.coalesce(sa.func.sum(rec.c.recipients), 0),
+            sa.func.coalesce(sa.func.sum(rec.c.opened), 0),
+            sa.func.coalesce(sa.func.sum(rec.c.acknowledged), 0),
+            sa.func.coalesce(sa.func.sum(fb.c.ratings), 0),
+            sa.func.coalesce(sa.func.sum(fb.c.useful_sum), 0),
+            sa.func.coalesce(sa.func.sum(fb.c.actionable_sum), 0),
             sa.func.coalesce(sa.func.sum(fb.c.comments), 0),
         )
         .outerjoin(rec, rec.c.pid == Product.id)
         .outerjoin(fb, fb.c.pid == Product.id)
         .where(Product.published_at.is_not(None), reach_scope(user))
-        .group_by(month).order_by(month.desc())
+        .group_by(month)
+        .order_by(month.desc())
     ).all()
     return [
-        {"month": r[0], "products": r[1], "recipients": r[2], "opened": r[3], "acknowledged": r[4],
-         "ratings": r[5], "useful_avg": _avg(r[6], r[5]), "actionable_avg": _avg(r[7], r[5]), "comments": r[8]}
+        {
+            "month": r[0],
+            "products": r[1],
+            "recipients": r[2],
+            "opened": r[3],
+            "acknowledged": r[4],
+            "ratings": r[5],
+            "useful_avg": _avg(r[6], r[5]),
+            "actionable_avg": _avg(r[7], r[5]),
+            "comments": r[8],
+        }
         for r in rows
     ]
 
@@ -642,18 +905,28 @@ def retention_due(today: date) -> list[RetentionItem]:
     items = [
         RetentionItem("product", p.id, p.reference or "", p.title, p.review_due_on)
         for p in db.session.scalars(
-            sa.select(Product).where(
-                Product.criminal_intelligence.is_(True), Product.review_due_on <= today,
+            sa.select(Product)
+            .where(
+                Product.criminal_intelligence.is_(True),
+                Product.review_due_on <= today,
                 Product.purged_at.is_(None),
-            ).order_by(Product.review_due_on)
+            )
+            .order_by(Product.review_due_on)
         )
     ]
     Rfi = _rfi_model()
     if Rfi is not None:
         items += [
-            RetentionItem("rfi", r.id, r.reference, getattr(r, "title", r.reference), r.review_due_on)
+            RetentionItem(
+                "rfi",
+                r.id,
+                r.reference,
+                getattr(r, "title", r.reference),
+                r.review_due_on,
+            )
             for r in db.session.scalars(
-                sa.select(Rfi).where(Rfi.criminal_intelligence.is_(True), Rfi.review_due_on <= today)
+                sa.select(Rfi)
+                .where(Rfi.criminal_intelligence.is_(True), Rfi.review_due_on <= today)
                 .order_by(Rfi.review_due_on)
             )
         ]
@@ -663,12 +936,20 @@ def retention_due(today: date) -> list[RetentionItem]:
 def _retention_object(kind: str, obj_id: int):
     if kind == "product":
         obj = db.session.get(Product, obj_id)
-        return obj if obj is not None and obj.purged_at is None and obj.criminal_intelligence else None
+        return (
+            obj
+            if obj is not None and obj.purged_at is None and obj.criminal_intelligence
+            else None
+        )
     Rfi = _rfi_model() if kind == "rfi" else None
     if Rfi is None:
         return None
     obj = db.session.get(Rfi, obj_id)
-    return obj if obj is not None and obj.criminal_intelligence and obj.review_due_on else None
+    return (
+        obj
+        if obj is not None and obj.criminal_intelligence and obj.review_due_on
+        else None
+    )
 
 
 def validate_retention(kind: str, obj_id: int, user: User, today: date, note: str = ""):
@@ -682,8 +963,18 @@ def validate_retention(kind: str, obj_id: int, user: User, today: date, note: st
     if kind == "product":
         obj.validated_at = utcnow()
     db.session.flush()
-    audit("retention.validated", obj, summary=f"{obj.reference}: review moved to {obj.review_due_on}",
-          details={"kind": kind, "from": old, "to": obj.review_due_on, "note": note[:500]}, actor=user)
+    audit(
+        "retention.validated",
+        obj,
+        summary=f"{obj.reference}: review moved to {obj.review_due_on}",
+        details={
+            "kind": kind,
+            "from": old,
+            "to": obj.review_due_on,
+            "note": note[:500],
+        },
+        actor=user,
+    )
     return obj
 
 
@@ -695,8 +986,19 @@ def _purge_product(product: Product) -> None:
     product.summary = product.body_md = product.caveats = product.topics = ""
     product.review_note = product.privacy_reasons = product.withdrawn_reason = ""
     for v in product.versions:
-        v.title, v.summary, v.body_md, v.caveats, v.topics, v.change_note = "[purged]", "", "", "", "", ""
-    db.session.execute(sa.update(ProductFeedback).where(ProductFeedback.product_id == product.id).values(comment=""))
+        v.title, v.summary, v.body_md, v.caveats, v.topics, v.change_note = (
+            "[purged]",
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+    db.session.execute(
+        sa.update(ProductFeedback)
+        .where(ProductFeedback.product_id == product.id)
+        .values(comment="")
+    )
     product.purged_at = utcnow()
 
 
@@ -709,8 +1011,16 @@ def _purge_rfi(rfi) -> None:
     if hook is not None:
         hook(rfi)
         return
-    for name in ("question", "justification", "answer", "closure_comment", "return_note",
-                 "reject_reason", "privacy_note", "privacy_terms"):
+    for name in (
+        "question",
+        "justification",
+        "answer",
+        "closure_comment",
+        "return_note",
+        "reject_reason",
+        "privacy_note",
+        "privacy_terms",
+    ):
         if hasattr(rfi, name):
             setattr(rfi, name, "")
     rfi.title = "[purged]"
@@ -731,8 +1041,14 @@ def purge(kind: str, obj_id: int, actor: User | None, reason: str) -> None:
     else:
         _purge_rfi(obj)
     db.session.flush()
-    audit("retention.purged", object_type=kind, object_id=obj_id, summary=f"{reference} purged",
-          details={"kind": kind, "reference": reference, "reason": reason}, actor=actor)
+    audit(
+        "retention.purged",
+        object_type=kind,
+        object_id=obj_id,
+        summary=f"{reference} purged",
+        details={"kind": kind, "reference": reference, "reason": reason},
+        actor=actor,
+    )
 
 
 def run_retention_review(today: date) -> dict:
@@ -744,16 +1060,26 @@ def run_retention_review(today: date) -> dict:
     flagged = purged = 0
     for item in due:
         if item.review_due_on + timedelta(days=grace) < today:
-            purge(item.kind, item.id, None, f"not validated within {grace} days of {item.review_due_on}")
+            purge(
+                item.kind,
+                item.id,
+                None,
+                f"not validated within {grace} days of {item.review_due_on}",
+            )
             purged += 1
             continue
         new = False
         for officer in officers:
-            n = notify(officer, "retention.due", f"Retention review due: {item.reference}",
-                       f"Criminal intelligence due for review on {item.review_due_on}. Validate it "
-                       f"or purge it; unvalidated items are purged {grace} days after that date.",
-                       "/products/retention", email=True,
-                       dedupe_key=f"retention:{item.kind}:{item.id}:{item.review_due_on}:{officer.id}")
+            n = notify(
+                officer,
+                "retention.due",
+                f"Retention review due: {item.reference}",
+                f"Criminal intelligence due for review on {item.review_due_on}. Validate it "
+                f"or purge it; unvalidated items are purged {grace} days after that date.",
+                "/products/retention",
+                email=True,
+                dedupe_key=f"retention:{item.kind}:{item.id}:{item.review_due_on}:{officer.id}",
+            )
             new = new or n is not None
         flagged += int(new)
     return {"due": len(due), "flagged": flagged, "purged": purged}

@@ -27,20 +27,51 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("submit", frozenset({S.DRAFT}), S.IN_REVIEW,
-                   frozenset({Role.ANALYST, Role.COORDINATOR}), "Submit for review"),
+        Transition(
+            "submit",
+            frozenset({S.DRAFT}),
+            S.IN_REVIEW,
+            frozenset({Role.ANALYST, Role.COORDINATOR}),
+            "Submit for review",
+        ),
         # The privacy officer's approval keeps the product in review; it unblocks publishing.
-        Transition("privacy_approve", frozenset({S.IN_REVIEW}), S.IN_REVIEW,
-                   frozenset({Role.PRIVACY_OFFICER}), "Approve (privacy review)"),
-        Transition("return", frozenset({S.IN_REVIEW}), S.DRAFT,
-                   frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER}), "Return to author",
-                   needs_reason=True),
-        Transition("publish", frozenset({S.IN_REVIEW}), S.PUBLISHED,
-                   frozenset({Role.COORDINATOR}), "Publish"),
-        Transition("archive", frozenset({S.PUBLISHED}), S.ARCHIVED,
-                   frozenset({Role.COORDINATOR}), "Archive"),
-        Transition("withdraw", frozenset({S.DRAFT, S.IN_REVIEW, S.PUBLISHED, S.ARCHIVED}),
-                   S.WITHDRAWN, frozenset({Role.COORDINATOR}), "Withdraw", needs_reason=True),
+        Transition(
+            "privacy_approve",
+            frozenset({S.IN_REVIEW}),
+            S.IN_REVIEW,
+            frozenset({Role.PRIVACY_OFFICER}),
+            "Approve (privacy review)",
+        ),
+        Transition(
+            "return",
+            frozenset({S.IN_REVIEW}),
+            S.DRAFT,
+            frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER}),
+            "Return to author",
+            needs_reason=True,
+        ),
+        Transition(
+            "publish",
+            frozenset({S.IN_REVIEW}),
+            S.PUBLISHED,
+            frozenset({Role.COORDINATOR}),
+            "Publish",
+        ),
+        Transition(
+            "archive",
+            frozenset({S.PUBLISHED}),
+            S.ARCHIVED,
+            frozenset({Role.COORDINATOR}),
+            "Archive",
+        ),
+        Transition(
+            "withdraw",
+            frozenset({S.DRAFT, S.IN_REVIEW, S.PUBLISHED, S.ARCHIVED}),
+            S.WITHDRAWN,
+            frozenset({Role.COORDINATOR}),
+            "Withdraw",
+            needs_reason=True,
+        ),
     ]
 }
 
@@ -64,9 +95,12 @@ def guard_problem(product, action: str, user) -> str | None:
             return "No privacy review is pending."
         if is_author:
             return "You cannot approve your own product."
-    if action == "return" and Role(user.role) == Role.PRIVACY_OFFICER:
-        if product.privacy_status != PrivacyStatus.PENDING:
-            return "No privacy review is pending."
+    if (
+        action == "return"
+        and Role(user.role) == Role.PRIVACY_OFFICER
+        and product.privacy_status != PrivacyStatus.PENDING
+    ):
+        return "No privacy review is pending."
     if action == "publish":
         # Four eyes: publishing approves dissemination, so nobody publishes their own product.
         if is_author:
@@ -77,4 +111,8 @@ def guard_problem(product, action: str, user) -> str | None:
 
 
 def allowed_actions(product, user) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if guard_problem(product, t.action, user) is None]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if guard_problem(product, t.action, user) is None
+    ]

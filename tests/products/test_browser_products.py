@@ -20,20 +20,33 @@ def _sign_out(page):
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_officer_safety_alert_published_acknowledged_and_fenced(page, live_server, make_user, sign_in, axe_check, shot):
+def test_officer_safety_alert_published_acknowledged_and_fenced(
+    page, live_server, make_user, sign_in, axe_check, shot
+):
     inside = AgencyFactory(name="Harbor County Sheriff")
     outside = AgencyFactory(name="Pine Valley Fire")
     analyst = make_user(Role.ANALYST, name="Avery Analyst")
-    coordinator = make_user(Role.COORDINATOR, name="Casey Coordinator",
-                            mfa_secret=pyotp.random_base32(), mfa_enabled=True)
+    coordinator = make_user(
+        Role.COORDINATOR,
+        name="Casey Coordinator",
+        mfa_secret=pyotp.random_base32(),
+        mfa_enabled=True,
+    )
     flo_in = make_user(Role.LIAISON_OFFICER, agency=inside, name="Deputy Inside")
     flo_out = make_user(Role.LIAISON_OFFICER, agency=outside, name="Captain Outside")
-    product = services.create_product(analyst, {
-        "product_type": "officer_safety", "tlp": "TLP:AMBER", "caveats": "LES",
-        "title": "Armed subject ambushing deputies", "summary": "Stage for back-up before approach.",
-        "body_md": "Subject drives a **grey pickup**.", "topics": "officer safety",
-        "audience": {"agency_ids": [inside.id]},
-    })
+    product = services.create_product(
+        analyst,
+        {
+            "product_type": "officer_safety",
+            "tlp": "TLP:AMBER",
+            "caveats": "LES",
+            "title": "Armed subject ambushing deputies",
+            "summary": "Stage for back-up before approach.",
+            "body_md": "Subject drives a **grey pickup**.",
+            "topics": "officer safety",
+            "audience": {"agency_ids": [inside.id]},
+        },
+    )
     services.transition(product, "submit", analyst)
     db.session.commit()
     url = f"{live_server}/products/{product.id}"

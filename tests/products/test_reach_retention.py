@@ -22,9 +22,18 @@ def test_reach_per_product_and_month_with_csv(make_user, client, login_as):
     people = staff(make_user)
     agency = AgencyFactory()
     flos = [make_user(Role.LIAISON_OFFICER, agency=agency) for _ in range(3)]
-    alert = publish(draft(people["author"], product_type="officer_safety", title="=cmd|' /C calc'!A0",
-                          audience={"agency_ids": [agency.id]}), people["coordinator"])
-    other = publish(draft(make_user(Role.ANALYST), title="Someone else's"), people["coordinator"])
+    alert = publish(
+        draft(
+            people["author"],
+            product_type="officer_safety",
+            title="=cmd|' /C calc'!A0",
+            audience={"agency_ids": [agency.id]},
+        ),
+        people["coordinator"],
+    )
+    other = publish(
+        draft(make_user(Role.ANALYST), title="Someone else's"), people["coordinator"]
+    )
     services.record_view(alert, flos[0])
     services.acknowledge(alert, flos[0])
     services.record_view(alert, flos[1])
@@ -34,30 +43,58 @@ def test_reach_per_product_and_month_with_csv(make_user, client, login_as):
 
     rows = {r["reference"]: r for r in services.reach_by_product(people["coordinator"])}
     r = rows[alert.reference]
-    assert (r["recipients"], r["opened"], r["acknowledged"], r["ratings"], r["comments"]) == (3, 2, 1, 2, 1)
+    assert (
+        r["recipients"],
+        r["opened"],
+        r["acknowledged"],
+        r["ratings"],
+        r["comments"],
+    ) == (3, 2, 1, 2, 1)
     assert (r["useful_avg"], r["actionable_avg"]) == (4.0, 3.0)
     assert other.reference in rows
     # the analyst sees figures for their own products only
-    assert [x["reference"] for x in services.reach_by_product(people["author"])] == [alert.reference]
+    assert [x["reference"] for x in services.reach_by_product(people["author"])] == [
+        alert.reference
+    ]
     months = services.reach_by_month(people["coordinator"])
-    assert len(months) == 1 and months[0]["products"] == 2 and months[0]["recipients"] == 3 + 3
+    assert (
+        len(months) == 1
+        and months[0]["products"] == 2
+        and months[0]["recipients"] == 3 + 3
+    )
     assert months[0]["useful_avg"] == 4.0
 
     login_as(people["author"])
     page = client.get("/products/reach")
-    assert page.status_code == 200 and alert.reference.encode() in page.data and other.reference.encode() not in page.data
+    assert (
+        page.status_code == 200
+        and alert.reference.encode() in page.data
+        and other.reference.encode() not in page.data
+    )
     export = client.get("/products/reach.csv")
     data = list(csv.reader(io.StringIO(export.data.decode())))
     assert data[0][:3] == ["reference", "tlp", "title"]
-    assert data[1][0] == alert.reference and data[1][1] == "TLP:GREEN" and data[1][2].startswith("'=")
-    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "product.reach_exported"))
+    assert (
+        data[1][0] == alert.reference
+        and data[1][1] == "TLP:GREEN"
+        and data[1][2].startswith("'=")
+    )
+    assert db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "product.reach_exported")
+    )
 
 
-def test_criminal_intelligence_review_date_validate_and_purge(make_user, client, login_as, app):
+def test_criminal_intelligence_review_date_validate_and_purge(
+    make_user, client, login_as, app
+):
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER)
-    product = draft(people["author"], criminal_intelligence=True, title="Secret gang ledger",
-                    body_md="Names and places.")
+    product = draft(
+        people["author"],
+        criminal_intelligence=True,
+        title="Secret gang ledger",
+        body_md="Names and places.",
+    )
     att = attach_pdf(product, people["author"])
     publish(product, people["coordinator"])
     services.give_feedback(product, flo, 4, 4, "Mentions a name")
@@ -83,10 +120,22 @@ def test_criminal_intelligence_review_date_validate_and_purge(make_user, client,
     db.session.commit()
     db.session.expire_all()
     product = db.session.get(Product, product.id)
-    assert product.purged_at is not None and product.title == "[purged]" and product.body_md == ""
-    assert not path.exists() and db.session.scalar(sa.select(sa.func.count(ProductAttachment.id))) == 0
-    assert all(v.title == "[purged]" and v.body_md == "" for v in db.session.scalars(sa.select(ProductVersion)))
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "retention.purged"))
+    assert (
+        product.purged_at is not None
+        and product.title == "[purged]"
+        and product.body_md == ""
+    )
+    assert (
+        not path.exists()
+        and db.session.scalar(sa.select(sa.func.count(ProductAttachment.id))) == 0
+    )
+    assert all(
+        v.title == "[purged]" and v.body_md == ""
+        for v in db.session.scalars(sa.select(ProductVersion))
+    )
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "retention.purged")
+    )
     assert event.object_id == str(product.id)
     assert "gang" not in (event.summary + str(event.details)).lower()
     login_as(flo)
@@ -97,35 +146,67 @@ def test_criminal_intelligence_review_date_validate_and_purge(make_user, client,
 
 def test_retention_pages_validate_and_refuse_bad_input(make_user, client, login_as):
     people = staff(make_user)
-    product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
+    product = publish(
+        draft(people["author"], criminal_intelligence=True), people["coordinator"]
+    )
     product.review_due_on = date.today() - timedelta(days=1)
     db.session.commit()
     login_as(people["privacy"])
     assert product.reference.encode() in client.get("/products/retention").data
-    assert client.post(f"/products/retention/product/{product.id}/validate", data={"note": "still active case"}).status_code == 302
+    assert (
+        client.post(
+            f"/products/retention/product/{product.id}/validate",
+            data={"note": "still active case"},
+        ).status_code
+        == 302
+    )
     db.session.refresh(product)
     assert product.review_due_on > date.today()
     assert client.post("/products/retention/banana/1/purge", data={}).status_code == 404
-    r = client.post("/products/retention/product/999/purge", data={}, follow_redirects=True)
+    r = client.post(
+        "/products/retention/product/999/purge", data={}, follow_redirects=True
+    )
     assert b"Nothing to purge" in r.data
     login_as(people["coordinator"])
-    assert client.post(f"/products/retention/product/{product.id}/purge", data={}).status_code == 403
+    assert (
+        client.post(
+            f"/products/retention/product/{product.id}/purge", data={}
+        ).status_code
+        == 403
+    )
 
 
 def test_run_retention_review_flags_then_purges_unvalidated(make_user, app):
     people = staff(make_user)
-    product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
+    product = publish(
+        draft(people["author"], criminal_intelligence=True), people["coordinator"]
+    )
     due = product.review_due_on
     assert services.run_retention_review(due) == {"due": 1, "flagged": 1, "purged": 0}
     db.session.commit()
-    assert services.run_retention_review(due + timedelta(days=1)) == {"due": 1, "flagged": 0, "purged": 0}
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == people["privacy"].id, Notification.kind == "retention.due")) == 1
+    assert services.run_retention_review(due + timedelta(days=1)) == {
+        "due": 1,
+        "flagged": 0,
+        "purged": 0,
+    }
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == people["privacy"].id,
+                Notification.kind == "retention.due",
+            )
+        )
+        == 1
+    )
     grace = app.config.get("RETENTION_GRACE_DAYS", 30)
     assert services.run_retention_review(due + timedelta(days=grace + 1))["purged"] == 1
     db.session.commit()
     assert db.session.get(Product, product.id).purged_at is not None
-    assert services.run_retention_review(due + timedelta(days=grace + 2)) == {"due": 0, "flagged": 0, "purged": 0}
+    assert services.run_retention_review(due + timedelta(days=grace + 2)) == {
+        "due": 0,
+        "flagged": 0,
+        "purged": 0,
+    }
 
 
 def test_rfis_with_retention_columns_are_listed(make_user):

@@ -20,8 +20,15 @@ from tests.products.helpers import attach_pdf, draft, publish
 
 FORMS = ["all_flos", "agency", "discipline", "region", "named"]
 VIEWERS = [
-    "flo_same_agency", "head_same_agency", "flo_other_agency", "named_other_agency",
-    "inactive_same_agency", "coordinator", "analyst", "privacy_officer", "admin",
+    "flo_same_agency",
+    "head_same_agency",
+    "flo_other_agency",
+    "named_other_agency",
+    "inactive_same_agency",
+    "coordinator",
+    "analyst",
+    "privacy_officer",
+    "admin",
 ]
 
 
@@ -33,7 +40,12 @@ def expected(tlp: Tlp, form: str, viewer: str) -> bool:
     # Who the audience form reaches. Agency A is law enforcement in region North; the
     # other agency B is fire in region South; the named person works for B.
     reached = {
-        "all_flos": {"flo_same_agency", "head_same_agency", "flo_other_agency", "named_other_agency"},
+        "all_flos": {
+            "flo_same_agency",
+            "head_same_agency",
+            "flo_other_agency",
+            "named_other_agency",
+        },
         "agency": {"flo_same_agency", "head_same_agency"},
         "discipline": {"flo_same_agency", "head_same_agency"},
         "region": {"flo_same_agency", "head_same_agency"},
@@ -55,7 +67,9 @@ def world(make_user):
         "head_same_agency": make_user(Role.AGENCY_HEAD, agency=a),
         "flo_other_agency": make_user(Role.LIAISON_OFFICER, agency=b),
         "named_other_agency": make_user(Role.LIAISON_OFFICER, agency=b),
-        "inactive_same_agency": make_user(Role.LIAISON_OFFICER, agency=a, is_active_account=False),
+        "inactive_same_agency": make_user(
+            Role.LIAISON_OFFICER, agency=a, is_active_account=False
+        ),
         "coordinator": make_user(Role.COORDINATOR),
         "analyst": make_user(Role.ANALYST),
         "privacy_officer": make_user(Role.PRIVACY_OFFICER),
@@ -73,15 +87,23 @@ def world(make_user):
 
 
 def _visible_by_sql(user) -> set[int]:
-    return set(db.session.scalars(sa.select(Product.id).where(visible_products_condition(user))))
+    return set(
+        db.session.scalars(
+            sa.select(Product.id).where(visible_products_condition(user))
+        )
+    )
 
 
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("tlp", list(Tlp), ids=lambda t: t.value)
 def test_visibility_matrix(app, world, tlp, form):
     people, author, audiences = world
-    product = draft(author, tlp=tlp.value, audience=audiences[form],
-                    title=f"Matrix zebrafinch {tlp.value} {form}")
+    product = draft(
+        author,
+        tlp=tlp.value,
+        audience=audiences[form],
+        title=f"Matrix zebrafinch {tlp.value} {form}",
+    )
     att = attach_pdf(product, author)
     publish(product, people["coordinator"])
     ref = product.reference
@@ -106,7 +128,10 @@ def test_visibility_matrix(app, world, tlp, form):
         if name == "admin":
             assert client.get("/products/").status_code == 403
             assert client.get(f"/products/{product.id}").status_code == 403
-            assert client.get(f"/products/{product.id}/attachments/{att.id}").status_code == 403
+            assert (
+                client.get(f"/products/{product.id}/attachments/{att.id}").status_code
+                == 403
+            )
             continue
         feed = client.get("/products/")
         assert feed.status_code == 200
@@ -125,7 +150,7 @@ def test_visibility_matrix(app, world, tlp, form):
 
 
 def test_drafts_are_seen_only_by_those_who_handle_them(app, world, make_user):
-    people, author, audiences = world
+    people, author, _audiences = world
     product = draft(author, audience={"all_flos": True})
     other_analyst = people["analyst"]
     assert can_view_product(author, product)
@@ -137,18 +162,27 @@ def test_drafts_are_seen_only_by_those_who_handle_them(app, world, make_user):
     services.transition(product, "submit", author)
     db.session.commit()
     assert can_view_product(people["coordinator"], product)  # coordinators publish
-    assert not can_view_product(people["privacy_officer"], product)  # no privacy review asked
+    assert not can_view_product(
+        people["privacy_officer"], product
+    )  # no privacy review asked
     assert not can_view_product(people["flo_same_agency"], product)
-    for user in (author, people["coordinator"], other_analyst, people["flo_same_agency"]):
+    for user in (
+        author,
+        people["coordinator"],
+        other_analyst,
+        people["flo_same_agency"],
+    ):
         assert (product.id in _visible_by_sql(user)) is can_view_product(user, product)
 
 
 def test_withdrawn_products_disappear_for_recipients(app, world):
-    people, author, audiences = world
+    people, author, _audiences = world
     product = publish(draft(author, audience={"all_flos": True}), people["coordinator"])
     from flo_portal.products import services
 
-    services.transition(product, "withdraw", people["coordinator"], "Source recalled the report")
+    services.transition(
+        product, "withdraw", people["coordinator"], "Source recalled the report"
+    )
     db.session.commit()
     assert not can_view_product(people["flo_same_agency"], product)
     assert product.id not in _visible_by_sql(people["flo_same_agency"])
@@ -157,7 +191,9 @@ def test_withdrawn_products_disappear_for_recipients(app, world):
 
 def test_group_forms_do_not_reach_users_of_inactive_agencies(app, make_user, world):
     people, author, _ = world
-    closed = AgencyFactory(discipline=Discipline.LAW_ENFORCEMENT, region="North", active=False)
+    closed = AgencyFactory(
+        discipline=Discipline.LAW_ENFORCEMENT, region="North", active=False
+    )
     flo_closed = make_user(Role.LIAISON_OFFICER, agency=closed)
     product = publish(draft(author, audience={"all_flos": True}), people["coordinator"])
     assert not can_view_product(flo_closed, product)

@@ -9,16 +9,28 @@ from flo_portal.audit.models import AuditEvent
 from flo_portal.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.products import services
-from flo_portal.products.models import PrivacyStatus, ProductRecipient, ProductStatus, ProductVersion
+from flo_portal.products.models import (
+    PrivacyStatus,
+    ProductRecipient,
+    ProductStatus,
+    ProductVersion,
+)
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
 from flo_portal.security.permissions import Role
 from tests.products.helpers import draft, product_data, publish, staff
 
 
 def actions(product_id):
-    return list(db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "product",
-                                           AuditEvent.object_id == str(product_id)).order_by(AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(
+                AuditEvent.object_type == "product",
+                AuditEvent.object_id == str(product_id),
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_transition_table_publishing_is_coordinator_only():
@@ -27,18 +39,30 @@ def test_transition_table_publishing_is_coordinator_only():
     assert TRANSITIONS["withdraw"].needs_reason
 
 
-def test_analyst_drafts_coordinator_publishes_through_pages(client, login_as, make_user):
+def test_analyst_drafts_coordinator_publishes_through_pages(
+    client, login_as, make_user
+):
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER)
     login_as(people["author"])
-    r = client.post("/products/new", data={
-        "product_type": "bulletin", "title": "Skimmers at fuel pumps", "summary": "Card skimmers found.",
-        "body_md": "Check pumps **daily**.", "tlp": "TLP:GREEN", "caveats": "FOUO", "topics": "fraud",
-        "all_flos": "y",
-    })
+    r = client.post(
+        "/products/new",
+        data={
+            "product_type": "bulletin",
+            "title": "Skimmers at fuel pumps",
+            "summary": "Card skimmers found.",
+            "body_md": "Check pumps **daily**.",
+            "tlp": "TLP:GREEN",
+            "caveats": "FOUO",
+            "topics": "fraud",
+            "all_flos": "y",
+        },
+    )
     assert r.status_code == 302
     product = db.session.scalar(sa.select(services.Product))
-    assert product.status == ProductStatus.DRAFT and product.reference.startswith("PRD-")
+    assert product.status == ProductStatus.DRAFT and product.reference.startswith(
+        "PRD-"
+    )
     assert client.post(f"/products/{product.id}/do/submit", data={}).status_code == 302
     # the analyst cannot publish: the table refuses
     client.post(f"/products/{product.id}/do/publish", data={})
@@ -50,13 +74,34 @@ def test_analyst_drafts_coordinator_publishes_through_pages(client, login_as, ma
     client.post(f"/products/{product.id}/do/publish", data={})
     db.session.refresh(product)
     assert product.status == ProductStatus.PUBLISHED and product.version == 1
-    assert db.session.scalar(sa.select(ProductRecipient).where(ProductRecipient.user_id == flo.id)).rule \
+    assert (
+        db.session.scalar(
+            sa.select(ProductRecipient).where(ProductRecipient.user_id == flo.id)
+        ).rule
         == "TLP:GREEN audience — all FLOs"
-    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.to_address == flo.email)) == 1
-    mail = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to_address == flo.email))
-    assert mail.subject.startswith("[TLP:GREEN]") and mail.body_text.count("TLP:GREEN — FOUO") == 2
-    assert actions(product.id) == ["product.created", "product.submitted", "product.viewed",
-                                   "product.disseminated", "product.published"]
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(OutboxEmail.id)).where(
+                OutboxEmail.to_address == flo.email
+            )
+        )
+        == 1
+    )
+    mail = db.session.scalar(
+        sa.select(OutboxEmail).where(OutboxEmail.to_address == flo.email)
+    )
+    assert (
+        mail.subject.startswith("[TLP:GREEN]")
+        and mail.body_text.count("TLP:GREEN — FOUO") == 2
+    )
+    assert actions(product.id) == [
+        "product.created",
+        "product.submitted",
+        "product.viewed",
+        "product.disseminated",
+        "product.published",
+    ]
 
 
 def test_coordinator_cannot_publish_own_product(make_user):
@@ -68,26 +113,35 @@ def test_coordinator_cannot_publish_own_product(make_user):
     assert "publish" not in [t.action for t in allowed_actions(product, coord)]
 
 
-@pytest.mark.parametrize("text, flagged", [
-    ("Planned protest at the capitol", True),
-    ("A PROTEST is planned", True),
-    ("Gathering near the mosque", True),
-    ("Concerns about national origin of callers", True),
-    ("Protesters were seen", False),  # whole words only
-    ("Marching band practice", False),
-    ("Copper theft continues", False),
-])
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("Planned protest at the capitol", True),
+        ("A PROTEST is planned", True),
+        ("Gathering near the mosque", True),
+        ("Concerns about national origin of callers", True),
+        ("Protesters were seen", False),  # whole words only
+        ("Marching band practice", False),
+        ("Copper theft continues", False),
+    ],
+)
 def test_protected_activity_terms_send_to_privacy_review(make_user, text, flagged):
     people = staff(make_user)
     product = draft(people["author"], body_md=text)
     services.transition(product, "submit", people["author"])
     assert (product.privacy_status == PrivacyStatus.PENDING) is flagged
     if flagged:
-        assert db.session.scalar(sa.select(Notification).where(
-            Notification.user_id == people["privacy"].id, Notification.kind == "product.privacy_review"))
+        assert db.session.scalar(
+            sa.select(Notification).where(
+                Notification.user_id == people["privacy"].id,
+                Notification.kind == "product.privacy_review",
+            )
+        )
 
 
-def test_publishing_waits_for_privacy_approval_and_author_can_ask(make_user, client, login_as):
+def test_publishing_waits_for_privacy_approval_and_author_can_ask(
+    make_user, client, login_as
+):
     people = staff(make_user)
     product = draft(people["author"], privacy_review_requested=True)
     services.transition(product, "submit", people["author"])
@@ -98,7 +152,9 @@ def test_publishing_waits_for_privacy_approval_and_author_can_ask(make_user, cli
     login_as(people["privacy"])
     assert product.reference.encode() in client.get("/products/privacy-queue").data
     assert client.get(f"/products/{product.id}").status_code == 200
-    client.post(f"/products/{product.id}/do/privacy_approve", data={"reason": "Nexus is clear."})
+    client.post(
+        f"/products/{product.id}/do/privacy_approve", data={"reason": "Nexus is clear."}
+    )
     db.session.refresh(product)
     assert product.privacy_status == PrivacyStatus.APPROVED
     assert product.privacy_reviewer_id == people["privacy"].id
@@ -112,10 +168,19 @@ def test_privacy_officer_returns_with_note(make_user):
     services.transition(product, "submit", people["author"])
     with pytest.raises(services.ProductError, match="reason"):
         services.transition(product, "return", people["privacy"], "")
-    services.transition(product, "return", people["privacy"], "Remove the rally reference.")
-    assert product.status == ProductStatus.DRAFT and product.privacy_status == PrivacyStatus.RETURNED
-    assert db.session.scalar(sa.select(Notification).where(Notification.user_id == people["author"].id,
-                                                           Notification.kind == "product.returned"))
+    services.transition(
+        product, "return", people["privacy"], "Remove the rally reference."
+    )
+    assert (
+        product.status == ProductStatus.DRAFT
+        and product.privacy_status == PrivacyStatus.RETURNED
+    )
+    assert db.session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == people["author"].id,
+            Notification.kind == "product.returned",
+        )
+    )
 
 
 def test_withdraw_needs_reason_and_archive(make_user, client, login_as):
@@ -128,53 +193,110 @@ def test_withdraw_needs_reason_and_archive(make_user, client, login_as):
     client.post(f"/products/{product.id}/do/archive", data={})
     db.session.refresh(product)
     assert product.status == ProductStatus.ARCHIVED
-    client.post(f"/products/{product.id}/do/withdraw", data={"reason": "Superseded and inaccurate"})
+    client.post(
+        f"/products/{product.id}/do/withdraw",
+        data={"reason": "Superseded and inaccurate"},
+    )
     db.session.refresh(product)
-    assert product.status == ProductStatus.WITHDRAWN and product.withdrawn_reason == "Superseded and inaccurate"
-    assert client.post(f"/products/{product.id}/do/nonsense", data={}).status_code == 404
+    assert (
+        product.status == ProductStatus.WITHDRAWN
+        and product.withdrawn_reason == "Superseded and inaccurate"
+    )
+    assert (
+        client.post(f"/products/{product.id}/do/nonsense", data={}).status_code == 404
+    )
 
 
-def test_edit_after_publishing_creates_a_version_recipients_see(make_user, client, login_as):
+def test_edit_after_publishing_creates_a_version_recipients_see(
+    make_user, client, login_as
+):
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER)
-    product = publish(draft(people["author"], body_md="Original text."), people["coordinator"])
+    product = publish(
+        draft(people["author"], body_md="Original text."), people["coordinator"]
+    )
     login_as(flo)
     client.get(f"/products/{product.id}")
     feed = client.get("/products/").data
     assert b"Unread" not in feed
     login_as(people["coordinator"])
-    r = client.post(f"/products/{product.id}/edit", data={
-        **{k: v for k, v in product_data(body_md="Corrected text.").items() if k not in ("audience",)},
-        "all_flos": "y", "change_note": "Corrected the location",
-        "privacy_review_requested": "", "criminal_intelligence": "",
-    })
+    r = client.post(
+        f"/products/{product.id}/edit",
+        data={
+            **{
+                k: v
+                for k, v in product_data(body_md="Corrected text.").items()
+                if k not in ("audience",)
+            },
+            "all_flos": "y",
+            "change_note": "Corrected the location",
+            "privacy_review_requested": "",
+            "criminal_intelligence": "",
+        },
+    )
     assert r.status_code == 302, r.data
     db.session.refresh(product)
     assert product.version == 2
-    assert [v.number for v in db.session.scalars(sa.select(ProductVersion).where(ProductVersion.product_id == product.id))] == [1, 2]
-    assert db.session.scalar(sa.select(sa.func.count(ProductRecipient.id)).where(
-        ProductRecipient.user_id == flo.id)) == 2
-    assert db.session.scalar(sa.select(Notification).where(Notification.user_id == flo.id,
-                                                           Notification.title.like("Updated (v2)%")))
+    assert [
+        v.number
+        for v in db.session.scalars(
+            sa.select(ProductVersion).where(ProductVersion.product_id == product.id)
+        )
+    ] == [1, 2]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(ProductRecipient.id)).where(
+                ProductRecipient.user_id == flo.id
+            )
+        )
+        == 2
+    )
+    assert db.session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == flo.id, Notification.title.like("Updated (v2)%")
+        )
+    )
     login_as(flo)
     feed = client.get("/products/").data
     assert b"Updated (v2)" in feed and b"Unread" in feed
     page = client.get(f"/products/{product.id}").data
     assert b"Corrected text." in page and b"Version 1" in page
     old = client.get(f"/products/{product.id}/versions/1")
-    assert old.status_code == 200 and b"Original text." in old.data and b"version 1 of 2" in old.data
+    assert (
+        old.status_code == 200
+        and b"Original text." in old.data
+        and b"version 1 of 2" in old.data
+    )
     assert client.get(f"/products/{product.id}/versions/9").status_code == 404
     assert "product.version_viewed" in actions(product.id)
 
 
-def test_analyst_cannot_edit_published_and_bad_form_input_is_handled(make_user, client, login_as):
+def test_analyst_cannot_edit_published_and_bad_form_input_is_handled(
+    make_user, client, login_as
+):
     people = staff(make_user)
     product = publish(draft(people["author"]), people["coordinator"])
     login_as(people["author"])
     assert client.get(f"/products/{product.id}/edit").status_code == 403
-    r = client.post("/products/new", data={"product_type": "nope", "title": "", "tlp": "TLP:PURPLE",
-                                           "agency_ids": ["abc"], "user_ids": ["999999"]})
+    r = client.post(
+        "/products/new",
+        data={
+            "product_type": "nope",
+            "title": "",
+            "tlp": "TLP:PURPLE",
+            "agency_ids": ["abc"],
+            "user_ids": ["999999"],
+        },
+    )
     assert r.status_code == 200 and b"is-invalid" in r.data
-    r = client.post("/products/new", data={"product_type": "bulletin", "title": "T", "summary": "S",
-                                           "tlp": "TLP:RED", "all_flos": "y"})
+    r = client.post(
+        "/products/new",
+        data={
+            "product_type": "bulletin",
+            "title": "T",
+            "summary": "S",
+            "tlp": "TLP:RED",
+            "all_flos": "y",
+        },
+    )
     assert r.status_code == 200 and b"named people only" in r.data
