@@ -35,7 +35,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_PROBLEMS_SHOWN = 200
 MAX_FIELD = 2000
-CHUNK = 1000
+CHUNK = 500
 
 COLUMNS = {
     "agencies": {
@@ -582,8 +582,8 @@ def _apply_officers(good, report: ImportReport, actor) -> None:
     actor_id = getattr(actor, "id", None)
     for i in range(0, len(new), CHUNK):
         chunk = new[i : i + CHUNK]
-        # Core executemany without RETURNING: much faster than the ORM bulk path here.
-        db.session.execute(Officer.__table__.insert(), chunk)
+        # One multi-row INSERT per chunk: far faster than executemany or the ORM bulk path.
+        db.session.execute(Officer.__table__.insert().values(chunk))
         ids = dict(
             db.session.execute(
                 sa.select(Officer.external_id, Officer.id).where(
@@ -592,18 +592,19 @@ def _apply_officers(good, report: ImportReport, actor) -> None:
             ).all()
         )
         db.session.execute(
-            OfficerStatusChange.__table__.insert(),
-            [
-                {
-                    "officer_id": ids[v["external_id"]],
-                    "from_status": None,
-                    "to_status": v["status"],
-                    "changed_at": now,
-                    "changed_by_id": actor_id,
-                    "reason": f"Imported ({report.filename})"[:500],
-                }
-                for v in chunk
-            ],
+            OfficerStatusChange.__table__.insert().values(
+                [
+                    {
+                        "officer_id": ids[v["external_id"]],
+                        "from_status": None,
+                        "to_status": v["status"],
+                        "changed_at": now,
+                        "changed_by_id": actor_id,
+                        "reason": f"Imported ({report.filename})"[:500],
+                    }
+                    for v in chunk
+                ]
+            ),
         )
     report.created += len(new)
     if new:
@@ -646,7 +647,7 @@ def _apply_training(good, report: ImportReport, actor) -> None:
             }
         )
     for i in range(0, len(new), CHUNK):
-        db.session.execute(TrainingRecord.__table__.insert(), new[i : i + CHUNK])
+        db.session.execute(TrainingRecord.__table__.insert().values(new[i : i + CHUNK]))
     report.created += len(new)
     if new:
         refresh_training_current()
