@@ -27,13 +27,48 @@ from bench.roster import make_agencies, measure, signed_in_client
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
 from flo_portal.orm import utcnow
-from flo_portal.rfis.models import Rfi, RfiCounter, RfiDirection, RfiPriority, RfiStatus, Tlp
+from flo_portal.rfis.models import (
+    Rfi,
+    RfiCounter,
+    RfiDirection,
+    RfiPriority,
+    RfiStatus,
+    Tlp,
+)
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
-WORDS = ("theft fuel depot copper rail yard drone substation threat vehicle warehouse "
-         "burglary fraud weapon report suspicious purchase pattern network bridge port "
-         "shipment alarm camera storage trailer tanker license plate").split()
+WORDS = [
+    "theft",
+    "fuel",
+    "depot",
+    "copper",
+    "rail",
+    "yard",
+    "drone",
+    "substation",
+    "threat",
+    "vehicle",
+    "warehouse",
+    "burglary",
+    "fraud",
+    "weapon",
+    "report",
+    "suspicious",
+    "purchase",
+    "pattern",
+    "network",
+    "bridge",
+    "port",
+    "shipment",
+    "alarm",
+    "camera",
+    "storage",
+    "trailer",
+    "tanker",
+    "license",
+    "plate",
+]
 RARE = "ammonium"  # planted in about 0.5% of questions
 
 
@@ -48,30 +83,62 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
     agency_ids = list(db.session.scalars(sa.select(Agency.id)))
     now = utcnow()
     users = [
-        {"email": f"flo{i}@partner.example.gov", "name": f"Partner {i}",
-         "role": Role.LIAISON_OFFICER if i % 10 else Role.AGENCY_HEAD,
-         "agency_id": agency_ids[i % len(agency_ids)], "session_token": uuid.uuid4().hex,
-         "active": True, "timezone": "America/New_York", "mfa_enabled": False, "failed_logins": 0,
-         "created_at": now, "updated_at": now}
+        {
+            "email": f"flo{i}@partner.example.gov",
+            "name": f"Partner {i}",
+            "role": Role.LIAISON_OFFICER if i % 10 else Role.AGENCY_HEAD,
+            "agency_id": agency_ids[i % len(agency_ids)],
+            "session_token": uuid.uuid4().hex,
+            "active": True,
+            "timezone": "America/New_York",
+            "mfa_enabled": False,
+            "failed_logins": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         for i in range(3000)
     ] + [
-        {"email": f"analyst{i}@fusion.example.gov", "name": f"Analyst {i}", "role": Role.ANALYST,
-         "agency_id": None, "session_token": uuid.uuid4().hex, "active": True,
-         "timezone": "America/New_York", "mfa_enabled": False, "failed_logins": 0,
-         "created_at": now, "updated_at": now}
+        {
+            "email": f"analyst{i}@fusion.example.gov",
+            "name": f"Analyst {i}",
+            "role": Role.ANALYST,
+            "agency_id": None,
+            "session_token": uuid.uuid4().hex,
+            "active": True,
+            "timezone": "America/New_York",
+            "mfa_enabled": False,
+            "failed_logins": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         for i in range(20)
     ]
     db.session.execute(User.__table__.insert(), users)
     db.session.commit()
     partners = db.session.execute(
-        sa.select(User.id, User.agency_id).where(User.role.in_((Role.LIAISON_OFFICER, Role.AGENCY_HEAD)))
+        sa.select(User.id, User.agency_id).where(
+            User.role.in_((Role.LIAISON_OFFICER, Role.AGENCY_HEAD))
+        )
     ).all()
-    analysts = list(db.session.scalars(sa.select(User.id).where(User.role == Role.ANALYST)))
-    statuses = ([RfiStatus.CLOSED] * 5 + [RfiStatus.ANSWERED] * 2 + [RfiStatus.ASSIGNED] * 2
-                + [RfiStatus.SUBMITTED, RfiStatus.ACCEPTED, RfiStatus.RETURNED, RfiStatus.REJECTED,
-                   RfiStatus.PRIVACY_REVIEW])
+    analysts = list(
+        db.session.scalars(sa.select(User.id).where(User.role == Role.ANALYST))
+    )
+    statuses = (
+        [RfiStatus.CLOSED] * 5
+        + [RfiStatus.ANSWERED] * 2
+        + [RfiStatus.ASSIGNED] * 2
+        + [
+            RfiStatus.SUBMITTED,
+            RfiStatus.ACCEPTED,
+            RfiStatus.RETURNED,
+            RfiStatus.REJECTED,
+            RfiStatus.PRIVACY_REVIEW,
+        ]
+    )
     tlps = [Tlp.AMBER] * 5 + [Tlp.GREEN] * 3 + [Tlp.AMBER_STRICT, Tlp.RED, Tlp.CLEAR]
-    priorities = [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
+    priorities = (
+        [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
+    )
     today = date.today()
     per_year: dict[int, int] = {}
     batch = []
@@ -86,27 +153,55 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
         question = _text(rng, rng.randint(20, 60))
         if rng.random() < 0.005:
             question += f" Large {RARE} nitrate purchase."
-        batch.append({
-            "reference": f"RFI-{year}-{i:06d}"[:20], "ref_year": year, "ref_seq": i + 1,
-            "direction": RfiDirection.REQUEST, "title": _text(rng, 5), "question": question,
-            "justification": _text(rng, 15), "priority": rng.choice(priorities), "tlp": rng.choice(tlps),
-            "due_on": min(submitted.date() + timedelta(days=rng.randint(1, 30)), today + timedelta(days=30)),
-            "status": status, "version": 1, "requester_id": requester, "agency_id": agency,
-            "assignee_id": rng.choice(analysts) if assigned else None, "attested_at": submitted,
-            "submitted_at": submitted, "privacy_flagged": status == RfiStatus.PRIVACY_REVIEW,
-            "privacy_terms": "", "privacy_note": "", "return_note": "", "reject_reason": "",
-            "answer": _text(rng, 40) if answered else "",
-            "answered_at": submitted + timedelta(hours=rng.randint(1, 400)) if answered else None,
-            "closure_comment": "", "satisfaction": rng.randint(1, 5) if status == RfiStatus.CLOSED else None,
-            "criminal_intelligence": False, "created_at": submitted, "updated_at": submitted,
-        })
+        batch.append(
+            {
+                "reference": f"RFI-{year}-{i:06d}"[:20],
+                "ref_year": year,
+                "ref_seq": i + 1,
+                "direction": RfiDirection.REQUEST,
+                "title": _text(rng, 5),
+                "question": question,
+                "justification": _text(rng, 15),
+                "priority": rng.choice(priorities),
+                "tlp": rng.choice(tlps),
+                "due_on": min(
+                    submitted.date() + timedelta(days=rng.randint(1, 30)),
+                    today + timedelta(days=30),
+                ),
+                "status": status,
+                "version": 1,
+                "requester_id": requester,
+                "agency_id": agency,
+                "assignee_id": rng.choice(analysts) if assigned else None,
+                "attested_at": submitted,
+                "submitted_at": submitted,
+                "privacy_flagged": status == RfiStatus.PRIVACY_REVIEW,
+                "privacy_terms": "",
+                "privacy_note": "",
+                "return_note": "",
+                "reject_reason": "",
+                "answer": _text(rng, 40) if answered else "",
+                "answered_at": submitted + timedelta(hours=rng.randint(1, 400))
+                if answered
+                else None,
+                "closure_comment": "",
+                "satisfaction": rng.randint(1, 5)
+                if status == RfiStatus.CLOSED
+                else None,
+                "criminal_intelligence": False,
+                "created_at": submitted,
+                "updated_at": submitted,
+            }
+        )
         if len(batch) == 5000:
             db.session.execute(Rfi.__table__.insert(), batch)
             batch = []
     if batch:
         db.session.execute(Rfi.__table__.insert(), batch)
-    db.session.execute(RfiCounter.__table__.insert(),
-                       [{"year": y, "last_seq": n} for y, n in per_year.items()])
+    db.session.execute(
+        RfiCounter.__table__.insert(),
+        [{"year": y, "last_seq": n} for y, n in per_year.items()],
+    )
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("ANALYZE"))
@@ -117,7 +212,9 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
 
 def bench_pages(app, runs: int) -> dict[str, tuple[float, int]]:
     agency_id = db.session.scalar(sa.select(Agency.id).order_by(Agency.id).limit(1))
-    analyst_id = db.session.scalar(sa.select(User.id).where(User.role == Role.ANALYST).limit(1))
+    analyst_id = db.session.scalar(
+        sa.select(User.id).where(User.role == Role.ANALYST).limit(1)
+    )
     pages = {
         "queue, unfiltered (page 1)": "/rfis/queue",
         "queue, status=assigned & priority=urgent": "/rfis/queue?status=assigned&priority=urgent",
@@ -132,9 +229,15 @@ def bench_pages(app, runs: int) -> dict[str, tuple[float, int]]:
     coordinator = signed_in_client(app, "coordinator")
     for name, url in pages.items():
         results[name] = measure(coordinator, url, runs)
-    analyst = signed_in_client(app, "analyst")  # the TLP:RED participant rule in the filter
-    results["queue as analyst, status=assigned (RED rule)"] = measure(analyst, "/rfis/queue?status=assigned", runs)
-    results[f"search as analyst q={RARE} (RED rule)"] = measure(analyst, f"/rfis/queue?q={RARE}", runs)
+    analyst = signed_in_client(
+        app, "analyst"
+    )  # the TLP:RED participant rule in the filter
+    results["queue as analyst, status=assigned (RED rule)"] = measure(
+        analyst, "/rfis/queue?status=assigned", runs
+    )
+    results[f"search as analyst q={RARE} (RED rule)"] = measure(
+        analyst, f"/rfis/queue?q={RARE}", runs
+    )
     return results
 
 
@@ -158,10 +261,14 @@ def main() -> None:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         engine.dispose()
-        overrides.update({
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-        })
+        overrides.update(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SQLALCHEMY_ENGINE_OPTIONS": {
+                    "connect_args": {"options": f"-csearch_path={schema}"}
+                },
+            }
+        )
     else:
         path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.sqlite")
         overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
@@ -182,8 +289,10 @@ def main() -> None:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
-    print(f"\nRFI benchmark on {dialect}: {args.rfis:,} RFIs (built in {build_s:.1f} s), "
-          f"median of {args.runs} requests")
+    print(
+        f"\nRFI benchmark on {dialect}: {args.rfis:,} RFIs (built in {build_s:.1f} s), "
+        f"median of {args.runs} requests"
+    )
     print(f"{'page':52} {'median ms':>10} {'queries':>8}")
     for name, (ms, queries) in results.items():
         print(f"{name:52} {ms:10.1f} {queries:8d}")

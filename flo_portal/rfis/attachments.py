@@ -21,7 +21,10 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
     "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
     "gif": ("image/gif", (b"GIF87a", b"GIF89a")),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ZIP),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ZIP,
+    ),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP),
     "txt": ("text/plain", None),
     "csv": ("text/csv", None),
@@ -37,10 +40,14 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     """(safe file name, content type) for an acceptable upload, else AttachmentRefused."""
     safe = secure_filename(filename or "")[:200]
     if not safe or "." not in safe:
-        raise AttachmentRefused(f"The file needs a name ending in one of: {ALLOWED_LABEL}.")
+        raise AttachmentRefused(
+            f"The file needs a name ending in one of: {ALLOWED_LABEL}."
+        )
     ext = safe.rsplit(".", 1)[1].lower()
     if ext not in ALLOWED_TYPES:
-        raise AttachmentRefused(f"Files of type .{ext} are not accepted; use {ALLOWED_LABEL}.")
+        raise AttachmentRefused(
+            f"Files of type .{ext} are not accepted; use {ALLOWED_LABEL}."
+        )
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     if not data:
         raise AttachmentRefused("The file is empty.")
@@ -51,13 +58,17 @@ def check_upload(filename: str, data: bytes) -> tuple[str, str]:
     content_type, magics = ALLOWED_TYPES[ext]
     if magics is None:
         if b"\x00" in data[:8192]:
-            raise AttachmentRefused(f"{safe} is not a plain-text file, whatever its name says.")
+            raise AttachmentRefused(
+                f"{safe} is not a plain-text file, whatever its name says."
+            )
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             raise AttachmentRefused(f"{safe} is not UTF-8 text.") from None
     elif not data.startswith(magics):
-        raise AttachmentRefused(f"{safe} is not really a .{ext} file (its content does not match).")
+        raise AttachmentRefused(
+            f"{safe} is not really a .{ext} file (its content does not match)."
+        )
     return safe, content_type
 
 
@@ -67,7 +78,9 @@ def upload_root() -> Path:
     return root
 
 
-def store_attachment(rfi: Rfi, user, filename: str, data: bytes, message=None) -> RfiAttachment:
+def store_attachment(
+    rfi: Rfi, user, filename: str, data: bytes, message=None
+) -> RfiAttachment:
     """Check and store one file; adds the row (caller's transaction commits it)."""
     safe, content_type = check_upload(filename, data)
     stored = uuid.uuid4().hex

@@ -13,7 +13,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
@@ -67,17 +73,28 @@ class VersionMixin:
 class RfiFieldsMixin:
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     question = TextAreaField(
-        "Question", validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 6},
+        "Question",
+        validators=[DataRequired(), Length(max=20000)],
+        render_kw={"rows": 6},
         description="What do you need to know? Be specific.",
     )
     justification = TextAreaField(
-        "Justification", validators=[DataRequired(), Length(max=10000)], render_kw={"rows": 4},
+        "Justification",
+        validators=[DataRequired(), Length(max=10000)],
+        render_kw={"rows": 4},
         description="The criminal or threat nexus behind the request.",
     )
-    priority = SelectField("Priority", choices=enum_choices(RfiPriority), default=RfiPriority.ROUTINE.value)
-    due_on = DateField("Requested due date", validators=[InputRequired(message="Give a due date (YYYY-MM-DD).")])
+    priority = SelectField(
+        "Priority", choices=enum_choices(RfiPriority), default=RfiPriority.ROUTINE.value
+    )
+    due_on = DateField(
+        "Requested due date",
+        validators=[InputRequired(message="Give a due date (YYYY-MM-DD).")],
+    )
     tlp = SelectField(
-        "TLP marking", choices=enum_choices(Tlp), default=Tlp.AMBER.value,
+        "TLP marking",
+        choices=enum_choices(Tlp),
+        default=Tlp.AMBER.value,
         description="RED: named participants only. AMBER+STRICT: your organisation only. "
         "AMBER: organisation and clients on need to know. GREEN: community. CLEAR: no limit.",
     )
@@ -90,19 +107,28 @@ class RfiFieldsMixin:
 
 
 class RfiForm(AttachmentsMixin, RfiFieldsMixin, FlaskForm):
-    attachments = MultipleFileField("Attachments", description=f"Optional: {ALLOWED_LABEL}, up to {MAX_FILES} files.")
-    attestation = BooleanField(ATTESTATION, validators=[DataRequired(message="You must make the attestation.")])
+    attachments = MultipleFileField(
+        "Attachments",
+        description=f"Optional: {ALLOWED_LABEL}, up to {MAX_FILES} files.",
+    )
+    attestation = BooleanField(
+        ATTESTATION, validators=[DataRequired(message="You must make the attestation.")]
+    )
     submit = SubmitField("Submit RFI")
 
 
 class ResubmitForm(VersionMixin, RfiFieldsMixin, FlaskForm):
-    attestation = BooleanField(ATTESTATION, validators=[DataRequired(message="You must make the attestation.")])
+    attestation = BooleanField(
+        ATTESTATION, validators=[DataRequired(message="You must make the attestation.")]
+    )
     submit = SubmitField("Resubmit")
 
 
 class TaskingForm(RfiFieldsMixin, FlaskForm):
     all_flos = BooleanField("Every FLO and agency head")
-    agency_ids = SelectMultipleField("Agencies", coerce=int, choices=[], validate_choice=True)
+    agency_ids = SelectMultipleField(
+        "Agencies", coerce=int, choices=[], validate_choice=True
+    )
     disciplines = SelectMultipleField("Disciplines", choices=enum_choices(Discipline))
     user_ids = SelectMultipleField("Named officers", coerce=int, choices=[])
     submit = SubmitField("Send tasking")
@@ -110,31 +136,49 @@ class TaskingForm(RfiFieldsMixin, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         agencies = db.session.execute(
-            sa.select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
+            sa.select(Agency.id, Agency.name)
+            .where(Agency.active.is_(True))
+            .order_by(Agency.name)
         ).all()
         self.agency_ids.choices = choices((a.id, a.name) for a in agencies)
         people = db.session.execute(
             sa.select(User.id, User.name, Agency.name)
             .join(Agency, User.agency_id == Agency.id)
-            .where(User.role.in_((Role.LIAISON_OFFICER, Role.AGENCY_HEAD)), User.is_active_account.is_(True))
+            .where(
+                User.role.in_((Role.LIAISON_OFFICER, Role.AGENCY_HEAD)),
+                User.is_active_account.is_(True),
+            )
             .order_by(User.name)
         ).all()
-        self.user_ids.choices = choices((uid, f"{name} — {agency}") for uid, name, agency in people)
+        self.user_ids.choices = choices(
+            (uid, f"{name} — {agency}") for uid, name, agency in people
+        )
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if ok and not (self.all_flos.data or self.agency_ids.data or self.disciplines.data or self.user_ids.data):
-            self.user_ids.errors.append("Choose at least one officer, agency or discipline (or every FLO).")
+        if ok and not (
+            self.all_flos.data
+            or self.agency_ids.data
+            or self.disciplines.data
+            or self.user_ids.data
+        ):
+            self.user_ids.errors.append(
+                "Choose at least one officer, agency or discipline (or every FLO)."
+            )
             return False
         return ok
 
 
 class NoteForm(VersionMixin, FlaskForm):
-    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    note = TextAreaField(
+        "Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
+    )
 
 
 class AcceptForm(VersionMixin, FlaskForm):
-    criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
+    criminal_intelligence = BooleanField(
+        "Criminal intelligence (28 CFR Part 23 review applies)"
+    )
 
 
 class AssignForm(VersionMixin, FlaskForm):
@@ -144,35 +188,60 @@ class AssignForm(VersionMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         staff = db.session.execute(
             sa.select(User.id, User.name, User.role)
-            .where(User.role.in_((Role.ANALYST, Role.COORDINATOR)), User.is_active_account.is_(True))
+            .where(
+                User.role.in_((Role.ANALYST, Role.COORDINATOR)),
+                User.is_active_account.is_(True),
+            )
             .order_by(User.name)
         ).all()
-        self.assignee_id.choices = choices((uid, f"{name} ({Role(role).label})") for uid, name, role in staff)
+        self.assignee_id.choices = choices(
+            (uid, f"{name} ({Role(role).label})") for uid, name, role in staff
+        )
 
 
 class AnswerForm(VersionMixin, FlaskForm):
-    answer = TextAreaField("Answer", validators=[DataRequired(), Length(max=50000)], render_kw={"rows": 8})
-    criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
+    answer = TextAreaField(
+        "Answer", validators=[DataRequired(), Length(max=50000)], render_kw={"rows": 8}
+    )
+    criminal_intelligence = BooleanField(
+        "Criminal intelligence (28 CFR Part 23 review applies)"
+    )
 
 
 class CloseForm(VersionMixin, FlaskForm):
     rating = SelectField(
-        "How satisfied are you with the answer?", coerce=int, validators=[InputRequired()],
-        choices=choices([(5, "5 — excellent"), (4, "4"), (3, "3"), (2, "2"), (1, "1 — poor")]),
+        "How satisfied are you with the answer?",
+        coerce=int,
+        validators=[InputRequired()],
+        choices=choices(
+            [(5, "5 — excellent"), (4, "4"), (3, "3"), (2, "2"), (1, "1 — poor")]
+        ),
     )
-    note = TextAreaField("Comment", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    note = TextAreaField(
+        "Comment", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
+    )
 
 
 class MessageForm(AttachmentsMixin, FlaskForm):
-    body = TextAreaField("Message", validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 3})
-    attachments = MultipleFileField("Attach files", description=f"Optional: {ALLOWED_LABEL}.")
+    body = TextAreaField(
+        "Message", validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 3}
+    )
+    attachments = MultipleFileField(
+        "Attach files", description=f"Optional: {ALLOWED_LABEL}."
+    )
     submit = SubmitField("Post message")
 
 
 class ResponseForm(FlaskForm):
-    response = TextAreaField("Your response", validators=[DataRequired(), Length(max=50000)], render_kw={"rows": 6})
+    response = TextAreaField(
+        "Your response",
+        validators=[DataRequired(), Length(max=50000)],
+        render_kw={"rows": 6},
+    )
     submit = SubmitField("Send response")
 
 
 class CriminalIntelForm(VersionMixin, FlaskForm):
-    criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
+    criminal_intelligence = BooleanField(
+        "Criminal intelligence (28 CFR Part 23 review applies)"
+    )

@@ -15,7 +15,14 @@ from sqlalchemy.orm import joinedload
 
 from flo_portal.dashboard import card_provider
 from flo_portal.extensions import db
-from flo_portal.rfis.models import OPEN_STATUSES, Rfi, RfiDirection, RfiPriority, RfiRecipient, RfiStatus
+from flo_portal.rfis.models import (
+    OPEN_STATUSES,
+    Rfi,
+    RfiDirection,
+    RfiPriority,
+    RfiRecipient,
+    RfiStatus,
+)
 from flo_portal.rfis.policies import visible_rfis_condition
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission, Role
@@ -79,7 +86,9 @@ def queue_query(user, filters: QueueFilters, today: date) -> sa.Select:
     stmt = (
         sa.select(Rfi)
         .where(visible_rfis_condition(user))
-        .options(joinedload(Rfi.assignee), joinedload(Rfi.requester), joinedload(Rfi.agency))
+        .options(
+            joinedload(Rfi.assignee), joinedload(Rfi.requester), joinedload(Rfi.agency)
+        )
     )
     if filters.status == "open":
         stmt = stmt.where(Rfi.status.in_(OPEN_STATUSES))
@@ -109,7 +118,11 @@ def my_rfis_query(user) -> sa.Select:
         sa.select(Rfi)
         .where(
             visible_rfis_condition(user),
-            sa.or_(Rfi.requester_id == user.id, Rfi.assignee_id == user.id, Rfi.id.in_(addressed)),
+            sa.or_(
+                Rfi.requester_id == user.id,
+                Rfi.assignee_id == user.id,
+                Rfi.id.in_(addressed),
+            ),
         )
         .options(joinedload(Rfi.assignee), joinedload(Rfi.requester))
         .order_by(Rfi.submitted_at.desc(), Rfi.id.desc())
@@ -185,14 +198,18 @@ def turnaround_metrics(since: date | None = None) -> dict:
 
 def summary_figures(today: date) -> dict:
     """Overdue count, satisfaction average and counts per status: one aggregate query each."""
-    overdue = db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(overdue_condition(today)))
+    overdue = db.session.scalar(
+        sa.select(sa.func.count(Rfi.id)).where(overdue_condition(today))
+    )
     sat_avg, sat_n = db.session.execute(
         sa.select(sa.func.avg(Rfi.satisfaction), sa.func.count(Rfi.satisfaction)).where(
             Rfi.satisfaction.is_not(None)
         )
     ).one()
     per_status = dict(
-        db.session.execute(sa.select(Rfi.status, sa.func.count(Rfi.id)).group_by(Rfi.status)).all()
+        db.session.execute(
+            sa.select(Rfi.status, sa.func.count(Rfi.id)).group_by(Rfi.status)
+        ).all()
     )
     return {
         "overdue": overdue,
@@ -218,28 +235,71 @@ def rfi_cards(user) -> list[dict]:
         return db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(*conds)) or 0
 
     if role == Role.COORDINATOR:
-        cards.append({"title": "RFIs awaiting triage", "value": count(Rfi.status == RfiStatus.SUBMITTED),
-                      "link": "/rfis/queue?status=submitted", "hint": "Accept, return or reject"})
-        cards.append({"title": "Overdue RFIs", "value": count(overdue_condition(center_today())),
-                      "link": "/rfis/queue?overdue=1", "hint": "Past their due date"})
+        cards.append(
+            {
+                "title": "RFIs awaiting triage",
+                "value": count(Rfi.status == RfiStatus.SUBMITTED),
+                "link": "/rfis/queue?status=submitted",
+                "hint": "Accept, return or reject",
+            }
+        )
+        cards.append(
+            {
+                "title": "Overdue RFIs",
+                "value": count(overdue_condition(center_today())),
+                "link": "/rfis/queue?overdue=1",
+                "hint": "Past their due date",
+            }
+        )
     if role in (Role.COORDINATOR, Role.ANALYST):
-        cards.append({"title": "RFIs assigned to me",
-                      "value": count(Rfi.assignee_id == user.id, Rfi.status == RfiStatus.ASSIGNED),
-                      "link": f"/rfis/queue?assignee={user.id}&status=assigned", "hint": ""})
+        cards.append(
+            {
+                "title": "RFIs assigned to me",
+                "value": count(
+                    Rfi.assignee_id == user.id, Rfi.status == RfiStatus.ASSIGNED
+                ),
+                "link": f"/rfis/queue?assignee={user.id}&status=assigned",
+                "hint": "",
+            }
+        )
     if role == Role.PRIVACY_OFFICER:
-        cards.append({"title": "RFIs awaiting privacy review",
-                      "value": count(Rfi.status == RfiStatus.PRIVACY_REVIEW),
-                      "link": "/rfis/privacy", "hint": "Approve or return"})
+        cards.append(
+            {
+                "title": "RFIs awaiting privacy review",
+                "value": count(Rfi.status == RfiStatus.PRIVACY_REVIEW),
+                "link": "/rfis/privacy",
+                "hint": "Approve or return",
+            }
+        )
     if role in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD):
-        cards.append({"title": "My open RFIs",
-                      "value": count(Rfi.requester_id == user.id,
-                                     Rfi.status.in_((*OPEN_STATUSES, RfiStatus.RETURNED, RfiStatus.ANSWERED))),
-                      "link": "/rfis/", "hint": "Returned or answered ones need you"})
-        cards.append({"title": "Taskings awaiting my response",
-                      "value": db.session.scalar(
-                          sa.select(sa.func.count(RfiRecipient.id))
-                          .join(Rfi, Rfi.id == RfiRecipient.rfi_id)
-                          .where(RfiRecipient.user_id == user.id, RfiRecipient.responded_at.is_(None),
-                                 Rfi.status == RfiStatus.ASSIGNED)) or 0,
-                      "link": "/rfis/", "hint": ""})
+        cards.append(
+            {
+                "title": "My open RFIs",
+                "value": count(
+                    Rfi.requester_id == user.id,
+                    Rfi.status.in_(
+                        (*OPEN_STATUSES, RfiStatus.RETURNED, RfiStatus.ANSWERED)
+                    ),
+                ),
+                "link": "/rfis/",
+                "hint": "Returned or answered ones need you",
+            }
+        )
+        cards.append(
+            {
+                "title": "Taskings awaiting my response",
+                "value": db.session.scalar(
+                    sa.select(sa.func.count(RfiRecipient.id))
+                    .join(Rfi, Rfi.id == RfiRecipient.rfi_id)
+                    .where(
+                        RfiRecipient.user_id == user.id,
+                        RfiRecipient.responded_at.is_(None),
+                        Rfi.status == RfiStatus.ASSIGNED,
+                    )
+                )
+                or 0,
+                "link": "/rfis/",
+                "hint": "",
+            }
+        )
     return cards

@@ -5,7 +5,16 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -57,14 +66,23 @@ def _action_forms(rfi: Rfi, posted: dict | None = None) -> list[tuple]:
         if posted and t.action in posted:
             form = posted[t.action]
         else:
-            form = ACTION_FORMS.get(t.action, F.NoteForm)(formdata=None, prefix=t.action.value)
+            form = ACTION_FORMS.get(t.action, F.NoteForm)(
+                formdata=None, prefix=t.action.value
+            )
             form.version.data = str(rfi.version)
         out.append((t, form))
     return out
 
 
-def _render_detail(rfi: Rfi, *, status: int = 200, posted: dict | None = None,
-                   message_form=None, response_form=None, error: str = ""):
+def _render_detail(
+    rfi: Rfi,
+    *,
+    status: int = 200,
+    posted: dict | None = None,
+    message_form=None,
+    response_form=None,
+    error: str = "",
+):
     message_form = message_form or F.MessageForm(formdata=None)
     my_slot = next((r for r in rfi.recipients if r.user_id == current_user.id), None)
     if response_form is None:
@@ -103,18 +121,36 @@ def _stale(rfi_id: int):
 @bp.route("/")
 @require(Permission.RFI_READ)
 def mine():
-    page = db.paginate(queries.my_rfis_query(current_user), per_page=PER_PAGE, error_out=False)
-    return render_template("rfis/list.html", page=page, heading="My RFIs", endpoint="rfis.mine",
-                           today=services.center_today())
+    page = db.paginate(
+        queries.my_rfis_query(current_user), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "rfis/list.html",
+        page=page,
+        heading="My RFIs",
+        endpoint="rfis.mine",
+        today=services.center_today(),
+    )
 
 
 @bp.route("/agency")
 @require(Permission.RFI_SUBMIT)
 def agency():
-    page = db.paginate(queries.agency_rfis_query(current_user), per_page=PER_PAGE, error_out=False)
-    heading = f"RFIs from {current_user.agency.name}" if current_user.agency else "My agency's RFIs"
-    return render_template("rfis/list.html", page=page, heading=heading, endpoint="rfis.agency",
-                           today=services.center_today())
+    page = db.paginate(
+        queries.agency_rfis_query(current_user), per_page=PER_PAGE, error_out=False
+    )
+    heading = (
+        f"RFIs from {current_user.agency.name}"
+        if current_user.agency
+        else "My agency's RFIs"
+    )
+    return render_template(
+        "rfis/list.html",
+        page=page,
+        heading=heading,
+        endpoint="rfis.agency",
+        today=services.center_today(),
+    )
 
 
 @bp.route("/queue")
@@ -122,25 +158,50 @@ def agency():
 def queue():
     today = services.center_today()
     filters = queries.QueueFilters.from_args(request.args)
-    page = db.paginate(queries.queue_query(current_user, filters, today), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        queries.queue_query(current_user, filters, today),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     staff = db.session.execute(
         sa.select(User.id, User.name)
-        .where(User.role.in_((Role.ANALYST, Role.COORDINATOR)), User.is_active_account.is_(True))
+        .where(
+            User.role.in_((Role.ANALYST, Role.COORDINATOR)),
+            User.is_active_account.is_(True),
+        )
         .order_by(User.name)
     ).all()
-    agencies = db.session.execute(sa.select(Agency.id, Agency.name).order_by(Agency.name)).all()
-    return render_template("rfis/queue.html", page=page, f=filters, staff=staff, agencies=agencies,
-                           statuses=list(RfiStatus), priorities=list(RfiPriority), today=today)
+    agencies = db.session.execute(
+        sa.select(Agency.id, Agency.name).order_by(Agency.name)
+    ).all()
+    return render_template(
+        "rfis/queue.html",
+        page=page,
+        f=filters,
+        staff=staff,
+        agencies=agencies,
+        statuses=list(RfiStatus),
+        priorities=list(RfiPriority),
+        today=today,
+    )
 
 
 @bp.route("/privacy")
 @require(Permission.PRIVACY_REVIEW)
 def privacy_queue():
-    stmt = queries.queue_query(current_user, queries.QueueFilters(status=RfiStatus.PRIVACY_REVIEW.value),
-                               services.center_today())
+    stmt = queries.queue_query(
+        current_user,
+        queries.QueueFilters(status=RfiStatus.PRIVACY_REVIEW.value),
+        services.center_today(),
+    )
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
-    return render_template("rfis/list.html", page=page, heading="RFIs awaiting privacy review",
-                           endpoint="rfis.privacy_queue", today=services.center_today())
+    return render_template(
+        "rfis/list.html",
+        page=page,
+        heading="RFIs awaiting privacy review",
+        endpoint="rfis.privacy_queue",
+        today=services.center_today(),
+    )
 
 
 # --- submission and tasking ----------------------------------------------------------------
@@ -154,9 +215,13 @@ def new():
         try:
             rfi = services.submit_rfi(
                 current_user,
-                title=form.title.data, question=form.question.data,
-                justification=form.justification.data, priority=form.priority.data,
-                tlp=form.tlp.data, due_on=form.due_on.data, attested=form.attestation.data,
+                title=form.title.data,
+                question=form.question.data,
+                justification=form.justification.data,
+                priority=form.priority.data,
+                tlp=form.tlp.data,
+                due_on=form.due_on.data,
+                attested=form.attestation.data,
                 files=F.read_uploads(form.attachments),
             )
         except services.RfiInputError as exc:
@@ -165,14 +230,21 @@ def new():
         else:
             db.session.commit()
             if rfi.status == RfiStatus.PRIVACY_REVIEW:
-                flash(f"{rfi.reference} submitted. Its text names protected activity "
-                      f"({rfi.privacy_terms}), so the privacy officer reviews it before triage.", "warning")
+                flash(
+                    f"{rfi.reference} submitted. Its text names protected activity "
+                    f"({rfi.privacy_terms}), so the privacy officer reviews it before triage.",
+                    "warning",
+                )
             else:
                 flash(f"{rfi.reference} submitted to the center.", "success")
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("rfis/form.html", form=form, heading="New request for information",
-                           enctype="multipart/form-data"), status
+    return render_template(
+        "rfis/form.html",
+        form=form,
+        heading="New request for information",
+        enctype="multipart/form-data",
+    ), status
 
 
 @bp.route("/task", methods=["GET", "POST"])
@@ -180,23 +252,37 @@ def new():
 def task():
     form = F.TaskingForm()
     if form.validate_on_submit():
-        audience = Audience(all_flos=form.all_flos.data, agency_ids=form.agency_ids.data or [],
-                            disciplines=form.disciplines.data or [], user_ids=form.user_ids.data or [])
+        audience = Audience(
+            all_flos=form.all_flos.data,
+            agency_ids=form.agency_ids.data or [],
+            disciplines=form.disciplines.data or [],
+            user_ids=form.user_ids.data or [],
+        )
         try:
             rfi = services.create_tasking(
-                current_user, title=form.title.data, question=form.question.data,
-                justification=form.justification.data, priority=form.priority.data,
-                tlp=form.tlp.data, due_on=form.due_on.data, audience=audience,
+                current_user,
+                title=form.title.data,
+                question=form.question.data,
+                justification=form.justification.data,
+                priority=form.priority.data,
+                tlp=form.tlp.data,
+                due_on=form.due_on.data,
+                audience=audience,
             )
         except services.RfiInputError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(f"Tasking {rfi.reference} sent to {len(rfi.recipients)} recipients.", "success")
+            flash(
+                f"Tasking {rfi.reference} sent to {len(rfi.recipients)} recipients.",
+                "success",
+            )
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("rfis/form.html", form=form, heading="Task officers and agencies"), status
+    return render_template(
+        "rfis/form.html", form=form, heading="Task officers and agencies"
+    ), status
 
 
 # --- one RFI ---------------------------------------------------------------------------------
@@ -224,17 +310,25 @@ def transition(rfi_id: int, action: str):
     form = ACTION_FORMS.get(act, F.NoteForm)(prefix=act.value)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
-            abort(400, "The form expired or was tampered with. Go back, reload the page and retry.")
-        return _render_detail(rfi, status=422, posted={act: form},
-                              error="Please correct the form below.")
+            abort(
+                400,
+                "The form expired or was tampered with. Go back, reload the page and retry.",
+            )
+        return _render_detail(
+            rfi, status=422, posted={act: form}, error="Please correct the form below."
+        )
     try:
         services.perform(
-            current_user, rfi, act,
+            current_user,
+            rfi,
+            act,
             expected_version=int(form.version.data),
             note=getattr(getattr(form, "note", None), "data", "") or "",
             assignee_id=getattr(getattr(form, "assignee_id", None), "data", None),
             answer=getattr(getattr(form, "answer", None), "data", "") or "",
-            criminal_intelligence=bool(getattr(getattr(form, "criminal_intelligence", None), "data", False)),
+            criminal_intelligence=bool(
+                getattr(getattr(form, "criminal_intelligence", None), "data", False)
+            ),
             rating=getattr(getattr(form, "rating", None), "data", None),
         )
         db.session.commit()
@@ -265,17 +359,26 @@ def resubmit(rfi_id: int):
     if form.validate_on_submit():
         try:
             services.perform(
-                current_user, rfi, Action.RESUBMIT, expected_version=int(form.version.data),
-                edits={"title": form.title.data, "question": form.question.data,
-                       "justification": form.justification.data, "due_on": form.due_on.data,
-                       "priority": form.priority.data, "tlp": form.tlp.data},
+                current_user,
+                rfi,
+                Action.RESUBMIT,
+                expected_version=int(form.version.data),
+                edits={
+                    "title": form.title.data,
+                    "question": form.question.data,
+                    "justification": form.justification.data,
+                    "due_on": form.due_on.data,
+                    "priority": form.priority.data,
+                    "tlp": form.tlp.data,
+                },
             )
             db.session.commit()
         except (services.StaleRfi, StaleDataError):
             db.session.rollback()
             flash(services.StaleRfi.message, "danger")
-            return render_template("rfis/form.html", form=form, heading=f"Revise {rfi.reference}",
-                                   rfi=rfi), 409
+            return render_template(
+                "rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi
+            ), 409
         except (services.RfiInputError, TransitionRefused) as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -283,7 +386,9 @@ def resubmit(rfi_id: int):
             flash(f"{rfi.reference} resubmitted.", "success")
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi), status
+    return render_template(
+        "rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi
+    ), status
 
 
 @bp.route("/<int:rfi_id>/messages", methods=["POST"])
@@ -292,16 +397,22 @@ def post_message(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     form = F.MessageForm()
     if not form.validate_on_submit():
-        return _render_detail(rfi, status=422, message_form=form, error="The message was not posted.")
+        return _render_detail(
+            rfi, status=422, message_form=form, error="The message was not posted."
+        )
     try:
-        services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
+        services.post_message(
+            current_user, rfi, form.body.data, F.read_uploads(form.attachments)
+        )
         db.session.commit()
     except TransitionRefused as exc:
         db.session.rollback()
         return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
     except services.RfiInputError as exc:
         db.session.rollback()
-        return _render_detail(_rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc))
+        return _render_detail(
+            _rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc)
+        )
     flash("Message posted.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id) + "#conversation")
 
@@ -312,7 +423,9 @@ def respond(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     form = F.ResponseForm()
     if not form.validate_on_submit():
-        return _render_detail(rfi, status=422, response_form=form, error="The response was not sent.")
+        return _render_detail(
+            rfi, status=422, response_form=form, error="The response was not sent."
+        )
     try:
         services.respond_to_tasking(current_user, rfi, form.response.data)
         db.session.commit()
@@ -329,10 +442,17 @@ def criminal_intelligence(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     form = F.CriminalIntelForm(prefix="ci")
     if not form.validate_on_submit():
-        abort(400, "The form expired or was tampered with. Go back, reload the page and retry.")
+        abort(
+            400,
+            "The form expired or was tampered with. Go back, reload the page and retry.",
+        )
     try:
-        services.set_criminal_intelligence(current_user, rfi, form.criminal_intelligence.data,
-                                           expected_version=int(form.version.data))
+        services.set_criminal_intelligence(
+            current_user,
+            rfi,
+            form.criminal_intelligence.data,
+            expected_version=int(form.version.data),
+        )
         db.session.commit()
     except (services.StaleRfi, StaleDataError):
         return _stale(rfi_id)
@@ -346,17 +466,28 @@ def download(attachment_id: int):
     att = db.session.get(RfiAttachment, attachment_id)
     if att is None or not can_view_rfi(current_user, att.rfi):
         abort(404)
-    if att.message_id is not None and att.message_id not in {m.id for m in visible_messages(current_user, att.rfi)}:
+    if att.message_id is not None and att.message_id not in {
+        m.id for m in visible_messages(current_user, att.rfi)
+    }:
         abort(404)
     path = attachment_path(att)
     if not path.is_file():
         abort(404)
-    record("rfi.attachment_downloaded", att.rfi, summary=f"{att.rfi.reference}: {att.filename}",
-           details={"attachment_id": att.id, "sha256": att.sha256})
+    record(
+        "rfi.attachment_downloaded",
+        att.rfi,
+        summary=f"{att.rfi.reference}: {att.filename}",
+        details={"attachment_id": att.id, "sha256": att.sha256},
+    )
     db.session.commit()
     # Files are small (MAX_UPLOAD_BYTES): read them whole so no handle outlives the request.
-    return send_file(io.BytesIO(path.read_bytes()), mimetype=att.content_type, as_attachment=True,
-                     download_name=att.filename, max_age=0)
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=att.content_type,
+        as_attachment=True,
+        download_name=att.filename,
+        max_age=0,
+    )
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -366,8 +497,11 @@ def download(attachment_id: int):
 @require(Permission.RFI_METRICS)
 def metrics():
     today = services.center_today()
-    return render_template("rfis/metrics.html", turnaround=queries.turnaround_metrics(),
-                           summary=queries.summary_figures(today))
+    return render_template(
+        "rfis/metrics.html",
+        turnaround=queries.turnaround_metrics(),
+        summary=queries.summary_figures(today),
+    )
 
 
 @bp.route("/metrics.csv")
@@ -375,13 +509,35 @@ def metrics():
 def metrics_csv():
     data = queries.turnaround_metrics()
     summary = queries.summary_figures(services.center_today())
-    rows = [("priority", r.group, r.count, r.median_hours, r.p90_hours) for r in data["by_priority"]]
-    rows += [("month", r.group, r.count, r.median_hours, r.p90_hours) for r in data["by_month"]]
+    rows = [
+        ("priority", r.group, r.count, r.median_hours, r.p90_hours)
+        for r in data["by_priority"]
+    ]
+    rows += [
+        ("month", r.group, r.count, r.median_hours, r.p90_hours)
+        for r in data["by_month"]
+    ]
     rows.append(("overdue", "", summary["overdue"], "", ""))
-    rows.append(("satisfaction_avg", "", summary["satisfaction_count"], summary["satisfaction_avg"], ""))
-    record("rfi.metrics_exported", None, summary="RFI metrics CSV", object_type="rfi", object_id="metrics")
+    rows.append(
+        (
+            "satisfaction_avg",
+            "",
+            summary["satisfaction_count"],
+            summary["satisfaction_avg"],
+            "",
+        )
+    )
+    record(
+        "rfi.metrics_exported",
+        None,
+        summary="RFI metrics CSV",
+        object_type="rfi",
+        object_id="metrics",
+    )
     db.session.commit()
-    return csv_response("rfi-metrics.csv", ["kind", "group", "count", "median_hours", "p90_hours"], rows)
+    return csv_response(
+        "rfi-metrics.csv", ["kind", "group", "count", "median_hours", "p90_hours"], rows
+    )
 
 
 @bp.app_template_filter("tlp_css")

@@ -106,7 +106,9 @@ def _active_users_with_role(role: Role) -> list[User]:
     )
 
 
-def _history(rfi: Rfi, action: str, from_status, to_status, actor, note: str = "") -> None:
+def _history(
+    rfi: Rfi, action: str, from_status, to_status, actor, note: str = ""
+) -> None:
     db.session.add(
         RfiStatusChange(
             rfi=rfi,
@@ -124,11 +126,15 @@ def _check_version(rfi: Rfi, expected_version: int | None) -> None:
         raise StaleRfi()
 
 
-def _validate_common(*, title: str, question: str, justification: str, due_on: date | None) -> None:
+def _validate_common(
+    *, title: str, question: str, justification: str, due_on: date | None
+) -> None:
     if not (title or "").strip() or not (question or "").strip():
         raise RfiInputError("A title and a question are required.")
     if not (justification or "").strip():
-        raise RfiInputError("Give the criminal or threat nexus that justifies the request.")
+        raise RfiInputError(
+            "Give the criminal or threat nexus that justifies the request."
+        )
     if due_on is None or due_on < center_today():
         raise RfiInputError("The due date cannot be in the past.")
 
@@ -153,7 +159,9 @@ def submit_rfi(
         raise RfiInputError("Only FLOs and agency heads submit requests to the center.")
     if not attested:
         raise RfiInputError("You must make the attestation before submitting.")
-    _validate_common(title=title, question=question, justification=justification, due_on=due_on)
+    _validate_common(
+        title=title, question=question, justification=justification, due_on=due_on
+    )
     terms = protected_terms_in(title, question, justification)
     now = utcnow()
     seq, reference = allocate_reference(now.year)
@@ -189,23 +197,44 @@ def submit_rfi(
         actor=requester,
     )
     if terms:
-        record("rfi.privacy_flagged", rfi, summary=f"{reference} routed to privacy review",
-               details={"terms": terms}, actor=requester)
+        record(
+            "rfi.privacy_flagged",
+            rfi,
+            summary=f"{reference} routed to privacy review",
+            details={"terms": terms},
+            actor=requester,
+        )
         for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
-            notify(officer, "rfi.privacy_review", f"{reference} needs privacy review",
-                   f"The request names: {', '.join(terms)}.", _link(rfi))
+            notify(
+                officer,
+                "rfi.privacy_review",
+                f"{reference} needs privacy review",
+                f"The request names: {', '.join(terms)}.",
+                _link(rfi),
+            )
     else:
         _notify_coordinators_new(rfi)
-    notify(requester, "rfi.submitted", f"{reference} received",
-           "Your request was received by the center.", _link(rfi), email=False)
+    notify(
+        requester,
+        "rfi.submitted",
+        f"{reference} received",
+        "Your request was received by the center.",
+        _link(rfi),
+        email=False,
+    )
     db.session.flush()
     return rfi
 
 
 def _notify_coordinators_new(rfi: Rfi) -> None:
     for coordinator in _active_users_with_role(Role.COORDINATOR):
-        notify(coordinator, "rfi.submitted", f"New RFI {rfi.reference} ({rfi.priority})",
-               rfi.title, _link(rfi))
+        notify(
+            coordinator,
+            "rfi.submitted",
+            f"New RFI {rfi.reference} ({rfi.priority})",
+            rfi.title,
+            _link(rfi),
+        )
 
 
 # --- tasking (center -> officers / agencies / disciplines) -------------------------------
@@ -225,10 +254,16 @@ def create_tasking(
     """Send a tasking; every user in ``audience`` (resolved now) gets a response slot."""
     if Role(sender.role) not in workflow.WORKERS:
         raise RfiInputError("Only coordinators and analysts send taskings.")
-    _validate_common(title=title, question=question, justification=justification, due_on=due_on)
-    recipients = [u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id]
+    _validate_common(
+        title=title, question=question, justification=justification, due_on=due_on
+    )
+    recipients = [
+        u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id
+    ]
     if not recipients:
-        raise RfiInputError("Nobody is in that audience; choose officers, agencies or disciplines.")
+        raise RfiInputError(
+            "Nobody is in that audience; choose officers, agencies or disciplines."
+        )
     now = utcnow()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
@@ -252,12 +287,24 @@ def create_tasking(
         rfi.recipients.append(RfiRecipient(user_id=user.id))
     db.session.flush()
     _history(rfi, "task", None, RfiStatus.ASSIGNED, sender, audience.describe())
-    record("rfi.tasking_sent", rfi, summary=f"{reference} sent to {len(recipients)} recipients",
-           details={"audience": audience.to_json(), "recipient_ids": [u.id for u in recipients]},
-           actor=sender)
+    record(
+        "rfi.tasking_sent",
+        rfi,
+        summary=f"{reference} sent to {len(recipients)} recipients",
+        details={
+            "audience": audience.to_json(),
+            "recipient_ids": [u.id for u in recipients],
+        },
+        actor=sender,
+    )
     for user in recipients:
-        notify(user, "rfi.tasking", f"Tasking {reference}: {rfi.title}",
-               f"The center asks for your response by {due_on.isoformat()}.", _link(rfi))
+        notify(
+            user,
+            "rfi.tasking",
+            f"Tasking {reference}: {rfi.title}",
+            f"The center asks for your response by {due_on.isoformat()}.",
+            _link(rfi),
+        )
     return rfi
 
 
@@ -273,9 +320,20 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
     revised = slot.responded_at is not None
     slot.response = body.strip()
     slot.responded_at = utcnow()
-    record("rfi.tasking_response", rfi, summary=f"{rfi.reference}: response from {user.email}",
-           details={"revised": revised}, actor=user)
-    notify(rfi.requester, "rfi.response", f"{rfi.reference}: {user.name} responded", "", _link(rfi))
+    record(
+        "rfi.tasking_response",
+        rfi,
+        summary=f"{rfi.reference}: response from {user.email}",
+        details={"revised": revised},
+        actor=user,
+    )
+    notify(
+        rfi.requester,
+        "rfi.response",
+        f"{rfi.reference}: {user.name} responded",
+        "",
+        _link(rfi),
+    )
     db.session.flush()
     return slot
 
@@ -313,9 +371,17 @@ def perform(
     target = t.target
 
     if t.action == Action.PRIVACY_APPROVE:
-        rfi.privacy_reviewed_at, rfi.privacy_reviewer_id, rfi.privacy_note = now, user.id, note
+        rfi.privacy_reviewed_at, rfi.privacy_reviewer_id, rfi.privacy_note = (
+            now,
+            user.id,
+            note,
+        )
     elif t.action == Action.PRIVACY_RETURN:
-        rfi.privacy_reviewed_at, rfi.privacy_reviewer_id, rfi.privacy_note = now, user.id, note
+        rfi.privacy_reviewed_at, rfi.privacy_reviewer_id, rfi.privacy_note = (
+            now,
+            user.id,
+            note,
+        )
         rfi.return_note = note
     elif t.action == Action.RETURN:
         rfi.return_note = note
@@ -341,7 +407,9 @@ def perform(
         rfi.answer = answer.strip()
         rfi.answered_at = now
         rfi.answered_by_id = user.id
-        rfi.criminal_intelligence = bool(criminal_intelligence) or rfi.criminal_intelligence
+        rfi.criminal_intelligence = (
+            bool(criminal_intelligence) or rfi.criminal_intelligence
+        )
         _set_review_due(rfi)
         details["criminal_intelligence"] = rfi.criminal_intelligence
     elif t.action == Action.COMPLETE:
@@ -360,9 +428,14 @@ def perform(
         question = edits.get("question", rfi.question)
         justification = edits.get("justification", rfi.justification)
         due_on = edits.get("due_on", rfi.due_on)
-        _validate_common(title=title, question=question, justification=justification, due_on=due_on)
+        _validate_common(
+            title=title, question=question, justification=justification, due_on=due_on
+        )
         rfi.title, rfi.question, rfi.justification, rfi.due_on = (
-            title.strip(), question.strip(), justification.strip(), due_on,
+            title.strip(),
+            question.strip(),
+            justification.strip(),
+            due_on,
         )
         if "priority" in edits:
             rfi.priority = RfiPriority(edits["priority"])
@@ -379,8 +452,13 @@ def perform(
     rfi.status = target
     details["to"] = target.value
     _history(rfi, t.action.value, before, target, user, note)
-    record(f"rfi.{t.action.value}", rfi, summary=f"{rfi.reference}: {before} → {target}",
-           details=details | ({"note": note} if note else {}), actor=user)
+    record(
+        f"rfi.{t.action.value}",
+        rfi,
+        summary=f"{rfi.reference}: {before} → {target}",
+        details=details | ({"note": note} if note else {}),
+        actor=user,
+    )
     db.session.flush()  # raises StaleDataError if another transaction won the race
     _notify_transition(t.action, rfi, user, note, target)
     return rfi
@@ -398,45 +476,86 @@ def _set_review_due(rfi: Rfi) -> None:
         rfi.review_due_on = None
 
 
-def set_criminal_intelligence(user: User, rfi: Rfi, flag: bool, *, expected_version: int | None) -> Rfi:
+def set_criminal_intelligence(
+    user: User, rfi: Rfi, flag: bool, *, expected_version: int | None
+) -> Rfi:
     """Mark or unmark an RFI as criminal intelligence (28 CFR Part 23 review clock)."""
     _check_version(rfi, expected_version)
     rfi.criminal_intelligence = bool(flag)
     _set_review_due(rfi)
-    record("rfi.criminal_intelligence", rfi, summary=f"{rfi.reference}: criminal intelligence = {flag}",
-           details={"review_due_on": rfi.review_due_on}, actor=user)
+    record(
+        "rfi.criminal_intelligence",
+        rfi,
+        summary=f"{rfi.reference}: criminal intelligence = {flag}",
+        details={"review_due_on": rfi.review_due_on},
+        actor=user,
+    )
     db.session.flush()
     return rfi
 
 
-def _notify_transition(action: Action, rfi: Rfi, actor: User, note: str, target: RfiStatus) -> None:
+def _notify_transition(
+    action: Action, rfi: Rfi, actor: User, note: str, target: RfiStatus
+) -> None:
     link = _link(rfi)
     ref = rfi.reference
     if action in (Action.RETURN, Action.PRIVACY_RETURN):
-        notify(rfi.requester, "rfi.returned", f"{ref} was returned to you",
-               f"The center needs more from you: {note}", link)
+        notify(
+            rfi.requester,
+            "rfi.returned",
+            f"{ref} was returned to you",
+            f"The center needs more from you: {note}",
+            link,
+        )
     elif action == Action.REJECT:
-        notify(rfi.requester, "rfi.rejected", f"{ref} was rejected", f"Reason: {note}", link)
+        notify(
+            rfi.requester,
+            "rfi.rejected",
+            f"{ref} was rejected",
+            f"Reason: {note}",
+            link,
+        )
     elif action == Action.ACCEPT:
-        notify(rfi.requester, "rfi.accepted", f"{ref} was accepted", "", link, email=False)
+        notify(
+            rfi.requester, "rfi.accepted", f"{ref} was accepted", "", link, email=False
+        )
     elif action == Action.ASSIGN and rfi.assignee is not None:
-        notify(rfi.assignee, "rfi.assigned", f"{ref} is assigned to you",
-               f"{rfi.title} (due {rfi.due_on.isoformat()})", link)
+        notify(
+            rfi.assignee,
+            "rfi.assigned",
+            f"{ref} is assigned to you",
+            f"{rfi.title} (due {rfi.due_on.isoformat()})",
+            link,
+        )
     elif action == Action.ANSWER:
-        notify(rfi.requester, "rfi.answered", f"{ref} has been answered",
-               "Read the answer and close the request with your rating.", link)
-    elif action == Action.PRIVACY_APPROVE or (action == Action.RESUBMIT and target == RfiStatus.SUBMITTED):
+        notify(
+            rfi.requester,
+            "rfi.answered",
+            f"{ref} has been answered",
+            "Read the answer and close the request with your rating.",
+            link,
+        )
+    elif action == Action.PRIVACY_APPROVE or (
+        action == Action.RESUBMIT and target == RfiStatus.SUBMITTED
+    ):
         _notify_coordinators_new(rfi)
     elif action == Action.RESUBMIT and target == RfiStatus.PRIVACY_REVIEW:
         for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
-            notify(officer, "rfi.privacy_review", f"{ref} needs privacy review",
-                   f"The request names: {rfi.privacy_terms}.", link)
+            notify(
+                officer,
+                "rfi.privacy_review",
+                f"{ref} needs privacy review",
+                f"The request names: {rfi.privacy_terms}.",
+                link,
+            )
 
 
 # --- conversation --------------------------------------------------------------------------
 
 
-def post_message(user: User, rfi: Rfi, body: str, files: list[tuple[str, bytes]] = ()) -> RfiMessage:
+def post_message(
+    user: User, rfi: Rfi, body: str, files: list[tuple[str, bytes]] = ()
+) -> RfiMessage:
     """Add to the thread and tell the other participants."""
     from flo_portal.rfis.policies import can_post_message
 
@@ -449,11 +568,21 @@ def post_message(user: User, rfi: Rfi, body: str, files: list[tuple[str, bytes]]
     db.session.flush()
     for name, data in files:
         store_attachment(rfi, user, name, data, message=message)
-    record("rfi.message", rfi, summary=f"{rfi.reference}: message", details={"message_id": message.id,
-           "attachments": len(files)}, actor=user)
+    record(
+        "rfi.message",
+        rfi,
+        summary=f"{rfi.reference}: message",
+        details={"message_id": message.id, "attachments": len(files)},
+        actor=user,
+    )
     for other in _message_audience(user, rfi):
-        notify(other, "rfi.message", f"{rfi.reference}: new message from {user.name}",
-               body.strip()[:200], _link(rfi))
+        notify(
+            other,
+            "rfi.message",
+            f"{rfi.reference}: new message from {user.name}",
+            body.strip()[:200],
+            _link(rfi),
+        )
     db.session.flush()
     return message
 
@@ -520,12 +649,22 @@ def notify_due_rfis(now: datetime | None = None) -> int:
             owners = _owners(rfi)
             if kind == "overdue" and not rfi.is_tasking:
                 # Escalation: coordinators hear about every overdue request.
-                owners = list({u.id: u for u in owners + _active_users_with_role(Role.COORDINATOR)}.values())
+                owners = list(
+                    {
+                        u.id: u
+                        for u in owners + _active_users_with_role(Role.COORDINATOR)
+                    }.values()
+                )
             for user in owners:
                 key = f"rfi:{rfi.id}:{kind}:{rfi.due_on.isoformat()}:user:{user.id}"
-                title = (f"{rfi.reference} is overdue (due {rfi.due_on.isoformat()})" if kind == "overdue"
-                         else f"{rfi.reference} is due {rfi.due_on.isoformat()}")
-                if notify(user, f"rfi.{kind}", title, rfi.title, _link(rfi), dedupe_key=key):
+                title = (
+                    f"{rfi.reference} is overdue (due {rfi.due_on.isoformat()})"
+                    if kind == "overdue"
+                    else f"{rfi.reference} is due {rfi.due_on.isoformat()}"
+                )
+                if notify(
+                    user, f"rfi.{kind}", title, rfi.title, _link(rfi), dedupe_key=key
+                ):
                     sent += 1
     return sent
 

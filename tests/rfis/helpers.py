@@ -16,23 +16,51 @@ def future(days: int = 7):
     return services.center_today() + timedelta(days=days)
 
 
-def submit(requester, *, title="Stolen fuel tanker sightings", question="Any reports of a stolen tanker?",
-           justification="Possible theft ring targeting fuel depots.", priority="routine",
-           tlp=Tlp.AMBER, due_days=7, files=(), commit=True):
+def submit(
+    requester,
+    *,
+    title="Stolen fuel tanker sightings",
+    question="Any reports of a stolen tanker?",
+    justification="Possible theft ring targeting fuel depots.",
+    priority="routine",
+    tlp=Tlp.AMBER,
+    due_days=7,
+    files=(),
+    commit=True,
+):
     rfi = services.submit_rfi(
-        requester, title=title, question=question, justification=justification, priority=priority,
-        tlp=tlp, due_on=future(due_days), attested=True, files=list(files),
+        requester,
+        title=title,
+        question=question,
+        justification=justification,
+        priority=priority,
+        tlp=tlp,
+        due_on=future(due_days),
+        attested=True,
+        files=list(files),
     )
     if commit:
         db.session.commit()
     return rfi
 
 
-def task(sender, audience: Audience, *, title="Unusual drone activity", tlp=Tlp.GREEN, commit=True):
+def task(
+    sender,
+    audience: Audience,
+    *,
+    title="Unusual drone activity",
+    tlp=Tlp.GREEN,
+    commit=True,
+):
     rfi = services.create_tasking(
-        sender, title=title, question="Have you seen drones over substations?",
-        justification="Reports of probing near critical infrastructure.", priority="priority",
-        tlp=tlp, due_on=future(3), audience=audience,
+        sender,
+        title=title,
+        question="Have you seen drones over substations?",
+        justification="Reports of probing near critical infrastructure.",
+        priority="priority",
+        tlp=tlp,
+        due_on=future(3),
+        audience=audience,
     )
     if commit:
         db.session.commit()

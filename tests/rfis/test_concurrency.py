@@ -19,8 +19,10 @@ N = 12
 @pytest.mark.postgres
 def test_concurrent_submissions_get_distinct_gap_free_numbers(app, make_user):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises all writers with one database lock, so there is no race "
-                    "to test; run with TEST_DATABASE_URL pointing at PostgreSQL.")
+        pytest.skip(
+            "SQLite serialises all writers with one database lock, so there is no race "
+            "to test; run with TEST_DATABASE_URL pointing at PostgreSQL."
+        )
     flo = make_user(Role.LIAISON_OFFICER)
     flo_id = flo.id
     due = future(5)
@@ -33,8 +35,14 @@ def test_concurrent_submissions_get_distinct_gap_free_numbers(app, make_user):
                 user = db.session.get(type(flo), flo_id)
                 barrier.wait(timeout=30)
                 services.submit_rfi(
-                    user, title=f"Race {i}", question="q", justification="j", priority="routine",
-                    tlp=Tlp.GREEN, due_on=due, attested=True,
+                    user,
+                    title=f"Race {i}",
+                    question="q",
+                    justification="j",
+                    priority="routine",
+                    tlp=Tlp.GREEN,
+                    due_on=due,
+                    attested=True,
                 )
                 if i % 4 == 3:
                     db.session.rollback()  # an abandoned submission must not leave a gap

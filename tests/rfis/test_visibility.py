@@ -14,7 +14,9 @@ from tests.rfis.helpers import submit, task
 
 
 def _visible_ids(user):
-    return set(db.session.scalars(sa.select(Rfi.id).where(visible_rfis_condition(user))))
+    return set(
+        db.session.scalars(sa.select(Rfi.id).where(visible_rfis_condition(user)))
+    )
 
 
 def test_visibility_matrix(client, login_as, make_user):
@@ -64,7 +66,9 @@ def test_visibility_matrix(client, login_as, make_user):
     assert client.get("/rfis/999999").status_code == 404
 
 
-def test_agency_head_sees_agency_queue_and_views_are_audited(client, login_as, make_user):
+def test_agency_head_sees_agency_queue_and_views_are_audited(
+    client, login_as, make_user
+):
     from flo_portal.audit.models import AuditEvent
 
     a = AgencyFactory()
@@ -76,8 +80,11 @@ def test_agency_head_sees_agency_queue_and_views_are_audited(client, login_as, m
     page = client.get("/rfis/agency").get_data(as_text=True)
     assert "Agency request one" in page and "Someone else" not in page
     client.get(f"/rfis/{rfi.id}")
-    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rfi.viewed",
-                                                        AuditEvent.actor_id == head.id))
+    assert db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "rfi.viewed", AuditEvent.actor_id == head.id
+        )
+    )
     login_as(flo)
     page = client.get("/rfis/").get_data(as_text=True)
     assert "Agency request one" in page and "Someone else" not in page

@@ -28,35 +28,68 @@ def _setup(t, role, make_user):
     analyst = make_user(Role.ANALYST)
     sender_is_staff = t.actor == Actor.REQUESTER and allowed and role.is_center_staff
     if RfiDirection.REQUEST in t.directions and not sender_is_staff:
-        requester = actor if (t.actor == Actor.REQUESTER and allowed) else make_user(Role.LIAISON_OFFICER, agency=agency)
-        text = "Threats made at the church picnic" if t.action.value.startswith("privacy") else "Theft of fuel"
+        requester = (
+            actor
+            if (t.actor == Actor.REQUESTER and allowed)
+            else make_user(Role.LIAISON_OFFICER, agency=agency)
+        )
+        text = (
+            "Threats made at the church picnic"
+            if t.action.value.startswith("privacy")
+            else "Theft of fuel"
+        )
         rfi = submit(requester, question=text, tlp=Tlp.AMBER)
     else:
-        sender = actor if (t.actor == Actor.REQUESTER and allowed) else make_user(Role.COORDINATOR)
+        sender = (
+            actor
+            if (t.actor == Actor.REQUESTER and allowed)
+            else make_user(Role.COORDINATOR)
+        )
         flo = make_user(Role.LIAISON_OFFICER, agency=agency)
         rfi = task(sender, Audience(user_ids=[flo.id]))
-    source = sorted(t.sources)[0]
+    source = min(t.sources)
     rfi.status = source
-    if t.actor == Actor.ASSIGNEE or source in (RfiStatus.ASSIGNED, RfiStatus.ANSWERED) and not rfi.is_tasking:
-        rfi.assignee_id = actor.id if (t.actor == Actor.ASSIGNEE and allowed) else analyst.id
+    if (
+        t.actor == Actor.ASSIGNEE
+        or source in (RfiStatus.ASSIGNED, RfiStatus.ANSWERED)
+        and not rfi.is_tasking
+    ):
+        rfi.assignee_id = (
+            actor.id if (t.actor == Actor.ASSIGNEE and allowed) else analyst.id
+        )
     db.session.commit()
     return rfi, actor, analyst
 
 
 def _post(client, rfi, t, analyst):
-    data = {f"{t.action.value}-version": str(rfi.version), f"{t.action.value}-note": "Needs a reason.",
-            f"{t.action.value}-assignee_id": str(analyst.id), f"{t.action.value}-answer": "Here is the answer.",
-            f"{t.action.value}-rating": "4"}
+    data = {
+        f"{t.action.value}-version": str(rfi.version),
+        f"{t.action.value}-note": "Needs a reason.",
+        f"{t.action.value}-assignee_id": str(analyst.id),
+        f"{t.action.value}-answer": "Here is the answer.",
+        f"{t.action.value}-rating": "4",
+    }
     if t.action == Action.RESUBMIT:
-        data = {"version": str(rfi.version), "title": rfi.title, "question": "Revised: theft of fuel",
-                "justification": rfi.justification, "priority": "routine", "tlp": "TLP:AMBER",
-                "due_on": future(5).isoformat(), "attestation": "y"}
+        data = {
+            "version": str(rfi.version),
+            "title": rfi.title,
+            "question": "Revised: theft of fuel",
+            "justification": rfi.justification,
+            "priority": "routine",
+            "tlp": "TLP:AMBER",
+            "due_on": future(5).isoformat(),
+            "attestation": "y",
+        }
         return client.post(f"/rfis/{rfi.id}/resubmit", data=data)
     return client.post(f"/rfis/{rfi.id}/do/{t.action.value}", data=data)
 
 
-@pytest.mark.parametrize("t,role", CASES, ids=[f"{t.action.value}-{r.value}" for t, r in CASES])
-def test_transition_allowed_only_to_its_roles(app, client, login_as, make_user, t, role):
+@pytest.mark.parametrize(
+    "t,role", CASES, ids=[f"{t.action.value}-{r.value}" for t, r in CASES]
+)
+def test_transition_allowed_only_to_its_roles(
+    app, client, login_as, make_user, t, role
+):
     if True:
         rfi, actor, analyst = _setup(t, role, make_user)
         login_as(actor)
@@ -65,15 +98,21 @@ def test_transition_allowed_only_to_its_roles(app, client, login_as, make_user, 
         db.session.expire_all()
         rfi = db.session.get(Rfi, rfi.id)
         events = db.session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.object_type == "rfi", AuditEvent.object_id == str(rfi.id))
+            sa.select(AuditEvent.action).where(
+                AuditEvent.object_type == "rfi", AuditEvent.object_id == str(rfi.id)
+            )
         ).all()
         if role in t.roles:
             assert response.status_code == 302, response.data[:800]
             assert rfi.status == t.target
             assert rfi.version == version + 1
             assert f"rfi.{t.action.value}" in events
-            change = db.session.scalars(sa.select(RfiStatusChange).where(
-                RfiStatusChange.rfi_id == rfi.id, RfiStatusChange.action == t.action.value)).one()
+            change = db.session.scalars(
+                sa.select(RfiStatusChange).where(
+                    RfiStatusChange.rfi_id == rfi.id,
+                    RfiStatusChange.action == t.action.value,
+                )
+            ).one()
             assert change.changed_by_id == actor.id
         else:
             assert response.status_code in (403, 404)
@@ -84,14 +123,25 @@ def test_transition_allowed_only_to_its_roles(app, client, login_as, make_user, 
 def test_the_table_is_the_brief():
     """submitted → accepted → assigned → answered → closed, or returned / rejected."""
     by = workflow.BY_ACTION
-    assert by[Action.ACCEPT].target == RfiStatus.ACCEPTED and by[Action.ACCEPT].roles == {Role.COORDINATOR}
+    assert by[Action.ACCEPT].target == RfiStatus.ACCEPTED and by[
+        Action.ACCEPT
+    ].roles == {Role.COORDINATOR}
     assert by[Action.ASSIGN].sources == {RfiStatus.ACCEPTED, RfiStatus.ASSIGNED}
     assert by[Action.ANSWER].actor == Actor.ASSIGNEE
-    assert by[Action.CLOSE].actor == Actor.REQUESTER and by[Action.CLOSE].target == RfiStatus.CLOSED
-    assert by[Action.REJECT].needs_note and by[Action.RETURN].needs_note and by[Action.PRIVACY_RETURN].needs_note
+    assert (
+        by[Action.CLOSE].actor == Actor.REQUESTER
+        and by[Action.CLOSE].target == RfiStatus.CLOSED
+    )
+    assert (
+        by[Action.REJECT].needs_note
+        and by[Action.RETURN].needs_note
+        and by[Action.PRIVACY_RETURN].needs_note
+    )
     assert by[Action.PRIVACY_APPROVE].roles == {Role.PRIVACY_OFFICER}
     # Nothing leaves closed or rejected.
-    assert not [t for t in TRANSITIONS if t.sources & {RfiStatus.CLOSED, RfiStatus.REJECTED}]
+    assert not [
+        t for t in TRANSITIONS if t.sources & {RfiStatus.CLOSED, RfiStatus.REJECTED}
+    ]
 
 
 def test_only_allowed_actions_are_offered(client, login_as, make_user):
@@ -110,7 +160,10 @@ def test_only_allowed_actions_are_offered(client, login_as, make_user):
 def test_reject_without_reason_is_refused_with_a_message(client, login_as, make_user):
     rfi = submit(make_user(Role.LIAISON_OFFICER))
     login_as(Role.COORDINATOR)
-    response = client.post(f"/rfis/{rfi.id}/do/reject", data={"reject-version": str(rfi.version), "reject-note": ""})
+    response = client.post(
+        f"/rfis/{rfi.id}/do/reject",
+        data={"reject-version": str(rfi.version), "reject-note": ""},
+    )
     assert response.status_code == 422
     assert "Give a reason" in response.get_data(as_text=True)
     db.session.refresh(rfi)
@@ -125,10 +178,18 @@ def test_stale_form_is_refused_not_overwritten(client, login_as, make_user):
     # Someone else returns it meanwhile.
     from flo_portal.rfis import services
 
-    services.perform(coordinator, rfi, Action.RETURN, expected_version=old_version, note="Which depot?")
+    services.perform(
+        coordinator,
+        rfi,
+        Action.RETURN,
+        expected_version=old_version,
+        note="Which depot?",
+    )
     db.session.commit()
-    response = client.post(f"/rfis/{rfi.id}/do/reject",
-                           data={"reject-version": str(old_version), "reject-note": "Out of scope"})
+    response = client.post(
+        f"/rfis/{rfi.id}/do/reject",
+        data={"reject-version": str(old_version), "reject-note": "Out of scope"},
+    )
     assert response.status_code == 409
     assert "Someone else changed this RFI" in response.get_data(as_text=True)
     db.session.refresh(rfi)
@@ -144,7 +205,9 @@ def test_full_journey_with_rating_and_turnaround(client, login_as, make_user):
     def post(user, action, **fields):
         login_as(user)
         db.session.refresh(rfi)
-        data = {f"{action}-version": str(rfi.version)} | {f"{action}-{k}": v for k, v in fields.items()}
+        data = {f"{action}-version": str(rfi.version)} | {
+            f"{action}-{k}": v for k, v in fields.items()
+        }
         r = client.post(f"/rfis/{rfi.id}/do/{action}", data=data)
         assert r.status_code == 302, r.data[:500]
 
@@ -163,7 +226,9 @@ def test_csrf_is_enforced(app, client, login_as, make_user):
     rfi = submit(make_user(Role.LIAISON_OFFICER))
     login_as(Role.COORDINATOR)
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post(f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)})
+    response = client.post(
+        f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)}
+    )
     assert response.status_code == 400
     db.session.refresh(rfi)
     assert rfi.status == RfiStatus.SUBMITTED
