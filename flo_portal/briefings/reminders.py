@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from flo_portal.briefings.models import Briefing, BriefingInvitation, BriefingStatus
 from flo_portal.briefings.services import REMINDED, briefing_path, format_for
 from flo_portal.extensions import db
-from flo_portal.notifications.services import notify
+from flo_portal.notifications.services import Notice, notify_many
 
 # (name, column, window start before the briefing, window end before the briefing)
 WINDOWS = (
@@ -55,28 +55,33 @@ def _claim(column, lead: timedelta, until: timedelta, now: datetime) -> list[int
 
 
 def send_due_reminders(now: datetime) -> dict:
-    """Send the reminders that are due at ``now``. Flushes; the runner commits."""
+    """Send the reminders that are due at ``now``, batch by batch. Flushes; the runner
+    commits."""
     counts = {}
     for name, attr, lead, until in WINDOWS:
         column = getattr(BriefingInvitation, attr)
-        ids = _claim(column, lead, until, now)
-        if ids:
+        sent = 0
+        while ids := _claim(column, lead, until, now):
             invitations = db.session.scalars(
                 sa.select(BriefingInvitation)
                 .where(BriefingInvitation.id.in_(ids))
                 .options(selectinload(BriefingInvitation.briefing))
             ).unique()
+            notices = []
             for inv in invitations:
                 b = inv.briefing
-                where = b.location or b.join_url
-                notify(
-                    inv.user,
-                    "briefing.reminder",
-                    f"Reminder: {b.title}",
-                    f"Starts {format_for(inv.user, b.starts_at)} ({where}).",
-                    briefing_path(b.id),
-                    dedupe_key=f"briefing:{b.id}:s{b.sequence}:reminder:{name}:user:{inv.user_id}",
+                notices.append(
+                    Notice(
+                        inv.user,
+                        "briefing.reminder",
+                        f"Reminder: {b.title}",
+                        f"Starts {format_for(inv.user, b.starts_at)} ({b.location or b.join_url}).",
+                        briefing_path(b.id),
+                        dedupe_key=f"briefing:{b.id}:s{b.sequence}:reminder:{name}:user:{inv.user_id}",
+                    )
                 )
-        counts[f"sent_{name}"] = len(ids)
+            notify_many(notices)
+            sent += len(ids)
+        counts[f"sent_{name}"] = sent
     db.session.flush()
     return counts

@@ -166,20 +166,18 @@ def detail(briefing_id: int):
     b = _visible_or_404(briefing_id)
     invitation = invitation_for(current_user, b)
     manage = can(Permission.BRIEFING_MANAGE)
-    invitations = []
+    invitations = None
     if manage:
-        invitations = (
-            db.session.scalars(
-                sa.select(BriefingInvitation)
-                .where(BriefingInvitation.briefing_id == b.id)
-                .order_by(
-                    BriefingInvitation.status,
-                    BriefingInvitation.waitlisted_at,
-                    BriefingInvitation.id,
-                )
-            )
-            .unique()
-            .all()
+        invitations = db.paginate(
+            sa.select(BriefingInvitation)
+            .where(BriefingInvitation.briefing_id == b.id)
+            .order_by(
+                BriefingInvitation.status,
+                BriefingInvitation.waitlisted_at,
+                BriefingInvitation.id,
+            ),
+            per_page=100,
+            error_out=False,
         )
     waitlist_position = None
     if invitation is not None and invitation.status == RsvpStatus.WAITLISTED:

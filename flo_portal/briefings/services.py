@@ -26,7 +26,7 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.extensions import db
-from flo_portal.notifications.services import notify
+from flo_portal.notifications.services import Notice, notify, notify_many
 from flo_portal.orm import utcnow
 from flo_portal.training.services import add_months
 
@@ -173,7 +173,10 @@ def _where(b: Briefing) -> str:
 
 
 def invite_audience(b: Briefing) -> int:
-    """Invite audience members not invited yet; each gets one notice. Returns how many."""
+    """Invite audience members not invited yet; each gets one notice. Returns how many.
+
+    Bulk: one query for the audience, one for who is already invited, one INSERT of the
+    invitations and notify_many() for the notices, whatever the audience size."""
     already = set(
         db.session.scalars(
             sa.select(BriefingInvitation.user_id).where(
@@ -181,24 +184,42 @@ def invite_audience(b: Briefing) -> int:
             )
         )
     )
-    new = 0
-    for user in db.session.scalars(
-        recipients_query(Audience.from_json(b.audience))
-    ).unique():
-        if user.id in already:
-            continue
-        db.session.add(BriefingInvitation(briefing_id=b.id, user_id=user.id))
-        notify(
-            user,
-            "briefing.invitation",
-            f"Invitation: {b.title}",
-            f"{format_for(user, b.starts_at)} ({_where(b)}). Please answer yes, no or maybe.",
-            _link(b),
-            dedupe_key=f"briefing:{b.id}:invite:user:{user.id}",
-        )
-        new += 1
-    db.session.flush()
-    return new
+    users = [
+        u
+        for u in db.session.scalars(
+            recipients_query(Audience.from_json(b.audience))
+        ).unique()
+        if u.id not in already
+    ]
+    if not users:
+        return 0
+    now = utcnow()
+    db.session.execute(
+        sa.insert(BriefingInvitation),
+        [
+            {
+                "briefing_id": b.id,
+                "user_id": u.id,
+                "status": RsvpStatus.PENDING,
+                "invited_at": now,
+            }
+            for u in users
+        ],
+    )
+    notify_many(
+        [
+            Notice(
+                u,
+                "briefing.invitation",
+                f"Invitation: {b.title}",
+                f"{format_for(u, b.starts_at)} ({_where(b)}). Please answer yes, no or maybe.",
+                _link(b),
+                dedupe_key=f"briefing:{b.id}:invite:user:{u.id}",
+            )
+            for u in users
+        ]
+    )
+    return len(users)
 
 
 def update_briefing(b: Briefing, data: BriefingData) -> dict:
@@ -229,15 +250,19 @@ def update_briefing(b: Briefing, data: BriefingData) -> dict:
             execution_options={"synchronize_session": False},
         )
     if moved:
-        for inv in _invitations(b, REMINDED):
-            notify(
-                inv.user,
-                "briefing.changed",
-                f"Changed: {b.title}",
-                f"Now {format_for(inv.user, b.starts_at)} ({_where(b)}).",
-                _link(b),
-                dedupe_key=f"briefing:{b.id}:changed:s{b.sequence}:user:{inv.user_id}",
-            )
+        notify_many(
+            [
+                Notice(
+                    inv.user,
+                    "briefing.changed",
+                    f"Changed: {b.title}",
+                    f"Now {format_for(inv.user, b.starts_at)} ({_where(b)}).",
+                    _link(b),
+                    dedupe_key=f"briefing:{b.id}:changed:s{b.sequence}:user:{inv.user_id}",
+                )
+                for inv in _invitations(b, REMINDED)
+            ]
+        )
     invited = invite_audience(b)
     promoted = promote_waitlisted(b)
     audit(
@@ -257,18 +282,20 @@ def cancel_briefing(b: Briefing, reason: str = "") -> int:
     b.cancelled_at = utcnow()
     b.cancel_reason = reason.strip()[:500]
     b.sequence += 1
-    told = 0
-    for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED)):
-        notify(
-            inv.user,
-            "briefing.changed",
-            f"Cancelled: {b.title}",
-            f"The briefing on {format_for(inv.user, b.starts_at)} is cancelled."
-            + (f" Reason: {b.cancel_reason}" if b.cancel_reason else ""),
-            _link(b),
-            dedupe_key=f"briefing:{b.id}:cancelled:user:{inv.user_id}",
-        )
-        told += 1
+    reason = f" Reason: {b.cancel_reason}" if b.cancel_reason else ""
+    told = notify_many(
+        [
+            Notice(
+                inv.user,
+                "briefing.changed",
+                f"Cancelled: {b.title}",
+                f"The briefing on {format_for(inv.user, b.starts_at)} is cancelled.{reason}",
+                _link(b),
+                dedupe_key=f"briefing:{b.id}:cancelled:user:{inv.user_id}",
+            )
+            for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
+        ]
+    )
     db.session.flush()
     audit(
         "briefing.cancelled",

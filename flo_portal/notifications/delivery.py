@@ -50,30 +50,55 @@ def backoff(attempts: int) -> timedelta:
 
 
 def due_ids(now: datetime, limit: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(OutboxEmail.id)
-            .where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= now)
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-            .limit(limit)
-        )
+    stmt = (
+        sa.select(OutboxEmail.id)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+        .limit(limit)
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(db.session.scalars(stmt))
+
+
+def _claim_ids(ids: list[int], now: datetime) -> list[int]:
+    if not ids:
+        return []
+    claimed = db.session.scalars(
+        sa.update(OutboxEmail)
+        .where(
+            OutboxEmail.id.in_(ids),
+            OutboxEmail.sent_at.is_(None),
+            OutboxEmail.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxEmail.attempts + 1)
+        .returning(OutboxEmail.id),
+        execution_options={"synchronize_session": False},
+    ).all()
+    db.session.commit()
+    return sorted(claimed)
 
 
 def claim(email_id: int, now: datetime) -> bool:
     """Take one due row for sending; False when someone else has it or it was sent."""
-    result = db.session.execute(
-        sa.update(OutboxEmail)
-        .where(
-            OutboxEmail.id == email_id,
-            OutboxEmail.sent_at.is_(None),
-            OutboxEmail.next_attempt_at <= now,
+    return _claim_ids([email_id], now) == [email_id]
+
+
+def claim_batch(now: datetime, limit: int) -> list[int]:
+    """Take up to ``limit`` due rows in one UPDATE (committed): they are ours for the lease."""
+    return _claim_ids(due_ids(now, limit), now)
+
+
+def _release(ids: list[int], now: datetime) -> None:
+    """Give back claimed rows we did not try (the server went away mid-batch)."""
+    if ids:
+        db.session.execute(
+            sa.update(OutboxEmail)
+            .where(OutboxEmail.id.in_(ids), OutboxEmail.sent_at.is_(None))
+            .values(next_attempt_at=now, attempts=OutboxEmail.attempts - 1),
+            execution_options={"synchronize_session": False},
         )
-        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxEmail.attempts + 1),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.commit()
-    return result.rowcount == 1
+        db.session.commit()
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:
@@ -110,21 +135,32 @@ def _record_failure(email: OutboxEmail, now: datetime, error: str) -> None:
     db.session.commit()
 
 
-def deliver_outbox(now: datetime | None = None, *, limit: int = 100) -> DeliveryReport:
-    """Send what is due. Commits per message (this is the job's unit of work)."""
+COMMIT_EVERY = 50
+
+
+def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> DeliveryReport:
+    """Send what is due over one SMTP connection. Rows are claimed in one committed UPDATE;
+    results are committed every COMMIT_EVERY messages and at the end (this is the job's
+    unit of work). A crash between sending and committing can send a message twice once
+    its lease expires (never zero times); the stable Message-ID lets mail systems tell."""
     now = now or utcnow()
     report = DeliveryReport()
     if not current_app.config.get("MAIL_ENABLED", True):
         report.skipped = len(due_ids(now, limit))
+        db.session.rollback()
         log.info("MAIL_ENABLED is off: %s e-mails stay in the outbox", report.skipped)
         return report
+    ids = claim_batch(now, limit)
+    emails = {
+        e.id: e
+        for e in db.session.scalars(
+            sa.select(OutboxEmail).where(OutboxEmail.id.in_(ids))
+        )
+    }
     smtp: smtplib.SMTP | None = None
     try:
-        for email_id in due_ids(now, limit):
-            if not claim(email_id, now):
-                report.skipped += 1
-                continue
-            email = db.session.get(OutboxEmail, email_id)
+        for position, email_id in enumerate(ids):
+            email = emails[email_id]
             connecting = smtp is None
             try:
                 if smtp is None:
@@ -142,7 +178,9 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 100) -> Delivery
                     error,
                 )
                 if connecting:
-                    break  # the server is down: the rest of the batch waits for the next run
+                    # The server is down: give the rest back for the next run.
+                    _release(ids[position + 1 :], now)
+                    break
                 # A broken connection fails every later message too: reconnect next time.
                 if not isinstance(exc, smtplib.SMTPRecipientsRefused):
                     _quit(smtp)
@@ -150,8 +188,10 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 100) -> Delivery
                 continue
             email.sent_at = utcnow()
             email.last_error = ""
-            db.session.commit()
             report.sent += 1
+            if report.sent % COMMIT_EVERY == 0:
+                db.session.commit()
+        db.session.commit()
     finally:
         if smtp is not None:
             _quit(smtp)

@@ -7,6 +7,10 @@ Nothing here talks SMTP: the outbox delivery job does, with retries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import sqlalchemy as sa
 
 from flo_portal.extensions import db
@@ -210,3 +214,120 @@ def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
         stmt.values(read_at=utcnow()), execution_options={"synchronize_session": False}
     )
     return result.rowcount or 0
+
+
+@dataclass
+class Notice:
+    """One notice for notify_many()."""
+
+    user: Any
+    kind: str
+    title: str
+    body: str = ""
+    link: str = ""
+    dedupe_key: str | None = None
+    email: bool = True
+
+
+def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _email_text(title: str, body: str, link: str) -> str:
+    from flask import current_app
+
+    text = f"{title}\n\n{body}\n"
+    if link:
+        text += f"\n{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{link}\n"
+    return text
+
+
+def notify_many(notices: Sequence[Notice]) -> int:
+    """notify() for many users at once, in a fixed number of queries (dedupe keys and
+    preferences read in bulk, rows inserted in bulk). Returns how many notices are new."""
+    from flo_portal.orm import utcnow
+
+    if not notices:
+        return 0
+    keys = [n.dedupe_key for n in notices if n.dedupe_key]
+    seen: set[str] = set()
+    seen_email: set[str] = set()
+    for chunk in _chunks(keys):
+        seen.update(
+            db.session.scalars(
+                sa.select(Notification.dedupe_key).where(
+                    Notification.dedupe_key.in_(chunk)
+                )
+            )
+        )
+        seen_email.update(
+            db.session.scalars(
+                sa.select(OutboxEmail.dedupe_key).where(
+                    OutboxEmail.dedupe_key.in_([f"email:{k}" for k in chunk])
+                )
+            )
+        )
+    user_ids = sorted({n.user.id for n in notices})
+    prefs: dict[tuple[int, str], str] = {}
+    for chunk in _chunks(user_ids):
+        for uid, kind, channel in db.session.execute(
+            sa.select(
+                NotificationPreference.user_id,
+                NotificationPreference.kind,
+                NotificationPreference.channel,
+            ).where(NotificationPreference.user_id.in_(chunk))
+        ):
+            prefs[(uid, kind)] = channel
+    now = utcnow()
+    notice_rows, email_rows = [], []
+    for n in notices:
+        key = n.dedupe_key
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        notice_rows.append(
+            {
+                "user_id": n.user.id,
+                "kind": n.kind,
+                "title": n.title[:300],
+                "body": n.body,
+                "link": n.link,
+                "dedupe_key": key,
+                "created_at": now,
+                "read_at": None,
+            }
+        )
+        family = n.kind.split(".", 1)[0]
+        channel = (
+            prefs.get((n.user.id, n.kind)) or prefs.get((n.user.id, family)) or EMAIL
+        )
+        email_key = f"email:{key}" if key else None
+        if (
+            n.email
+            and n.user.email
+            and channel == EMAIL
+            and email_key not in seen_email
+        ):
+            if email_key:
+                seen_email.add(email_key)
+            email_rows.append(
+                {
+                    "to_address": n.user.email,
+                    "subject": n.title[:300],
+                    "body_text": _email_text(n.title, n.body, n.link),
+                    "kind": n.kind,
+                    "dedupe_key": email_key,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "sent_at": None,
+                    "last_error": "",
+                    "created_at": now,
+                }
+            )
+    if notice_rows:
+        db.session.execute(sa.insert(Notification), notice_rows)
+    if email_rows:
+        db.session.execute(sa.insert(OutboxEmail), email_rows)
+    return len(notice_rows)
