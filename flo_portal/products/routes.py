@@ -99,7 +99,13 @@ def feed():
         .order_by(Product.last_published_at.desc(), Product.id.desc())
     )
     stmt = _search(stmt, form)
-    page = db.paginate(stmt, per_page=25, error_out=False)
+    page = db.paginate(stmt, per_page=25, error_out=False, count=False)
+    # Count ids only: the default count wraps the whole SELECT (bodies included).
+    page.total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            stmt.order_by(None).with_only_columns(Product.id).subquery()
+        )
+    )
     ids = [p.id for p in page.items]
     receipts = {}
     if ids:
@@ -110,6 +116,10 @@ def feed():
             )
         ):
             receipts.setdefault(r.product_id, {})[r.version] = r
+    # Render before committing the audit entry: a commit expires the loaded rows.
+    html = render_template(
+        "products/feed.html", page=page, form=form, receipts=receipts
+    )
     if form.q.data:
         audit(
             "product.searched",
@@ -117,9 +127,7 @@ def feed():
             details={"results": page.total},
         )
         db.session.commit()
-    return render_template(
-        "products/feed.html", page=page, form=form, receipts=receipts
-    )
+    return html
 
 
 @bp.route("/work")

@@ -19,7 +19,7 @@ from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.audit.services import record as audit
 from flo_portal.extensions import db
-from flo_portal.notifications.services import notify
+from flo_portal.notifications.services import Notice, notify, notify_many
 from flo_portal.orm import utcnow
 from flo_portal.products.models import (
     PrivacyStatus,
@@ -350,17 +350,21 @@ def _disseminate(product: Product, *, revised: bool) -> int:
         for u, by in shared:
             users.setdefault(u.id, (u, f"{product.tlp} shared by user #{by}"))
     now = utcnow()
-    for u, rule in users.values():
-        db.session.add(
-            ProductRecipient(
-                product_id=product.id,
-                version=product.version,
-                user_id=u.id,
-                disseminated_at=now,
-                rule=rule[:300],
-            )
+    if users:
+        # One bulk insert for the log, one notify_many() for notices and e-mails.
+        db.session.execute(
+            sa.insert(ProductRecipient),
+            [
+                {
+                    "product_id": product.id,
+                    "version": product.version,
+                    "user_id": u.id,
+                    "disseminated_at": now,
+                    "rule": rule[:300],
+                }
+                for u, rule in users.values()
+            ],
         )
-    db.session.flush()
     kind = (
         "product.officer_safety"
         if product.needs_acknowledgement
@@ -369,14 +373,13 @@ def _disseminate(product: Product, *, revised: bool) -> int:
     title = (
         f"Updated (v{product.version}): " if revised else ""
     ) + f"[{product.tlp}] {product.title}"
-    for u, _rule in users.values():
-        _notify_one(
-            product,
-            u,
-            kind,
-            title,
-            dedupe=f"product:{product.id}:v{product.version}:{u.id}",
-        )
+    _notify_all(
+        product,
+        [u for u, _rule in users.values()],
+        kind,
+        title,
+        dedupe=lambda u: f"product:{product.id}:v{product.version}:{u.id}",
+    )
     audit(
         "product.disseminated",
         product,
@@ -404,6 +407,28 @@ def _notice_body(product: Product, extra: str = "") -> str:
         lines += ["", extra]
     lines += ["", banner]
     return "\n".join(lines)
+
+
+def _notify_all(
+    product: Product, users: list[User], kind: str, title: str, *, dedupe
+) -> int:
+    """Notify many recipients in a fixed number of queries; only people the dissemination
+    rule lets see the product get the notice and the e-mail."""
+    body = _notice_body(product)
+    notices = [
+        Notice(
+            user=u,
+            kind=kind,
+            title=title,
+            body=body,
+            link=f"/products/{product.id}",
+            dedupe_key=dedupe(u),
+            email=True,
+        )
+        for u in users
+        if can_view_product(u, product)
+    ]
+    return notify_many(notices)
 
 
 def _notify_one(
@@ -610,17 +635,20 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
             ProductRecipient.disseminated_at < start,
         )
     ).all()
-    sent = 0
+    by_product: dict[int, tuple[Product, list[User]]] = {}
     for receipt, product in rows:
-        notice = _notify_one(
+        by_product.setdefault(product.id, (product, []))[1].append(receipt.user)
+    sent = 0
+    for product, users in by_product.values():
+        sent += _notify_all(
             product,
-            receipt.user,
+            users,
             "product.ack_reminder",
             f"Reminder — acknowledge: [{product.tlp}] {product.title}",
-            dedupe=f"product:{product.id}:v{product.version}:ack:{receipt.user_id}:{day.isoformat()}",
+            dedupe=lambda u, p=product: (
+                f"product:{p.id}:v{p.version}:ack:{u.id}:{day.isoformat()}"
+            ),
         )
-        if notice is not None:
-            sent += 1
     return sent
 
 
@@ -736,7 +764,18 @@ def _month_expr(column):
     return sa.func.strftime("%Y-%m", column)
 
 
-def _reach_subqueries():
+def _reach_subqueries(product_ids=None):
+    """Per-product recipient and feedback aggregates, limited to ``product_ids`` (a SELECT)."""
+    rec_filter = (
+        ProductRecipient.product_id.in_(product_ids)
+        if product_ids is not None
+        else sa.true()
+    )
+    fb_filter = (
+        ProductFeedback.product_id.in_(product_ids)
+        if product_ids is not None
+        else sa.true()
+    )
     rec = (
         sa.select(
             ProductRecipient.product_id.label("pid"),
@@ -762,6 +801,7 @@ def _reach_subqueries():
                 )
             ).label("acknowledged"),
         )
+        .where(rec_filter)
         .group_by(ProductRecipient.product_id)
         .subquery()
     )
@@ -775,6 +815,7 @@ def _reach_subqueries():
                 "comments"
             ),
         )
+        .where(fb_filter)
         .group_by(ProductFeedback.product_id)
         .subquery()
     )
@@ -793,7 +834,14 @@ def _avg(total, n):
 
 
 def reach_by_product(user: User, limit: int = 500) -> list[dict]:
-    rec, fb = _reach_subqueries()
+    """Figures for the ``limit`` most recently published products in the user's scope."""
+    newest = (
+        sa.select(Product.id)
+        .where(Product.published_at.is_not(None), reach_scope(user))
+        .order_by(Product.published_at.desc())
+        .limit(limit)
+    )
+    rec, fb = _reach_subqueries(newest)
     rows = db.session.execute(
         sa.select(
             Product.id,
