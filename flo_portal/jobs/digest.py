@@ -26,16 +26,20 @@ def send_daily_digests(now: datetime) -> dict:
     """Queue today's digest for users whose local hour is the digest hour. Flushes."""
     hour = int(current_app.config.get("DIGEST_HOUR", 7))
     since = now - timedelta(days=1)
-    rows = db.session.execute(
-        sa.select(User, sa.func.count(Notification.id))
-        .join(Notification, Notification.user_id == User.id)
+    unread = (
+        sa.select(Notification.user_id, sa.func.count(Notification.id).label("n"))
         .where(
-            User.is_active_account.is_(True),
             Notification.read_at.is_(None),
             Notification.created_at >= since,
             Notification.kind != "digest",
         )
-        .group_by(User.id)
+        .group_by(Notification.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(User, unread.c.n)
+        .join(unread, unread.c.user_id == User.id)
+        .where(User.is_active_account.is_(True))
     ).all()
     due = [(u, n) for u, n in rows if now.astimezone(_zone(u.timezone)).hour == hour]
     queued = 0
