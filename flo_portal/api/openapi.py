@@ -81,6 +81,9 @@ def _pydantic_fields(exc: ValidationError, prefix: str = "") -> dict[str, list[s
 def parse_query(model: type[BaseModel]) -> BaseModel:
     data: dict[str, Any] = {}
     fields: dict[str, list[str]] = {}
+    for name in request.args:
+        if name not in model.model_fields:
+            fields[name] = ["Unknown parameter."]
     for name in model.model_fields:
         values = request.args.getlist(name)
         if len(values) > 1:
@@ -158,6 +161,12 @@ def operation(
         def wrapper(*args: Any, **kwargs: Any):
             if query is not None:
                 kwargs["query"] = parse_query(query)
+            elif request.args:  # a typo'd filter must not silently widen a result
+                raise ApiError(
+                    422,
+                    "This operation takes no query parameters.",
+                    fields={name: ["Unknown parameter."] for name in request.args},
+                )
             if body is not None:
                 kwargs["body"] = parse_body(body)
             return _render(view(*args, **kwargs), op)
@@ -191,11 +200,7 @@ def _path_and_params(rule) -> tuple[str, list[dict]]:
         converter = rule._converters.get(name)  # werkzeug has no public accessor
         schema: dict[str, Any] = {"type": "string"}
         if isinstance(converter, IntegerConverter):
-            schema = {
-                "type": "integer",
-                "minimum": max(converter.min or 0, 0),
-                "maximum": converter.max or MAX_ID,
-            }
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", path)
     return path, params
@@ -290,7 +295,7 @@ def build_spec(app: Flask) -> dict:
         access = declared_access(view)
         codes = set(op.errors)
         if access != "public":
-            codes |= {401, 403, 429}
+            codes |= {401, 403, 422, 429}  # 422 also for unknown query parameters
         if any(p["in"] == "path" for p in params):
             codes.add(404)
         if op.query is not None:

@@ -21,7 +21,7 @@ from flo_portal.products.models import Product, ProductStatus, ProductType
 from flo_portal.products.policies import can_view_product, visible_products_condition
 from flo_portal.security import Permission, require
 
-ID = "int(min=1, max=2147483647)"
+ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
 
 

@@ -33,7 +33,7 @@ from flo_portal.rfis.policies import (
 from flo_portal.rfis.workflow import Action, TransitionRefused, allowed_actions
 from flo_portal.security import Permission, require
 
-ID = "int(min=1, max=2147483647)"
+ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
 
 class PersonRef(Out):

@@ -9,10 +9,10 @@ from flo_portal.api.forms import NewTokenForm
 from flo_portal.api.models import ApiToken, TokenScope
 from flo_portal.api.tokens import (
     MAX_ACTIVE_TOKENS,
-    active_tokens,
     count_usable_tokens,
     create_token,
     revoke_token,
+    tokens_of,
 )
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.extensions import db
@@ -22,7 +22,7 @@ bp = Blueprint("api_tokens", __name__)
 
 
 def _api_tokens_of_current_user() -> list[ApiToken]:
-    return active_tokens(current_user) if current_user.is_authenticated else []
+    return tokens_of(current_user) if current_user.is_authenticated else []
 
 
 # The account page's include (templates/users/_profile_sections.html) lists the tokens.
@@ -58,7 +58,7 @@ def index():
     return render_template(
         "api/tokens.html",
         form=form,
-        tokens=active_tokens(current_user),
+        tokens=tokens_of(current_user),
         action_form=EmptyForm(),
     )
 

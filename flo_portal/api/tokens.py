@@ -30,7 +30,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def active_tokens(user: User) -> list[ApiToken]:
+def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked and expired ones included, for the record)."""
     return list(
         db.session.scalars(

@@ -54,19 +54,34 @@ def test_reference_page_is_server_rendered(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-def _second_app(app, **overrides):
-    return create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        SQLALCHEMY_ENGINE_OPTIONS=app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-        **overrides,
-    )
+@pytest.fixture
+def second_app(app):
+    """Another app on the same database with other settings; its connections are closed after."""
+    made = []
+
+    def _make(**overrides):
+        other = create_app(
+            TestConfig,
+            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+            SQLALCHEMY_ENGINE_OPTIONS=app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            **overrides,
+        )
+        made.append(other)
+        return other
+
+    yield _make
+    from flo_portal.extensions import db
+
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_session_writes_to_the_api_need_csrf_but_token_writes_do_not(
-    app, make_user, token_for
+    second_app, make_user, token_for
 ):
-    csrf_app = _second_app(app, WTF_CSRF_ENABLED=True)
+    csrf_app = second_app(WTF_CSRF_ENABLED=True)
     user = make_user(Role.LIAISON_OFFICER)
     from tests.briefings.factories import make_briefing
 
@@ -103,9 +118,8 @@ def test_session_writes_to_the_api_need_csrf_but_token_writes_do_not(
 
 
 @pytest.mark.parametrize("limit", ["3 per minute"])
-def test_rate_limit_is_per_token(app, make_user, token_for, limit):
-    limited = _second_app(
-        app,
+def test_rate_limit_is_per_token(second_app, make_user, token_for, limit):
+    limited = second_app(
         RATELIMIT_ENABLED=True,
         API_RATE_LIMIT=limit,
         RATELIMIT_STORAGE_URI="memory://",

@@ -441,3 +441,10 @@ def test_unknown_paths_and_methods_answer_json(client, make_user, token_for):
     huge = client.get("/api/v1/agencies/99999999999", headers=h)
     assert huge.status_code == 404
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_unknown_query_parameters_are_refused(client, make_user, token_for):
+    h = _bearer(token_for, make_user(Role.COORDINATOR))
+    typo = client.get("/api/v1/agencies?regoin=North", headers=h)
+    assert typo.status_code == 422 and "regoin" in error_of(typo)["fields"]
+    assert client.get("/api/v1/me?x=1", headers=h).status_code == 422
