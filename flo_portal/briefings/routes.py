@@ -21,7 +21,11 @@ from flask_login import current_user
 
 from flo_portal.audit.services import record
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.briefings import ics, services
+from flo_portal.briefings import (
+    dashboard,  # noqa: F401 - registers the dashboard card
+    ics,
+    services,
+)
 from flo_portal.briefings.forms import BriefingForm, CancelForm
 from flo_portal.briefings.models import (
     Briefing,

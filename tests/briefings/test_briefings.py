@@ -215,3 +215,13 @@ def test_month_and_list_views(app, client, login_as, make_user):
         assert client.get("/briefings/?view=month&month=garbage").status_code == 200
         assert b"March briefing" in client.get("/briefings/").data
         assert b"March briefing" not in client.get("/briefings/?show=past").data
+
+
+def test_dashboard_cards(client, login_as, make_user):
+    coord = make_user(Role.COORDINATOR)
+    flo = make_user(Role.LIAISON_OFFICER)
+    make_briefing(coord, user_ids=[flo.id])
+    login_as(flo)
+    assert b"Briefings awaiting your answer" in client.get("/dashboard").data
+    login_as(coord)
+    assert b"Briefings in the next 30 days" in client.get("/dashboard").data
