@@ -37,7 +37,18 @@ from flo_portal.products.models import (
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
-WORDS = ["theft", "copper", "rail", "drone", "substation", "fraud", "weapon", "network", "fuel", "depot"]
+WORDS = [
+    "theft",
+    "copper",
+    "rail",
+    "drone",
+    "substation",
+    "fraud",
+    "weapon",
+    "network",
+    "fuel",
+    "depot",
+]
 
 
 def build_world(n_products: int, seed: int = 11) -> dict:
@@ -46,10 +57,19 @@ def build_world(n_products: int, seed: int = 11) -> dict:
     agencies = db.session.execute(sa.select(Agency.id, Agency.discipline, Agency.region)).all()
     now = utcnow()
     users = [
-        {"email": f"p{i}@bench.gov", "name": f"Partner {i}", "agency_id": agencies[i % 300][0],
-         "role": Role.LIAISON_OFFICER if i % 10 else Role.AGENCY_HEAD, "session_token": uuid.uuid4().hex,
-         "active": True, "timezone": "UTC", "mfa_enabled": False, "failed_logins": 0,
-         "created_at": now, "updated_at": now}
+        {
+            "email": f"p{i}@bench.gov",
+            "name": f"Partner {i}",
+            "agency_id": agencies[i % 300][0],
+            "role": Role.LIAISON_OFFICER if i % 10 else Role.AGENCY_HEAD,
+            "session_token": uuid.uuid4().hex,
+            "active": True,
+            "timezone": "UTC",
+            "mfa_enabled": False,
+            "failed_logins": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         for i in range(3000)
     ]
     db.session.execute(User.__table__.insert(), users)
@@ -62,15 +82,32 @@ def build_world(n_products: int, seed: int = 11) -> dict:
     rows = []
     for i in range(n_products):
         when = now - timedelta(minutes=i * 7)
-        rows.append({
-            "reference": f"PRD-B-{i:06d}", "product_type": rng.choice(types), "tlp": rng.choice(tlps),
-            "title": " ".join(rng.sample(WORDS, 3)) + f" {i}", "summary": " ".join(rng.sample(WORDS, 5)),
-            "body_md": " ".join(rng.choices(WORDS, k=60)), "caveats": "", "topics": rng.choice(WORDS),
-            "audience": {}, "status": ProductStatus.PUBLISHED, "author_id": staff.id,
-            "privacy_review_requested": False, "privacy_status": "not_needed", "privacy_reasons": "",
-            "review_note": "", "version": 1, "published_at": when, "last_published_at": when,
-            "withdrawn_reason": "", "criminal_intelligence": False, "created_at": when, "updated_at": when,
-        })
+        rows.append(
+            {
+                "reference": f"PRD-B-{i:06d}",
+                "product_type": rng.choice(types),
+                "tlp": rng.choice(tlps),
+                "title": " ".join(rng.sample(WORDS, 3)) + f" {i}",
+                "summary": " ".join(rng.sample(WORDS, 5)),
+                "body_md": " ".join(rng.choices(WORDS, k=60)),
+                "caveats": "",
+                "topics": rng.choice(WORDS),
+                "audience": {},
+                "status": ProductStatus.PUBLISHED,
+                "author_id": staff.id,
+                "privacy_review_requested": False,
+                "privacy_status": "not_needed",
+                "privacy_reasons": "",
+                "review_note": "",
+                "version": 1,
+                "published_at": when,
+                "last_published_at": when,
+                "withdrawn_reason": "",
+                "criminal_intelligence": False,
+                "created_at": when,
+                "updated_at": when,
+            }
+        )
     db.session.execute(Product.__table__.insert(), rows)
     pids = db.session.scalars(sa.select(Product.id)).all()
     aud, rec = [], []
@@ -79,15 +116,32 @@ def build_world(n_products: int, seed: int = 11) -> dict:
         if form < 0.1:
             aud.append({"product_id": pid, "kind": "all", "value": ""})
         elif form < 0.6:
-            aud += [{"product_id": pid, "kind": "agency", "value": str(a[0])} for a in rng.sample(agencies, 3)]
+            aud += [
+                {"product_id": pid, "kind": "agency", "value": str(a[0])}
+                for a in rng.sample(agencies, 3)
+            ]
         elif form < 0.75:
-            aud.append({"product_id": pid, "kind": "discipline", "value": str(rng.choice(agencies)[1])})
+            aud.append(
+                {"product_id": pid, "kind": "discipline", "value": str(rng.choice(agencies)[1])}
+            )
         elif form < 0.9:
             aud.append({"product_id": pid, "kind": "region", "value": rng.choice(agencies)[2]})
         else:
-            aud += [{"product_id": pid, "kind": "user", "value": str(u)} for u in rng.sample(user_ids, 2)]
-        rec += [{"product_id": pid, "version": 1, "user_id": u, "disseminated_at": now, "rule": "bench",
-                 "opened_at": now if rng.random() < 0.6 else None} for u in rng.sample(user_ids, 4)]
+            aud += [
+                {"product_id": pid, "kind": "user", "value": str(u)}
+                for u in rng.sample(user_ids, 2)
+            ]
+        rec += [
+            {
+                "product_id": pid,
+                "version": 1,
+                "user_id": u,
+                "disseminated_at": now,
+                "rule": "bench",
+                "opened_at": now if rng.random() < 0.6 else None,
+            }
+            for u in rng.sample(user_ids, 4)
+        ]
     db.session.execute(ProductAudience.__table__.insert(), aud)
     db.session.execute(ProductRecipient.__table__.insert(), rec)
     db.session.commit()
@@ -117,14 +171,27 @@ def bench(app, ids: dict, runs: int) -> tuple[dict, float, int]:
 
     author = db.session.get(User, ids["author"])
     coordinator = db.session.get(User, ids["coordinator"])
-    product = services.create_product(author, {"product_type": "bulletin", "tlp": "TLP:GREEN", "title": "All FLOs",
-                                               "summary": "s", "body_md": "b", "audience": {"all_flos": True}})
+    product = services.create_product(
+        author,
+        {
+            "product_type": "bulletin",
+            "tlp": "TLP:GREEN",
+            "title": "All FLOs",
+            "summary": "s",
+            "body_md": "b",
+            "audience": {"all_flos": True},
+        },
+    )
     services.transition(product, "submit", author)
     started = time.perf_counter()
     services.transition(product, "publish", coordinator)
     db.session.commit()
     publish_s = time.perf_counter() - started
-    n = db.session.scalar(sa.select(sa.func.count(ProductRecipient.id)).where(ProductRecipient.product_id == product.id))
+    n = db.session.scalar(
+        sa.select(sa.func.count(ProductRecipient.id)).where(
+            ProductRecipient.product_id == product.id
+        )
+    )
     return results, publish_s, n
 
 
@@ -148,8 +215,14 @@ def main() -> None:
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         engine.dispose()
-        overrides.update({"SQLALCHEMY_DATABASE_URI": url,
-                          "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
+        overrides.update(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SQLALCHEMY_ENGINE_OPTIONS": {
+                    "connect_args": {"options": f"-csearch_path={schema}"}
+                },
+            }
+        )
     else:
         path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.sqlite")
         overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
@@ -170,8 +243,10 @@ def main() -> None:
             with engine.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
-    print(f"\nProduct benchmark on {dialect}: {args.products:,} products, 3,000 partners "
-          f"(built in {build_s:.1f} s), median of {args.runs} requests")
+    print(
+        f"\nProduct benchmark on {dialect}: {args.products:,} products, 3,000 partners "
+        f"(built in {build_s:.1f} s), median of {args.runs} requests"
+    )
     print(f"{'page':52} {'median ms':>10} {'queries':>8}")
     for name, (ms, queries) in results.items():
         print(f"{name:52} {ms:10.1f} {queries:8d}")

@@ -92,9 +92,7 @@ def seed_products(ctx: DemoContext) -> None:
     for ptype, tlp, caveats, title, summary, body, aud, topics, ci in DEMO_PRODUCTS:
         audience = {
             "agency_ids": [ctx.agencies[i].id for i in aud.get("agency_ids", [])],
-            "user_ids": [
-                by_email[e].id for e in aud.get("user_ids", []) if e in by_email
-            ],
+            "user_ids": [by_email[e].id for e in aud.get("user_ids", []) if e in by_email],
             "regions": aud.get("regions", []),
             "all_flos": aud.get("all_flos", False),
         }

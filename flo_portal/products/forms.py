@@ -53,9 +53,7 @@ class ProductForm(FlaskForm):
     disciplines = SelectMultipleField("Disciplines", validators=[Optional()])
     regions = SelectMultipleField("Regions", validators=[Optional()])
     user_ids = SelectMultipleField("Named people", coerce=int, validators=[Optional()])
-    privacy_review_requested = BooleanField(
-        "Ask a privacy officer to review it before publishing"
-    )
+    privacy_review_requested = BooleanField("Ask a privacy officer to review it before publishing")
     criminal_intelligence = BooleanField(
         "Criminal intelligence (28 CFR Part 23: review due 5 years after publication)"
     )
@@ -123,12 +121,8 @@ class ProductForm(FlaskForm):
             problem = "Choose an audience: all FLOs, agencies, disciplines, regions or people."
         elif self.tlp.data == Tlp.RED and not aud["user_ids"]:
             problem = "TLP:RED goes to named people only: name at least one."
-        elif self.tlp.data == Tlp.AMBER_STRICT and not (
-            aud["user_ids"] or aud["agency_ids"]
-        ):
-            problem = (
-                "TLP:AMBER+STRICT goes to listed agencies or named people: choose some."
-            )
+        elif self.tlp.data == Tlp.AMBER_STRICT and not (aud["user_ids"] or aud["agency_ids"]):
+            problem = "TLP:AMBER+STRICT goes to listed agencies or named people: choose some."
         if problem:
             self.user_ids.errors = [*self.user_ids.errors, problem]
             return False
@@ -149,12 +143,8 @@ class AttachmentForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    useful = IntegerField(
-        "Useful (1–5)", validators=[DataRequired(), NumberRange(1, 5)]
-    )
-    actionable = IntegerField(
-        "Actionable (1–5)", validators=[DataRequired(), NumberRange(1, 5)]
-    )
+    useful = IntegerField("Useful (1–5)", validators=[DataRequired(), NumberRange(1, 5)])
+    actionable = IntegerField("Actionable (1–5)", validators=[DataRequired(), NumberRange(1, 5)])
     comment = TextAreaField(
         "Comment", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
     )
@@ -162,9 +152,7 @@ class FeedbackForm(FlaskForm):
 
 
 class ShareForm(FlaskForm):
-    email = StringField(
-        "Colleague's e-mail", validators=[DataRequired(), Length(max=254)]
-    )
+    email = StringField("Colleague's e-mail", validators=[DataRequired(), Length(max=254)])
     submit = SubmitField("Share")
 
 
@@ -183,6 +171,4 @@ class SearchForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.product_type.choices = enum_choices(ProductType, blank="Any type")
-        self.tlp.choices = choices(
-            [("", "Any label")] + [(t.value, t.value) for t in Tlp]
-        )
+        self.tlp.choices = choices([("", "Any label")] + [(t.value, t.value) for t in Tlp])

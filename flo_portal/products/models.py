@@ -119,18 +119,14 @@ class Product(TimestampMixin, db.Model):
         str_enum(PrivacyStatus), default=PrivacyStatus.NOT_NEEDED, index=True
     )
     privacy_reasons: Mapped[str] = mapped_column(sa.String(500), default="")
-    privacy_reviewer_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id")
-    )
+    privacy_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     privacy_reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     version: Mapped[int] = mapped_column(default=0)  # last published version number
     published_at: Mapped[datetime | None]  # first publication
     last_published_at: Mapped[datetime | None] = mapped_column(index=True)  # feed order
-    published_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id")
-    )
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     archived_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
     withdrawn_reason: Mapped[str] = mapped_column(sa.String(1000), default="")
@@ -198,9 +194,7 @@ class ProductVersion(db.Model):
     topics: Mapped[str] = mapped_column(sa.String(500), default="")
     change_note: Mapped[str] = mapped_column(sa.String(500), default="")
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id")
-    )
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     @property
     def tlp_enum(self) -> Tlp:
@@ -214,9 +208,7 @@ class ProductAudience(db.Model):
     """
 
     __tablename__ = "product_audience"
-    __table_args__ = (
-        sa.Index("ix_product_audience_match", "kind", "value", "product_id"),
-    )
+    __table_args__ = (sa.Index("ix_product_audience_match", "kind", "value", "product_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
@@ -231,9 +223,7 @@ class ProductRecipient(db.Model):
 
     __tablename__ = "product_recipient"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "product_id", "version", "user_id", name="uq_product_recipient_once"
-        ),
+        sa.UniqueConstraint("product_id", "version", "user_id", name="uq_product_recipient_once"),
         sa.Index("ix_product_recipient_user", "user_id", "product_id"),
         sa.Index("ix_product_recipient_ack", "acknowledged_at", "product_id"),
     )
@@ -254,9 +244,7 @@ class ProductRecipient(db.Model):
 class ProductFeedback(db.Model):
     __tablename__ = "product_feedback"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "product_id", "version", "user_id", name="uq_product_feedback_once"
-        ),
+        sa.UniqueConstraint("product_id", "version", "user_id", name="uq_product_feedback_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -84,9 +84,7 @@ def sync_audience_rows(product: Product) -> None:
     if product.id is None:
         db.session.add(product)
         db.session.flush()
-    db.session.execute(
-        sa.delete(ProductAudience).where(ProductAudience.product_id == product.id)
-    )
+    db.session.execute(sa.delete(ProductAudience).where(ProductAudience.product_id == product.id))
     for kind, value in audience_rows(product_effective_audience(product)):
         db.session.add(ProductAudience(product_id=product.id, kind=kind, value=value))
     db.session.flush()
@@ -133,12 +131,8 @@ def visible_products_condition(user):
         return sa.false()
     role = _role(user)
     if role in CENTER_STAFF:
-        return sa.or_(
-            Product.status.in_(RELEASED_FOR_STAFF), _handled_condition(user, role)
-        )
-    matches = [
-        sa.and_(ProductAudience.kind == "user", ProductAudience.value == str(user.id))
-    ]
+        return sa.or_(Product.status.in_(RELEASED_FOR_STAFF), _handled_condition(user, role))
+    matches = [sa.and_(ProductAudience.kind == "user", ProductAudience.value == str(user.id))]
     if _partner_in_groups(user):
         agency = user.agency
         matches += [
@@ -151,20 +145,14 @@ def visible_products_condition(user):
                 ProductAudience.kind == "discipline",
                 ProductAudience.value == str(agency.discipline),
             ),
-            sa.and_(
-                ProductAudience.kind == "region", ProductAudience.value == agency.region
-            ),
+            sa.and_(ProductAudience.kind == "region", ProductAudience.value == agency.region),
         ]
-    in_audience = (
-        sa.select(ProductAudience.id)
-        .where(ProductAudience.product_id == Product.id, sa.or_(*matches))
-        .exists()
-    )
+    # Uncorrelated IN subqueries: each is computed once from the (kind, value) index,
+    # not once per product row.
+    in_audience = Product.id.in_(sa.select(ProductAudience.product_id).where(sa.or_(*matches)))
     shared = sa.and_(
         Product.tlp.in_(SHAREABLE),
-        sa.select(ProductShare.id)
-        .where(ProductShare.product_id == Product.id, ProductShare.user_id == user.id)
-        .exists(),
+        Product.id.in_(sa.select(ProductShare.product_id).where(ProductShare.user_id == user.id)),
     )
     return sa.and_(
         Product.status.in_(RELEASED_FOR_PARTNERS),
@@ -186,16 +174,10 @@ def can_view_product(user, product: Product | None) -> bool:
         if role == Role.COORDINATOR and product.status == S.IN_REVIEW:
             return True
         return role == Role.PRIVACY_OFFICER and (
-            (
-                product.status == S.IN_REVIEW
-                and product.privacy_status == PrivacyStatus.PENDING
-            )
+            (product.status == S.IN_REVIEW and product.privacy_status == PrivacyStatus.PENDING)
             or product.privacy_reviewer_id == user.id
         )
-    if (
-        ProductStatus(product.status) not in RELEASED_FOR_PARTNERS
-        or product.purged_at is not None
-    ):
+    if ProductStatus(product.status) not in RELEASED_FOR_PARTNERS or product.purged_at is not None:
         return False
     if user_in_audience(user, product_effective_audience(product)):
         return True
@@ -220,9 +202,7 @@ def share_problem(sharer, product: Product, colleague) -> str | None:
     """
     tlp = Tlp(product.tlp)
     if tlp == Tlp.RED:
-        return (
-            "TLP:RED products are for their named recipients only and cannot be shared."
-        )
+        return "TLP:RED products are for their named recipients only and cannot be shared."
     if tlp == Tlp.AMBER_STRICT:
         return "TLP:AMBER+STRICT products cannot be forwarded through the portal."
     if not can_view_product(sharer, product):

@@ -99,13 +99,17 @@ def feed():
         .order_by(Product.last_published_at.desc(), Product.id.desc())
     )
     stmt = _search(stmt, form)
-    page = db.paginate(stmt, per_page=25, error_out=False, count=False)
-    # Count ids only: the default count wraps the whole SELECT (bodies included).
+    # Sort and page over ids only (sorting whole rows, bodies included, is what costs),
+    # then load the 25 products of the page in one query.
+    id_stmt = stmt.with_only_columns(Product.id)
+    page = db.paginate(id_stmt, per_page=25, error_out=False, count=False)
     page.total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            stmt.order_by(None).with_only_columns(Product.id).subquery()
-        )
+        sa.select(sa.func.count()).select_from(id_stmt.order_by(None).subquery())
     )
+    loaded = {
+        p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(page.items)))
+    }
+    page.items = [loaded[i] for i in page.items if i in loaded]
     ids = [p.id for p in page.items]
     receipts = {}
     if ids:
@@ -117,9 +121,7 @@ def feed():
         ):
             receipts.setdefault(r.product_id, {})[r.version] = r
     # Render before committing the audit entry: a commit expires the loaded rows.
-    html = render_template(
-        "products/feed.html", page=page, form=form, receipts=receipts
-    )
+    html = render_template("products/feed.html", page=page, form=form, receipts=receipts)
     if form.q.data:
         audit(
             "product.searched",
@@ -142,9 +144,7 @@ def work():
         .order_by(Product.updated_at.desc())
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template(
-        "products/work.html", page=page, heading="Drafts and reviews"
-    )
+    return render_template("products/work.html", page=page, heading="Drafts and reviews")
 
 
 @bp.route("/privacy-queue")
@@ -314,8 +314,7 @@ def upload(product_id: int):
             flash("Attachment added.", "success")
     else:
         flash(
-            " ".join(e for errs in form.errors.values() for e in errs)
-            or "Upload failed.",
+            " ".join(e for errs in form.errors.values() for e in errs) or "Upload failed.",
             "danger",
         )
     return redirect(url_for("products.detail", product_id=product.id))
@@ -418,9 +417,7 @@ def share(product_id: int):
     form = ShareForm()
     if form.validate_on_submit():
         colleague = db.session.scalar(
-            sa.select(User).where(
-                sa.func.lower(User.email) == form.email.data.strip().lower()
-            )
+            sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower())
         )
         try:
             services.share_product(product, current_user, colleague)
@@ -463,10 +460,7 @@ def export(product_id: int):
 @require(Permission.PRODUCT_REACH)
 def dissemination_log(product_id: int):
     product = _visible_or_404(product_id)
-    if (
-        Role(current_user.role) != Role.COORDINATOR
-        and product.author_id != current_user.id
-    ):
+    if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
         abort(404)
     stmt = (
         sa.select(ProductRecipient)
@@ -564,12 +558,8 @@ def retention_decide(kind: str, obj_id: int, decision: str):
                 )
                 flash("Validated: kept for another retention period.", "success")
             else:
-                services.purge(
-                    kind, obj_id, current_user, form.note.data or "purged at review"
-                )
-                flash(
-                    "Purged. The audit trail keeps a record without content.", "success"
-                )
+                services.purge(kind, obj_id, current_user, form.note.data or "purged at review")
+                flash("Purged. The audit trail keeps a record without content.", "success")
         except services.ProductError as err:
             db.session.rollback()
             flash(str(err), "danger")

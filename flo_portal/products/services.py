@@ -58,9 +58,7 @@ def protected_terms_found(*texts: str) -> list[str]:
     joined = "\n".join(t or "" for t in texts)
     found = []
     for term in current_app.config["PROTECTED_ACTIVITY_TERMS"]:
-        pattern = (
-            r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?!\w)"
-        )
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?!\w)"
         if re.search(pattern, joined, flags=re.IGNORECASE):
             found.append(term)
     return found
@@ -133,9 +131,7 @@ def can_edit(product: Product, user: User) -> bool:
     return product.status == ProductStatus.PUBLISHED and role == Role.COORDINATOR
 
 
-def update_product(
-    product: Product, data: dict, user: User, change_note: str = ""
-) -> Product:
+def update_product(product: Product, data: dict, user: User, change_note: str = "") -> Product:
     """Edit a draft in place, or revise a published product as a new version."""
     if not can_edit(product, user):
         raise ProductError("You may not edit this product now.")
@@ -148,9 +144,7 @@ def update_product(
         terms = _product_terms(product)
         if terms and product.privacy_status != PrivacyStatus.APPROVED:
             raise ProductError(
-                "This revision names protected activity ("
-                + ", ".join(terms)
-                + "); withdraw "
+                "This revision names protected activity (" + ", ".join(terms) + "); withdraw "
                 "the product and send a new draft through privacy review."
             )
         sync_audience_rows(product)
@@ -300,9 +294,7 @@ def banner_text(product) -> str:
     return f"{product.tlp}{caveats}"
 
 
-def _publish_version(
-    product: Product, user: User, change_note: str, *, revised: bool
-) -> None:
+def _publish_version(product: Product, user: User, change_note: str, *, revised: bool) -> None:
     now = utcnow()
     product.version = (product.version or 0) + 1
     if product.published_at is None:
@@ -343,9 +335,7 @@ def _disseminate(product: Product, *, revised: bool) -> int:
         shared = db.session.execute(
             sa.select(User, ProductShare.shared_by_id)
             .join(ProductShare, ProductShare.user_id == User.id)
-            .where(
-                ProductShare.product_id == product.id, User.is_active_account.is_(True)
-            )
+            .where(ProductShare.product_id == product.id, User.is_active_account.is_(True))
         ).all()
         for u, by in shared:
             users.setdefault(u.id, (u, f"{product.tlp} shared by user #{by}"))
@@ -365,11 +355,7 @@ def _disseminate(product: Product, *, revised: bool) -> int:
                 for u, rule in users.values()
             ],
         )
-    kind = (
-        "product.officer_safety"
-        if product.needs_acknowledgement
-        else "product.published"
-    )
+    kind = "product.officer_safety" if product.needs_acknowledgement else "product.published"
     title = (
         f"Updated (v{product.version}): " if revised else ""
     ) + f"[{product.tlp}] {product.title}"
@@ -409,9 +395,7 @@ def _notice_body(product: Product, extra: str = "") -> str:
     return "\n".join(lines)
 
 
-def _notify_all(
-    product: Product, users: list[User], kind: str, title: str, *, dedupe
-) -> int:
+def _notify_all(product: Product, users: list[User], kind: str, title: str, *, dedupe) -> int:
     """Notify many recipients in a fixed number of queries; only people the dissemination
     rule lets see the product get the notice and the e-mail."""
     body = _notice_body(product)
@@ -564,9 +548,7 @@ def give_feedback(
     return fb
 
 
-def share_product(
-    product: Product, sharer: User, colleague: User | None
-) -> ProductShare:
+def share_product(product: Product, sharer: User, colleague: User | None) -> ProductShare:
     """Share with a colleague where the TLP allows it (never RED or AMBER+STRICT)."""
     problem = share_problem(sharer, product, colleague)
     if problem:
@@ -586,9 +568,7 @@ def share_product(
         )
     )
     if share is None:
-        share = ProductShare(
-            product_id=product.id, user_id=colleague.id, shared_by_id=sharer.id
-        )
+        share = ProductShare(product_id=product.id, user_id=colleague.id, shared_by_id=sharer.id)
         db.session.add(share)
         db.session.flush()
     if current_receipt(product, colleague) is None:
@@ -645,9 +625,7 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
             users,
             "product.ack_reminder",
             f"Reminder — acknowledge: [{product.tlp}] {product.title}",
-            dedupe=lambda u, p=product: (
-                f"product:{p.id}:v{p.version}:ack:{u.id}:{day.isoformat()}"
-            ),
+            dedupe=lambda u, p=product: f"product:{p.id}:v{p.version}:ack:{u.id}:{day.isoformat()}",
         )
     return sent
 
@@ -668,9 +646,7 @@ OOXML = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 TEXT = {".txt": "text/plain", ".csv": "text/csv"}
-ALLOWED_EXTENSIONS = sorted(
-    {e for _m, _t, es in SIGNATURES for e in es} | set(OOXML) | set(TEXT)
-)
+ALLOWED_EXTENSIONS = sorted({e for _m, _t, es in SIGNATURES for e in es} | set(OOXML) | set(TEXT))
 
 
 def sniff_type(data: bytes, filename: str) -> str | None:
@@ -696,9 +672,7 @@ def _upload_root() -> Path:
     return root
 
 
-def add_attachment(
-    product: Product, stream, filename: str, user: User
-) -> ProductAttachment:
+def add_attachment(product: Product, stream, filename: str, user: User) -> ProductAttachment:
     if product.status != ProductStatus.DRAFT or not can_edit(product, user):
         raise ProductError("Attachments can be added to drafts only, by their editors.")
     limit = current_app.config["MAX_UPLOAD_BYTES"]
@@ -767,14 +741,10 @@ def _month_expr(column):
 def _reach_subqueries(product_ids=None):
     """Per-product recipient and feedback aggregates, limited to ``product_ids`` (a SELECT)."""
     rec_filter = (
-        ProductRecipient.product_id.in_(product_ids)
-        if product_ids is not None
-        else sa.true()
+        ProductRecipient.product_id.in_(product_ids) if product_ids is not None else sa.true()
     )
     fb_filter = (
-        ProductFeedback.product_id.in_(product_ids)
-        if product_ids is not None
-        else sa.true()
+        ProductFeedback.product_id.in_(product_ids) if product_ids is not None else sa.true()
     )
     rec = (
         sa.select(
@@ -811,9 +781,7 @@ def _reach_subqueries(product_ids=None):
             sa.func.count(ProductFeedback.id).label("ratings"),
             sa.func.sum(ProductFeedback.useful).label("useful_sum"),
             sa.func.sum(ProductFeedback.actionable).label("actionable_sum"),
-            sa.func.sum(sa.case((ProductFeedback.comment != "", 1), else_=0)).label(
-                "comments"
-            ),
+            sa.func.sum(sa.case((ProductFeedback.comment != "", 1), else_=0)).label("comments"),
         )
         .where(fb_filter)
         .group_by(ProductFeedback.product_id)
@@ -985,19 +953,13 @@ def _retention_object(kind: str, obj_id: int):
     if kind == "product":
         obj = db.session.get(Product, obj_id)
         return (
-            obj
-            if obj is not None and obj.purged_at is None and obj.criminal_intelligence
-            else None
+            obj if obj is not None and obj.purged_at is None and obj.criminal_intelligence else None
         )
     Rfi = _rfi_model() if kind == "rfi" else None
     if Rfi is None:
         return None
     obj = db.session.get(Rfi, obj_id)
-    return (
-        obj
-        if obj is not None and obj.criminal_intelligence and obj.review_due_on
-        else None
-    )
+    return obj if obj is not None and obj.criminal_intelligence and obj.review_due_on else None
 
 
 def validate_retention(kind: str, obj_id: int, user: User, today: date, note: str = ""):

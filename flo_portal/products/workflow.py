@@ -111,8 +111,4 @@ def guard_problem(product, action: str, user) -> str | None:
 
 
 def allowed_actions(product, user) -> list[Transition]:
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if guard_problem(product, t.action, user) is None
-    ]
+    return [t for t in TRANSITIONS.values() if guard_problem(product, t.action, user) is None]

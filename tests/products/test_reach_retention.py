@@ -31,9 +31,7 @@ def test_reach_per_product_and_month_with_csv(make_user, client, login_as):
         ),
         people["coordinator"],
     )
-    other = publish(
-        draft(make_user(Role.ANALYST), title="Someone else's"), people["coordinator"]
-    )
+    other = publish(draft(make_user(Role.ANALYST), title="Someone else's"), people["coordinator"])
     services.record_view(alert, flos[0])
     services.acknowledge(alert, flos[0])
     services.record_view(alert, flos[1])
@@ -57,11 +55,7 @@ def test_reach_per_product_and_month_with_csv(make_user, client, login_as):
         alert.reference
     ]
     months = services.reach_by_month(people["coordinator"])
-    assert (
-        len(months) == 1
-        and months[0]["products"] == 2
-        and months[0]["recipients"] == 3 + 3
-    )
+    assert len(months) == 1 and months[0]["products"] == 2 and months[0]["recipients"] == 3 + 3
     assert months[0]["useful_avg"] == 4.0
 
     login_as(people["author"])
@@ -75,18 +69,14 @@ def test_reach_per_product_and_month_with_csv(make_user, client, login_as):
     data = list(csv.reader(io.StringIO(export.data.decode())))
     assert data[0][:3] == ["reference", "tlp", "title"]
     assert (
-        data[1][0] == alert.reference
-        and data[1][1] == "TLP:GREEN"
-        and data[1][2].startswith("'=")
+        data[1][0] == alert.reference and data[1][1] == "TLP:GREEN" and data[1][2].startswith("'=")
     )
     assert db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "product.reach_exported")
     )
 
 
-def test_criminal_intelligence_review_date_validate_and_purge(
-    make_user, client, login_as, app
-):
+def test_criminal_intelligence_review_date_validate_and_purge(make_user, client, login_as, app):
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER)
     product = draft(
@@ -120,22 +110,15 @@ def test_criminal_intelligence_review_date_validate_and_purge(
     db.session.commit()
     db.session.expire_all()
     product = db.session.get(Product, product.id)
+    assert product.purged_at is not None and product.title == "[purged]" and product.body_md == ""
     assert (
-        product.purged_at is not None
-        and product.title == "[purged]"
-        and product.body_md == ""
-    )
-    assert (
-        not path.exists()
-        and db.session.scalar(sa.select(sa.func.count(ProductAttachment.id))) == 0
+        not path.exists() and db.session.scalar(sa.select(sa.func.count(ProductAttachment.id))) == 0
     )
     assert all(
         v.title == "[purged]" and v.body_md == ""
         for v in db.session.scalars(sa.select(ProductVersion))
     )
-    event = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "retention.purged")
-    )
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "retention.purged"))
     assert event.object_id == str(product.id)
     assert "gang" not in (event.summary + str(event.details)).lower()
     login_as(flo)
@@ -146,9 +129,7 @@ def test_criminal_intelligence_review_date_validate_and_purge(
 
 def test_retention_pages_validate_and_refuse_bad_input(make_user, client, login_as):
     people = staff(make_user)
-    product = publish(
-        draft(people["author"], criminal_intelligence=True), people["coordinator"]
-    )
+    product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
     product.review_due_on = date.today() - timedelta(days=1)
     db.session.commit()
     login_as(people["privacy"])
@@ -163,24 +144,17 @@ def test_retention_pages_validate_and_refuse_bad_input(make_user, client, login_
     db.session.refresh(product)
     assert product.review_due_on > date.today()
     assert client.post("/products/retention/banana/1/purge", data={}).status_code == 404
-    r = client.post(
-        "/products/retention/product/999/purge", data={}, follow_redirects=True
-    )
+    r = client.post("/products/retention/product/999/purge", data={}, follow_redirects=True)
     assert b"Nothing to purge" in r.data
     login_as(people["coordinator"])
     assert (
-        client.post(
-            f"/products/retention/product/{product.id}/purge", data={}
-        ).status_code
-        == 403
+        client.post(f"/products/retention/product/{product.id}/purge", data={}).status_code == 403
     )
 
 
 def test_run_retention_review_flags_then_purges_unvalidated(make_user, app):
     people = staff(make_user)
-    product = publish(
-        draft(people["author"], criminal_intelligence=True), people["coordinator"]
-    )
+    product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
     due = product.review_due_on
     assert services.run_retention_review(due) == {"due": 1, "flagged": 1, "purged": 0}
     db.session.commit()

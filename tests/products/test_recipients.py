@@ -55,8 +55,7 @@ def test_unread_mark_and_read_receipt(people, client, login_as):
         sa.select(ProductRecipient).where(ProductRecipient.user_id == people["flo"].id)
     )
     assert (
-        receipt.opened_at is not None
-        and receipt.rule == "TLP:GREEN audience — agency: Capital PD"
+        receipt.opened_at is not None and receipt.rule == "TLP:GREEN audience — agency: Capital PD"
     )
     assert "product.viewed" in audit_actions(actor_id=people["flo"].id)
 
@@ -73,31 +72,20 @@ def test_officer_safety_acknowledgement_and_daily_reminders(people, client, logi
     )
     receipt_at = db.session.scalar(sa.select(ProductRecipient.disseminated_at).limit(1))
     tomorrow = receipt_at + timedelta(days=1)
-    assert (
-        services.renotify_unacknowledged_alerts(receipt_at) == 0
-    )  # not on the day of publication
+    assert services.renotify_unacknowledged_alerts(receipt_at) == 0  # not on the day of publication
     assert services.renotify_unacknowledged_alerts(tomorrow) == 2  # flo and colleague
     db.session.commit()
-    assert (
-        services.renotify_unacknowledged_alerts(tomorrow + timedelta(hours=1)) == 0
-    )  # once a day
+    assert services.renotify_unacknowledged_alerts(tomorrow + timedelta(hours=1)) == 0  # once a day
     login_as(people["flo"])
     page = client.get(f"/products/{product.id}")
-    assert (
-        b"Acknowledgement needed" in client.get("/products/").data
-        or b"ack-needed" in page.data
-    )
-    assert (
-        client.post(f"/products/{product.id}/acknowledge", data={}).status_code == 302
-    )
+    assert b"Acknowledgement needed" in client.get("/products/").data or b"ack-needed" in page.data
+    assert client.post(f"/products/{product.id}/acknowledge", data={}).status_code == 302
     assert b"ack-done" in client.get(f"/products/{product.id}").data
     assert (
         services.renotify_unacknowledged_alerts(tomorrow + timedelta(days=1)) == 1
     )  # colleague only
     reminders = db.session.scalars(
-        sa.select(Notification.user_id).where(
-            Notification.kind == "product.ack_reminder"
-        )
+        sa.select(Notification.user_id).where(Notification.kind == "product.ack_reminder")
     ).all()
     assert sorted(reminders) == sorted(
         [people["flo"].id, people["colleague"].id, people["colleague"].id]
@@ -108,9 +96,7 @@ def test_officer_safety_acknowledgement_and_daily_reminders(people, client, logi
 def test_acknowledging_a_bulletin_is_refused(people, client, login_as):
     product = publish(draft(people["author"]), people["coordinator"])
     login_as(people["flo"])
-    r = client.post(
-        f"/products/{product.id}/acknowledge", data={}, follow_redirects=True
-    )
+    r = client.post(f"/products/{product.id}/acknowledge", data={}, follow_redirects=True)
     assert b"does not need an acknowledgement" in r.data
 
 
@@ -135,9 +121,7 @@ def test_feedback_once_per_version(people, client, login_as):
     )
     assert b"already gave feedback" in r.data
     fb = db.session.scalars(sa.select(ProductFeedback)).all()
-    assert [(f.useful, f.actionable, f.comment, f.version) for f in fb] == [
-        (4, 3, "Good", 1)
-    ]
+    assert [(f.useful, f.actionable, f.comment, f.version) for f in fb] == [(4, 3, "Good", 1)]
     # analysts have no feedback permission
     login_as(people["author"])
     assert (
@@ -172,9 +156,7 @@ def test_share_with_a_colleague_follows_tlp(
         (people["outsider"], other_agency_ok),
     ):
         assert not can_view_product(target, product)
-        client.post(
-            f"/products/{product.id}/share", data={"email": target.email.upper()}
-        )
+        client.post(f"/products/{product.id}/share", data={"email": target.email.upper()})
         db.session.expire_all()
         assert can_view_product(target, product) is ok
     refused = audit_actions(action="product.share_refused")
@@ -188,9 +170,7 @@ def test_share_with_a_colleague_follows_tlp(
         assert "shared by" in rule
 
 
-def test_dissemination_log_names_rule_and_is_limited(
-    people, client, login_as, make_user
-):
+def test_dissemination_log_names_rule_and_is_limited(people, client, login_as, make_user):
     product = publish(
         draft(
             people["author"],
@@ -226,9 +206,7 @@ def test_markdown_renders_inert(people, client, login_as):
     assert {t for t, _ in tags} <= {"div", "p", "a"}
     for _tag, attrs in tags:
         assert not any(name.startswith("on") for name, _ in attrs)
-        assert not any(
-            name == "href" and not value.startswith("https://") for name, value in attrs
-        )
+        assert not any(name == "href" and not value.startswith("https://") for name, value in attrs)
     assert (
         "a",
         [
@@ -252,9 +230,7 @@ def _tags(html: str) -> list[tuple[str, list]]:
     return found
 
 
-def test_attachments_are_checked_and_stored_outside_static(
-    people, client, login_as, app
-):
+def test_attachments_are_checked_and_stored_outside_static(people, client, login_as, app):
     product = draft(people["author"])
     login_as(people["author"])
 
@@ -276,9 +252,7 @@ def test_attachments_are_checked_and_stored_outside_static(
         app.config["MAX_UPLOAD_BYTES"] = limit
     assert b"Attachment added" in up("notes.txt", "Plain notes ✓".encode())
     assert b"Attachment added" in up("../../etc/brief.pdf", PDF)
-    atts = db.session.scalars(
-        sa.select(ProductAttachment).order_by(ProductAttachment.id)
-    ).all()
+    atts = db.session.scalars(sa.select(ProductAttachment).order_by(ProductAttachment.id)).all()
     assert [a.content_type for a in atts] == ["text/plain", "application/pdf"]
     assert atts[1].filename == "etc_brief.pdf"
     from pathlib import Path
@@ -289,9 +263,7 @@ def test_attachments_are_checked_and_stored_outside_static(
     login_as(people["flo"])
     r = client.get(f"/products/{product.id}/attachments/{atts[1].id}")
     assert (
-        r.status_code == 200
-        and r.data == PDF
-        and "attachment" in r.headers["Content-Disposition"]
+        r.status_code == 200 and r.data == PDF and "attachment" in r.headers["Content-Disposition"]
     )
     assert "product.attachment_downloaded" in audit_actions(actor_id=people["flo"].id)
     assert client.get(f"/products/{product.id}/attachments/999").status_code == 404
@@ -307,11 +279,7 @@ def test_text_export_carries_banner_top_and_bottom(people, client, login_as):
     login_as(people["flo"])
     r = client.get(f"/products/{product.id}/export.txt")
     lines = r.data.decode().strip().splitlines()
-    assert (
-        r.status_code == 200
-        and lines[0] == "TLP:AMBER — LES"
-        and lines[-1] == "TLP:AMBER — LES"
-    )
+    assert r.status_code == 200 and lines[0] == "TLP:AMBER — LES" and lines[-1] == "TLP:AMBER — LES"
     assert "product.exported" in audit_actions(actor_id=people["flo"].id)
 
 
@@ -320,9 +288,7 @@ def test_unknown_product_is_404(client, login_as):
     assert client.get("/products/424242").status_code == 404
     assert client.get("/products/424242/export.txt").status_code == 404
     assert client.get("/products/?q=" + "x" * 500).status_code == 200
-    assert (
-        client.get("/products/?tlp=bogus&product_type=zzz&page=abc").status_code == 200
-    )
+    assert client.get("/products/?tlp=bogus&product_type=zzz&page=abc").status_code == 200
 
 
 def test_dashboard_cards(people, client, login_as):
@@ -336,8 +302,6 @@ def test_dashboard_cards(people, client, login_as):
     )
     login_as(people["flo"])
     page = client.get("/dashboard").data
-    assert (
-        b"Unread products" in page and b"Officer-safety alerts to acknowledge" in page
-    )
+    assert b"Unread products" in page and b"Officer-safety alerts to acknowledge" in page
     login_as(people["coordinator"])
     assert b"Products in review" in client.get("/dashboard").data

@@ -67,9 +67,7 @@ def world(make_user):
         "head_same_agency": make_user(Role.AGENCY_HEAD, agency=a),
         "flo_other_agency": make_user(Role.LIAISON_OFFICER, agency=b),
         "named_other_agency": make_user(Role.LIAISON_OFFICER, agency=b),
-        "inactive_same_agency": make_user(
-            Role.LIAISON_OFFICER, agency=a, is_active_account=False
-        ),
+        "inactive_same_agency": make_user(Role.LIAISON_OFFICER, agency=a, is_active_account=False),
         "coordinator": make_user(Role.COORDINATOR),
         "analyst": make_user(Role.ANALYST),
         "privacy_officer": make_user(Role.PRIVACY_OFFICER),
@@ -87,11 +85,7 @@ def world(make_user):
 
 
 def _visible_by_sql(user) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(Product.id).where(visible_products_condition(user))
-        )
-    )
+    return set(db.session.scalars(sa.select(Product.id).where(visible_products_condition(user))))
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -128,10 +122,7 @@ def test_visibility_matrix(app, world, tlp, form):
         if name == "admin":
             assert client.get("/products/").status_code == 403
             assert client.get(f"/products/{product.id}").status_code == 403
-            assert (
-                client.get(f"/products/{product.id}/attachments/{att.id}").status_code
-                == 403
-            )
+            assert client.get(f"/products/{product.id}/attachments/{att.id}").status_code == 403
             continue
         feed = client.get("/products/")
         assert feed.status_code == 200
@@ -162,9 +153,7 @@ def test_drafts_are_seen_only_by_those_who_handle_them(app, world, make_user):
     services.transition(product, "submit", author)
     db.session.commit()
     assert can_view_product(people["coordinator"], product)  # coordinators publish
-    assert not can_view_product(
-        people["privacy_officer"], product
-    )  # no privacy review asked
+    assert not can_view_product(people["privacy_officer"], product)  # no privacy review asked
     assert not can_view_product(people["flo_same_agency"], product)
     for user in (
         author,
@@ -180,9 +169,7 @@ def test_withdrawn_products_disappear_for_recipients(app, world):
     product = publish(draft(author, audience={"all_flos": True}), people["coordinator"])
     from flo_portal.products import services
 
-    services.transition(
-        product, "withdraw", people["coordinator"], "Source recalled the report"
-    )
+    services.transition(product, "withdraw", people["coordinator"], "Source recalled the report")
     db.session.commit()
     assert not can_view_product(people["flo_same_agency"], product)
     assert product.id not in _visible_by_sql(people["flo_same_agency"])
@@ -191,9 +178,7 @@ def test_withdrawn_products_disappear_for_recipients(app, world):
 
 def test_group_forms_do_not_reach_users_of_inactive_agencies(app, make_user, world):
     people, author, _ = world
-    closed = AgencyFactory(
-        discipline=Discipline.LAW_ENFORCEMENT, region="North", active=False
-    )
+    closed = AgencyFactory(discipline=Discipline.LAW_ENFORCEMENT, region="North", active=False)
     flo_closed = make_user(Role.LIAISON_OFFICER, agency=closed)
     product = publish(draft(author, audience={"all_flos": True}), people["coordinator"])
     assert not can_view_product(flo_closed, product)

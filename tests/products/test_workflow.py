@@ -39,9 +39,7 @@ def test_transition_table_publishing_is_coordinator_only():
     assert TRANSITIONS["withdraw"].needs_reason
 
 
-def test_analyst_drafts_coordinator_publishes_through_pages(
-    client, login_as, make_user
-):
+def test_analyst_drafts_coordinator_publishes_through_pages(client, login_as, make_user):
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER)
     login_as(people["author"])
@@ -60,9 +58,7 @@ def test_analyst_drafts_coordinator_publishes_through_pages(
     )
     assert r.status_code == 302
     product = db.session.scalar(sa.select(services.Product))
-    assert product.status == ProductStatus.DRAFT and product.reference.startswith(
-        "PRD-"
-    )
+    assert product.status == ProductStatus.DRAFT and product.reference.startswith("PRD-")
     assert client.post(f"/products/{product.id}/do/submit", data={}).status_code == 302
     # the analyst cannot publish: the table refuses
     client.post(f"/products/{product.id}/do/publish", data={})
@@ -82,19 +78,12 @@ def test_analyst_drafts_coordinator_publishes_through_pages(
     )
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(OutboxEmail.id)).where(
-                OutboxEmail.to_address == flo.email
-            )
+            sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.to_address == flo.email)
         )
         == 1
     )
-    mail = db.session.scalar(
-        sa.select(OutboxEmail).where(OutboxEmail.to_address == flo.email)
-    )
-    assert (
-        mail.subject.startswith("[TLP:GREEN]")
-        and mail.body_text.count("TLP:GREEN — FOUO") == 2
-    )
+    mail = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to_address == flo.email))
+    assert mail.subject.startswith("[TLP:GREEN]") and mail.body_text.count("TLP:GREEN — FOUO") == 2
     assert actions(product.id) == [
         "product.created",
         "product.submitted",
@@ -139,9 +128,7 @@ def test_protected_activity_terms_send_to_privacy_review(make_user, text, flagge
         )
 
 
-def test_publishing_waits_for_privacy_approval_and_author_can_ask(
-    make_user, client, login_as
-):
+def test_publishing_waits_for_privacy_approval_and_author_can_ask(make_user, client, login_as):
     people = staff(make_user)
     product = draft(people["author"], privacy_review_requested=True)
     services.transition(product, "submit", people["author"])
@@ -152,9 +139,7 @@ def test_publishing_waits_for_privacy_approval_and_author_can_ask(
     login_as(people["privacy"])
     assert product.reference.encode() in client.get("/products/privacy-queue").data
     assert client.get(f"/products/{product.id}").status_code == 200
-    client.post(
-        f"/products/{product.id}/do/privacy_approve", data={"reason": "Nexus is clear."}
-    )
+    client.post(f"/products/{product.id}/do/privacy_approve", data={"reason": "Nexus is clear."})
     db.session.refresh(product)
     assert product.privacy_status == PrivacyStatus.APPROVED
     assert product.privacy_reviewer_id == people["privacy"].id
@@ -168,12 +153,9 @@ def test_privacy_officer_returns_with_note(make_user):
     services.transition(product, "submit", people["author"])
     with pytest.raises(services.ProductError, match="reason"):
         services.transition(product, "return", people["privacy"], "")
-    services.transition(
-        product, "return", people["privacy"], "Remove the rally reference."
-    )
+    services.transition(product, "return", people["privacy"], "Remove the rally reference.")
     assert (
-        product.status == ProductStatus.DRAFT
-        and product.privacy_status == PrivacyStatus.RETURNED
+        product.status == ProductStatus.DRAFT and product.privacy_status == PrivacyStatus.RETURNED
     )
     assert db.session.scalar(
         sa.select(Notification).where(
@@ -202,19 +184,13 @@ def test_withdraw_needs_reason_and_archive(make_user, client, login_as):
         product.status == ProductStatus.WITHDRAWN
         and product.withdrawn_reason == "Superseded and inaccurate"
     )
-    assert (
-        client.post(f"/products/{product.id}/do/nonsense", data={}).status_code == 404
-    )
+    assert client.post(f"/products/{product.id}/do/nonsense", data={}).status_code == 404
 
 
-def test_edit_after_publishing_creates_a_version_recipients_see(
-    make_user, client, login_as
-):
+def test_edit_after_publishing_creates_a_version_recipients_see(make_user, client, login_as):
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER)
-    product = publish(
-        draft(people["author"], body_md="Original text."), people["coordinator"]
-    )
+    product = publish(draft(people["author"], body_md="Original text."), people["coordinator"])
     login_as(flo)
     client.get(f"/products/{product.id}")
     feed = client.get("/products/").data
@@ -245,9 +221,7 @@ def test_edit_after_publishing_creates_a_version_recipients_see(
     ] == [1, 2]
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(ProductRecipient.id)).where(
-                ProductRecipient.user_id == flo.id
-            )
+            sa.select(sa.func.count(ProductRecipient.id)).where(ProductRecipient.user_id == flo.id)
         )
         == 2
     )
@@ -263,17 +237,13 @@ def test_edit_after_publishing_creates_a_version_recipients_see(
     assert b"Corrected text." in page and b"Version 1" in page
     old = client.get(f"/products/{product.id}/versions/1")
     assert (
-        old.status_code == 200
-        and b"Original text." in old.data
-        and b"version 1 of 2" in old.data
+        old.status_code == 200 and b"Original text." in old.data and b"version 1 of 2" in old.data
     )
     assert client.get(f"/products/{product.id}/versions/9").status_code == 404
     assert "product.version_viewed" in actions(product.id)
 
 
-def test_analyst_cannot_edit_published_and_bad_form_input_is_handled(
-    make_user, client, login_as
-):
+def test_analyst_cannot_edit_published_and_bad_form_input_is_handled(make_user, client, login_as):
     people = staff(make_user)
     product = publish(draft(people["author"]), people["coordinator"])
     login_as(people["author"])
