@@ -21,6 +21,17 @@ MAIN_PAGES = [
     (Role.PRIVACY_OFFICER, "/audit/"),
 ]
 
+# Briefings, notifications, jobs (issue 6)
+MAIN_PAGES += [
+    (Role.LIAISON_OFFICER, "/briefings/"),
+    (Role.COORDINATOR, "/briefings/?view=month"),
+    (Role.COORDINATOR, "/briefings/new"),
+    (Role.LIAISON_OFFICER, "/briefings/feed"),
+    (Role.LIAISON_OFFICER, "/notifications/"),
+    (Role.LIAISON_OFFICER, "/notifications/preferences"),
+    (Role.ADMIN, "/jobs/"),
+]
+
 
 def _signed_in_page(page, role, make_user, sign_in):
     if role is None:
