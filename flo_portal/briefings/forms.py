@@ -175,11 +175,11 @@ class BriefingForm(FlaskForm):
     def to_data(self) -> BriefingData:
         recurrence = (
             Recurrence(self.recurrence.data)
-            if hasattr(self, "recurrence")
+            if getattr(self, "recurrence", None) is not None
             else Recurrence.NONE
         )
         occurrences = (
-            (self.occurrences.data or 1) if hasattr(self, "occurrences") else 1
+            (self.occurrences.data or 1) if getattr(self, "occurrences", None) is not None else 1
         )
         return BriefingData(
             title=self.title.data,

@@ -260,7 +260,7 @@ def update_briefing(b: Briefing, data: BriefingData) -> dict:
                     _link(b),
                     dedupe_key=f"briefing:{b.id}:changed:s{b.sequence}:user:{inv.user_id}",
                 )
-                for inv in _invitations(b, REMINDED)
+                for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
             ]
         )
     invited = invite_audience(b)

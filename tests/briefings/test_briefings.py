@@ -225,3 +225,33 @@ def test_dashboard_cards(client, login_as, make_user):
     assert b"Briefings awaiting your answer" in client.get("/dashboard").data
     login_as(coord)
     assert b"Briefings in the next 30 days" in client.get("/dashboard").data
+
+
+def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(client, login_as, make_user):
+    flo1, flo2 = make_user(Role.LIAISON_OFFICER), make_user(Role.LIAISON_OFFICER)
+    coord = login_as(Role.COORDINATOR)
+    br = make_briefing(coord, user_ids=[flo1.id, flo2.id], capacity=1)
+    from flo_portal.briefings.services import rsvp
+
+    for user in (flo1, flo2):
+        inv = db.session.scalars(sa.select(BriefingInvitation).where(BriefingInvitation.user_id == user.id)).one()
+        rsvp(br, inv, "yes")
+    db.session.commit()
+    assert client.get(f"/briefings/{br.id}/edit").status_code == 200
+    response = client.post(
+        f"/briefings/{br.id}/edit",
+        data={"title": br.title, "starts": "2030-03-12T10:00", "ends": "2030-03-12T12:00",
+              "timezone": "America/New_York", "mode": "in_person", "location": "Room 5", "capacity": "2",
+              "user_ids": [str(flo1.id), str(flo2.id)], "credit_course_id": "0"},
+    )
+    assert response.status_code == 302, response.data[:1500]
+    db.session.expire_all()
+    b = db.session.get(Briefing, br.id)
+    assert b.sequence == 1 and b.starts_at == datetime(2030, 3, 12, 14, 0, tzinfo=UTC) and b.location == "Room 5"
+    statuses = set(db.session.scalars(sa.select(BriefingInvitation.status)))
+    assert statuses == {RsvpStatus.YES}
+    changed = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "briefing.changed")).all()
+    assert sorted(changed) == sorted([flo1.id, flo2.id])
+    assert _actions("briefing.updated")
+    bad = client.post(f"/briefings/{br.id}/edit", data={"title": "", "starts": "nonsense"})
+    assert bad.status_code == 422
