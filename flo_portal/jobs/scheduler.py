@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -41,8 +42,11 @@ def build_scheduler(
     from flo_portal.jobs.registry import JOBS
 
     cls = BlockingScheduler if blocking else BackgroundScheduler
+    # SQLite has one writer at a time: run its jobs one after another.
+    workers = 1 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 4
     scheduler = cls(
         timezone=UTC,
+        executors={"default": ThreadPoolExecutor(workers)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     for spec in JOBS.values():
