@@ -26,6 +26,7 @@ from flo_portal.briefings import (
     ics,
     services,
 )
+from flo_portal.briefings import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.briefings.forms import BriefingForm, CancelForm
 from flo_portal.briefings.models import (
     Briefing,

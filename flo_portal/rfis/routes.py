@@ -25,6 +25,7 @@ from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import queries, services
+from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (

@@ -1,0 +1,42 @@
+"""The "RFIs" section of an officer's profile: what they asked and were tasked with."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+
+from flo_portal.extensions import db
+from flo_portal.rfis.models import Rfi, RfiRecipient
+from flo_portal.rfis.policies import visible_rfis_condition
+from flo_portal.roster.profile_sections import profile_section
+
+LIMIT = 10
+
+
+@profile_section
+def rfis_of_officer(viewer, officer) -> dict | None:
+    """Up to ten RFIs the officer requested or was tasked with, that ``viewer`` may see."""
+    if officer.user_id is None:
+        return {"title": "RFIs", "items": [], "empty": "No portal account: no RFIs."}
+    tasked = (
+        sa.select(RfiRecipient.id)
+        .where(RfiRecipient.rfi_id == Rfi.id, RfiRecipient.user_id == officer.user_id)
+        .exists()
+    )
+    condition = sa.and_(
+        sa.or_(Rfi.requester_id == officer.user_id, tasked), visible_rfis_condition(viewer)
+    )
+    total = db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(condition))
+    rows = db.session.scalars(
+        sa.select(Rfi).where(condition).order_by(Rfi.submitted_at.desc()).limit(LIMIT)
+    ).all()
+    items = [
+        {
+            "label": f"{r.reference} · {r.title}",
+            "link": url_for("rfis.detail", rfi_id=r.id),
+            "meta": f"{r.direction.value} · {r.status.value.replace('_', ' ')}",
+        }
+        for r in rows
+    ]
+    title = "RFIs" if total <= LIMIT else f"RFIs (latest {LIMIT} of {total})"
+    return {"title": title, "items": items, "empty": "No RFIs."}
