@@ -255,7 +255,6 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
             "product.withdrawn",
             f"Withdrawn: {product.reference}",
             f"Reason: {reason}",
-            check_visibility=False,
         )
     return product
 
@@ -432,26 +431,31 @@ def _notify_one(
     )
 
 
-def _notify_recipients(product, kind, title, body, *, check_visibility=True) -> None:
-    rows = db.session.scalars(
+def _notify_recipients(product, kind, title, body) -> int:
+    """Tell everyone who ever received the product (withdrawal notices: no content, only
+    the reference and the reason), in a fixed number of queries."""
+    users = db.session.scalars(
         sa.select(User)
-        .join(ProductRecipient, ProductRecipient.user_id == User.id)
-        .where(ProductRecipient.product_id == product.id)
-        .distinct()
-    )
-    for u in rows:
-        if check_visibility and not can_view_product(u, product):
-            continue
-        # Withdrawal notices carry no content, only the reference and the reason.
-        notify(
-            u,
-            kind,
-            title,
-            body,
-            "",
-            email=True,
-            dedupe_key=f"{kind}:{product.id}:{u.id}",
+        .where(
+            User.id.in_(
+                sa.select(ProductRecipient.user_id).where(ProductRecipient.product_id == product.id)
+            )
         )
+        .where(User.is_active_account.is_(True))
+    ).all()
+    return notify_many(
+        [
+            Notice(
+                user=u,
+                kind=kind,
+                title=title,
+                body=body,
+                link="",
+                dedupe_key=f"{kind}:{product.id}:{u.id}",
+            )
+            for u in users
+        ]
+    )
 
 
 # ---------------------------------------------------------------- recipients' side

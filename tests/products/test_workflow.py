@@ -270,3 +270,18 @@ def test_analyst_cannot_edit_published_and_bad_form_input_is_handled(make_user, 
         },
     )
     assert r.status_code == 200 and b"named people only" in r.data
+
+
+def test_withdrawal_tells_recipients_without_content(make_user):
+    people = staff(make_user)
+    flo = make_user(Role.LIAISON_OFFICER)
+    product = publish(draft(people["author"], summary="Sensitive summary"), people["coordinator"])
+    services.transition(product, "withdraw", people["coordinator"], "Source recalled")
+    db.session.commit()
+    notice = db.session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == flo.id, Notification.kind == "product.withdrawn"
+        )
+    )
+    assert notice.title == f"Withdrawn: {product.reference}" and "Source recalled" in notice.body
+    assert "Sensitive summary" not in notice.body
