@@ -74,6 +74,13 @@ def officer_safety_renotify(now: datetime):
     )
 
 
+def training_current_refresh(now: datetime):
+    """Records expire with the calendar, not only when rows change: recompute daily."""
+    from flo_portal.training.services import refresh_training_current
+
+    return {"officers": refresh_training_current(today=now.date())}
+
+
 def daily_digest(now: datetime):
     from flo_portal.jobs.digest import send_daily_digests
 
@@ -122,6 +129,12 @@ JOBS: dict[str, JobSpec] = {
             "Officer-safety alerts: re-notify unacknowledged",
             15 * MINUTE,
             officer_safety_renotify,
+        ),
+        JobSpec(
+            "training_current_refresh",
+            "Recompute which officers are training-current",
+            HOUR,
+            training_current_refresh,
         ),
         # Hourly: each user gets the digest at 07:00 in their own time zone.
         JobSpec("daily_digest", "Daily digest of unread notices", HOUR, daily_digest),

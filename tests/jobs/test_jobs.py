@@ -173,3 +173,19 @@ def test_jobs_page_lists_runs(client, login_as, role):
     assert client.get(f"/jobs/runs/{run_id}").status_code == 200
     assert client.get("/jobs/runs/999999").status_code == 404
     assert client.get("/jobs/?job=nope&outcome=<script>").status_code == 200
+
+
+def test_training_current_follows_the_calendar(db):
+    from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
+
+    course = CourseFactory(required=True, validity_months=12)
+    officer = OfficerFactory(training_current=True)
+    RecordFactory(officer=officer, course=course, completed_on=date(2029, 1, 10))  # expires 2030-01-10
+    db.session.commit()
+    run = run_job("training_current_refresh", now=datetime(2030, 1, 9, 12, 0, tzinfo=UTC))
+    assert run.outcome == "ok"
+    db.session.refresh(officer)
+    assert officer.training_current
+    run_job("training_current_refresh", now=datetime(2030, 1, 11, 12, 0, tzinfo=UTC))
+    db.session.refresh(officer)
+    assert not officer.training_current
