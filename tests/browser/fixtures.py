@@ -78,7 +78,9 @@ def sign_in(live_server):
             page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
             page.get_by_role("button", name="Turn on").click()
             page.get_by_role("link", name="I have saved them — continue").click()
-        page.wait_for_url(f"{live_server}/**")
+        # Wait until the sign-in pages are left behind: "/**" alone would match the TOTP
+        # page itself, and a goto() fired then cancels the verify POST (signed out).
+        page.wait_for_url(lambda url: url.startswith(live_server) and "/auth/" not in url)
         return page
 
     return _sign_in
