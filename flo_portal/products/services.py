@@ -1017,31 +1017,9 @@ def _purge_product(product: Product) -> None:
 
 
 def _purge_rfi(rfi) -> None:
-    try:
-        from flo_portal.rfis import services as rfi_services
-    except ImportError:  # pragma: no cover - the RFI feature is part of the app
-        rfi_services = None
-    hook = getattr(rfi_services, "purge_rfi_content", None)
-    if hook is not None:
-        hook(rfi)
-        return
-    for name in (
-        "question",
-        "justification",
-        "answer",
-        "closure_comment",
-        "return_note",
-        "reject_reason",
-        "privacy_note",
-        "privacy_terms",
-    ):
-        if hasattr(rfi, name):
-            setattr(rfi, name, "")
-    rfi.title = "[purged]"
-    for rel in ("messages", "attachments"):
-        if hasattr(rfi, rel):
-            getattr(rfi, rel).clear()
-    rfi.review_due_on = None
+    from flo_portal.rfis.dissemination import purge_rfi_content
+
+    purge_rfi_content(rfi)
 
 
 def purge(kind: str, obj_id: int, actor: User | None, reason: str) -> None:

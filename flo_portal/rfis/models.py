@@ -271,3 +271,18 @@ class RfiStatusChange(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     changed_by: Mapped[User | None] = relationship()
     note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class RfiDissemination(db.Model):
+    """Dissemination log for RFI answers (28 CFR 23.20(f)): who received the answer,
+    when, and why (the rule that let them see it). Kept when content is purged."""
+
+    __tablename__ = "rfi_dissemination"
+    __table_args__ = (sa.UniqueConstraint("rfi_id", "user_id", name="uq_rfi_dissemination_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rfi_id: Mapped[int] = mapped_column(sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    user: Mapped[User] = relationship()
+    disseminated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rule: Mapped[str] = mapped_column(sa.String(300))

@@ -27,6 +27,7 @@ from flo_portal.rfis import forms as F
 from flo_portal.rfis import queries, services
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.rfis.attachments import attachment_path
+from flo_portal.rfis.dissemination import dissemination_log, log_answer_received
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
     can_post_message,
@@ -107,6 +108,7 @@ def _render_detail(
         can_flag_ci=Role(current_user.role) == Role.COORDINATOR,
         today=services.center_today(),
         error=error,
+        dissemination=dissemination_log(rfi) if Role(current_user.role).is_center_staff else [],
     ), status
 
 
@@ -294,6 +296,7 @@ def task():
 def detail(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     record("rfi.viewed", rfi, summary=rfi.reference)
+    log_answer_received(current_user, rfi)
     db.session.commit()
     return _render_detail(rfi)
 

@@ -528,6 +528,9 @@ def _notify_transition(
             link,
         )
     elif action == Action.ANSWER:
+        from flo_portal.rfis.dissemination import log_answer_received
+
+        log_answer_received(rfi.requester, rfi)  # after the transition's flush: one version bump
         notify(
             rfi.requester,
             "rfi.answered",
