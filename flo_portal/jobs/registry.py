@@ -1,19 +1,16 @@
 """Every scheduled job, in one place.
 
 Each job is a function ``fn(now) -> counts`` that claims due rows idempotently and
-flushes; the runner commits and records a JobRun. Jobs owned by features that may not
-be installed yet (RFIs, products) are imported lazily and skip with a log line.
+flushes; the runner commits and records a JobRun. Feature modules are imported inside
+the job functions so the scheduler process loads only what it runs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from flo_portal.jobs.runner import JobUnavailable
 
 log = logging.getLogger("flo_portal.jobs")
 
@@ -24,20 +21,6 @@ class JobSpec:
     label: str
     every_seconds: int
     func: Callable[[datetime], object]
-
-
-def _optional(module: str, *functions: str) -> Callable:
-    """Look up the first of ``module.function`` that exists, at run time;
-    JobUnavailable when none does."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise JobUnavailable(f"{module} is not installed ({exc})") from exc
-    for function in functions:
-        fn = getattr(mod, function, None)
-        if fn is not None:
-            return fn
-    raise JobUnavailable(f"{module} has none of {', '.join(functions)}")
 
 
 def deliver_outbox(now: datetime):
@@ -59,19 +42,21 @@ def training_expiry_notices(now: datetime):
 
 
 def rfi_due_and_overdue(now: datetime):
-    return _optional(
-        "flo_portal.rfis.services", "notify_due_rfis", "notify_due_and_overdue"
-    )(now)
+    from flo_portal.rfis.services import notify_due_rfis
+
+    return notify_due_rfis(now)
 
 
 def retention_review(now: datetime):
-    return _optional("flo_portal.products.services", "run_retention_review")(now.date())
+    from flo_portal.products.services import run_retention_review
+
+    return run_retention_review(now.date())
 
 
 def officer_safety_renotify(now: datetime):
-    return _optional("flo_portal.products.services", "renotify_unacknowledged_alerts")(
-        now
-    )
+    from flo_portal.products.services import renotify_unacknowledged_alerts
+
+    return renotify_unacknowledged_alerts(now)
 
 
 def training_current_refresh(now: datetime):

@@ -41,10 +41,6 @@ LEASE = timedelta(minutes=30)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-class JobUnavailable(Exception):
-    """The job's feature is not installed (yet): the run is recorded as skipped."""
-
-
 def slot_for(every_seconds: int, now: datetime) -> datetime:
     """The tick ``now`` belongs to: the start of its interval, counted from EPOCH."""
     elapsed = int((now - EPOCH).total_seconds())
@@ -163,10 +159,6 @@ def run_job(
             counts = _as_counts(spec.func(now))
             db.session.commit()
             outcome, error = "ok", ""
-        except JobUnavailable as exc:
-            db.session.rollback()
-            counts, outcome, error = {}, "skipped", str(exc)
-            log.info("job %s skipped: %s", name, exc)
         except Exception:
             db.session.rollback()
             counts, outcome, error = {}, "error", traceback.format_exc()[-4000:]

@@ -125,14 +125,6 @@ def test_tick_is_claimed_once_and_failures_are_recorded(monkeypatch):
     assert failed.outcome == "error" and "on fire" in failed.error and failed.finished_at
 
 
-def test_optional_feature_jobs_skip_with_a_reason_when_missing(monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "flo_portal.rfis.services", None)  # import fails
-    run = run_job("rfi_due", now=datetime(2030, 1, 1, tzinfo=UTC))
-    assert run.outcome == "skipped" and "not installed" in run.error
-
-
 def test_a_held_lock_makes_the_other_run_skip():
     at = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
     # PostgreSQL: pg_try_advisory_lock from another connection; SQLite: the lease row.
