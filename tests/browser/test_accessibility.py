@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from flo_portal.extensions import db
 from flo_portal.security.permissions import Role
+from tests.factories import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +35,101 @@ MAIN_PAGES += [
 ]
 
 
+# Roster, agencies, training, RFIs, products, API (issue 7). A callable builds the data
+# the page shows (through the factories and services) and returns its path.
+def _officer_profile():
+    from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
+
+    officer = OfficerFactory(first_name="Pat", last_name="Profile")
+    RecordFactory(officer=officer, course=CourseFactory(code="FLO-101"))
+    db.session.commit()
+    return f"/roster/officers/{officer.id}"
+
+
+def _coverage():
+    from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
+
+    course = CourseFactory(code="FLO-101")
+    for i in range(3):
+        officer = OfficerFactory(agency=AgencyFactory(name=f"Coverage agency {i}"))
+        if i:
+            RecordFactory(officer=officer, course=course)
+    db.session.commit()
+    return "/roster/coverage"
+
+
+def _training_courses():
+    from tests.roster.factories import CourseFactory
+
+    CourseFactory(code="FLO-101", title="FLO basic course")
+    CourseFactory(code="CVE-201", title="Countering violent extremism", required=False)
+    db.session.commit()
+    return "/training/courses"
+
+
+def _rfi_queue():
+    from tests.rfis.helpers import submit
+
+    submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    return "/rfis/queue"
+
+
+def _rfi_detail():
+    from tests.rfis.helpers import submit
+
+    rfi = submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    return f"/rfis/{rfi.id}"  # seen by a coordinator: triage forms on the side
+
+
+def _product_feed():
+    from tests.products.helpers import draft, publish
+
+    author = UserFactory(role=Role.ANALYST)
+    publish(draft(author), UserFactory(role=Role.COORDINATOR))
+    return "/products/"
+
+
+def _product_detail():
+    from tests.products.helpers import draft, publish
+
+    author = UserFactory(role=Role.ANALYST)
+    product = publish(
+        draft(author, body_md="| a | b |\n|---|---|\n| 1 | 2 |"), UserFactory(role=Role.COORDINATOR)
+    )
+    return f"/products/{product.id}"
+
+
+def _briefing_detail():
+    from tests.briefings.factories import make_briefing
+
+    flo = UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory())
+    briefing = make_briefing(UserFactory(role=Role.COORDINATOR), user_ids=[flo.id])
+    return f"/briefings/{briefing.id}"  # seen by a coordinator: invitee list
+
+
+MAIN_PAGES += [
+    (Role.COORDINATOR, "/roster/officers"),
+    (Role.COORDINATOR, _officer_profile),
+    (Role.COORDINATOR, "/agencies/"),
+    (Role.COORDINATOR, _coverage),
+    (Role.COORDINATOR, _training_courses),
+    (Role.LIAISON_OFFICER, "/rfis/new"),
+    (Role.COORDINATOR, _rfi_queue),
+    (Role.COORDINATOR, _rfi_detail),
+    (Role.LIAISON_OFFICER, _product_feed),
+    (Role.LIAISON_OFFICER, _product_detail),
+    (Role.ANALYST, "/products/new"),
+    (Role.COORDINATOR, _briefing_detail),
+    (Role.LIAISON_OFFICER, "/account/tokens/"),
+    (Role.LIAISON_OFFICER, "/api/v1/docs"),
+]
+
+
+def _page_id(item):
+    role, path = item
+    return path if isinstance(path, str) else path.__name__.lstrip("_")
+
+
 def _signed_in_page(page, role, make_user, sign_in):
     if role is None:
         return
@@ -44,14 +141,19 @@ def _signed_in_page(page, role, make_user, sign_in):
     sign_in(page, make_user(role, **kwargs))
 
 
-@pytest.mark.parametrize("role, path", MAIN_PAGES, ids=[p for _, p in MAIN_PAGES])
-def test_page_is_accessible_and_fits_a_phone(page, live_server, make_user, sign_in, axe_check, shot, role, path):
+@pytest.mark.parametrize("role, path", MAIN_PAGES, ids=[_page_id(p) for p in MAIN_PAGES])
+def test_page_is_accessible_and_fits_a_phone(
+    page, live_server, make_user, sign_in, axe_check, shot, role, path
+):
+    if callable(path):
+        path = path()
     _signed_in_page(page, role, make_user, sign_in)
     page.goto(f"{live_server}{path}")
     assert page.url.startswith(f"{live_server}{path.split('?')[0]}")
     assert axe_check(page) == []
     shot(page, "a11y" + path.replace("/", "_").rstrip("_"))
     page.set_viewport_size({"width": 375, "height": 800})
+    page.reload()  # laid out at phone width from the start (charts resize asynchronously)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
 
@@ -68,3 +170,51 @@ def test_sign_in_by_keyboard_alone(page, live_server, make_user):
     page.keyboard.type("a long enough test passphrase")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Welcome, Kim Keyboard")).to_be_visible()
+
+
+def _tab_to(page, locator, limit: int = 60):
+    """Press Tab (only) until ``locator`` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{locator} never received the focus by Tab")
+
+
+def test_rfi_submission_by_keyboard_alone(page, live_server, make_user, sign_in, db):
+    from flo_portal.rfis.models import Rfi, RfiStatus
+    from tests.rfis.helpers import future
+
+    flo = make_user(Role.LIAISON_OFFICER, name="Kim Keyboard")
+    sign_in(page, flo)
+    page.goto(f"{live_server}/rfis/new")
+    assert page.evaluate("navigator.language") == "en-US"  # the date is typed month first
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Title")).to_be_focused()  # the first stop after the skip link
+    page.keyboard.type("Keyboard-only request")
+    _tab_to(page, page.get_by_label("Question"))
+    page.keyboard.type("Any reports of cable theft on the rail line?")
+    _tab_to(page, page.get_by_label("Justification"))
+    page.keyboard.type("Signal failures follow each theft.")
+    _tab_to(page, page.get_by_label("Priority"))
+    page.keyboard.press("ArrowDown")  # routine -> the next priority, without a mouse
+    due = future(6)
+    _tab_to(page, page.get_by_label("Requested due date"))
+    page.keyboard.type(due.strftime("%m%d%Y"))
+    expect(page.get_by_label("Requested due date")).to_have_value(due.isoformat())
+    _tab_to(page, page.get_by_label("I attest"))
+    page.keyboard.press("Space")
+    expect(page.get_by_label("I attest")).to_be_checked()
+    _tab_to(page, page.get_by_role("button", name="Submit RFI"))
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".alert").filter(has_text="submitted to the center.")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("Keyboard-only request")
+    db.session.expire_all()
+    rfi = db.session.query(Rfi).filter_by(title="Keyboard-only request").one()
+    assert rfi.requester_id == flo.id and rfi.status == RfiStatus.SUBMITTED
+    assert rfi.due_on == due and rfi.priority != "routine"
