@@ -44,6 +44,17 @@ def _fail_fast(page):
     page.set_default_timeout(10_000)  # a missing element fails in 10 s, not 30
 
 
+@pytest.fixture
+def seen(shot, axe_check):
+    """Screenshot a page the journey passes through, and hold it to WCAG 2.1 AA (axe)."""
+
+    def _seen(page, name):
+        shot(page, name)
+        assert axe_check(page) == [], name
+
+    return _seen
+
+
 def _staff(make_user, role, **kw):
     """Center staff with TOTP already set up (sign_in answers the code)."""
     return make_user(role, mfa_secret=pyotp.random_base32(), mfa_enabled=True, **kw)
@@ -62,7 +73,7 @@ def _actions(*, actor, action):
 # --------------------------------------------------------------------------- coordinator
 
 
-def test_coordinator_journey(page, live_server, make_user, sign_in, shot):
+def test_coordinator_journey(page, live_server, make_user, sign_in, seen):
     coordinator = _staff(make_user, Role.COORDINATOR, name="Casey Coordinator")
     analyst = make_user(Role.ANALYST, name="Avery Analyst")
     course = CourseFactory(code="FLO-101", title="FLO basic course", validity_months=24)
@@ -76,18 +87,18 @@ def test_coordinator_journey(page, live_server, make_user, sign_in, shot):
 
     # Add an agency.
     page.goto(f"{live_server}/agencies/")
-    shot(page, "journey-coordinator-agencies")
+    seen(page, "journey-coordinator-agencies")
     page.get_by_role("link", name="Add agency").click()
     expect(page.get_by_role("heading", name="Add a partner agency")).to_be_visible()
     page.get_by_label("Name", exact=True).fill("Lakeside Port Authority Police")
     page.get_by_label("Discipline").select_option("law_enforcement")
     page.get_by_label("Region", exact=True).fill("Lakeside")
     page.get_by_label("Contact e-mail").fill("chief@lakeside.example.gov")
-    shot(page, "journey-coordinator-agency-form")
+    seen(page, "journey-coordinator-agency-form")
     page.get_by_role("button", name="Save").click()
     _flash(page, "Lakeside Port Authority Police added.")
     expect(page.get_by_role("heading", name="Lakeside Port Authority Police")).to_be_visible()
-    shot(page, "journey-coordinator-agency-detail")
+    seen(page, "journey-coordinator-agency-detail")
 
     # Nominate an officer with the onboarding dates, then vet and activate.
     page.goto(f"{live_server}/roster/officers/new")
@@ -105,7 +116,7 @@ def test_coordinator_journey(page, live_server, make_user, sign_in, shot):
     )
     page.get_by_label("Privacy policy version").fill("2.1")
     page.get_by_label("Why is this officer nominated?").fill("Port security lead")
-    shot(page, "journey-coordinator-nominate")
+    seen(page, "journey-coordinator-nominate")
     page.get_by_role("button", name="Nominate").click()
     _flash(page, "Morgan Harbor is nominated")
     expect(page.get_by_role("heading", name="Morgan Harbor")).to_be_visible()
@@ -129,7 +140,7 @@ def test_coordinator_journey(page, live_server, make_user, sign_in, shot):
     _flash(page, "Training recorded.")
     expect(page.locator("#training tbody")).to_contain_text("FLO-101 — FLO basic course")
     expect(header.get_by_text("current", exact=True)).to_be_visible()
-    shot(page, "journey-coordinator-officer-profile")
+    seen(page, "journey-coordinator-officer-profile")
 
     # Schedule a briefing for one FLO.
     start = (datetime.now() + timedelta(days=10)).replace(hour=9, minute=0)
@@ -141,20 +152,20 @@ def test_coordinator_journey(page, live_server, make_user, sign_in, shot):
     page.get_by_label("Format").select_option("in_person")
     page.get_by_label("Place (in person)").fill("Fusion center, room 2")
     page.get_by_label("Named people").select_option(str(flo.id))
-    shot(page, "journey-coordinator-briefing-form")
+    seen(page, "journey-coordinator-briefing-form")
     page.get_by_role("button", name="Schedule and invite").click()
     _flash(page, "Briefing scheduled (1 occurrence); 1 people invited.")
     expect(page.get_by_role("heading", name="Port threat picture")).to_be_visible()
-    shot(page, "journey-coordinator-briefing-detail")
+    seen(page, "journey-coordinator-briefing-detail")
 
     # Publish an analyst's product that is in review.
     page.goto(f"{live_server}/products/work")
-    shot(page, "journey-coordinator-products-work")
+    seen(page, "journey-coordinator-products-work")
     page.get_by_role("link", name="Copper theft from rail signal boxes").click()
     page.get_by_role("button", name="Publish").click()
     _flash(page, f"{bulletin.reference}: publish — done.")
     expect(page.locator(".badge", has_text="Published").first).to_be_visible()
-    shot(page, "journey-coordinator-product-published")
+    seen(page, "journey-coordinator-product-published")
 
     db.session.expire_all()
     agency = db.session.scalar(sa.select(Agency).filter_by(name="Lakeside Port Authority Police"))
@@ -188,7 +199,7 @@ def test_coordinator_journey(page, live_server, make_user, sign_in, shot):
 # ------------------------------------------------------------------------ liaison officer
 
 
-def test_liaison_officer_journey(page, live_server, make_user, sign_in, shot):
+def test_liaison_officer_journey(page, live_server, make_user, sign_in, seen):
     agency = AgencyFactory(name="Harbor County Sheriff")
     flo = make_user(Role.LIAISON_OFFICER, agency=agency, name="Deputy Dana")
     coordinator = make_user(Role.COORDINATOR, name="Casey Coordinator")
@@ -214,7 +225,7 @@ def test_liaison_officer_journey(page, live_server, make_user, sign_in, shot):
     briefing = make_briefing(coordinator, user_ids=[flo.id], start=start, title="Bridge security")
 
     sign_in(page, flo)
-    shot(page, "journey-flo-dashboard")
+    seen(page, "journey-flo-dashboard")
 
     # Submit an RFI with the attestation.
     page.goto(f"{live_server}/rfis/new")
@@ -223,7 +234,7 @@ def test_liaison_officer_journey(page, live_server, make_user, sign_in, shot):
     page.get_by_label("Question").fill("Any reports of a stolen fuel tanker near the port?")
     page.get_by_label("Justification").fill("Possible theft ring targeting fuel depots.")
     page.get_by_label("Requested due date").fill(future(5).isoformat())
-    shot(page, "journey-flo-rfi-new")
+    seen(page, "journey-flo-rfi-new")
     page.get_by_role("button", name="Submit RFI").click()
     expect(page.get_by_text("You must make the attestation.")).to_be_visible()
     page.get_by_label("I attest").check()
@@ -231,36 +242,36 @@ def test_liaison_officer_journey(page, live_server, make_user, sign_in, shot):
     _flash(page, "submitted to the center.")
     expect(page.locator("h1")).to_contain_text("Stolen fuel tanker")
     expect(page.locator("main .badge", has_text="submitted")).to_be_visible()
-    shot(page, "journey-flo-rfi-detail")
+    seen(page, "journey-flo-rfi-detail")
 
     # Answer the tasking addressed to them.
     page.goto(f"{live_server}/rfis/")
-    shot(page, "journey-flo-rfis")
+    seen(page, "journey-flo-rfis")
     page.locator("tr", has_text="Drones over substations").get_by_role("link").first.click()
     page.get_by_label("Your response").fill("Two sightings last week near the north substation.")
     page.get_by_role("button", name="Send response").click()
     _flash(page, "Response sent to the center.")
     expect(page.get_by_text("You answered on")).to_be_visible()
-    shot(page, "journey-flo-tasking")
+    seen(page, "journey-flo-tasking")
 
     # Acknowledge the officer-safety alert from the feed.
     page.goto(f"{live_server}/products/")
     item = page.locator(f'[data-product-id="{alert.id}"]')
     expect(item.get_by_text("Acknowledgement needed")).to_be_visible()
-    shot(page, "journey-flo-products-feed")
+    seen(page, "journey-flo-products-feed")
     item.get_by_role("link", name="Armed subject ambushing deputies").click()
     page.get_by_role("button", name="I have read and understood this alert").click()
     expect(page.get_by_text("You acknowledged this alert")).to_be_visible()
-    shot(page, "journey-flo-product-detail")
+    seen(page, "journey-flo-product-detail")
 
     # RSVP to the briefing from the calendar.
     page.goto(f"{live_server}/briefings/")
-    shot(page, "journey-flo-briefings")
+    seen(page, "journey-flo-briefings")
     page.get_by_role("link", name="Bridge security").first.click()
     page.get_by_role("button", name="Yes, I will attend").click()
     expect(page.get_by_text("You are attending.")).to_be_visible()
     expect(page.locator("#my-rsvp")).to_have_text("Yes")
-    shot(page, "journey-flo-briefing-detail")
+    seen(page, "journey-flo-briefing-detail")
 
     db.session.expire_all()
     rfi = db.session.scalar(sa.select(Rfi).filter_by(title="Stolen fuel tanker"))
@@ -282,7 +293,7 @@ def test_liaison_officer_journey(page, live_server, make_user, sign_in, shot):
 # --------------------------------------------------------------------------- agency head
 
 
-def test_agency_head_journey(page, live_server, make_user, sign_in, shot):
+def test_agency_head_journey(page, live_server, make_user, sign_in, seen):
     mine = AgencyFactory(name="Riverside Fire District")
     other = AgencyFactory(name="Pine Valley Police")
     course = CourseFactory(code="FLO-101", title="FLO basic course")
@@ -303,13 +314,13 @@ def test_agency_head_journey(page, live_server, make_user, sign_in, shot):
     expect(page.locator("main")).to_contain_text("Riverside Fire District")
     expect(page.locator("main")).not_to_contain_text("Pine Valley Police")
     expect(page.locator("main")).to_contain_text("50%")
-    shot(page, "journey-agency-head-coverage")
+    seen(page, "journey-agency-head-coverage")
 
     # The roster shows only their officers.
     page.goto(f"{live_server}/roster/officers")
     expect(page.get_by_role("link", name=re.compile("Current"))).to_be_visible()
     expect(page.get_by_text("Elsewhere")).to_have_count(0)
-    shot(page, "journey-agency-head-roster")
+    seen(page, "journey-agency-head-roster")
 
     # Nominate an officer of their agency (onboarding dates are the center's to record).
     page.goto(f"{live_server}/roster/officers/new")
@@ -319,11 +330,11 @@ def test_agency_head_journey(page, live_server, make_user, sign_in, shot):
     page.get_by_label("Rank or title").fill("Captain")
     page.get_by_label("E-mail").fill("jamie.nominee@riverside.example.gov")
     page.get_by_label("Why is this officer nominated?").fill("Leads hazmat liaison")
-    shot(page, "journey-agency-head-nominate")
+    seen(page, "journey-agency-head-nominate")
     page.get_by_role("button", name="Nominate").click()
     _flash(page, "Jamie Nominee is nominated; the FLO coordinators will vet the nomination.")
     expect(page.locator("main .badge", has_text="Nominated").first).to_be_visible()
-    shot(page, "journey-agency-head-officer-profile")
+    seen(page, "journey-agency-head-officer-profile")
 
     db.session.expire_all()
     officer = db.session.scalar(sa.select(Officer).filter_by(last_name="Nominee"))
@@ -337,7 +348,7 @@ def test_agency_head_journey(page, live_server, make_user, sign_in, shot):
 # ------------------------------------------------------------------------------- analyst
 
 
-def test_analyst_journey(page, live_server, make_user, sign_in, shot):
+def test_analyst_journey(page, live_server, make_user, sign_in, seen):
     analyst = _staff(make_user, Role.ANALYST, name="Avery Analyst")
     coordinator = make_user(Role.COORDINATOR, name="Casey Coordinator")
     flo = make_user(Role.LIAISON_OFFICER, name="Deputy Dana")
@@ -348,19 +359,19 @@ def test_analyst_journey(page, live_server, make_user, sign_in, shot):
 
     sign_in(page, analyst)
     page.goto(f"{live_server}/rfis/queue")
-    shot(page, "journey-analyst-rfi-queue")
+    seen(page, "journey-analyst-rfi-queue")
     page.locator("tr", has_text="Stolen fuel tanker sightings").get_by_role("link").first.click()
     expect(page.locator("h1")).to_contain_text(rfi.reference)
     expect(page.locator("main .badge", has_text="assigned")).to_be_visible()
     page.get_by_label("Answer", exact=True).fill(
         "Two tankers reported stolen in the county; see case 24-118."
     )
-    shot(page, "journey-analyst-rfi-detail")
+    seen(page, "journey-analyst-rfi-detail")
     page.locator("[data-action=answer]").click()
     _flash(page, f"{rfi.reference}: answered.")
     expect(page.locator("#rfi-answer")).to_contain_text("Two tankers reported stolen")
     expect(page.locator("main .badge", has_text="answered")).to_be_visible()
-    shot(page, "journey-analyst-rfi-answered")
+    seen(page, "journey-analyst-rfi-answered")
 
     db.session.expire_all()
     rfi = db.session.get(Rfi, rfi.id)
@@ -372,7 +383,7 @@ def test_analyst_journey(page, live_server, make_user, sign_in, shot):
 # ----------------------------------------------------------------------- privacy officer
 
 
-def test_privacy_officer_journey(page, live_server, make_user, sign_in, shot):
+def test_privacy_officer_journey(page, live_server, make_user, sign_in, seen):
     privacy = _staff(make_user, Role.PRIVACY_OFFICER, name="Parker Privacy")
     analyst = make_user(Role.ANALYST, name="Avery Analyst")
     flagged = draft(
@@ -386,17 +397,17 @@ def test_privacy_officer_journey(page, live_server, make_user, sign_in, shot):
 
     sign_in(page, privacy)
     page.goto(f"{live_server}/products/privacy-queue")
-    shot(page, "journey-privacy-queue")
+    seen(page, "journey-privacy-queue")
     page.get_by_role("link", name="Planned rally at the state capitol").click()
     expect(page.locator("main")).to_contain_text("protected-activity terms")
     page.get_by_label("Note (optional) for “Approve (privacy review)”").fill(
         "Public-safety nexus only."
     )
-    shot(page, "journey-privacy-product")
+    seen(page, "journey-privacy-product")
     page.get_by_role("button", name="Approve (privacy review)").click()
     _flash(page, f"{flagged.reference}: approve (privacy review) — done.")
     expect(page.locator("main")).to_contain_text("Privacy review: approved")
-    shot(page, "journey-privacy-approved")
+    seen(page, "journey-privacy-approved")
 
     db.session.expire_all()
     product = db.session.get(Product, flagged.id)
@@ -411,21 +422,21 @@ def test_privacy_officer_journey(page, live_server, make_user, sign_in, shot):
 # --------------------------------------------------------------------------------- admin
 
 
-def test_admin_journey(page, live_server, make_user, sign_in, shot):
+def test_admin_journey(page, live_server, make_user, sign_in, seen):
     admin = _staff(make_user, Role.ADMIN, name="Ada Admin")
     AgencyFactory(name="Harbor County Sheriff")
     db.session.commit()  # an open write transaction would lock SQLite for the server
 
     sign_in(page, admin)
     page.goto(f"{live_server}/admin/users")
-    shot(page, "journey-admin-users")
+    seen(page, "journey-admin-users")
     page.get_by_role("link", name="Invite user").click()
     expect(page.get_by_role("heading", name="Invite a user")).to_be_visible()
     page.get_by_label("Full name").fill("Quinn Newcomer")
     page.get_by_label("E-mail").fill("quinn.newcomer@harbor.example.gov")
     page.get_by_label("Role").select_option("liaison_officer")
     page.get_by_label("Agency").select_option(label="Harbor County Sheriff")
-    shot(page, "journey-admin-user-form")
+    seen(page, "journey-admin-user-form")
     page.get_by_role("button", name="Send invitation").click()
     _flash(page, "Quinn Newcomer is invited; an e-mail with a sign-up link is queued.")
     expect(page.get_by_role("cell", name="quinn.newcomer@harbor.example.gov")).to_be_visible()
@@ -433,7 +444,7 @@ def test_admin_journey(page, live_server, make_user, sign_in, shot):
     page.goto(f"{live_server}/audit/")
     expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     expect(page.locator("tbody tr", has_text="user.created").first).to_contain_text(admin.email)
-    shot(page, "journey-admin-audit")
+    seen(page, "journey-admin-audit")
 
     db.session.expire_all()
     user = db.session.scalar(sa.select(User).filter_by(email="quinn.newcomer@harbor.example.gov"))
