@@ -15,6 +15,8 @@ DEMO_MODULES: list[str] = [
     "flo_portal.rfis.demo",
     "flo_portal.briefings.demo",
     "flo_portal.products.demo",
+    "flo_portal.sar.demo",
+    "flo_portal.redress.demo",
 ]
 
 

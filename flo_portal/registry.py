@@ -21,6 +21,8 @@ BLUEPRINTS = [
     ("flo_portal.training.routes", "/training"),
     ("flo_portal.api.routes", "/api/v1"),
     ("flo_portal.api.token_pages", "/account/tokens"),
+    ("flo_portal.sar.routes", "/sar"),
+    ("flo_portal.redress.routes", "/redress"),
 ]
 
 MODEL_MODULES = [
@@ -35,6 +37,8 @@ MODEL_MODULES = [
     "flo_portal.briefings.models",
     "flo_portal.jobs.models",
     "flo_portal.api.models",
+    "flo_portal.sar.models",
+    "flo_portal.redress.models",
 ]
 
 CLI_MODULES = [

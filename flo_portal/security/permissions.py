@@ -76,6 +76,10 @@ class Permission(StrEnum):
     BRIEFING_READ = "briefing:read"
     BRIEFING_MANAGE = "briefing:manage"
     BRIEFING_RSVP = "briefing:rsvp"
+    # suspicious activity reports and redress
+    SAR_SUBMIT = "sar:submit"
+    SAR_VET = "sar:vet"
+    REDRESS_REVIEW = "redress:review"  # any signed-in user may file a request
 
 
 P = Permission
@@ -111,6 +115,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PRODUCT_REACH,
             P.BRIEFING_READ,
             P.BRIEFING_MANAGE,
+            P.SAR_VET,
         }
     ),
     Role.ANALYST: frozenset(
@@ -126,6 +131,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PRODUCT_DRAFT,
             P.PRODUCT_REACH,
             P.BRIEFING_READ,
+            P.SAR_VET,
         }
     ),
     Role.PRIVACY_OFFICER: frozenset(
@@ -137,6 +143,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RFI_READ,
             P.PRODUCT_READ,
             P.BRIEFING_READ,
+            P.REDRESS_REVIEW,
         }
     ),
     Role.AGENCY_HEAD: frozenset(
@@ -152,6 +159,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PRODUCT_FEEDBACK,
             P.BRIEFING_READ,
             P.BRIEFING_RSVP,
+            P.SAR_SUBMIT,
         }
     ),
     Role.LIAISON_OFFICER: frozenset(
@@ -162,6 +170,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PRODUCT_FEEDBACK,
             P.BRIEFING_READ,
             P.BRIEFING_RSVP,
+            P.SAR_SUBMIT,
         }
     ),
 }

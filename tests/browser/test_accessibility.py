@@ -125,6 +125,34 @@ MAIN_PAGES += [
 ]
 
 
+# Suspicious activity reports and redress. Detail pages seen by the vetting desk / privacy officer.
+def _sar_detail():
+    from tests.sar.helpers import file_sar
+
+    sar = file_sar(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    return f"/sar/{sar.id}"
+
+
+def _redress_detail():
+    from flo_portal.redress.services import file_request
+
+    user = UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory())
+    req = file_request(user, requester_name="Dana Doe", requester_contact="dana@example.org",
+                       subject="My field interview card", description="Please review it.")
+    db.session.commit()
+    return f"/redress/{req.id}"
+
+
+MAIN_PAGES += [
+    (Role.LIAISON_OFFICER, "/sar/new"),
+    (Role.COORDINATOR, "/sar/queue"),
+    (Role.ANALYST, _sar_detail),
+    (Role.LIAISON_OFFICER, "/redress/new"),
+    (Role.PRIVACY_OFFICER, "/redress/"),
+    (Role.PRIVACY_OFFICER, _redress_detail),
+]
+
+
 def _page_id(item):
     role, path = item
     return path if isinstance(path, str) else path.__name__.lstrip("_")

@@ -90,3 +90,14 @@ PAGES.update({
     "/api/v1/products": ALL - {Role.ADMIN},
     "/api/v1/briefings": ALL - {Role.ADMIN},
 })
+
+# Suspicious activity reports and redress (product brief)
+PAGES.update({
+    "/sar/": frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER}),
+    "/sar/new": frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER}),
+    "/sar/queue": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/sar/queue?status=vetted": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    "/redress/": ALL,
+    "/redress/?show=all": ALL,
+    "/redress/new": ALL,
+})

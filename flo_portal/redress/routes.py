@@ -1,0 +1,124 @@
+"""Redress pages: file a request, see one's own (or, for privacy officers, all), answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from flo_portal.audit.services import record
+from flo_portal.extensions import db
+from flo_portal.redress import queries, services
+from flo_portal.redress.forms import AnswerForm, RedressForm
+from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
+from flo_portal.redress.policies import can_view_redress
+from flo_portal.redress.workflow import Action, TransitionRefused, allowed_actions
+from flo_portal.rfis.services import center_today
+from flo_portal.security import Permission, authenticated, can, require
+
+bp = Blueprint("redress", __name__)
+PER_PAGE = 25
+
+
+def _request_or_404(req_id: int) -> RedressRequest:
+    req = db.session.get(RedressRequest, req_id)
+    if req is None or not can_view_redress(current_user, req):
+        abort(404)
+    return req
+
+
+def _render_detail(req, *, status: int = 200, posted=None, error: str = ""):
+    actions = []
+    for t in allowed_actions(current_user, req):
+        form = posted if (posted is not None and t.needs_answer) else AnswerForm(
+            formdata=None, prefix=t.action.value
+        )
+        actions.append((t, form))
+    return render_template(
+        "redress/detail.html", req=req, actions=actions, today=center_today(), error=error
+    ), status
+
+
+@bp.route("/")
+@authenticated
+def index():
+    reviewer = can(Permission.REDRESS_REVIEW)
+    open_only = reviewer and request.args.get("show") != "all"
+    page = db.paginate(
+        queries.redress_list_query(current_user, open_only=open_only),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "redress/list.html",
+        page=page,
+        reviewer=reviewer,
+        open_only=open_only,
+        today=center_today(),
+        heading="Redress requests" if reviewer else "My redress requests",
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@authenticated
+def new():
+    form = RedressForm()
+    if request.method == "GET":
+        form.requester_name.data = current_user.name
+        form.requester_contact.data = current_user.email
+    if form.validate_on_submit():
+        try:
+            req = services.file_request(
+                current_user,
+                requester_name=form.requester_name.data,
+                requester_contact=form.requester_contact.data,
+                subject=form.subject.data,
+                description=form.description.data,
+            )
+        except services.RedressInputError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(
+                f"{req.reference} received. The privacy officer answers by {req.due_on.isoformat()}.",
+                "success",
+            )
+            return redirect(url_for("redress.detail", req_id=req.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("redress/form.html", form=form, days=RESPONSE_DAYS), status
+
+
+@bp.route("/<int:req_id>")
+@authenticated
+def detail(req_id: int):
+    req = _request_or_404(req_id)
+    record("redress.viewed", req, summary=req.reference)
+    db.session.commit()
+    return _render_detail(req)
+
+
+@bp.route("/<int:req_id>/do/<action>", methods=["POST"])
+@require(Permission.REDRESS_REVIEW)
+def transition(req_id: int, action: str):
+    req = _request_or_404(req_id)
+    try:
+        act = Action(action)
+    except ValueError:
+        abort(404)
+    form = AnswerForm(prefix=act.value)
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400, "The form expired or was tampered with. Go back, reload the page and retry.")
+        return _render_detail(req, status=422, posted=form, error="Please correct the form below.")
+    try:
+        services.perform(current_user, req, act, answer=form.answer.data)
+    except TransitionRefused as exc:
+        db.session.rollback()
+        return _render_detail(_request_or_404(req_id), status=409, error=str(exc))
+    except services.RedressInputError as exc:
+        db.session.rollback()
+        form.answer.errors = [str(exc)]
+        return _render_detail(_request_or_404(req_id), status=422, posted=form, error=str(exc))
+    db.session.commit()
+    flash(f"{req.reference}: {RedressStatus(req.status).label.lower()}.", "success")
+    return redirect(url_for("redress.detail", req_id=req.id))
