@@ -11,8 +11,9 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from config import CONFIGS, BASE_DIR
+from config import BASE_DIR, CONFIGS
 from flo_portal.extensions import csrf, db, limiter, login_manager, migrate
+from flo_portal.ids import IdConverter
 from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES
 
 
@@ -29,6 +30,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(BASE_DIR / "instance"),
     )
+    app.url_map.converters["int"] = IdConverter  # ids beyond 32 bits are 404, not 500
     app.config.from_object(config)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

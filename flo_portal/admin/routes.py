@@ -58,7 +58,7 @@ def edit_user(user_id: int):
     form = UserForm(obj=user, editing=user)
     if request.method == "GET":
         form.agency_id.data = user.agency_id or 0
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _changes_own_rights(user, form):
         services.update_user(
             user,
             name=form.name.data,
@@ -73,6 +73,16 @@ def edit_user(user_id: int):
     return render_template(
         "admin/user_form.html", form=form, user=user, action_form=EmptyForm()
     ), status
+
+
+def _changes_own_rights(user: User, form: UserForm) -> bool:
+    """An administrator may not change their own role or agency (e.g. to read intelligence)."""
+    if user.id != current_user.id:
+        return False
+    if form.role.data != user.role or (form.agency_id.data or None) != user.agency_id:
+        form.role.errors = [*form.role.errors, "You cannot change your own role or agency; ask another administrator."]
+        return True
+    return False
 
 
 ACTIONS = {

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -34,15 +34,8 @@ def rate_limit_key() -> str:
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL: larger ones exist nowhere
-
-
 @bp.before_request
 def api_request_rules():
-    if any(
-        isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()
-    ):
-        abort(404)
     if request.method in SAFE_METHODS or not current_user.is_authenticated:
         return  # anonymous writes get 401 from the view guard
     if getattr(current_user, "via_token", False):

@@ -23,10 +23,10 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
 from flo_portal.api.errors import ApiError
+from flo_portal.ids import MAX_ID
 from flo_portal.security.access import declared_access
 
 REF_TEMPLATE = "#/components/schemas/{model}"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 
 
 # Query strings carry text; these parse it strictly so the document's types are the truth.

@@ -64,6 +64,16 @@ class ChangePasswordForm(SetPasswordForm):
     )
 
 
+class ConfirmPasswordForm(FlaskForm):
+    """Re-authentication before a change to the account's own security."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send reset link")

@@ -38,7 +38,7 @@ def _normalise(code: str) -> str:
 def check_totp(secret: str, code: str, last_timestep: int | None = None) -> int | None:
     """The accepted time step, or None. One step of clock drift either way; no replay."""
     code = _normalise(code)
-    if not secret or len(code) != 6 or not code.isdigit():
+    if not secret or len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     now_step = int(time.time()) // totp.interval

@@ -29,6 +29,7 @@ from flo_portal.auth.forms import (
 from flo_portal.auth.passwords import verify_password
 from flo_portal.extensions import db, limiter
 from flo_portal.security import authenticated, public
+from flo_portal.security.redirects import local_path
 from flo_portal.users.models import User
 
 bp = Blueprint("auth", __name__)
@@ -42,9 +43,7 @@ def _login_limit() -> str:
 
 def safe_next(target: str | None) -> str:
     """Only same-site relative paths; anything else goes to the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.dashboard")
+    return local_path(target) or url_for("main.dashboard")
 
 
 def _set_pending(user: User, stage: str) -> None:

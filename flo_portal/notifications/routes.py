@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,6 +10,7 @@ from flo_portal.extensions import db
 from flo_portal.notifications import services
 from flo_portal.notifications.models import Notification
 from flo_portal.security import authenticated
+from flo_portal.security.redirects import local_path
 
 bp = Blueprint("notifications", __name__)
 
@@ -40,18 +39,6 @@ def _own_notice_or_404(notification_id: int) -> Notification:
     return notice
 
 
-def _safe_local(link: str) -> str | None:
-    parts = urlsplit(link or "")
-    if (
-        parts.scheme
-        or parts.netloc
-        or not link.startswith("/")
-        or link.startswith("//")
-    ):
-        return None
-    return link
-
-
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @authenticated
 def open_notice(notification_id: int):
@@ -60,7 +47,7 @@ def open_notice(notification_id: int):
         abort(400)
     services.mark_read(current_user.id, [notice.id])
     db.session.commit()
-    return redirect(_safe_local(notice.link) or url_for("notifications.index"))
+    return redirect(local_path(notice.link) or url_for("notifications.index"))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

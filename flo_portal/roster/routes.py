@@ -14,6 +14,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
 from flo_portal.formtools import choices
+from flo_portal.ids import parse_id
 from flo_portal.roster import coverage as coverage_mod
 from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.roster import importer, services
@@ -66,7 +67,7 @@ def _visible_agency_choices(only_nominatable: bool = False):
 
 
 def _filters() -> dict:
-    agency_id = request.args.get("agency", type=int)
+    agency_id = request.args.get("agency", type=parse_id)
     return {
         "q": request.args.get("q", "")[:100],
         "status": request.args.get("status", ""),
@@ -131,8 +132,8 @@ def nominate():
     form = OfficerForm()
     agencies = _visible_agency_choices(only_nominatable=True)
     form.set_agencies(agencies)
-    if request.method == "GET" and request.args.get("agency", type=int):
-        form.agency_id.data = request.args.get("agency", type=int)
+    if request.method == "GET" and request.args.get("agency", type=parse_id):
+        form.agency_id.data = request.args.get("agency", type=parse_id)
     center = can(Permission.ROSTER_EDIT)
     if not center:  # agency heads nominate; onboarding dates are the center's to record
         for name in (
@@ -358,7 +359,7 @@ def invite(officer_id: int):
 @bp.route("/coverage")
 @require(Permission.COVERAGE_READ)
 def coverage():
-    agency_id = request.args.get("agency", type=int)
+    agency_id = request.args.get("agency", type=parse_id)
     cov = coverage_mod.coverage_for(current_user, agency_id=agency_id)
     chart = {
         "labels": [a.name for a in cov.agencies],
@@ -377,7 +378,7 @@ def coverage():
 @bp.route("/coverage.csv")
 @require(Permission.COVERAGE_READ)
 def coverage_csv():
-    agency_id = request.args.get("agency", type=int)
+    agency_id = request.args.get("agency", type=parse_id)
     cov = coverage_mod.coverage_for(current_user, agency_id=agency_id, missing_limit=0)
     header = [
         "agency",

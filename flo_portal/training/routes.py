@@ -22,6 +22,7 @@ from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
 from flo_portal.formtools import choices
+from flo_portal.ids import parse_id
 from flo_portal.roster import importer
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition
@@ -233,7 +234,7 @@ def export_records():
 def bulk():
     form = BulkForm()
     form.course_id.choices = _course_choices()
-    agency_id = request.values.get("agency", type=int)
+    agency_id = request.values.get("agency", type=parse_id)
     agencies = db.session.execute(
         sa.select(Agency.id, Agency.name)
         .where(visible_agencies_condition(current_user), Agency.active.is_(True))

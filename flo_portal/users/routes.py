@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from flo_portal.audit.services import record
 from flo_portal.auth import mfa
-from flo_portal.auth.forms import EmptyForm
+from flo_portal.auth.forms import ConfirmPasswordForm, EmptyForm
+from flo_portal.auth.passwords import verify_password
 from flo_portal.extensions import db
 from flo_portal.security import authenticated
 from flo_portal.users.forms import PreferencesForm
@@ -29,16 +30,31 @@ def profile():
         "users/profile.html",
         form=form,
         action_form=EmptyForm(),
+        confirm_form=ConfirmPasswordForm(formdata=None),
         recovery_left=mfa.remaining_recovery_codes(current_user),
     )
+
+
+def _password_confirmed() -> bool:
+    """Changes to one's own sign-in security need the current password again."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit() and verify_password(
+        current_user.password_hash, form.current_password.data
+    ):
+        return True
+    record("auth.reauth_failed", current_user)
+    db.session.commit()
+    flash("Enter your current password to change multi-factor settings.", "danger")
+    return False
 
 
 @bp.route("/mfa/recovery-codes", methods=["POST"])
 @authenticated
 def regenerate_recovery_codes():
-    form = EmptyForm()
-    if not form.validate_on_submit() or not current_user.mfa_enabled:
+    if not current_user.mfa_enabled:
         flash("Turn on multi-factor sign-in first.", "warning")
+        return redirect(url_for("users.profile"))
+    if not _password_confirmed():
         return redirect(url_for("users.profile"))
     codes = mfa.generate_recovery_codes(current_user)
     record("auth.recovery_codes_regenerated", current_user)
@@ -49,8 +65,7 @@ def regenerate_recovery_codes():
 @bp.route("/mfa/disable", methods=["POST"])
 @authenticated
 def disable_mfa():
-    form = EmptyForm()
-    if not form.validate_on_submit():
+    if not _password_confirmed():
         return redirect(url_for("users.profile"))
     if current_user.mfa_required:
         flash("Center staff must keep multi-factor sign-in on.", "danger")

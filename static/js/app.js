@@ -1,7 +1,9 @@
 // Behaviour without inline script (the CSP forbids it).
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var message = form.getAttribute && form.getAttribute("data-confirm");
+  var submitter = event.submitter;
+  var message = (submitter && submitter.getAttribute("data-confirm")) ||
+    (form.getAttribute && form.getAttribute("data-confirm"));
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }

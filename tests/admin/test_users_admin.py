@@ -91,3 +91,17 @@ def test_role_change_takes_effect_at_once(client, app, login_as, make_user, db):
                                                     "role": "coordinator", "agency_id": "0"})
     db.session.refresh(target)
     assert target.role == Role.COORDINATOR and last_action(db) == "user.updated"
+
+
+def test_admin_cannot_change_their_own_role(client, login_as, db):
+    admin = login_as(Role.ADMIN)
+    response = client.post(f"/admin/users/{admin.id}", data={
+        "name": admin.name, "email": admin.email, "role": "coordinator", "agency_id": "0"})
+    assert response.status_code == 422
+    assert b"cannot change your own role" in response.data
+    db.session.refresh(admin)
+    assert admin.role == Role.ADMIN
+    # Renaming oneself is fine.
+    ok = client.post(f"/admin/users/{admin.id}", data={
+        "name": "Renamed Admin", "email": admin.email, "role": "admin", "agency_id": "0"})
+    assert ok.status_code == 302

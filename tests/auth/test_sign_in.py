@@ -162,3 +162,30 @@ def test_next_parameter_returns_to_the_page_asked_for(client, make_user):
     user = make_user()
     response = post_login(client, user.email, next_url="/account/")
     assert response.location.endswith("/account/")
+
+
+def test_non_ascii_digits_in_the_code_are_refused_not_500(client, make_user):
+    user = make_user(Role.ANALYST, mfa_secret=pyotp.random_base32(), mfa_enabled=True)
+    post_login(client, user.email)
+    response = client.post("/auth/login/verify", data={"code": "²²²²²²"})
+    assert response.status_code == 401 and b"not valid" in response.data
+
+
+def test_next_with_control_characters_cannot_leave_the_site(client, make_user):
+    user = make_user()
+    tab = post_login(client, user.email, next_url="/%09/evil.example")
+    assert tab.status_code == 302 and tab.location.endswith("/dashboard")
+    client.post("/auth/logout")
+    newline = post_login(client, user.email, next_url="/%0a/x")
+    assert newline.status_code == 302 and newline.location.endswith("/dashboard")
+
+
+def test_turning_off_mfa_needs_the_password(client, login_as, db):
+    user = login_as(Role.LIAISON_OFFICER, mfa_secret=pyotp.random_base32(), mfa_enabled=True)
+    refused = client.post("/account/mfa/disable", data={"current_password": "not my password"})
+    assert refused.status_code == 302
+    db.session.refresh(user)
+    assert user.mfa_enabled
+    client.post("/account/mfa/disable", data={"current_password": TEST_PASSWORD})
+    db.session.refresh(user)
+    assert not user.mfa_enabled

@@ -68,3 +68,20 @@ def test_seed_demo_prints_sign_ins_and_runs_once(app, monkeypatch, tmp_path):
     assert "coordinator@fusion.example.gov" in first.output and "TOTP secret:" in first.output
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "already present" in again.output
+
+
+@pytest.mark.parametrize("url", ["/admin/users/3000000000", "/admin/users/99999999999999999999"])
+def test_ids_beyond_the_database_range_are_404(client, login_as, url):
+    from flo_portal.security.permissions import Role
+
+    login_as(Role.ADMIN)
+    assert client.get(url).status_code == 404
+
+
+def test_parse_id_accepts_only_ascii_ids_in_range():
+    from flo_portal.ids import MAX_ID, parse_id
+
+    assert parse_id("42") == 42
+    for junk in ["²", "-1", "0", str(MAX_ID + 1), "4 2", "", "1e3"]:
+        with pytest.raises(ValueError):
+            parse_id(junk)
