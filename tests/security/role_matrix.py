@@ -19,6 +19,7 @@ PAGES: dict[str, frozenset[Role]] = {
     "/audit/": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
     "/audit/export.csv": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
 }
+
 # Roster, agencies, training, coverage (issue 3)
 _ROSTER_READERS = frozenset({Role.COORDINATOR, Role.ANALYST, Role.AGENCY_HEAD})
 PAGES.update({
