@@ -11,16 +11,14 @@ the resulting e-mails to a local SMTP sink, and the briefing pages (median ms, q
 from __future__ import annotations
 
 import argparse
-import os
 import socket
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bench.roster import count_queries, measure, signed_in_client
+from bench.harness import bench_app, count_queries, measure, print_table, signed_in_client
 from flo_portal.extensions import db
 
 
@@ -30,8 +28,12 @@ def build_users(agencies: int, users: int) -> None:
 
     disciplines = list(Discipline)
     rows = [
-        Agency(name=f"Bench agency {i}", discipline=disciplines[i % len(disciplines)],
-               region=["Central", "Coastal", "Northern", "Southern"][i % 4], jurisdiction="County")
+        Agency(
+            name=f"Bench agency {i}",
+            discipline=disciplines[i % len(disciplines)],
+            region=["Central", "Coastal", "Northern", "Southern"][i % 4],
+            jurisdiction="County",
+        )
         for i in range(agencies)
     ]
     db.session.add_all(rows)
@@ -39,10 +41,16 @@ def build_users(agencies: int, users: int) -> None:
     db.session.execute(
         sa.insert(User),
         [
-            {"email": f"flo{i}@bench.example.gov", "name": f"FLO {i:05d}", "role": "liaison_officer",
-             "agency_id": rows[i % agencies].id, "session_token": uuid.uuid4().hex,
-             "timezone": ["America/New_York", "America/Chicago", "America/Los_Angeles"][i % 3],
-             "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)}
+            {
+                "email": f"flo{i}@bench.example.gov",
+                "name": f"FLO {i:05d}",
+                "role": "liaison_officer",
+                "agency_id": rows[i % agencies].id,
+                "session_token": uuid.uuid4().hex,
+                "timezone": ["America/New_York", "America/Chicago", "America/Los_Angeles"][i % 3],
+                "created_at": datetime.now(UTC),
+                "updated_at": datetime.now(UTC),
+            }
             for i in range(users)
         ],
     )
@@ -68,21 +76,41 @@ def run(app, args) -> list[tuple[str, float, int | str]]:
     results = []
     build_users(args.agencies, args.users)
     start = (datetime.now(UTC) + timedelta(hours=20)).replace(tzinfo=None, microsecond=0)
-    data = BriefingData(title="All-FLO briefing", local_start=start, local_end=start + timedelta(hours=1),
-                        timezone="UTC", location="Auditorium", audience=Audience(all_flos=True))
+    data = BriefingData(
+        title="All-FLO briefing",
+        local_start=start,
+        local_end=start + timedelta(hours=1),
+        timezone="UTC",
+        location="Auditorium",
+        audience=Audience(all_flos=True),
+    )
     with app.test_request_context(), count_queries() as counter:
         t0 = time.perf_counter()
         schedule_briefing(data, None)
         db.session.commit()
-        results.append((f"schedule + invite {args.users} users", time.perf_counter() - t0, counter["n"]))
+        results.append(
+            (f"schedule + invite {args.users} users", time.perf_counter() - t0, counter["n"])
+        )
     with count_queries() as counter:
         t0 = time.perf_counter()
         run = run_job("briefing_reminders")
-        results.append((f"reminder job ({run.counts['sent_24h']} reminders)", time.perf_counter() - t0, counter["n"]))
+        results.append(
+            (
+                f"reminder job ({run.counts['sent_24h']} reminders)",
+                time.perf_counter() - t0,
+                counter["n"],
+            )
+        )
     with count_queries() as counter:
         t0 = time.perf_counter()
         again = run_job("briefing_reminders", slot=datetime.now(UTC))
-        results.append((f"reminder job re-run ({again.counts['sent_24h']} sent)", time.perf_counter() - t0, counter["n"]))
+        results.append(
+            (
+                f"reminder job re-run ({again.counts['sent_24h']} sent)",
+                time.perf_counter() - t0,
+                counter["n"],
+            )
+        )
 
     port = _free_port()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_ENABLED=True)
@@ -99,17 +127,21 @@ def run(app, args) -> list[tuple[str, float, int | str]]:
             sent += report.sent
             if not report.sent:
                 break
-        results.append((f"outbox delivery ({sent} of {total} e-mails)", time.perf_counter() - t0, "-"))
+        results.append(
+            (f"outbox delivery ({sent} of {total} e-mails)", time.perf_counter() - t0, "-")
+        )
     finally:
         controller.stop()
 
     client = signed_in_client(app)
     b_id = db.session.scalar(sa.select(Briefing.id))
-    for name, url in {"briefing list": "/briefings/", "month view": "/briefings/?view=month",
-                      f"briefing detail ({args.users} invitees)": f"/briefings/{b_id}",
-                      "jobs page": "/jobs/"}.items():
-        ms, queries = measure(client, url, args.runs)
-        results.append((name, ms / 1000, queries))
+    for name, url in {
+        "briefing list": "/briefings/",
+        "month view": "/briefings/?view=month",
+        f"briefing detail ({args.users} invitees)": f"/briefings/{b_id}",
+        "jobs page": "/jobs/",
+    }.items():
+        results.append((name, *measure(client, url, args.runs)))
     return results
 
 
@@ -120,43 +152,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from config import TestConfig
-    from flo_portal import create_app
-
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    overrides: dict = {"UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-")}
-    schema = None
-    if url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        overrides.update({"SQLALCHEMY_DATABASE_URI": url,
-                          "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
-    else:
-        path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.sqlite")
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    app = create_app(TestConfig, **overrides)
-    try:
-        with app.app_context():
-            upgrade(revision="heads")
-            results = run(app, args)
-            dialect = db.engine.dialect.name
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if schema:
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
-    print(f"briefings benchmark on {dialect}: {args.users} partner users in {args.agencies} agencies")
-    print(f"  {'step':<42} {'seconds':>9} {'queries':>8}")
-    for name, seconds, queries in results:
-        print(f"  {name:<42} {seconds:>9.3f} {queries!s:>8}")
+    with bench_app() as app:
+        results = run(app, args)
+        dialect = db.engine.dialect.name
+    print(
+        f"briefings benchmark on {dialect}: {args.users} partner users in {args.agencies} agencies"
+    )
+    print_table(results, label="step", width=42, indent="  ", ms=False)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,15 @@ reports the median render time and query count of each page, and how long publis
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import tempfile
 import time
 import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bench.roster import make_agencies, measure
+from bench.harness import bench_app, measure, print_table, signed_in_client
+from bench.roster import make_agencies
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
 from flo_portal.orm import utcnow
@@ -148,18 +147,9 @@ def build_world(n_products: int, seed: int = 11) -> dict:
     return {"author": staff.id, "coordinator": coord.id, "flo": user_ids[5]}
 
 
-def client_for(app, user_id: int):
-    user = db.session.get(User, user_id)
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(time.time())
-    return client
-
-
 def bench(app, ids: dict, runs: int) -> tuple[dict, float, int]:
-    flo, coord = client_for(app, ids["flo"]), client_for(app, ids["coordinator"])
+    flo = signed_in_client(app, db.session.get(User, ids["flo"]))
+    coord = signed_in_client(app, db.session.get(User, ids["coordinator"]))
     results = {
         "FLO feed (TLP + audience filter), page 1": measure(flo, "/products/", runs),
         "FLO feed, page 20": measure(flo, "/products/?page=20", runs),
@@ -201,55 +191,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from config import TestConfig
-    from flo_portal import create_app
-
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    overrides: dict = {"UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-")}
-    schema = None
-    if url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        overrides.update(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SQLALCHEMY_ENGINE_OPTIONS": {
-                    "connect_args": {"options": f"-csearch_path={schema}"}
-                },
-            }
-        )
-    else:
-        path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.sqlite")
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    app = create_app(TestConfig, **overrides)
-    try:
-        with app.app_context():
-            upgrade(revision="heads")
-            t0 = time.perf_counter()
-            ids = build_world(args.products)
-            build_s = time.perf_counter() - t0
-            results, publish_s, recipients = bench(app, ids, args.runs)
-            dialect = db.engine.dialect.name
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if schema:
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+    with bench_app() as app:
+        t0 = time.perf_counter()
+        ids = build_world(args.products)
+        build_s = time.perf_counter() - t0
+        results, publish_s, recipients = bench(app, ids, args.runs)
+        dialect = db.engine.dialect.name
     print(
         f"\nProduct benchmark on {dialect}: {args.products:,} products, 3,000 partners "
         f"(built in {build_s:.1f} s), median of {args.runs} requests"
     )
-    print(f"{'page':52} {'median ms':>10} {'queries':>8}")
-    for name, (ms, queries) in results.items():
-        print(f"{name:52} {ms:10.1f} {queries:8d}")
+    print_table(results)
     print(f"publish to all FLOs: {recipients:,} recipients in {publish_s:.1f} s")
 
 

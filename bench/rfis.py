@@ -14,16 +14,15 @@ On PostgreSQL the benchmark works in a schema of its own, dropped at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from bench.roster import make_agencies, measure, signed_in_client
+from bench.harness import bench_app, measure, print_table, signed_in_client
+from bench.roster import make_agencies
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
 from flo_portal.orm import utcnow
@@ -120,9 +119,7 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
             User.role.in_((Role.LIAISON_OFFICER, Role.AGENCY_HEAD))
         )
     ).all()
-    analysts = list(
-        db.session.scalars(sa.select(User.id).where(User.role == Role.ANALYST))
-    )
+    analysts = list(db.session.scalars(sa.select(User.id).where(User.role == Role.ANALYST)))
     statuses = (
         [RfiStatus.CLOSED] * 5
         + [RfiStatus.ANSWERED] * 2
@@ -136,9 +133,7 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
         ]
     )
     tlps = [Tlp.AMBER] * 5 + [Tlp.GREEN] * 3 + [Tlp.AMBER_STRICT, Tlp.RED, Tlp.CLEAR]
-    priorities = (
-        [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
-    )
+    priorities = [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
     today = date.today()
     per_year: dict[int, int] = {}
     batch = []
@@ -185,9 +180,7 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
                 if answered
                 else None,
                 "closure_comment": "",
-                "satisfaction": rng.randint(1, 5)
-                if status == RfiStatus.CLOSED
-                else None,
+                "satisfaction": rng.randint(1, 5) if status == RfiStatus.CLOSED else None,
                 "criminal_intelligence": False,
                 "created_at": submitted,
                 "updated_at": submitted,
@@ -212,9 +205,7 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
 
 def bench_pages(app, runs: int) -> dict[str, tuple[float, int]]:
     agency_id = db.session.scalar(sa.select(Agency.id).order_by(Agency.id).limit(1))
-    analyst_id = db.session.scalar(
-        sa.select(User.id).where(User.role == Role.ANALYST).limit(1)
-    )
+    analyst_id = db.session.scalar(sa.select(User.id).where(User.role == Role.ANALYST).limit(1))
     pages = {
         "queue, unfiltered (page 1)": "/rfis/queue",
         "queue, status=assigned & priority=urgent": "/rfis/queue?status=assigned&priority=urgent",
@@ -229,9 +220,7 @@ def bench_pages(app, runs: int) -> dict[str, tuple[float, int]]:
     coordinator = signed_in_client(app, "coordinator")
     for name, url in pages.items():
         results[name] = measure(coordinator, url, runs)
-    analyst = signed_in_client(
-        app, "analyst"
-    )  # the TLP:RED participant rule in the filter
+    analyst = signed_in_client(app, "analyst")  # the TLP:RED participant rule in the filter
     results["queue as analyst, status=assigned (RED rule)"] = measure(
         analyst, "/rfis/queue?status=assigned", runs
     )
@@ -247,55 +236,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from config import TestConfig
-    from flo_portal import create_app
-
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    overrides: dict = {"UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-")}
-    schema = None
-    if url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        overrides.update(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SQLALCHEMY_ENGINE_OPTIONS": {
-                    "connect_args": {"options": f"-csearch_path={schema}"}
-                },
-            }
-        )
-    else:
-        path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.sqlite")
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    app = create_app(TestConfig, **overrides)
-    try:
-        with app.app_context():
-            upgrade(revision="heads")
-            t0 = time.perf_counter()
-            build_world(args.rfis)
-            build_s = time.perf_counter() - t0
-            results = bench_pages(app, args.runs)
-            dialect = db.engine.dialect.name
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if schema:
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+    with bench_app() as app:
+        t0 = time.perf_counter()
+        build_world(args.rfis)
+        build_s = time.perf_counter() - t0
+        results = bench_pages(app, args.runs)
+        dialect = db.engine.dialect.name
     print(
         f"\nRFI benchmark on {dialect}: {args.rfis:,} RFIs (built in {build_s:.1f} s), "
         f"median of {args.runs} requests"
     )
-    print(f"{'page':52} {'median ms':>10} {'queries':>8}")
-    for name, (ms, queries) in results.items():
-        print(f"{name:52} {ms:10.1f} {queries:8d}")
+    print_table(results)
 
 
 if __name__ == "__main__":

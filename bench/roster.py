@@ -15,17 +15,19 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import random
-import statistics
-import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from bench.harness import (
+    bench_app,
+    count_queries,  # noqa: F401  (tests/roster/test_query_counts.py)
+    measure,
+    print_table,
+    signed_in_client,
+)
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
 from flo_portal.orm import utcnow
@@ -169,11 +171,7 @@ def officers_csv(n: int, agency_names: list[str], rng: random.Random) -> bytes:
     for i in range(n):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         status = rng.choice(STATUSES)
-        onboard = (
-            "2024-03-01"
-            if status in (OfficerStatus.ACTIVE, OfficerStatus.INACTIVE)
-            else ""
-        )
+        onboard = "2024-03-01" if status in (OfficerStatus.ACTIVE, OfficerStatus.INACTIVE) else ""
         w.writerow(
             [
                 f"B-{i:06d}",
@@ -244,54 +242,6 @@ def build_world(agencies: int, officers: int, records: int, seed: int = 7) -> fl
     return elapsed
 
 
-@contextmanager
-def count_queries():
-    counter = {"n": 0}
-
-    def _before(*_args, **_kwargs):
-        counter["n"] += 1
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", _before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", _before)
-
-
-def measure(client, url: str, runs: int) -> tuple[float, int]:
-    """Median milliseconds and the query count of GET url (first request warms caches)."""
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    times, queries = [], set()
-    for _ in range(runs):
-        with count_queries() as counter:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries.add(counter["n"])
-    return statistics.median(times), max(queries)
-
-
-def signed_in_client(app, role: str = "coordinator"):
-    from flo_portal.users.models import User
-
-    user = User(
-        email=f"bench-{uuid.uuid4().hex[:8]}@fusion.example.gov",
-        name="Bench Coordinator",
-        role=role,
-    )
-    db.session.add(user)
-    db.session.commit()
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(time.time())
-    return client
-
-
 def bench_pages(app, runs: int) -> dict[str, tuple[float, int]]:
     client = signed_in_client(app)
     officer_id = db.session.scalar(
@@ -317,56 +267,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from config import TestConfig
-    from flo_portal import create_app
-
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    overrides: dict = {"UPLOAD_DIR": tempfile.mkdtemp(prefix="bench-uploads-")}
-    schema = None
-    if url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        overrides.update(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SQLALCHEMY_ENGINE_OPTIONS": {
-                    "connect_args": {"options": f"-csearch_path={schema}"}
-                },
-            }
-        )
-    else:
-        path = os.path.join(tempfile.mkdtemp(prefix="bench-"), "bench.sqlite")
-        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    app = create_app(TestConfig, **overrides)
-    try:
-        with app.app_context():
-            upgrade(revision="heads")
-            t0 = time.perf_counter()
-            import_s = build_world(args.agencies, args.officers, args.records)
-            build_s = time.perf_counter() - t0
-            results = bench_pages(app, args.runs)
-            dialect = db.engine.dialect.name
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if schema:
-            engine = sa.create_engine(url)
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+    with bench_app() as app:
+        t0 = time.perf_counter()
+        import_s = build_world(args.agencies, args.officers, args.records)
+        build_s = time.perf_counter() - t0
+        results = bench_pages(app, args.runs)
+        dialect = db.engine.dialect.name
     print(
         f"roster benchmark on {dialect}: {args.agencies} agencies, {args.officers} officers, "
         f"{args.records} training records (built in {build_s:.1f} s)"
     )
     print(f"  import of the {args.officers}-officer CSV: {import_s:.2f} s")
-    print(f"  {'page':<28} {'median ms':>10} {'queries':>8}")
-    for name, (ms, queries) in results.items():
-        print(f"  {name:<28} {ms:>10.1f} {queries:>8}")
+    print_table(results, width=28, indent="  ")
 
 
 if __name__ == "__main__":
