@@ -21,7 +21,6 @@ from flo_portal.api.errors import ApiError, conflict
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
-from flo_portal.audit.services import record
 from flo_portal.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
@@ -157,7 +156,7 @@ def list_rfis(query: RfiQuery):
 )
 def get_rfi(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
-    record("rfi.viewed", rfi, summary=f"{rfi.reference} (API)")
+    services.read_rfi(current_user, rfi, via="api")
     db.session.commit()
     return _detail(rfi)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from flo_portal.extensions import db
+from flo_portal.orm import utcnow
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.models import Rfi, RfiDissemination, RfiRecipient
 from flo_portal.security.permissions import Role
@@ -25,23 +27,30 @@ def answer_rule(user, rfi: Rfi) -> str | None:
 
 
 def log_answer_received(user, rfi: Rfi) -> RfiDissemination | None:
-    """Record once that ``user`` received the answer of ``rfi``. Flushes."""
+    """Record once that ``user`` received the answer of ``rfi``. Flushes.
+
+    Race-safe: two requests of the same person (a double click, the page and the API)
+    may both get here; INSERT ... ON CONFLICT DO NOTHING on uq_rfi_dissemination_once
+    lets the second one find the row already there instead of failing. Returns the new
+    row, or None when nothing was written (not answered, center staff, already logged).
+    """
     if rfi.answered_at is None or not rfi.answer:
         return None
     rule = answer_rule(user, rfi)
     if rule is None:
         return None
-    exists = db.session.scalar(
-        sa.select(RfiDissemination.id).where(
-            RfiDissemination.rfi_id == rfi.id, RfiDissemination.user_id == user.id
-        )
-    )
-    if exists:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.flush()  # pending ORM rows first, so the Core insert sees them
+    new_id = db.session.execute(
+        insert(RfiDissemination.__table__)
+        .values(rfi_id=rfi.id, user_id=user.id, rule=rule[:300], disseminated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["rfi_id", "user_id"])
+        .returning(RfiDissemination.__table__.c.id)
+    ).scalar_one_or_none()
+    if new_id is None:
         return None
-    row = RfiDissemination(rfi_id=rfi.id, user_id=user.id, rule=rule[:300])
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return db.session.get(RfiDissemination, new_id)
 
 
 def dissemination_log(rfi: Rfi) -> list[RfiDissemination]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -62,12 +64,24 @@ class AttachmentsMixin:
             raise ValidationError(" ".join(problems))
 
 
+# ASCII digits only, and few enough for a 32-bit column: "²".isdigit() is True but
+# int("²") raises, and a 20-digit number overflows the database.
+_VERSION = re.compile(r"[0-9]{1,9}")
+
+
 class VersionMixin:
-    version = HiddenField(validators=[DataRequired()])
+    version = HiddenField(
+        validators=[DataRequired(message="The form is incomplete; reload the page.")]
+    )
 
     def validate_version(self, field):
-        if not str(field.data or "").isdigit():
+        if not _VERSION.fullmatch(str(field.data or "")):
             raise ValidationError("The form is incomplete; reload the page.")
+
+    @property
+    def version_number(self) -> int:
+        """The validated version (call after validate_on_submit())."""
+        return int(self.version.data)
 
 
 class RfiFieldsMixin:

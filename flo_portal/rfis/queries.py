@@ -6,8 +6,9 @@ databases; on PostgreSQL a GIN trigram index (pg_trgm) makes it fast.
 
 from __future__ import annotations
 
+import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission, Role
 
 SEARCH_COLUMNS = (Rfi.title, Rfi.question, Rfi.answer)
+_ID = re.compile(r"[0-9]{1,9}")
 
 
 def search_condition(q: str):
@@ -60,12 +62,23 @@ class QueueFilters:
     agency_id: int | None = None
     direction: str = ""
     q: str = ""
+    # Filters given but not understood (ignored): shown to the user, never a 500.
+    ignored: list[str] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args) -> QueueFilters:
+        ignored: list[str] = []
+
         def _int(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
+            value = args.get(name, "").strip()
+            if not value:
+                return None
+            # ASCII digits only ("²".isdigit() is True, int("²") raises) and within a
+            # 32-bit id: a 20-digit number names no row and overflows the database.
+            if _ID.fullmatch(value):
+                return int(value)
+            ignored.append(name)
+            return None
 
         status = args.get("status", "")
         priority = args.get("priority", "")
@@ -78,7 +91,21 @@ class QueueFilters:
             agency_id=_int("agency"),
             direction=direction if direction in {d.value for d in RfiDirection} else "",
             q=args.get("q", "")[:200],
+            ignored=ignored,
         )
+
+    def active(self) -> list[str]:
+        """Names of the filters in use (for the audit trail; never their values)."""
+        used = {
+            "status": bool(self.status),
+            "priority": bool(self.priority),
+            "overdue": self.overdue,
+            "assignee": self.assignee_id is not None,  # 0 = unassigned is a filter too
+            "agency": self.agency_id is not None,
+            "direction": bool(self.direction),
+            "q": bool(self.q.strip()),
+        }
+        return [name for name, on in used.items() if on]
 
 
 def queue_query(user, filters: QueueFilters, today: date) -> sa.Select:

@@ -24,10 +24,10 @@ from flo_portal.audit.services import record
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
 from flo_portal.rfis import forms as F
-from flo_portal.rfis import queries, services
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
+from flo_portal.rfis import queries, services
 from flo_portal.rfis.attachments import attachment_path
-from flo_portal.rfis.dissemination import dissemination_log, log_answer_received
+from flo_portal.rfis.dissemination import dissemination_log
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
     can_post_message,
@@ -161,11 +161,30 @@ def agency():
 def queue():
     today = services.center_today()
     filters = queries.QueueFilters.from_args(request.args)
+    if filters.ignored:
+        flash(
+            "Ignored a filter that is not a valid choice: "
+            + ", ".join(filters.ignored)
+            + ". Choose it from the list.",
+            "warning",
+        )
     page = db.paginate(
         queries.queue_query(current_user, filters, today),
         per_page=PER_PAGE,
         error_out=False,
     )
+    used = filters.active()
+    if used:
+        # The filter names and the count, never the search text (it may name a person).
+        record(
+            "rfi.searched",
+            None,
+            summary=f"RFI queue search: {page.total} results",
+            details={"filters": used, "results": page.total, "page": page.page},
+            object_type="rfi",
+            object_id="queue",
+        )
+        db.session.commit()
     staff = db.session.execute(
         sa.select(User.id, User.name)
         .where(
@@ -295,8 +314,7 @@ def task():
 @require(Permission.RFI_READ)
 def detail(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
-    record("rfi.viewed", rfi, summary=rfi.reference)
-    log_answer_received(current_user, rfi)
+    services.read_rfi(current_user, rfi, via="web")
     db.session.commit()
     return _render_detail(rfi)
 
@@ -318,15 +336,18 @@ def transition(rfi_id: int, action: str):
                 400,
                 "The form expired or was tampered with. Go back, reload the page and retry.",
             )
-        return _render_detail(
-            rfi, status=422, posted={act: form}, error="Please correct the form below."
+        error = (
+            form.errors["version"][0]  # a hidden field: say so, it cannot be corrected
+            if "version" in form.errors
+            else "Please correct the form below."
         )
+        return _render_detail(rfi, status=422, posted={act: form}, error=error)
     try:
         services.perform(
             current_user,
             rfi,
             act,
-            expected_version=int(form.version.data),
+            expected_version=form.version_number,
             note=getattr(getattr(form, "note", None), "data", "") or "",
             assignee_id=getattr(getattr(form, "assignee_id", None), "data", None),
             answer=getattr(getattr(form, "answer", None), "data", "") or "",
@@ -366,7 +387,7 @@ def resubmit(rfi_id: int):
                 current_user,
                 rfi,
                 Action.RESUBMIT,
-                expected_version=int(form.version.data),
+                expected_version=form.version_number,
                 edits={
                     "title": form.title.data,
                     "question": form.question.data,
@@ -455,7 +476,7 @@ def criminal_intelligence(rfi_id: int):
             current_user,
             rfi,
             form.criminal_intelligence.data,
-            expected_version=int(form.version.data),
+            expected_version=form.version_number,
         )
         db.session.commit()
     except (services.StaleRfi, StaleDataError):

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from flo_portal.audience import Audience, recipients_query
 from flo_portal.audit.services import record
 from flo_portal.extensions import db
-from flo_portal.notifications.services import notify
+from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
 from flo_portal.orm import utcnow
 from flo_portal.rfis import workflow
 from flo_portal.rfis.attachments import store_attachment
@@ -96,6 +96,39 @@ def allocate_reference(year: int) -> tuple[int, str]:
 def _link(rfi: Rfi) -> str:
     # A path, not url_for: jobs run without a request (the outbox adds PUBLIC_BASE_URL).
     return f"/rfis/{rfi.id}"
+
+
+def _notify(
+    user: User,
+    kind: str,
+    rfi: Rfi,
+    title: str,
+    body: str = "",
+    *,
+    email: str | None = None,
+    dedupe_key: str | None = None,
+):
+    """An RFI notice: in-app with ``title`` and ``body`` (which may carry RFI text), and,
+    by the user's choice, an e-mail that never does. The e-mail says only ``email`` (a
+    line built from the reference, no RFI text), the TLP label and a link to sign in:
+    mail leaves the portal whatever the RFI's TLP. ``email=None``: in-app only."""
+    notice = notify(
+        user, kind, title, body, _link(rfi), email=False, dedupe_key=dedupe_key
+    )
+    if notice is None or email is None or not user.email:
+        return notice
+    if channel_for(user.id, kind) != EMAIL:
+        return notice
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    queue_email(
+        user.email,
+        email,
+        f"{email}\n\n{Tlp(rfi.tlp).label}\n\n"
+        f"Sign in to read it: {base}{_link(rfi)}\n",
+        kind=kind,
+        dedupe_key=f"email:{dedupe_key}" if dedupe_key else None,
+    )
+    return notice
 
 
 def _active_users_with_role(role: Role) -> list[User]:
@@ -205,22 +238,22 @@ def submit_rfi(
             actor=requester,
         )
         for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
-            notify(
+            _notify(
                 officer,
                 "rfi.privacy_review",
+                rfi,
                 f"{reference} needs privacy review",
                 f"The request names: {', '.join(terms)}.",
-                _link(rfi),
+                email=f"{reference} needs privacy review",
             )
     else:
         _notify_coordinators_new(rfi)
-    notify(
+    _notify(
         requester,
         "rfi.submitted",
+        rfi,
         f"{reference} received",
         "Your request was received by the center.",
-        _link(rfi),
-        email=False,
     )
     db.session.flush()
     return rfi
@@ -228,12 +261,13 @@ def submit_rfi(
 
 def _notify_coordinators_new(rfi: Rfi) -> None:
     for coordinator in _active_users_with_role(Role.COORDINATOR):
-        notify(
+        _notify(
             coordinator,
             "rfi.submitted",
+            rfi,
             f"New RFI {rfi.reference} ({rfi.priority})",
             rfi.title,
-            _link(rfi),
+            email=f"New RFI {rfi.reference} ({rfi.priority})",
         )
 
 
@@ -298,12 +332,14 @@ def create_tasking(
         actor=sender,
     )
     for user in recipients:
-        notify(
+        _notify(
             user,
             "rfi.tasking",
+            rfi,
             f"Tasking {reference}: {rfi.title}",
             f"The center asks for your response by {due_on.isoformat()}.",
-            _link(rfi),
+            email=f"Tasking {reference}: the center asks for your response by "
+            f"{due_on.isoformat()}",
         )
     return rfi
 
@@ -327,12 +363,12 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
         details={"revised": revised},
         actor=user,
     )
-    notify(
+    _notify(
         rfi.requester,
         "rfi.response",
+        rfi,
         f"{rfi.reference}: {user.name} responded",
-        "",
-        _link(rfi),
+        email=f"{rfi.reference}: {user.name} responded",
     )
     db.session.flush()
     return slot
@@ -497,46 +533,47 @@ def set_criminal_intelligence(
 def _notify_transition(
     action: Action, rfi: Rfi, actor: User, note: str, target: RfiStatus
 ) -> None:
-    link = _link(rfi)
     ref = rfi.reference
     if action in (Action.RETURN, Action.PRIVACY_RETURN):
-        notify(
+        _notify(
             rfi.requester,
             "rfi.returned",
+            rfi,
             f"{ref} was returned to you",
             f"The center needs more from you: {note}",
-            link,
+            email=f"{ref} was returned to you",
         )
     elif action == Action.REJECT:
-        notify(
+        _notify(
             rfi.requester,
             "rfi.rejected",
+            rfi,
             f"{ref} was rejected",
             f"Reason: {note}",
-            link,
+            email=f"{ref} was rejected",
         )
     elif action == Action.ACCEPT:
-        notify(
-            rfi.requester, "rfi.accepted", f"{ref} was accepted", "", link, email=False
-        )
+        _notify(rfi.requester, "rfi.accepted", rfi, f"{ref} was accepted")
     elif action == Action.ASSIGN and rfi.assignee is not None:
-        notify(
+        _notify(
             rfi.assignee,
             "rfi.assigned",
+            rfi,
             f"{ref} is assigned to you",
             f"{rfi.title} (due {rfi.due_on.isoformat()})",
-            link,
+            email=f"{ref} is assigned to you (due {rfi.due_on.isoformat()})",
         )
     elif action == Action.ANSWER:
         from flo_portal.rfis.dissemination import log_answer_received
 
         log_answer_received(rfi.requester, rfi)  # after the transition's flush: one version bump
-        notify(
+        _notify(
             rfi.requester,
             "rfi.answered",
+            rfi,
             f"{ref} has been answered",
             "Read the answer and close the request with your rating.",
-            link,
+            email=f"{ref} has been answered; close it with your rating",
         )
     elif action == Action.PRIVACY_APPROVE or (
         action == Action.RESUBMIT and target == RfiStatus.SUBMITTED
@@ -544,13 +581,35 @@ def _notify_transition(
         _notify_coordinators_new(rfi)
     elif action == Action.RESUBMIT and target == RfiStatus.PRIVACY_REVIEW:
         for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
-            notify(
+            _notify(
                 officer,
                 "rfi.privacy_review",
+                rfi,
                 f"{ref} needs privacy review",
                 f"The request names: {rfi.privacy_terms}.",
-                link,
+                email=f"{ref} needs privacy review",
             )
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def read_rfi(user: User, rfi: Rfi, *, via: str = "web") -> Rfi:
+    """``user`` reads ``rfi`` (the page or the API): the audit view event and, when the
+    RFI is answered, the dissemination log entry (28 CFR 23.20(f)). The one place both
+    are written, so no way of reading an answer skips the log. Flushes; the caller
+    checked visibility (``policies.can_view_rfi``) and commits."""
+    from flo_portal.rfis.dissemination import log_answer_received
+
+    record(
+        "rfi.viewed",
+        rfi,
+        summary=rfi.reference if via == "web" else f"{rfi.reference} ({via.upper()})",
+        details={"via": via},
+        actor=user,
+    )
+    log_answer_received(user, rfi)
+    return rfi
 
 
 # --- conversation --------------------------------------------------------------------------
@@ -579,12 +638,13 @@ def post_message(
         actor=user,
     )
     for other in _message_audience(user, rfi):
-        notify(
+        _notify(
             other,
             "rfi.message",
+            rfi,
             f"{rfi.reference}: new message from {user.name}",
             body.strip()[:200],
-            _link(rfi),
+            email=f"{rfi.reference}: new message from {user.name}",
         )
     db.session.flush()
     return message
@@ -665,8 +725,8 @@ def notify_due_rfis(now: datetime | None = None) -> int:
                     if kind == "overdue"
                     else f"{rfi.reference} is due {rfi.due_on.isoformat()}"
                 )
-                if notify(
-                    user, f"rfi.{kind}", title, rfi.title, _link(rfi), dedupe_key=key
+                if _notify(
+                    user, f"rfi.{kind}", rfi, title, rfi.title, email=title, dedupe_key=key
                 ):
                     sent += 1
     return sent
