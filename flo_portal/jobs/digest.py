@@ -11,7 +11,7 @@ from flask import current_app
 
 from flo_portal.extensions import db
 from flo_portal.notifications.models import Notification
-from flo_portal.notifications.services import EMAIL, channel_for, queue_email
+from flo_portal.notifications.services import EMAIL, channel_for, kind_label, queue_email
 from flo_portal.users.models import User
 
 
@@ -48,22 +48,24 @@ def send_daily_digests(now: datetime) -> dict:
         if channel_for(user.id, "digest") != EMAIL:
             continue
         local_day = now.astimezone(_zone(user.timezone)).date()
-        titles = db.session.scalars(
-            sa.select(Notification.title)
+        # Counts per kind of notice only: titles can carry RFI or product text, and
+        # e-mail leaves the portal whatever the item's TLP marking.
+        per_kind = db.session.execute(
+            sa.select(Notification.kind, sa.func.count(Notification.id))
             .where(
                 Notification.user_id == user.id,
                 Notification.read_at.is_(None),
                 Notification.created_at >= since,
+                Notification.kind != "digest",
             )
-            .order_by(Notification.created_at.desc())
-            .limit(20)
+            .group_by(Notification.kind)
+            .order_by(Notification.kind)
         ).all()
-        body = "\n".join(f"- {t}" for t in titles)
-        more = f"\n... and {count - len(titles)} more" if count > len(titles) else ""
+        body = "\n".join(f"- {n} × {kind_label(kind)}" for kind, n in per_kind)
         email = queue_email(
             user.email,
             f"FLO Portal: {count} unread notices",
-            f"Unread in the last day:\n\n{body}{more}\n\nRead them at {base}/notifications/\n",
+            f"Unread in the last day:\n\n{body}\n\nRead them at {base}/notifications/\n",
             kind="digest",
             dedupe_key=f"digest:{user.id}:{local_day.isoformat()}",
         )

@@ -43,6 +43,11 @@ def register_kind(kind: str, label: str) -> None:
     KINDS.setdefault(kind, label)
 
 
+def kind_label(kind: str) -> str:
+    """A reader's name for a kind of notice (its own, its family's, or a tidied kind)."""
+    return KINDS.get(kind) or KINDS.get(kind.split(".", 1)[0]) or kind.replace(".", " ").replace("_", " ").capitalize()
+
+
 def channel_for(user_id: int, kind: str) -> str:
     """The user's channel for ``kind``: exact preference, else its family's, else e-mail."""
     family = kind.split(".", 1)[0]
