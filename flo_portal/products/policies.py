@@ -26,9 +26,14 @@ Viewers:
   agency; named people are reached directly), or that were shared with them under a TLP
   that allows sharing; never drafts, withdrawn or purged products;
 * center staff whose role may read products (coordinator, analyst, privacy officer) see
-  every released product (published, archived, withdrawn) and the drafts they handle:
-  their own; coordinators everything in review (they publish); privacy officers what
-  awaits or had their privacy review;
+  every released product (published, archived, withdrawn) that is not TLP:RED, and the
+  drafts they handle: their own; coordinators everything in review (they publish);
+  privacy officers what awaits or had their privacy review;
+* a released TLP:RED product is for named recipients only, so among center staff only
+  these see it: people named in its audience, its author, coordinators (they publish it
+  and run its dissemination) and the privacy officer who reviewed it. Other analysts and
+  privacy officers do not — the same rule as TLP:RED RFIs (flo_portal.rfis.policies:
+  coordinators see them, analysts only when they take part);
 * the administrator sees none (no ``product:read``); inactive accounts see none.
 """
 
@@ -125,13 +130,37 @@ def _handled_condition(user, role: Role):
     return sa.or_(*handled)
 
 
+def _named_condition(user):
+    """SQL: ``user`` is named in the product's (effective) audience."""
+    return Product.id.in_(
+        sa.select(ProductAudience.product_id).where(
+            ProductAudience.kind == "user", ProductAudience.value == str(user.id)
+        )
+    )
+
+
+def _staff_red_condition(user, role: Role):
+    """SQL: a center staff member who may see a released TLP:RED product."""
+    if role == Role.COORDINATOR:
+        return sa.true()
+    return sa.or_(
+        Product.author_id == user.id,
+        Product.privacy_reviewer_id == user.id,
+        _named_condition(user),
+    )
+
+
 def visible_products_condition(user):
     """SQL condition on Product: the products ``user`` may see (feed, search, API lists)."""
     if not _may_read_at_all(user):
         return sa.false()
     role = _role(user)
     if role in CENTER_STAFF:
-        return sa.or_(Product.status.in_(RELEASED_FOR_STAFF), _handled_condition(user, role))
+        released = sa.and_(
+            Product.status.in_(RELEASED_FOR_STAFF),
+            sa.or_(Product.tlp != Tlp.RED, _staff_red_condition(user, role)),
+        )
+        return sa.or_(released, _handled_condition(user, role))
     matches = [sa.and_(ProductAudience.kind == "user", ProductAudience.value == str(user.id))]
     if _partner_in_groups(user):
         agency = user.agency
@@ -161,13 +190,25 @@ def visible_products_condition(user):
     )
 
 
+def _staff_sees_red(user, role: Role, product: Product) -> bool:
+    """The one-product form of ``_staff_red_condition``."""
+    return (
+        role == Role.COORDINATOR
+        or product.author_id == user.id
+        or product.privacy_reviewer_id == user.id
+        or user.id in product_effective_audience(product).user_ids
+    )
+
+
 def can_view_product(user, product: Product | None) -> bool:
     """The same rule for one product (detail, versions, attachments, API, e-mail)."""
     if product is None or not _may_read_at_all(user):
         return False
     role = _role(user)
     if role in CENTER_STAFF:
-        if ProductStatus(product.status) in RELEASED_FOR_STAFF:
+        if ProductStatus(product.status) in RELEASED_FOR_STAFF and (
+            Tlp(product.tlp) != Tlp.RED or _staff_sees_red(user, role, product)
+        ):
             return True
         if product.author_id == user.id:
             return True

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
@@ -122,11 +123,22 @@ def feed():
             receipts.setdefault(r.product_id, {})[r.version] = r
     # Render before committing the audit entry: a commit expires the loaded rows.
     html = render_template("products/feed.html", page=page, form=form, receipts=receipts)
-    if form.q.data:
+    filters = [
+        name
+        for name, value in (
+            ("text", form.q.data),
+            ("product_type", form.product_type.data),
+            ("tlp", form.tlp.data),
+        )
+        if value
+    ]
+    if filters:
+        # That a search happened, with which filters and how many results; never the
+        # search text itself (an analyst's search terms are sensitive in their own right).
         audit(
             "product.searched",
-            summary=form.q.data[:200],
-            details={"results": page.total},
+            summary=f"Product search ({', '.join(filters)}): {page.total} results",
+            details={"filters": filters, "results": page.total},
         )
         db.session.commit()
     return html
@@ -141,6 +153,7 @@ def work():
             visible_products_condition(current_user),
             Product.status.in_((ProductStatus.DRAFT, ProductStatus.IN_REVIEW)),
         )
+        .options(joinedload(Product.author))  # work.html shows each author's name
         .order_by(Product.updated_at.desc())
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
@@ -156,6 +169,7 @@ def privacy_queue():
             Product.status == ProductStatus.IN_REVIEW,
             Product.privacy_status == PrivacyStatus.PENDING,
         )
+        .options(joinedload(Product.author))
         .order_by(Product.updated_at)
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
@@ -465,7 +479,7 @@ def dissemination_log(product_id: int):
     stmt = (
         sa.select(ProductRecipient)
         .where(ProductRecipient.product_id == product.id)
-        .options(sa.orm.joinedload(ProductRecipient.user))
+        .options(joinedload(ProductRecipient.user))  # User.agency is joined too
         .order_by(
             ProductRecipient.version.desc(),
             ProductRecipient.disseminated_at,
@@ -474,8 +488,10 @@ def dissemination_log(product_id: int):
     )
     page = db.paginate(stmt, per_page=100, error_out=False)
     audit("product.log_viewed", product, summary=product.reference or "")
+    # Render before committing: a commit expires the loaded rows (one query per row after).
+    html = render_template("products/log.html", product=product, page=page)
     db.session.commit()
-    return render_template("products/log.html", product=product, page=page)
+    return html
 
 
 @bp.route("/reach")

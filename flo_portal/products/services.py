@@ -13,7 +13,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
-from werkzeug.utils import secure_filename
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audience import PARTNER_ROLES, Audience, recipients_query
@@ -43,6 +42,7 @@ from flo_portal.products.policies import (
 from flo_portal.products.workflow import TRANSITIONS, guard_problem
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
+from flo_portal.uploads import DOCUMENTS, UploadRefused, check_upload, read_limited
 from flo_portal.users.models import User
 
 
@@ -68,6 +68,21 @@ def _product_terms(product: Product) -> list[str]:
     return protected_terms_found(
         product.title, product.summary, product.body_md, product.topics, product.caveats
     )
+
+
+def approved_terms(product: Product) -> set[str]:
+    """The protected-activity terms privacy review approved (lower case); none unless the
+    product's privacy review was approved. ``privacy_reasons`` holds the terms found at
+    submission, which is what the privacy officer reviewed."""
+    if product.privacy_status != PrivacyStatus.APPROVED:
+        return set()
+    return {t.strip().lower() for t in (product.privacy_reasons or "").split(",") if t.strip()}
+
+
+def unreviewed_terms(product: Product) -> list[str]:
+    """Terms in the product's current text that privacy review has not approved."""
+    approved = approved_terms(product)
+    return [t for t in _product_terms(product) if t.lower() not in approved]
 
 
 # ---------------------------------------------------------------- authoring
@@ -141,11 +156,13 @@ def update_product(product: Product, data: dict, user: User, change_note: str = 
     if product.status == ProductStatus.PUBLISHED:
         if not changed:
             raise ProductError("Nothing changed.")
-        terms = _product_terms(product)
-        if terms and product.privacy_status != PrivacyStatus.APPROVED:
+        unreviewed = unreviewed_terms(product)
+        if unreviewed:
             raise ProductError(
-                "This revision names protected activity (" + ", ".join(terms) + "); withdraw "
-                "the product and send a new draft through privacy review."
+                "This revision names protected activity that privacy review has not approved ("
+                + ", ".join(unreviewed)
+                + "). It needs privacy review: remove these words, or withdraw the product "
+                "and send a new draft through privacy review."
             )
         sync_audience_rows(product)
         _publish_version(product, user, change_note or "Revised", revised=True)
@@ -636,38 +653,8 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
 
 # ---------------------------------------------------------------- attachments
 
-# (magic bytes, content type, allowed extensions)
-SIGNATURES = [
-    (b"%PDF-", "application/pdf", {".pdf"}),
-    (b"\x89PNG\r\n\x1a\n", "image/png", {".png"}),
-    (b"\xff\xd8\xff", "image/jpeg", {".jpg", ".jpeg"}),
-    (b"GIF87a", "image/gif", {".gif"}),
-    (b"GIF89a", "image/gif", {".gif"}),
-]
-OOXML = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-TEXT = {".txt": "text/plain", ".csv": "text/csv"}
-ALLOWED_EXTENSIONS = sorted({e for _m, _t, es in SIGNATURES for e in es} | set(OOXML) | set(TEXT))
-
-
-def sniff_type(data: bytes, filename: str) -> str | None:
-    """The content type when the bytes match the extension; None when refused."""
-    ext = Path(filename).suffix.lower()
-    for magic, ctype, exts in SIGNATURES:
-        if data.startswith(magic):
-            return ctype if ext in exts else None
-    if data.startswith(b"PK\x03\x04") and ext in OOXML:
-        return OOXML[ext]
-    if ext in TEXT and b"\x00" not in data:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return TEXT[ext]
-    return None
+# The file types a product takes; the check itself is flo_portal.uploads.check_upload.
+PRODUCT_EXTENSIONS = (*DOCUMENTS, "pptx")
 
 
 def _upload_root() -> Path:
@@ -679,27 +666,19 @@ def _upload_root() -> Path:
 def add_attachment(product: Product, stream, filename: str, user: User) -> ProductAttachment:
     if product.status != ProductStatus.DRAFT or not can_edit(product, user):
         raise ProductError("Attachments can be added to drafts only, by their editors.")
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    data = stream.read(limit + 1)
-    if not data:
-        raise ProductError("The file is empty.")
-    if len(data) > limit:
-        raise ProductError(f"The file is larger than {limit // (1024 * 1024)} MB.")
-    name = secure_filename(filename or "")[:200] or "attachment"
-    ctype = sniff_type(data, name)
-    if ctype is None:
-        raise ProductError(
-            "Allowed files: "
-            + ", ".join(ALLOWED_EXTENSIONS)
-            + " (the content must match the extension)."
-        )
+    data = read_limited(stream)
+    try:
+        checked = check_upload(filename, data, allowed=PRODUCT_EXTENSIONS)
+    except UploadRefused as err:
+        raise ProductError(str(err)) from None
+    name = checked.filename
     storage = uuid.uuid4().hex
     (_upload_root() / storage).write_bytes(data)
     att = ProductAttachment(
         product_id=product.id,
         filename=name,
-        content_type=ctype,
-        size=len(data),
+        content_type=checked.content_type,
+        size=checked.size,
         sha256=hashlib.sha256(data).hexdigest(),
         storage_name=storage,
         uploaded_by_id=user.id,

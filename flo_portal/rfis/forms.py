@@ -26,9 +26,10 @@ from wtforms.validators import (
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
 from flo_portal.formtools import choices, enum_choices
-from flo_portal.rfis.attachments import ALLOWED_LABEL, AttachmentRefused, check_upload
+from flo_portal.rfis.attachments import ALLOWED_LABEL, RFI_EXTENSIONS
 from flo_portal.rfis.models import RfiPriority, Tlp
 from flo_portal.security.permissions import Role
+from flo_portal.uploads import UploadRefused, check_upload
 from flo_portal.users.models import User
 
 ATTESTATION = (
@@ -57,8 +58,8 @@ class AttachmentsMixin:
         problems = []
         for name, data in files:
             try:
-                check_upload(name, data)
-            except AttachmentRefused as exc:
+                check_upload(name, data, allowed=RFI_EXTENSIONS)
+            except UploadRefused as exc:
                 problems.append(str(exc))
         if problems:
             raise ValidationError(" ".join(problems))

@@ -8,7 +8,6 @@ record no longer counts; ``None`` means it never expires.
 from __future__ import annotations
 
 import calendar
-import os
 import secrets
 from collections.abc import Iterable
 from datetime import date
@@ -22,6 +21,7 @@ from flo_portal.extensions import db
 from flo_portal.orm import utcnow
 from flo_portal.roster.models import Officer
 from flo_portal.training.models import TrainingCourse, TrainingRecord
+from flo_portal.uploads import IMAGES_AND_PDF, UploadRefused, check_upload, read_limited
 
 NEVER = date(9999, 12, 31)  # stands for "never expires" inside SQL aggregates
 
@@ -219,22 +219,9 @@ def save_course(course: TrainingCourse | None, data: dict) -> TrainingCourse:
 
 # --- evidence files -------------------------------------------------------------
 
-EVIDENCE_TYPES = {  # magic bytes -> (mime, extension)
-    b"%PDF-": ("application/pdf", "pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
-    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
-}
-
-
-class EvidenceError(ValueError):
-    pass
-
-
-def sniff_evidence(head: bytes) -> tuple[str, str] | None:
-    for magic, kind in EVIDENCE_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    return None
+# Evidence is a scan or a certificate; the check itself is flo_portal.uploads.check_upload.
+EVIDENCE_EXTENSIONS = IMAGES_AND_PDF
+EvidenceError = UploadRefused  # what attach_evidence raises; the message is for the user
 
 
 def evidence_dir() -> Path:
@@ -244,27 +231,18 @@ def evidence_dir() -> Path:
 
 
 def attach_evidence(rec: TrainingRecord, storage) -> None:
-    """Check and store an uploaded file (PDF/PNG/JPEG by content, size-limited) for a record."""
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    data = storage.stream.read(limit + 1)
-    if not data:
-        raise EvidenceError("The file is empty.")
-    if len(data) > limit:
-        raise EvidenceError(f"The file is larger than {limit // (1024 * 1024)} MB.")
-    kind = sniff_evidence(data[:16])
-    if kind is None:
-        raise EvidenceError("Only PDF, PNG or JPEG files are accepted.")
-    mime, ext = kind
+    """Check (flo_portal.uploads: PDF, PNG or JPEG, content matching the name, size-limited)
+    and store an uploaded file for a record."""
+    data = read_limited(storage.stream)
+    checked = check_upload(storage.filename, data, allowed=EVIDENCE_EXTENSIONS)
+    mime, ext = checked.content_type, checked.extension
     name = f"{rec.id}-{secrets.token_hex(12)}.{ext}"
     path = evidence_dir() / name
     with open(path, "wb") as fh:
         fh.write(data)
     remove_evidence_file(rec)
-    original = os.path.basename(
-        (storage.filename or f"evidence.{ext}").replace("\\", "/")
-    )[:200]
     rec.evidence_path = f"training/{name}"
-    rec.evidence_name = original or f"evidence.{ext}"
+    rec.evidence_name = checked.filename
     rec.evidence_mime = mime
     db.session.flush()
     audit(

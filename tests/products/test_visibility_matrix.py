@@ -28,13 +28,18 @@ VIEWERS = [
     "coordinator",
     "analyst",
     "privacy_officer",
+    "author",
     "admin",
 ]
 
 
 def expected(tlp: Tlp, form: str, viewer: str) -> bool:
-    if viewer in ("coordinator", "analyst", "privacy_officer"):
-        return True  # center staff who may read products see every published one
+    if viewer in ("coordinator", "author"):
+        return True  # coordinators publish and disseminate; the author wrote it
+    if viewer in ("analyst", "privacy_officer"):
+        # Center staff who may read products see every published one except TLP:RED,
+        # which is for named recipients (these two are neither named nor its reviewer).
+        return tlp != Tlp.RED
     if viewer in ("admin", "inactive_same_agency"):
         return False
     # Who the audience form reaches. Agency A is law enforcement in region North; the
@@ -74,6 +79,7 @@ def world(make_user):
         "admin": make_user(Role.ADMIN),
     }
     author = make_user(Role.ANALYST)
+    people["author"] = author
     audiences = {
         "all_flos": {"all_flos": True},
         "agency": {"agency_ids": [a.id]},
@@ -183,3 +189,64 @@ def test_group_forms_do_not_reach_users_of_inactive_agencies(app, make_user, wor
     product = publish(draft(author, audience={"all_flos": True}), people["coordinator"])
     assert not can_view_product(flo_closed, product)
     assert product.id not in _visible_by_sql(flo_closed)
+
+
+def test_red_reaches_center_staff_only_when_named_reviewer_author_or_coordinator(
+    app, world, make_user
+):
+    """TLP:RED is for named recipients: an analyst or privacy officer who is not named,
+    not its author and not its privacy reviewer does not see it (nor its attachments)."""
+    from flo_portal.products import services
+
+    people, author, _ = world
+    named_analyst = make_user(Role.ANALYST)
+    other_privacy = make_user(Role.PRIVACY_OFFICER)
+    product = draft(
+        author,
+        tlp=Tlp.RED.value,
+        title="Red kestrel source report",
+        audience={"user_ids": [people["named_other_agency"].id, named_analyst.id]},
+        privacy_review_requested=True,
+    )
+    att = attach_pdf(product, author)
+    services.transition(product, "submit", author)
+    services.transition(product, "privacy_approve", people["privacy_officer"], "Nexus clear")
+    services.transition(product, "publish", people["coordinator"])
+    db.session.commit()
+
+    sees = {
+        "coordinator": people["coordinator"],
+        "author": author,
+        "reviewer": people["privacy_officer"],
+        "named analyst": named_analyst,
+        "named FLO": people["named_other_agency"],
+    }
+    blind = {
+        "other analyst": people["analyst"],
+        "other privacy officer": other_privacy,
+        "unnamed FLO": people["flo_other_agency"],
+        "admin": people["admin"],
+    }
+    for label, user in {**sees, **blind}.items():
+        want = label in sees
+        assert can_view_product(user, product) is want, (label, "python")
+        assert (product.id in _visible_by_sql(user)) is want, (label, "sql")
+
+    for user in (people["analyst"], other_privacy):
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            import time
+
+            sess["_user_id"] = user.get_id()
+            sess["last_seen"] = int(time.time())
+        assert client.get(f"/products/{product.id}").status_code == 404
+        assert client.get(f"/products/{product.id}/attachments/{att.id}").status_code == 404
+        assert b"Red kestrel" not in client.get("/products/?q=kestrel").data
+
+    # Withdrawn, it stays out of their reach too; the coordinator still sees it.
+    services.transition(product, "withdraw", people["coordinator"], "Source recalled")
+    db.session.commit()
+    assert not can_view_product(people["analyst"], product)
+    assert product.id not in _visible_by_sql(people["analyst"])
+    assert can_view_product(people["coordinator"], product)
+    assert product.id in _visible_by_sql(people["coordinator"])

@@ -1,0 +1,138 @@
+"""The ONE check for uploaded files (RFI attachments, product attachments, training
+evidence): an allow-list by extension, the content type that goes with it, the leading
+bytes the content must start with, the MAX_UPLOAD_BYTES size limit and a safe file name.
+
+Each feature passes the extensions it takes::
+
+    checked = check_upload(filename, data, allowed=("pdf", "png", "jpg", "jpeg"))
+    checked.filename, checked.content_type, checked.extension
+
+and gets :class:`UploadRefused` (a ``ValueError``) with a message for the user otherwise.
+Read a stream with :func:`read_limited` so an oversized file is never read whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from werkzeug.utils import secure_filename
+
+ZIP = (b"PK\x03\x04",)
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: str  # shown to users: "PDF", "JPEG"
+    content_type: str
+    magics: tuple[bytes, ...] | None  # accepted leading bytes; None: UTF-8 plain text
+
+
+# Every type the portal can take; features choose a subset by extension.
+FILE_TYPES: dict[str, FileType] = {
+    "pdf": FileType("PDF", "application/pdf", (b"%PDF-",)),
+    "png": FileType("PNG", "image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": FileType("JPEG", "image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": FileType("JPEG", "image/jpeg", (b"\xff\xd8\xff",)),
+    "gif": FileType("GIF", "image/gif", (b"GIF87a", b"GIF89a")),
+    "docx": FileType(
+        "DOCX",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ZIP,
+    ),
+    "xlsx": FileType(
+        "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP
+    ),
+    "pptx": FileType(
+        "PPTX",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ZIP,
+    ),
+    "txt": FileType("TXT", "text/plain", None),
+    "csv": FileType("CSV", "text/csv", None),
+}
+
+DOCUMENTS = ("pdf", "png", "jpg", "jpeg", "gif", "docx", "xlsx", "txt", "csv")
+IMAGES_AND_PDF = ("pdf", "png", "jpg", "jpeg")
+
+
+class UploadRefused(ValueError):
+    """The file is empty, too large, of a type not taken, or not what its name says."""
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    filename: str  # safe: no directories, at most 200 characters
+    content_type: str
+    extension: str  # lower case, no dot
+    size: int
+
+
+def allowed_label(allowed) -> str:
+    """'PDF, PNG or JPEG' for ('pdf', 'png', 'jpg', 'jpeg')."""
+    labels: list[str] = []
+    for ext in allowed:
+        label = FILE_TYPES[ext].label
+        if label not in labels:
+            labels.append(label)
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB"
+
+
+def upload_limit() -> int:
+    return int(current_app.config["MAX_UPLOAD_BYTES"])
+
+
+def read_limited(stream) -> bytes:
+    """At most MAX_UPLOAD_BYTES + 1 bytes of ``stream``: enough to tell it is too large."""
+    return stream.read(upload_limit() + 1)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_upload(filename: str | None, data: bytes, *, allowed=DOCUMENTS) -> CheckedUpload:
+    """The checked upload, or UploadRefused with a message saying what is wrong and
+    what is accepted."""
+    allowed = tuple(e.lower().lstrip(".") for e in allowed)
+    unknown = [e for e in allowed if e not in FILE_TYPES]
+    if unknown:
+        raise ValueError(f"No upload rule for: {', '.join(unknown)}")  # programming error
+    label = allowed_label(allowed)
+    accepted = f"Only {label} files are accepted, and the content must match the extension."
+    safe = secure_filename(filename or "")
+    if not safe or "." not in safe:
+        raise UploadRefused(f"The file needs a name ending in one of: {label}. {accepted}")
+    stem, ext = safe.rsplit(".", 1)
+    ext = ext.lower()
+    safe = stem[: 200 - len(ext) - 1] + "." + ext if len(safe) > 200 else safe
+    if ext not in allowed:
+        raise UploadRefused(f"Files of type .{ext} are not accepted. {accepted}")
+    if not data:
+        raise UploadRefused("The file is empty.")
+    limit = upload_limit()
+    if len(data) > limit:
+        raise UploadRefused(f"The file is larger than the upload limit: the limit is {_mb(limit)}.")
+    kind = FILE_TYPES[ext]
+    if kind.magics is None:
+        if b"\x00" in data or not _is_utf8(data):
+            raise UploadRefused(
+                f"{safe} is not really a .{ext} file (it is not UTF-8 plain text). {accepted}"
+            )
+    elif not data.startswith(kind.magics):
+        raise UploadRefused(
+            f"{safe} is not really a .{ext} file (its content does not match). {accepted}"
+        )
+    return CheckedUpload(
+        filename=safe, content_type=kind.content_type, extension=ext, size=len(data)
+    )
