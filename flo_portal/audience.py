@@ -44,7 +44,9 @@ class Audience:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.all_flos or self.agency_ids or self.disciplines or self.regions or self.user_ids)
+        return not (
+            self.all_flos or self.agency_ids or self.disciplines or self.regions or self.user_ids
+        )
 
     def describe(self) -> str:
         parts = []

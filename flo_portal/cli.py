@@ -60,7 +60,9 @@ def register(app: Flask) -> None:
             raise click.ClickException(" ".join(problems))
         if db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower())):
             raise click.ClickException(f"A user {email} already exists.")
-        user = User(email=email.lower(), name=name, role=Role.ADMIN, password_hash=hash_password(password))
+        user = User(
+            email=email.lower(), name=name, role=Role.ADMIN, password_hash=hash_password(password)
+        )
         db.session.add(user)
         db.session.flush()
         record("user.created", user, summary="flask create-admin", actor=user)
@@ -99,8 +101,10 @@ def _format_sign_ins(sign_ins: list[dict]) -> str:
     for s in sign_ins:
         mfa = f"  TOTP secret: {s['totp']}" if s["totp"] else ""
         lines.append(f"{s['role']:<16} {s['email']:<34} {s['password']}{mfa}")
-    lines.append("Add a TOTP secret to an authenticator app (or: python -c \"import pyotp;"
-                 " print(pyotp.TOTP('SECRET').now())\").")
+    lines.append(
+        'Add a TOTP secret to an authenticator app (or: python -c "import pyotp;'
+        " print(pyotp.TOTP('SECRET').now())\")."
+    )
     return "\n".join(lines)
 
 

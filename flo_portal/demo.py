@@ -14,8 +14,8 @@ import pyotp
 import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.auth.passwords import hash_password
 from flo_portal.auth.mfa import generate_recovery_codes
+from flo_portal.auth.passwords import hash_password
 from flo_portal.extensions import db
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
@@ -49,12 +49,22 @@ DEMO_AGENCIES = [
     ("Pine Valley Fire District", Discipline.FIRE, "Northern", "Pine Valley"),
     ("Tri-County EMS Authority", Discipline.EMS, "Southern", "Tri-County"),
     ("State Department of Health", Discipline.PUBLIC_HEALTH, "Central", "Statewide"),
-    ("Harbor County Emergency Management", Discipline.EMERGENCY_MANAGEMENT, "Coastal", "Harbor County"),
+    (
+        "Harbor County Emergency Management",
+        Discipline.EMERGENCY_MANAGEMENT,
+        "Coastal",
+        "Harbor County",
+    ),
     ("State Department of Corrections", Discipline.CORRECTIONS, "Central", "Statewide"),
     ("Riverbend Unified School District", Discipline.EDUCATION, "Southern", "Riverbend"),
     ("Metro Transit Authority", Discipline.TRANSPORTATION, "Central", "Capital City metro"),
     ("Red Cedar Tribal Police", Discipline.TRIBAL, "Northern", "Red Cedar Nation"),
-    ("Coastal Power & Light (critical infrastructure)", Discipline.PRIVATE_SECTOR, "Coastal", "Regional grid"),
+    (
+        "Coastal Power & Light (critical infrastructure)",
+        Discipline.PRIVATE_SECTOR,
+        "Coastal",
+        "Regional grid",
+    ),
 ]
 
 DEMO_USERS = [

@@ -64,7 +64,7 @@ def app(tmp_path_factory):
 
 
 def _empty_all_tables() -> None:
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    tables = list(reversed(_db.metadata.sorted_tables))
     if _db.engine.dialect.name == "postgresql":
         # DELETE on small tables is far faster than TRUNCATE; replica mode skips the
         # audit trail's append-only trigger for this clean-up only (test superuser).

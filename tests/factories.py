@@ -11,7 +11,7 @@ from flo_portal.extensions import db
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
-TEST_PASSWORD = "a long enough test passphrase"  # noqa: S105
+TEST_PASSWORD = "a long enough test passphrase"
 
 
 class BaseFactory(SQLAlchemyModelFactory):

@@ -24,7 +24,9 @@ class UserForm(FlaskForm):
         agencies = db.session.execute(
             sa.select(Agency.id, Agency.name).where(Agency.active).order_by(Agency.name)
         ).all()
-        self.agency_id.choices = choices([(0, "— none (center staff) —")] + [(a.id, a.name) for a in agencies])
+        self.agency_id.choices = choices(
+            [(0, "— none (center staff) —")] + [(a.id, a.name) for a in agencies]
+        )
 
     def validate_email(self, field):
         from flo_portal.users.models import User

@@ -80,7 +80,10 @@ def _changes_own_rights(user: User, form: UserForm) -> bool:
     if user.id != current_user.id:
         return False
     if form.role.data != user.role or (form.agency_id.data or None) != user.agency_id:
-        form.role.errors = [*form.role.errors, "You cannot change your own role or agency; ask another administrator."]
+        form.role.errors = [
+            *form.role.errors,
+            "You cannot change your own role or agency; ask another administrator.",
+        ]
         return True
     return False
 
@@ -110,4 +113,8 @@ def user_action(user_id: int, action: str):
     fn(user)
     db.session.commit()
     flash(f"{user.name}: {verb}.", "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("admin.users"))
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("admin.users")
+    )

@@ -71,7 +71,9 @@ def users_page_query(q: str = "", role: str = ""):
     stmt = sa.select(User).order_by(User.name)
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like)))
+        stmt = stmt.where(
+            sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like))
+        )
     if role in Role._value2member_map_:
         stmt = stmt.where(User.role == Role(role))
     return stmt

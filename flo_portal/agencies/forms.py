@@ -16,12 +16,8 @@ class AgencyForm(FlaskForm):
     region = StringField("Region", validators=[DataRequired(), Length(max=120)])
     jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=200)])
     contact_name = StringField("Contact name", validators=[Optional(), Length(max=200)])
-    contact_email = EmailField(
-        "Contact e-mail", validators=[Optional(), Email(), Length(max=254)]
-    )
-    contact_phone = StringField(
-        "Contact phone", validators=[Optional(), Length(max=40)]
-    )
+    contact_email = EmailField("Contact e-mail", validators=[Optional(), Email(), Length(max=254)])
+    contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
     active = BooleanField("Active partner agency", default=True)
     submit = SubmitField("Save")
 
@@ -31,9 +27,7 @@ class AgencyForm(FlaskForm):
 
     def validate_name(self, field):
         existing = db.session.scalar(
-            sa.select(Agency).where(
-                sa.func.lower(Agency.name) == field.data.strip().lower()
-            )
+            sa.select(Agency).where(sa.func.lower(Agency.name) == field.data.strip().lower())
         )
         if existing is not None and existing is not self._editing:
             raise ValidationError("An agency with this name already exists.")

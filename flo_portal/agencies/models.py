@@ -7,8 +7,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flo_portal.orm import TimestampMixin, str_enum
 from flo_portal.extensions import db
+from flo_portal.orm import TimestampMixin, str_enum
 
 
 class Discipline(StrEnum):
@@ -49,9 +49,7 @@ class Agency(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    discipline: Mapped[Discipline] = mapped_column(
-        str_enum(Discipline), index=True
-    )
+    discipline: Mapped[Discipline] = mapped_column(str_enum(Discipline), index=True)
     region: Mapped[str] = mapped_column(sa.String(120), index=True)
     jurisdiction: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_name: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -39,9 +39,7 @@ def index():
         "active": request.args.get("active", ""),
         "sort": request.args.get("sort", "name"),
     }
-    page = db.paginate(
-        services.agencies_query(current_user, **f), per_page=50, error_out=False
-    )
+    page = db.paginate(services.agencies_query(current_user, **f), per_page=50, error_out=False)
     return render_template(
         "agencies/index.html",
         page=page,

@@ -48,9 +48,7 @@ def agencies_query(
 
 
 def regions() -> list[str]:
-    return list(
-        db.session.scalars(sa.select(Agency.region).distinct().order_by(Agency.region))
-    )
+    return list(db.session.scalars(sa.select(Agency.region).distinct().order_by(Agency.region)))
 
 
 def save_agency(agency: Agency | None, values: dict) -> Agency:
@@ -70,9 +68,7 @@ def save_agency(agency: Agency | None, values: dict) -> Agency:
         audit("agency.created", agency, summary=agency.name)
     elif diff:
         action = (
-            "agency.deactivated"
-            if diff.get("active") == ["True", "False"]
-            else "agency.updated"
+            "agency.deactivated" if diff.get("active") == ["True", "False"] else "agency.updated"
         )
         audit(action, agency, summary=agency.name, details=diff)
     return agency

@@ -52,15 +52,11 @@ class BriefingOut(Out):
     location: str
     capacity: int | None
     status: BriefingStatus
-    my_rsvp: RsvpStatus | None = Field(
-        description="Your answer; null when not invited."
-    )
+    my_rsvp: RsvpStatus | None = Field(description="Your answer; null when not invited.")
 
 
 class BriefingQuery(ListQuery):
-    upcoming: QueryBool | None = Field(
-        None, description="Only briefings that have not ended."
-    )
+    upcoming: QueryBool | None = Field(None, description="Only briefings that have not ended.")
 
 
 class RsvpIn(In):
@@ -69,9 +65,7 @@ class RsvpIn(In):
 
 class RsvpOut(Out):
     briefing_id: int
-    status: RsvpStatus = Field(
-        description="`waitlisted` when you said yes to a full briefing."
-    )
+    status: RsvpStatus = Field(description="`waitlisted` when you said yes to a full briefing.")
 
 
 def _out(b: Briefing, my_status) -> BriefingOut:
@@ -106,9 +100,7 @@ def list_briefings(query: BriefingQuery):
         stmt = stmt.where(Briefing.ends_at > utcnow())
     elif query.upcoming is False:
         stmt = stmt.where(Briefing.ends_at <= utcnow())
-    rows, next_cursor = paginate(
-        stmt, Briefing.id, query.limit, query.cursor, "briefings"
-    )
+    rows, next_cursor = paginate(stmt, Briefing.id, query.limit, query.cursor, "briefings")
     mine: dict[int, RsvpStatus] = {}
     if rows:
         from flo_portal.briefings.models import BriefingInvitation
@@ -120,9 +112,7 @@ def list_briefings(query: BriefingQuery):
             )
         ):
             mine[inv.briefing_id] = RsvpStatus(inv.status)
-    return Page[BriefingOut](
-        data=[_out(b, mine.get(b.id)) for b in rows], next_cursor=next_cursor
-    )
+    return Page[BriefingOut](data=[_out(b, mine.get(b.id)) for b in rows], next_cursor=next_cursor)
 
 
 @bp.route(f"/briefings/<{ID}:briefing_id>/rsvp", methods=["POST"])

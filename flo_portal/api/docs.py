@@ -43,9 +43,7 @@ def fields_of(schema: dict, spec: dict) -> list[dict[str, Any]]:
     rows = []
     for name, prop in target.get("properties", {}).items():
         limits = [
-            f"{k} {prop[k]}"
-            for k in ("minimum", "maximum", "minLength", "maxLength")
-            if k in prop
+            f"{k} {prop[k]}" for k in ("minimum", "maximum", "minLength", "maxLength") if k in prop
         ]
         rows.append(
             {
@@ -64,14 +62,10 @@ def reference_sections(spec: dict) -> list[dict[str, Any]]:
     sections: dict[str, list[dict]] = {}
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
-            body = (
-                op.get("requestBody", {}).get("content", {}).get("application/json", {})
-            )
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
             responses = []
             for code, resp in op["responses"].items():
-                schema = (
-                    resp.get("content", {}).get("application/json", {}).get("schema")
-                )
+                schema = resp.get("content", {}).get("application/json", {}).get("schema")
                 responses.append(
                     {
                         "code": code,

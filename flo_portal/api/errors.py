@@ -37,9 +37,7 @@ def error_body(
     }
 
 
-def error_response(
-    status: int, message: str, code: str | None = None, fields: dict | None = None
-):
+def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
     response = jsonify(error_body(status, message, code, fields))
     response.status_code = status
     return response

@@ -15,9 +15,7 @@ class NewTokenForm(FlaskForm):
         validators=[DataRequired(), Length(max=100)],
         description="What the token is for, e.g. “roster sync script”.",
     )
-    scope = SelectField(
-        "Access", choices=enum_choices(TokenScope), default=TokenScope.READ.value
-    )
+    scope = SelectField("Access", choices=enum_choices(TokenScope), default=TokenScope.READ.value)
     expires_in_days = SelectField(
         "Expires after",
         choices=choices((str(d), f"{d} days") for d in EXPIRY_CHOICES_DAYS),

@@ -32,9 +32,7 @@ class ApiToken(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))
     # sha256 hex of the whole token ("flo_pat_" + secret); the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    scope: Mapped[TokenScope] = mapped_column(
-        str_enum(TokenScope, 20), default=TokenScope.READ
-    )
+    scope: Mapped[TokenScope] = mapped_column(str_enum(TokenScope, 20), default=TokenScope.READ)
     expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

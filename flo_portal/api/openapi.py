@@ -33,11 +33,7 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 def _strict_int(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
-        if (
-            not text
-            or not (text.isascii() and text.lstrip("-").isdigit())
-            or text != value
-        ):
+        if not text or not (text.isascii() and text.lstrip("-").isdigit()) or text != value:
             raise ValueError("must be a whole number")
         return int(text)
     return value
@@ -107,9 +103,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise ApiError(400, "The request body is not valid JSON.") from None
-        raise ApiError(
-            422, "Some fields are not valid.", fields=_pydantic_fields(exc)
-        ) from None
+        raise ApiError(422, "Some fields are not valid.", fields=_pydantic_fields(exc)) from None
 
 
 def _render(result: Any, op: Operation) -> Response:
@@ -171,9 +165,7 @@ def operation(
                 kwargs["body"] = parse_body(body)
             return _render(view(*args, **kwargs), op)
 
-        wrapper._api_op = (
-            op  # read by build_spec through functools.wraps' __dict__ copy
-        )
+        wrapper._api_op = op  # read by build_spec through functools.wraps' __dict__ copy
         return wrapper
 
     return decorator
@@ -285,9 +277,7 @@ def build_spec(app: Flask) -> dict:
                 responses[str(success)] = {
                     "description": "Created" if success == 201 else "Success",
                     "content": {
-                        "application/json": {
-                            "schema": refs[(op.response, "serialization")]
-                        }
+                        "application/json": {"schema": refs[(op.response, "serialization")]}
                     },
                 }
         else:
@@ -317,9 +307,7 @@ def build_spec(app: Flask) -> dict:
         if op.body is not None:
             entry["requestBody"] = {
                 "required": True,
-                "content": {
-                    "application/json": {"schema": refs[(op.body, "validation")]}
-                },
+                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
             }
         if access == "public":
             entry["security"] = []

@@ -21,9 +21,7 @@ MAX_LIMIT = 100
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(
-        current_app.config["SECRET_KEY"], salt="flo-portal:api-cursor"
-    )
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="flo-portal:api-cursor")
 
 
 def encode_cursor(last_id: int, kind: str) -> str:
@@ -38,18 +36,12 @@ def decode_cursor(cursor: str | None, kind: str) -> int | None:
         data = _serializer().loads(cursor)
     except (BadSignature, UnicodeError, ValueError):
         data = None
-    if (
-        not isinstance(data, dict)
-        or data.get("k") != kind
-        or not isinstance(data.get("a"), int)
-    ):
+    if not isinstance(data, dict) or data.get("k") != kind or not isinstance(data.get("a"), int):
         raise validation_error({"cursor": ["Not a cursor this list gave out."]})
     return data["a"]
 
 
-def paginate(
-    stmt: sa.Select, id_column: Any, limit: int, cursor: str | None, kind: str
-):
+def paginate(stmt: sa.Select, id_column: Any, limit: int, cursor: str | None, kind: str):
     """(rows, next_cursor) for ``stmt`` ordered by ``id_column`` ascending."""
     after = decode_cursor(cursor, kind)
     if after is not None:

@@ -42,9 +42,7 @@ class ProductOut(Out):
 
 class ProductDetailOut(ProductOut):
     body_markdown: str
-    opened_at: datetime | None = Field(
-        description="When you first opened this version."
-    )
+    opened_at: datetime | None = Field(description="When you first opened this version.")
     acknowledged_at: datetime | None
 
 
@@ -105,9 +103,7 @@ def list_products(query: ProductQuery):
     )
     if query.product_type is not None:
         stmt = stmt.where(Product.product_type == query.product_type)
-    rows, next_cursor = paginate(
-        stmt, Product.id, query.limit, query.cursor, "products"
-    )
+    rows, next_cursor = paginate(stmt, Product.id, query.limit, query.cursor, "products")
     return Page[ProductOut](
         data=[ProductOut.model_validate(p) for p in rows], next_cursor=next_cursor
     )

@@ -120,9 +120,7 @@ def _detail(rfi: Rfi) -> RfiDetailOut:
         answer=rfi.answer,
         answered_at=rfi.answered_at,
         privacy_flagged=rfi.privacy_flagged,
-        messages=[
-            MessageOut.model_validate(m) for m in visible_messages(current_user, rfi)
-        ],
+        messages=[MessageOut.model_validate(m) for m in visible_messages(current_user, rfi)],
         allowed_actions=[t.action.value for t in allowed_actions(current_user, rfi)],
     )
 
@@ -144,16 +142,12 @@ def list_rfis(query: RfiQuery):
     if query.priority is not None:
         stmt = stmt.where(Rfi.priority == query.priority)
     rows, next_cursor = paginate(stmt, Rfi.id, query.limit, query.cursor, "rfis")
-    return Page[RfiOut](
-        data=[RfiOut.model_validate(r) for r in rows], next_cursor=next_cursor
-    )
+    return Page[RfiOut](data=[RfiOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @bp.route(f"/rfis/<{ID}:rfi_id>")
 @require(Permission.RFI_READ)
-@operation(
-    summary="One RFI with its conversation", tags=["rfis"], response=RfiDetailOut
-)
+@operation(summary="One RFI with its conversation", tags=["rfis"], response=RfiDetailOut)
 def get_rfi(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     services.read_rfi(current_user, rfi, via="api")
@@ -174,9 +168,7 @@ def submit_rfi(body: RfiIn):
     """A request to the center from an FLO or agency head. Text naming protected activity
     goes to privacy review first (status `privacy_review`)."""
     if not body.attested:
-        raise ApiError(
-            422, "Make the attestation.", fields={"attested": ["Must be true."]}
-        )
+        raise ApiError(422, "Make the attestation.", fields={"attested": ["Must be true."]})
     try:
         rfi = services.submit_rfi(
             current_user,

@@ -60,9 +60,7 @@ class OfficerOut(Out):
 
 
 class OfficerQuery(ListQuery):
-    q: QueryText | None = Field(
-        None, description="Name, agency, rank or e-mail contains."
-    )
+    q: QueryText | None = Field(None, description="Name, agency, rank or e-mail contains.")
     status: OfficerStatus | None = None
     discipline: Discipline | None = None
     agency_id: QueryInt | None = Field(None, ge=1, le=2**31 - 1)
@@ -188,9 +186,7 @@ def list_officers(query: OfficerQuery):
         agency_id=query.agency_id,
         current={True: "yes", False: "no", None: ""}[query.current],
     ).order_by(None)
-    rows, next_cursor = paginate(
-        stmt, Officer.id, query.limit, query.cursor, "officers"
-    )
+    rows, next_cursor = paginate(stmt, Officer.id, query.limit, query.cursor, "officers")
     return Page[OfficerOut](
         data=[OfficerOut.model_validate(o) for o in rows], next_cursor=next_cursor
     )
@@ -219,11 +215,7 @@ def get_officer(officer_id: int):
 def nominate_officer(body: NominationIn):
     """Coordinators nominate for any agency, agency heads for their own (404 otherwise)."""
     agency = db.session.get(Agency, body.agency_id)
-    if (
-        agency is None
-        or not agency.active
-        or not can_nominate_for(current_user, agency.id)
-    ):
+    if agency is None or not agency.active or not can_nominate_for(current_user, agency.id):
         abort(404)
     fields = body.model_dump(exclude={"agency_id", "reason"})
     if fields["discipline"] is None:
@@ -254,9 +246,7 @@ def list_training_records(officer_id: int, query: ListQuery):
     rows, next_cursor = paginate(
         stmt, TrainingRecord.id, query.limit, query.cursor, f"records:{officer.id}"
     )
-    return Page[TrainingRecordOut](
-        data=[_record_out(r) for r in rows], next_cursor=next_cursor
-    )
+    return Page[TrainingRecordOut](data=[_record_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @bp.route(f"/officers/<{ID}:officer_id>/training-records", methods=["POST"])

@@ -29,12 +29,8 @@ def me():
     token = None
     if getattr(current_user, "via_token", False):
         row = db.session.get(ApiToken, current_user.token_id)
-        token = TokenInfo(
-            id=row.id, name=row.name, scope=str(row.scope), expires_at=row.expires_at
-        )
-    agency = (
-        AgencyRef.model_validate(current_user.agency) if current_user.agency else None
-    )
+        token = TokenInfo(id=row.id, name=row.name, scope=str(row.scope), expires_at=row.expires_at)
+    agency = AgencyRef.model_validate(current_user.agency) if current_user.agency else None
     return MeOut(
         id=current_user.id,
         name=current_user.name,
@@ -70,4 +66,4 @@ def reference():
 
 
 # Feature endpoints (each module registers its views on ``bp``).
-from flo_portal.api import agencies, briefings, products, rfis, roster  # noqa: F401
+from flo_portal.api import agencies, briefings, products, rfis, roster  # noqa: E402, F401 - registers views on bp

@@ -31,13 +31,9 @@ class In(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(
-        description="Machine-readable, e.g. `validation_failed`, `not_found`."
-    )
+    code: str = Field(description="Machine-readable, e.g. `validation_failed`, `not_found`.")
     message: str
-    fields: dict[str, list[str]] = Field(
-        description="Messages per field (422), else empty."
-    )
+    fields: dict[str, list[str]] = Field(description="Messages per field (422), else empty.")
 
 
 class ErrorBody(BaseModel):

@@ -27,9 +27,7 @@ def _api_tokens_of_current_user() -> list[ApiToken]:
 
 # The account page's include (templates/users/_profile_sections.html) lists the tokens.
 bp.record_once(
-    lambda state: state.app.jinja_env.globals.update(
-        my_api_tokens=_api_tokens_of_current_user
-    )
+    lambda state: state.app.jinja_env.globals.update(my_api_tokens=_api_tokens_of_current_user)
 )
 
 
@@ -52,9 +50,7 @@ def index():
         )
         db.session.commit()
         # Shown once, in this response only; never stored, never in a redirect or flash.
-        return render_template(
-            "api/token_created.html", token=token, token_text=token_text
-        )
+        return render_template("api/token_created.html", token=token, token_text=token_text)
     return render_template(
         "api/tokens.html",
         form=form,

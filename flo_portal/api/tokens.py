@@ -19,7 +19,7 @@ from flo_portal.extensions import db, login_manager
 from flo_portal.orm import utcnow
 from flo_portal.users.models import User
 
-TOKEN_PREFIX = "flo_pat_"
+TOKEN_PREFIX = "flo_pat_"  # noqa: S105 - a public prefix, not a secret
 EXPIRY_CHOICES_DAYS = (7, 30, 90, 365)
 MAX_ACTIVE_TOKENS = 20
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
@@ -34,9 +34,7 @@ def tokens_of(user: User) -> list[ApiToken]:
     """The user's tokens, newest first (revoked and expired ones included, for the record)."""
     return list(
         db.session.scalars(
-            sa.select(ApiToken)
-            .where(ApiToken.user_id == user.id)
-            .order_by(ApiToken.id.desc())
+            sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
         )
     )
 
@@ -85,9 +83,7 @@ def revoke_token(token: ApiToken, by: User) -> bool:
         return False
     token.revoked_at = utcnow()
     db.session.flush()
-    record(
-        "api_token.revoked", token, summary=f"token {token.name!r} revoked", actor=by
-    )
+    record("api_token.revoked", token, summary=f"token {token.name!r} revoked", actor=by)
     return True
 
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flo_portal.orm import utcnow
 from flo_portal.extensions import db
+from flo_portal.orm import utcnow
 
 
 class AuditEvent(db.Model):
@@ -33,10 +33,10 @@ class AuditEvent(db.Model):
 
 
 @event.listens_for(AuditEvent, "before_update")
-def _refuse_update(mapper, connection, target):  # noqa: ARG001
+def _refuse_update(mapper, connection, target):
     raise RuntimeError("audit_event rows are append-only")
 
 
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(mapper, connection, target):  # noqa: ARG001
+def _refuse_delete(mapper, connection, target):
     raise RuntimeError("audit_event rows are append-only")

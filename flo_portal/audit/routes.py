@@ -63,17 +63,43 @@ def export():
     form = AuditFilterForm(request.args)
     form.validate()
     rows = db.session.execute(_filtered(form).limit(100_000)).scalars().all()
-    header = ["id", "occurred_at_utc", "actor_email", "actor_id", "action", "object_type",
-              "object_id", "summary", "ip", "user_agent", "hash"]
+    header = [
+        "id",
+        "occurred_at_utc",
+        "actor_email",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "summary",
+        "ip",
+        "user_agent",
+        "hash",
+    ]
     response = csv_response(
         "audit-trail.csv",
         header,
         (
-            [e.id, e.occurred_at.isoformat(), e.actor_email, e.actor_id, e.action,
-             e.object_type, e.object_id, e.summary, e.ip, e.user_agent, e.hash]
+            [
+                e.id,
+                e.occurred_at.isoformat(),
+                e.actor_email,
+                e.actor_id,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.summary,
+                e.ip,
+                e.user_agent,
+                e.hash,
+            ]
             for e in rows
         ),
     )
-    record("audit.exported", details={k: v for k, v in request.args.items() if v}, summary=f"{len(rows)} rows")
+    record(
+        "audit.exported",
+        details={k: v for k, v in request.args.items() if v},
+        summary=f"{len(rows)} rows",
+    )
     db.session.commit()
     return response

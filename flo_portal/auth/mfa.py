@@ -10,8 +10,8 @@ import pyotp
 import segno
 from flask import current_app
 
-from flo_portal.orm import utcnow
 from flo_portal.extensions import db
+from flo_portal.orm import utcnow
 from flo_portal.users.models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10

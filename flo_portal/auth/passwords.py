@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 from functools import cache
 from pathlib import Path
@@ -49,10 +50,8 @@ def _dummy_hash(profile: str) -> str:
 
 def _dummy_verify(password: str) -> None:
     profile = current_app.config["ARGON2_PROFILE"]
-    try:
+    with contextlib.suppress(argon2.exceptions.VerificationError):
         _hasher(profile).verify(_dummy_hash(profile), password)
-    except argon2.exceptions.VerificationError:
-        pass
 
 
 @cache

@@ -127,9 +127,7 @@ def mfa_verify():
             return _finish_login(user, "password+totp")
         if mfa.use_recovery_code(user, code):
             record("auth.recovery_code_used", user, actor=user)
-            flash(
-                f"Recovery code accepted; {mfa.remaining_recovery_codes(user)} left.", "warning"
-            )
+            flash(f"Recovery code accepted; {mfa.remaining_recovery_codes(user)} left.", "warning")
             return _finish_login(user, "password+recovery_code")
         services.register_failure(user, "wrong authentication code")
         db.session.commit()

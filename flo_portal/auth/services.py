@@ -11,9 +11,9 @@ from flask import current_app, url_for
 from flo_portal.audit.services import record
 from flo_portal.auth import tokens
 from flo_portal.auth.passwords import hash_password, needs_rehash, verify_password
-from flo_portal.orm import utcnow
 from flo_portal.extensions import db
 from flo_portal.notifications.services import queue_email
+from flo_portal.orm import utcnow
 from flo_portal.users.models import User
 
 GENERIC_FAILURE = "E-mail or password is incorrect."

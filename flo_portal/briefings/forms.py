@@ -56,24 +56,16 @@ class BriefingForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     topic = StringField("Topic", validators=[Optional(), Length(max=200)])
     presenter = StringField("Presenter", validators=[Optional(), Length(max=200)])
-    description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=5000)]
-    )
-    starts = DateTimeLocalField(
-        "Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
-    )
-    ends = DateTimeLocalField(
-        "Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
-    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    starts = DateTimeLocalField("Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends = DateTimeLocalField("Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     timezone = SelectField("Time zone of these times", validators=[DataRequired()])
     mode = SelectField(
         "Format",
         choices=enum_choices(BriefingMode),
         default=BriefingMode.IN_PERSON.value,
     )
-    location = StringField(
-        "Place (in person)", validators=[Optional(), Length(max=300)]
-    )
+    location = StringField("Place (in person)", validators=[Optional(), Length(max=300)])
     join_url = StringField("Link (virtual)", validators=[Optional(), Length(max=500)])
     capacity = IntegerField(
         "Capacity",
@@ -93,14 +85,10 @@ class BriefingForm(FlaskForm):
         default=1,
         validators=[Optional(), NumberRange(min=1, max=MAX_OCCURRENCES)],
     )
-    credit_course_id = SelectField(
-        "Attendance credits the course", coerce=_int_or_zero, default=0
-    )
+    credit_course_id = SelectField("Attendance credits the course", coerce=_int_or_zero, default=0)
     submit = SubmitField("Save briefing")
 
-    def __init__(
-        self, *args, editing: bool = False, user_timezone: str | None = None, **kwargs
-    ):
+    def __init__(self, *args, editing: bool = False, user_timezone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         zones = list(TIMEZONES)
         if user_timezone and user_timezone not in zones:
@@ -117,10 +105,7 @@ class BriefingForm(FlaskForm):
         )
         self.disciplines.choices = enum_choices(Discipline)
         regions = db.session.scalars(
-            sa.select(Agency.region)
-            .where(Agency.region != "")
-            .distinct()
-            .order_by(Agency.region)
+            sa.select(Agency.region).where(Agency.region != "").distinct().order_by(Agency.region)
         ).all()
         self.regions.choices = choices((r, r) for r in regions)
         self.user_ids.choices = choices(
@@ -137,8 +122,7 @@ class BriefingForm(FlaskForm):
             .order_by(TrainingCourse.code)
         ).all()
         self.credit_course_id.choices = choices(
-            [(0, "No training credit")]
-            + [(c.id, f"{c.code} — {c.title}") for c in courses]
+            [(0, "No training credit")] + [(c.id, f"{c.code} — {c.title}") for c in courses]
         )
         if editing:
             del self.recurrence
@@ -229,7 +213,5 @@ class BriefingForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = StringField(
-        "Reason (sent to invitees)", validators=[Optional(), Length(max=500)]
-    )
+    reason = StringField("Reason (sent to invitees)", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Cancel briefing")

@@ -38,9 +38,7 @@ class Recurrence(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"none": "Does not repeat", "weekly": "Weekly", "monthly": "Monthly"}[
-            self.value
-        ]
+        return {"none": "Does not repeat", "weekly": "Weekly", "monthly": "Monthly"}[self.value]
 
 
 class RsvpStatus(StrEnum):
@@ -81,18 +79,14 @@ class Briefing(TimestampMixin, db.Model):
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
     capacity: Mapped[int | None]  # None: no limit
     audience: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    recurrence: Mapped[Recurrence] = mapped_column(
-        str_enum(Recurrence), default=Recurrence.NONE
-    )
+    recurrence: Mapped[Recurrence] = mapped_column(str_enum(Recurrence), default=Recurrence.NONE)
     status: Mapped[BriefingStatus] = mapped_column(
         str_enum(BriefingStatus), default=BriefingStatus.SCHEDULED
     )
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     # Attendance at this briefing can credit a training course.
-    credit_course_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("training_course.id")
-    )
+    credit_course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_course.id"))
     credit_course = relationship("TrainingCourse")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_by = relationship("User", foreign_keys=[created_by_id])
@@ -130,24 +124,18 @@ class Briefing(TimestampMixin, db.Model):
 class BriefingInvitation(db.Model):
     __tablename__ = "briefing_invitation"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "briefing_id", "user_id", name="uq_briefing_invitation_once"
-        ),
+        sa.UniqueConstraint("briefing_id", "user_id", name="uq_briefing_invitation_once"),
         sa.Index("ix_briefing_invitation_briefing_status", "briefing_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    briefing_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("briefing.id", ondelete="CASCADE")
-    )
+    briefing_id: Mapped[int] = mapped_column(sa.ForeignKey("briefing.id", ondelete="CASCADE"))
     briefing: Mapped[Briefing] = relationship(back_populates="invitations")
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     user = relationship("User", lazy="joined", foreign_keys=[user_id])
-    status: Mapped[RsvpStatus] = mapped_column(
-        str_enum(RsvpStatus), default=RsvpStatus.PENDING
-    )
+    status: Mapped[RsvpStatus] = mapped_column(str_enum(RsvpStatus), default=RsvpStatus.PENDING)
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
     # Waitlist order: the earliest waitlisted_at is promoted first.
@@ -157,9 +145,7 @@ class BriefingInvitation(db.Model):
     reminded_1h_at: Mapped[datetime | None]
     attended: Mapped[bool | None]
     attendance_marked_at: Mapped[datetime | None]
-    attendance_marked_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id")
-    )
+    attendance_marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
 
 class CalendarFeedToken(db.Model):

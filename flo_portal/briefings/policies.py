@@ -27,9 +27,7 @@ def visible_briefings_condition(user):
         return sa.false()
     if sees_all_briefings(user):
         return sa.true()
-    invited = sa.select(BriefingInvitation.briefing_id).where(
-        BriefingInvitation.user_id == user.id
-    )
+    invited = sa.select(BriefingInvitation.briefing_id).where(BriefingInvitation.user_id == user.id)
     return Briefing.id.in_(invited)
 
 

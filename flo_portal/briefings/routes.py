@@ -77,26 +77,18 @@ def index():
     if view == "month":
         first = _parse_month(request.args.get("month"))
         zone = viewer_zone()
-        last = date(
-            first.year, first.month, pycal.monthrange(first.year, first.month)[1]
-        )
-        start_utc = datetime.combine(
-            first - timedelta(days=7), datetime.min.time(), zone
-        )
+        last = date(first.year, first.month, pycal.monthrange(first.year, first.month)[1])
+        start_utc = datetime.combine(first - timedelta(days=7), datetime.min.time(), zone)
         end_utc = datetime.combine(last + timedelta(days=8), datetime.min.time(), zone)
         rows = db.session.scalars(
             sa.select(Briefing)
-            .where(
-                visible, Briefing.starts_at >= start_utc, Briefing.starts_at < end_utc
-            )
+            .where(visible, Briefing.starts_at >= start_utc, Briefing.starts_at < end_utc)
             .order_by(Briefing.starts_at)
         ).all()
         by_day: dict[date, list[Briefing]] = {}
         for b in rows:
             by_day.setdefault(b.starts_at.astimezone(zone).date(), []).append(b)
-        weeks = pycal.Calendar(firstweekday=6).monthdatescalendar(
-            first.year, first.month
-        )
+        weeks = pycal.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month)
         prev_month = (first - timedelta(days=1)).replace(day=1)
         next_month = last + timedelta(days=1)
         return render_template(
@@ -108,17 +100,13 @@ def index():
             next_month=next_month,
             today=datetime.now(zone).date(),
             month_items=[
-                b
-                for b in rows
-                if b.starts_at.astimezone(zone).date().month == first.month
+                b for b in rows if b.starts_at.astimezone(zone).date().month == first.month
             ],
         )
     show = request.args.get("show", "upcoming")
     stmt = sa.select(Briefing).where(visible)
     if show == "past":
-        stmt = stmt.where(Briefing.ends_at < utcnow()).order_by(
-            Briefing.starts_at.desc()
-        )
+        stmt = stmt.where(Briefing.ends_at < utcnow()).order_by(Briefing.starts_at.desc())
     else:
         show = "upcoming"
         stmt = stmt.where(Briefing.ends_at >= utcnow()).order_by(Briefing.starts_at)
@@ -128,9 +116,7 @@ def index():
     if ids:
         mine = dict(
             db.session.execute(
-                sa.select(
-                    BriefingInvitation.briefing_id, BriefingInvitation.status
-                ).where(
+                sa.select(BriefingInvitation.briefing_id, BriefingInvitation.status).where(
                     BriefingInvitation.user_id == current_user.id,
                     BriefingInvitation.briefing_id.in_(ids),
                 )
@@ -315,9 +301,7 @@ def attendance(briefing_id: int):
                 text += f" Not on the roster (no credit): {', '.join(result.not_on_roster)}."
         flash(text, "success")
         return redirect(url_for("briefings.attendance", briefing_id=b.id))
-    return render_template(
-        "briefings/attendance.html", b=b, invitations=invitations, form=form
-    )
+    return render_template("briefings/attendance.html", b=b, invitations=invitations, form=form)
 
 
 @bp.route("/<int:briefing_id>/calendar.ics")
@@ -384,6 +368,4 @@ def feed(token: str):
         .limit(1000)
     ).all()
     db.session.commit()
-    return Response(
-        ics.calendar_bytes(briefings, "FLO Portal briefings"), mimetype="text/calendar"
-    )
+    return Response(ics.calendar_bytes(briefings, "FLO Portal briefings"), mimetype="text/calendar")

@@ -133,9 +133,7 @@ def schedule_briefing(data: BriefingData, creator) -> list[Briefing]:
     """Create the briefing (one row per occurrence) and invite its audience."""
     data.check()
     series = (
-        uuid.uuid4().hex
-        if data.recurrence != Recurrence.NONE and data.occurrences > 1
-        else None
+        uuid.uuid4().hex if data.recurrence != Recurrence.NONE and data.occurrences > 1 else None
     )
     created = []
     for start, end in occurrence_starts(data):
@@ -179,16 +177,12 @@ def invite_audience(b: Briefing) -> int:
     invitations and notify_many() for the notices, whatever the audience size."""
     already = set(
         db.session.scalars(
-            sa.select(BriefingInvitation.user_id).where(
-                BriefingInvitation.briefing_id == b.id
-            )
+            sa.select(BriefingInvitation.user_id).where(BriefingInvitation.briefing_id == b.id)
         )
     )
     users = [
         u
-        for u in db.session.scalars(
-            recipients_query(Audience.from_json(b.audience))
-        ).unique()
+        for u in db.session.scalars(recipients_query(Audience.from_json(b.audience))).unique()
         if u.id not in already
     ]
     if not users:
@@ -339,9 +333,7 @@ def rsvp_counts(b: Briefing) -> dict[str, int]:
 
 def _lock(b: Briefing) -> None:
     """Serialise RSVPs on one briefing (PostgreSQL row lock; SQLite writers are serial)."""
-    db.session.execute(
-        sa.select(Briefing.id).where(Briefing.id == b.id).with_for_update()
-    ).first()
+    db.session.execute(sa.select(Briefing.id).where(Briefing.id == b.id).with_for_update()).first()
 
 
 def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
@@ -375,9 +367,7 @@ def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
     inv.responded_at = now
     db.session.flush()
     promoted = (
-        promote_waitlisted(b)
-        if old == RsvpStatus.YES and inv.status != RsvpStatus.YES
-        else []
+        promote_waitlisted(b) if old == RsvpStatus.YES and inv.status != RsvpStatus.YES else []
     )
     audit(
         "briefing.rsvp",
@@ -461,9 +451,7 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
         course = b.credit_course
         officers = {
             o.user_id: o
-            for o in db.session.scalars(
-                sa.select(Officer).where(Officer.user_id.in_(attendee_ids))
-            )
+            for o in db.session.scalars(sa.select(Officer).where(Officer.user_id.in_(attendee_ids)))
         }
         completed_on: date = b.local_start.date()
         for inv in invitations:
@@ -519,9 +507,7 @@ def create_feed_token(user) -> str:
 def revoke_feed_tokens(user, *, audit_it: bool = True) -> int:
     result = db.session.execute(
         sa.update(CalendarFeedToken)
-        .where(
-            CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None)
-        )
+        .where(CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()),
         execution_options={"synchronize_session": False},
     )

@@ -9,9 +9,7 @@ from flask import Flask, current_app
 
 
 def register(app: Flask) -> None:
-    group = click.Group(
-        "scheduler", help="The job scheduler (run it in its own process)."
-    )
+    group = click.Group("scheduler", help="The job scheduler (run it in its own process).")
 
     @group.command("run")
     def run() -> None:
@@ -40,9 +38,7 @@ def register(app: Flask) -> None:
         from flo_portal.orm import utcnow
 
         if name not in JOBS:
-            raise click.ClickException(
-                f"Unknown job {name!r}; known: {', '.join(JOBS)}"
-            )
+            raise click.ClickException(f"Unknown job {name!r}; known: {', '.join(JOBS)}")
         run = run_job(name, slot=utcnow())
         if run is None:
             click.echo("Another scheduler claimed this tick.")

@@ -57,14 +57,10 @@ class TrainingExpiryNotice(db.Model):
 
     __tablename__ = "training_expiry_notice"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "record_id", "days_before", name="uq_training_expiry_notice_once"
-        ),
+        sa.UniqueConstraint("record_id", "days_before", name="uq_training_expiry_notice_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("training_record.id", ondelete="CASCADE")
-    )
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("training_record.id", ondelete="CASCADE"))
     days_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -59,9 +59,7 @@ def job_lock(name: str, now: datetime | None = None) -> Iterator[bool]:
     engine = db.engine
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            got = conn.execute(
-                sa.select(sa.func.pg_try_advisory_lock(lock_key(name)))
-            ).scalar()
+            got = conn.execute(sa.select(sa.func.pg_try_advisory_lock(lock_key(name)))).scalar()
             conn.commit()
             try:
                 yield bool(got)
@@ -85,17 +83,11 @@ def job_lock(name: str, now: datetime | None = None) -> Iterator[bool]:
 
 def _take_lease(engine, name: str, now: datetime) -> bool:
     with engine.begin() as conn:
-        exists = conn.execute(
-            sa.select(JobLease.name).where(JobLease.name == name)
-        ).first()
+        exists = conn.execute(sa.select(JobLease.name).where(JobLease.name == name)).first()
         if exists is None:
             try:
                 with conn.begin_nested():
-                    conn.execute(
-                        sa.insert(JobLease).values(
-                            name=name, holder="", expires_at=EPOCH
-                        )
-                    )
+                    conn.execute(sa.insert(JobLease).values(name=name, holder="", expires_at=EPOCH))
             except IntegrityError:
                 pass
         result = conn.execute(
@@ -176,9 +168,7 @@ def run_job(
 def latest_runs() -> dict[str, JobRun]:
     """The most recent run of each job, in one query."""
     latest = (
-        sa.select(JobRun.job, sa.func.max(JobRun.id).label("id"))
-        .group_by(JobRun.job)
-        .subquery()
+        sa.select(JobRun.job, sa.func.max(JobRun.id).label("id")).group_by(JobRun.job).subquery()
     )
     rows = db.session.scalars(sa.select(JobRun).join(latest, JobRun.id == latest.c.id))
     return {r.job: r for r in rows}

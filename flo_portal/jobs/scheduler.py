@@ -56,9 +56,7 @@ def build_scheduler(
         if trigger_for is not None:
             trigger, kwargs = trigger_for(spec)
         else:
-            trigger = IntervalTrigger(
-                seconds=spec.every_seconds, start_date=EPOCH, timezone=UTC
-            )
+            trigger = IntervalTrigger(seconds=spec.every_seconds, start_date=EPOCH, timezone=UTC)
         scheduler.add_job(
             run_in_app,
             trigger=trigger,

@@ -38,9 +38,7 @@ def records_expiring_query(today):
         .where(
             newer.officer_id == TrainingRecord.officer_id,
             newer.course_id == TrainingRecord.course_id,
-            sa.or_(
-                newer.expires_on.is_(None), newer.expires_on > TrainingRecord.expires_on
-            ),
+            sa.or_(newer.expires_on.is_(None), newer.expires_on > TrainingRecord.expires_on),
         )
         .exists()
     )
@@ -68,9 +66,9 @@ def send_training_expiry_notices(now: datetime) -> dict:
     if not records:
         return {"checked": 0, "sent": 0}
     sent_rows = db.session.execute(
-        sa.select(
-            TrainingExpiryNotice.record_id, TrainingExpiryNotice.days_before
-        ).where(TrainingExpiryNotice.record_id.in_([r.id for r in records]))
+        sa.select(TrainingExpiryNotice.record_id, TrainingExpiryNotice.days_before).where(
+            TrainingExpiryNotice.record_id.in_([r.id for r in records])
+        )
     ).all()
     already: dict[int, set[int]] = {}
     for record_id, days in sent_rows:
@@ -84,9 +82,7 @@ def send_training_expiry_notices(now: datetime) -> dict:
         try:
             with db.session.begin_nested():
                 db.session.add(
-                    TrainingExpiryNotice(
-                        record_id=rec.id, days_before=days, sent_at=now
-                    )
+                    TrainingExpiryNotice(record_id=rec.id, days_before=days, sent_at=now)
                 )
         except IntegrityError:
             continue  # claimed by a concurrent run

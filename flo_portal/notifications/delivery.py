@@ -119,9 +119,7 @@ def build_message(email: OutboxEmail) -> EmailMessage:
 def _connect() -> smtplib.SMTP:
     config = current_app.config
     timeout = float(config.get("MAIL_TIMEOUT", 10))
-    smtp = smtplib.SMTP(
-        config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout
-    )
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout)
     if config.get("MAIL_USE_TLS"):
         smtp.starttls()
     if config.get("MAIL_USERNAME"):
@@ -152,10 +150,7 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> Delivery
         return report
     ids = claim_batch(now, limit)
     emails = {
-        e.id: e
-        for e in db.session.scalars(
-            sa.select(OutboxEmail).where(OutboxEmail.id.in_(ids))
-        )
+        e.id: e for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.id.in_(ids)))
     }
     smtp: smtplib.SMTP | None = None
     try:
@@ -210,9 +205,7 @@ def outbox_summary() -> dict:
     waiting, with_errors, sent = db.session.execute(
         sa.select(
             sa.func.count().filter(OutboxEmail.sent_at.is_(None)),
-            sa.func.count().filter(
-                OutboxEmail.sent_at.is_(None), OutboxEmail.attempts > 0
-            ),
+            sa.func.count().filter(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts > 0),
             sa.func.count().filter(OutboxEmail.sent_at.is_not(None)),
         )
     ).one()

@@ -38,9 +38,7 @@ class Notification(db.Model):
     __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE")
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(60))
     title: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text, default="")
@@ -59,15 +57,11 @@ class NotificationPreference(db.Model):
 
     __tablename__ = "notification_preference"
     __table_args__ = (
-        sa.UniqueConstraint(
-            "user_id", "kind", name="uq_notification_preference_user_kind"
-        ),
+        sa.UniqueConstraint("user_id", "kind", name="uq_notification_preference_user_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE")
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(60))
     channel: Mapped[str] = mapped_column(sa.String(10), default="email")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -45,7 +45,11 @@ def register_kind(kind: str, label: str) -> None:
 
 def kind_label(kind: str) -> str:
     """A reader's name for a kind of notice (its own, its family's, or a tidied kind)."""
-    return KINDS.get(kind) or KINDS.get(kind.split(".", 1)[0]) or kind.replace(".", " ").replace("_", " ").capitalize()
+    return (
+        KINDS.get(kind)
+        or KINDS.get(kind.split(".", 1)[0])
+        or kind.replace(".", " ").replace("_", " ").capitalize()
+    )
 
 
 def channel_for(user_id: int, kind: str) -> str:
@@ -53,9 +57,7 @@ def channel_for(user_id: int, kind: str) -> str:
     family = kind.split(".", 1)[0]
     rows = dict(
         db.session.execute(
-            sa.select(
-                NotificationPreference.kind, NotificationPreference.channel
-            ).where(
+            sa.select(NotificationPreference.kind, NotificationPreference.channel).where(
                 NotificationPreference.user_id == user_id,
                 NotificationPreference.kind.in_({kind, family}),
             )
@@ -75,14 +77,13 @@ def preferences_for(user_id: int) -> list[tuple[str, str, str]]:
             kinds[kind] = kind.replace(".", " ").replace("_", " ").capitalize()
     saved = dict(
         db.session.execute(
-            sa.select(
-                NotificationPreference.kind, NotificationPreference.channel
-            ).where(NotificationPreference.user_id == user_id)
+            sa.select(NotificationPreference.kind, NotificationPreference.channel).where(
+                NotificationPreference.user_id == user_id
+            )
         ).all()
     )
     return [
-        (k, label, saved.get(k, EMAIL))
-        for k, label in sorted(kinds.items(), key=lambda kv: kv[1])
+        (k, label, saved.get(k, EMAIL)) for k, label in sorted(kinds.items(), key=lambda kv: kv[1])
     ]
 
 
@@ -91,9 +92,7 @@ def set_preferences(user, choices: dict[str, str]) -> dict[str, str]:
     existing = {
         p.kind: p
         for p in db.session.scalars(
-            sa.select(NotificationPreference).where(
-                NotificationPreference.user_id == user.id
-            )
+            sa.select(NotificationPreference).where(NotificationPreference.user_id == user.id)
         )
     }
     changed: dict[str, str] = {}
@@ -105,9 +104,7 @@ def set_preferences(user, choices: dict[str, str]) -> dict[str, str]:
         if old == channel:
             continue
         if pref is None:
-            db.session.add(
-                NotificationPreference(user_id=user.id, kind=kind[:60], channel=channel)
-            )
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind[:60], channel=channel))
         else:
             pref.channel = channel
         changed[kind] = channel
@@ -261,9 +258,7 @@ def notify_many(notices: Sequence[Notice]) -> int:
     for chunk in _chunks(keys):
         seen.update(
             db.session.scalars(
-                sa.select(Notification.dedupe_key).where(
-                    Notification.dedupe_key.in_(chunk)
-                )
+                sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(chunk))
             )
         )
         seen_email.update(
@@ -305,16 +300,9 @@ def notify_many(notices: Sequence[Notice]) -> int:
             }
         )
         family = n.kind.split(".", 1)[0]
-        channel = (
-            prefs.get((n.user.id, n.kind)) or prefs.get((n.user.id, family)) or EMAIL
-        )
+        channel = prefs.get((n.user.id, n.kind)) or prefs.get((n.user.id, family)) or EMAIL
         email_key = f"email:{key}" if key else None
-        if (
-            n.email
-            and n.user.email
-            and channel == EMAIL
-            and email_key not in seen_email
-        ):
+        if n.email and n.user.email and channel == EMAIL and email_key not in seen_email:
             if email_key:
                 seen_email.add(email_key)
             email_rows.append(

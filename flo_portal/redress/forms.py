@@ -11,7 +11,10 @@ class RedressForm(FlaskForm):
     )
     requester_contact = StringField(
         "How to contact you",
-        validators=[DataRequired(message="Say how the privacy officer can reach you."), Length(max=300)],
+        validators=[
+            DataRequired(message="Say how the privacy officer can reach you."),
+            Length(max=300),
+        ],
         description="E-mail address, telephone or postal address.",
     )
     subject = StringField(

@@ -31,12 +31,16 @@ def redress_cards(user) -> list[dict]:
     row = db.session.execute(
         sa.select(
             sa.func.count(RedressRequest.id),
-            sa.func.coalesce(sa.func.sum(sa.case((RedressRequest.due_on < center_today(), 1), else_=0)), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((RedressRequest.due_on < center_today(), 1), else_=0)), 0
+            ),
         ).where(open_)
     ).one()
-    return [{
-        "title": "Open redress requests",
-        "value": row[0] or 0,
-        "link": "/redress/",
-        "hint": f"{row[1] or 0} overdue (answer due 30 days after receipt)",
-    }]
+    return [
+        {
+            "title": "Open redress requests",
+            "value": row[0] or 0,
+            "link": "/redress/",
+            "hint": f"{row[1] or 0} overdue (answer due 30 days after receipt)",
+        }
+    ]

@@ -29,8 +29,10 @@ def _request_or_404(req_id: int) -> RedressRequest:
 def _render_detail(req, *, status: int = 200, posted=None, error: str = ""):
     actions = []
     for t in allowed_actions(current_user, req):
-        form = posted if (posted is not None and t.needs_answer) else AnswerForm(
-            formdata=None, prefix=t.action.value
+        form = (
+            posted
+            if (posted is not None and t.needs_answer)
+            else AnswerForm(formdata=None, prefix=t.action.value)
         )
         actions.append((t, form))
     return render_template(

@@ -24,9 +24,7 @@ def upload_root() -> Path:
     return root
 
 
-def store_attachment(
-    rfi: Rfi, user, filename: str, data: bytes, message=None
-) -> RfiAttachment:
+def store_attachment(rfi: Rfi, user, filename: str, data: bytes, message=None) -> RfiAttachment:
     """Check and store one file; adds the row (caller's transaction commits it)."""
     checked = check_upload(filename, data, allowed=RFI_EXTENSIONS)
     stored = uuid.uuid4().hex

@@ -72,8 +72,16 @@ def purge_rfi_content(rfi: Rfi) -> None:
     Kept: the reference, dates, status history without notes, and the dissemination
     log, so the record that something existed and who received it survives (28 CFR 23).
     """
-    for name in ("question", "justification", "answer", "closure_comment", "return_note",
-                 "reject_reason", "privacy_note", "privacy_terms"):
+    for name in (
+        "question",
+        "justification",
+        "answer",
+        "closure_comment",
+        "return_note",
+        "reject_reason",
+        "privacy_note",
+        "privacy_terms",
+    ):
         setattr(rfi, name, "")
     rfi.title = PURGED_TITLE
     for att in list(rfi.attachments):

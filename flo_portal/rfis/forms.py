@@ -141,9 +141,7 @@ class ResubmitForm(VersionMixin, RfiFieldsMixin, FlaskForm):
 
 class TaskingForm(RfiFieldsMixin, FlaskForm):
     all_flos = BooleanField("Every FLO and agency head")
-    agency_ids = SelectMultipleField(
-        "Agencies", coerce=int, choices=[], validate_choice=True
-    )
+    agency_ids = SelectMultipleField("Agencies", coerce=int, choices=[], validate_choice=True)
     disciplines = SelectMultipleField("Disciplines", choices=enum_choices(Discipline))
     user_ids = SelectMultipleField("Named officers", coerce=int, choices=[])
     submit = SubmitField("Send tasking")
@@ -151,9 +149,7 @@ class TaskingForm(RfiFieldsMixin, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         agencies = db.session.execute(
-            sa.select(Agency.id, Agency.name)
-            .where(Agency.active.is_(True))
-            .order_by(Agency.name)
+            sa.select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
         ).all()
         self.agency_ids.choices = choices((a.id, a.name) for a in agencies)
         people = db.session.execute(
@@ -165,9 +161,7 @@ class TaskingForm(RfiFieldsMixin, FlaskForm):
             )
             .order_by(User.name)
         ).all()
-        self.user_ids.choices = choices(
-            (uid, f"{name} — {agency}") for uid, name, agency in people
-        )
+        self.user_ids.choices = choices((uid, f"{name} — {agency}") for uid, name, agency in people)
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -185,15 +179,11 @@ class TaskingForm(RfiFieldsMixin, FlaskForm):
 
 
 class NoteForm(VersionMixin, FlaskForm):
-    note = TextAreaField(
-        "Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
-    )
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
 
 
 class AcceptForm(VersionMixin, FlaskForm):
-    criminal_intelligence = BooleanField(
-        "Criminal intelligence (28 CFR Part 23 review applies)"
-    )
+    criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
 
 
 class AssignForm(VersionMixin, FlaskForm):
@@ -218,9 +208,7 @@ class AnswerForm(VersionMixin, FlaskForm):
     answer = TextAreaField(
         "Answer", validators=[DataRequired(), Length(max=50000)], render_kw={"rows": 8}
     )
-    criminal_intelligence = BooleanField(
-        "Criminal intelligence (28 CFR Part 23 review applies)"
-    )
+    criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
 
 
 class CloseForm(VersionMixin, FlaskForm):
@@ -228,9 +216,7 @@ class CloseForm(VersionMixin, FlaskForm):
         "How satisfied are you with the answer?",
         coerce=int,
         validators=[InputRequired()],
-        choices=choices(
-            [(5, "5 — excellent"), (4, "4"), (3, "3"), (2, "2"), (1, "1 — poor")]
-        ),
+        choices=choices([(5, "5 — excellent"), (4, "4"), (3, "3"), (2, "2"), (1, "1 — poor")]),
     )
     note = TextAreaField(
         "Comment", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
@@ -241,9 +227,7 @@ class MessageForm(AttachmentsMixin, FlaskForm):
     body = TextAreaField(
         "Message", validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 3}
     )
-    attachments = MultipleFileField(
-        "Attach files", description=f"Optional: {ALLOWED_LABEL}."
-    )
+    attachments = MultipleFileField("Attach files", description=f"Optional: {ALLOWED_LABEL}.")
     submit = SubmitField("Post message")
 
 
@@ -257,6 +241,4 @@ class ResponseForm(FlaskForm):
 
 
 class CriminalIntelForm(VersionMixin, FlaskForm):
-    criminal_intelligence = BooleanField(
-        "Criminal intelligence (28 CFR Part 23 review applies)"
-    )
+    criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")

@@ -106,7 +106,7 @@ class Rfi(TimestampMixin, db.Model):
             "question",
             "answer",
             postgresql_using="gin",
-            postgresql_ops={c: "gin_trgm_ops" for c in ("title", "question", "answer")},
+            postgresql_ops=dict.fromkeys(("title", "question", "answer"), "gin_trgm_ops"),
         ),
     )
 
@@ -114,9 +114,7 @@ class Rfi(TimestampMixin, db.Model):
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     ref_year: Mapped[int]
     ref_seq: Mapped[int]
-    direction: Mapped[RfiDirection] = mapped_column(
-        str_enum(RfiDirection, 20), index=True
-    )
+    direction: Mapped[RfiDirection] = mapped_column(str_enum(RfiDirection, 20), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     question: Mapped[str] = mapped_column(sa.Text)
     justification: Mapped[str] = mapped_column(sa.Text)
@@ -128,18 +126,12 @@ class Rfi(TimestampMixin, db.Model):
     # and forms carry the version they were rendered with.
     version: Mapped[int] = mapped_column(default=1)
 
-    requester_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id"), index=True
-    )
+    requester_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     # The requester's agency at submission (None for taskings and center staff).
-    agency_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("agency.id"), index=True
-    )
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
     agency: Mapped[Agency | None] = relationship()
-    assignee_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id"), index=True
-    )
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     # For taskings: the audience spec (flo_portal.audience.Audience JSON) it was sent to.
     audience: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -151,9 +143,7 @@ class Rfi(TimestampMixin, db.Model):
     privacy_flagged: Mapped[bool] = mapped_column(default=False, index=True)
     privacy_terms: Mapped[str] = mapped_column(sa.String(500), default="")
     privacy_reviewed_at: Mapped[datetime | None]
-    privacy_reviewer_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id")
-    )
+    privacy_reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     privacy_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     return_note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -170,7 +160,7 @@ class Rfi(TimestampMixin, db.Model):
     criminal_intelligence: Mapped[bool] = mapped_column(default=False)
     review_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
+    __mapper_args__ = {"version_id_col": version}
 
     messages: Mapped[list[RfiMessage]] = relationship(
         back_populates="rfi", order_by="RfiMessage.id", cascade="all, delete-orphan"
@@ -204,9 +194,7 @@ class RfiMessage(db.Model):
     __tablename__ = "rfi_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rfi_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True
-    )
+    rfi_id: Mapped[int] = mapped_column(sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True)
     rfi: Mapped[Rfi] = relationship(back_populates="messages")
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     author: Mapped[User] = relationship()
@@ -220,9 +208,7 @@ class RfiAttachment(db.Model):
     __tablename__ = "rfi_attachment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rfi_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True
-    )
+    rfi_id: Mapped[int] = mapped_column(sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True)
     rfi: Mapped[Rfi] = relationship(back_populates="attachments")
     message_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("rfi_message.id", ondelete="SET NULL")
@@ -241,9 +227,7 @@ class RfiRecipient(db.Model):
     """One addressee of a tasking and their own response."""
 
     __tablename__ = "rfi_recipient"
-    __table_args__ = (
-        sa.UniqueConstraint("rfi_id", "user_id", name="uq_rfi_recipient_rfi_user"),
-    )
+    __table_args__ = (sa.UniqueConstraint("rfi_id", "user_id", name="uq_rfi_recipient_rfi_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rfi_id: Mapped[int] = mapped_column(sa.ForeignKey("rfi.id", ondelete="CASCADE"))
@@ -260,9 +244,7 @@ class RfiStatusChange(db.Model):
     __tablename__ = "rfi_status_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rfi_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True
-    )
+    rfi_id: Mapped[int] = mapped_column(sa.ForeignKey("rfi.id", ondelete="CASCADE"), index=True)
     rfi: Mapped[Rfi] = relationship(back_populates="history")
     action: Mapped[str] = mapped_column(sa.String(40))
     from_status: Mapped[RfiStatus | None] = mapped_column(str_enum(RfiStatus, 20))

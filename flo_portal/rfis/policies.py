@@ -34,9 +34,7 @@ def participant_condition(user):
 
 def visible_rfis_condition(user):
     """SQL condition on ``Rfi`` selecting exactly the RFIs ``user`` may see."""
-    if not getattr(user, "is_authenticated", False) or not can(
-        Permission.RFI_READ, user
-    ):
+    if not getattr(user, "is_authenticated", False) or not can(Permission.RFI_READ, user):
         return sa.false()
     role = Role(user.role)
     if role == Role.COORDINATOR:
@@ -63,9 +61,7 @@ def can_view_rfi(user, rfi: Rfi) -> bool:
     """The detail / download / API check: the list condition applied to one row."""
     if rfi is None or rfi.id is None:
         return False
-    stmt = sa.select(sa.literal(1)).where(
-        Rfi.id == rfi.id, visible_rfis_condition(user)
-    )
+    stmt = sa.select(sa.literal(1)).where(Rfi.id == rfi.id, visible_rfis_condition(user))
     return db.session.execute(stmt).first() is not None
 
 
@@ -79,9 +75,7 @@ def visible_messages(user, rfi: Rfi) -> list[RfiMessage]:
     agencies' exchanges; on a request, everyone who may see the RFI sees the thread."""
     if not rfi.is_tasking or sees_all_tasking_responses(user, rfi):
         return list(rfi.messages)
-    return [
-        m for m in rfi.messages if m.author_id == user.id or m.author.is_center_staff
-    ]
+    return [m for m in rfi.messages if m.author_id == user.id or m.author.is_center_staff]
 
 
 def can_post_message(user, rfi: Rfi) -> bool:

@@ -113,9 +113,7 @@ def queue_query(user, filters: QueueFilters, today: date) -> sa.Select:
     stmt = (
         sa.select(Rfi)
         .where(visible_rfis_condition(user))
-        .options(
-            joinedload(Rfi.assignee), joinedload(Rfi.requester), joinedload(Rfi.agency)
-        )
+        .options(joinedload(Rfi.assignee), joinedload(Rfi.requester), joinedload(Rfi.agency))
     )
     if filters.status == "open":
         stmt = stmt.where(Rfi.status.in_(OPEN_STATUSES))
@@ -225,18 +223,14 @@ def turnaround_metrics(since: date | None = None) -> dict:
 
 def summary_figures(today: date) -> dict:
     """Overdue count, satisfaction average and counts per status: one aggregate query each."""
-    overdue = db.session.scalar(
-        sa.select(sa.func.count(Rfi.id)).where(overdue_condition(today))
-    )
+    overdue = db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(overdue_condition(today)))
     sat_avg, sat_n = db.session.execute(
         sa.select(sa.func.avg(Rfi.satisfaction), sa.func.count(Rfi.satisfaction)).where(
             Rfi.satisfaction.is_not(None)
         )
     ).one()
     per_status = dict(
-        db.session.execute(
-            sa.select(Rfi.status, sa.func.count(Rfi.id)).group_by(Rfi.status)
-        ).all()
+        db.session.execute(sa.select(Rfi.status, sa.func.count(Rfi.id)).group_by(Rfi.status)).all()
     )
     return {
         "overdue": overdue,
@@ -282,9 +276,7 @@ def rfi_cards(user) -> list[dict]:
         cards.append(
             {
                 "title": "RFIs assigned to me",
-                "value": count(
-                    Rfi.assignee_id == user.id, Rfi.status == RfiStatus.ASSIGNED
-                ),
+                "value": count(Rfi.assignee_id == user.id, Rfi.status == RfiStatus.ASSIGNED),
                 "link": f"/rfis/queue?assignee={user.id}&status=assigned",
                 "hint": "",
             }
@@ -304,9 +296,7 @@ def rfi_cards(user) -> list[dict]:
                 "title": "My open RFIs",
                 "value": count(
                     Rfi.requester_id == user.id,
-                    Rfi.status.in_(
-                        (*OPEN_STATUSES, RfiStatus.RETURNED, RfiStatus.ANSWERED)
-                    ),
+                    Rfi.status.in_((*OPEN_STATUSES, RfiStatus.RETURNED, RfiStatus.ANSWERED)),
                 ),
                 "link": "/rfis/",
                 "hint": "Returned or answered ones need you",

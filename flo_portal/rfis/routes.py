@@ -68,9 +68,7 @@ def _action_forms(rfi: Rfi, posted: dict | None = None) -> list[tuple]:
         if posted and t.action in posted:
             form = posted[t.action]
         else:
-            form = ACTION_FORMS.get(t.action, F.NoteForm)(
-                formdata=None, prefix=t.action.value
-            )
+            form = ACTION_FORMS.get(t.action, F.NoteForm)(formdata=None, prefix=t.action.value)
             form.version.data = str(rfi.version)
         out.append((t, form))
     return out
@@ -124,9 +122,7 @@ def _stale(rfi_id: int):
 @bp.route("/")
 @require(Permission.RFI_READ)
 def mine():
-    page = db.paginate(
-        queries.my_rfis_query(current_user), per_page=PER_PAGE, error_out=False
-    )
+    page = db.paginate(queries.my_rfis_query(current_user), per_page=PER_PAGE, error_out=False)
     return render_template(
         "rfis/list.html",
         page=page,
@@ -139,14 +135,8 @@ def mine():
 @bp.route("/agency")
 @require(Permission.RFI_SUBMIT)
 def agency():
-    page = db.paginate(
-        queries.agency_rfis_query(current_user), per_page=PER_PAGE, error_out=False
-    )
-    heading = (
-        f"RFIs from {current_user.agency.name}"
-        if current_user.agency
-        else "My agency's RFIs"
-    )
+    page = db.paginate(queries.agency_rfis_query(current_user), per_page=PER_PAGE, error_out=False)
+    heading = f"RFIs from {current_user.agency.name}" if current_user.agency else "My agency's RFIs"
     return render_template(
         "rfis/list.html",
         page=page,
@@ -193,9 +183,7 @@ def queue():
         )
         .order_by(User.name)
     ).all()
-    agencies = db.session.execute(
-        sa.select(Agency.id, Agency.name).order_by(Agency.name)
-    ).all()
+    agencies = db.session.execute(sa.select(Agency.id, Agency.name).order_by(Agency.name)).all()
     return render_template(
         "rfis/queue.html",
         page=page,
@@ -426,18 +414,14 @@ def post_message(rfi_id: int):
             rfi, status=422, message_form=form, error="The message was not posted."
         )
     try:
-        services.post_message(
-            current_user, rfi, form.body.data, F.read_uploads(form.attachments)
-        )
+        services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
         db.session.commit()
     except TransitionRefused as exc:
         db.session.rollback()
         return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
     except services.RfiInputError as exc:
         db.session.rollback()
-        return _render_detail(
-            _rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc)
-        )
+        return _render_detail(_rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc))
     flash("Message posted.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id) + "#conversation")
 
@@ -535,13 +519,9 @@ def metrics_csv():
     data = queries.turnaround_metrics()
     summary = queries.summary_figures(services.center_today())
     rows = [
-        ("priority", r.group, r.count, r.median_hours, r.p90_hours)
-        for r in data["by_priority"]
+        ("priority", r.group, r.count, r.median_hours, r.p90_hours) for r in data["by_priority"]
     ]
-    rows += [
-        ("month", r.group, r.count, r.median_hours, r.p90_hours)
-        for r in data["by_month"]
-    ]
+    rows += [("month", r.group, r.count, r.median_hours, r.p90_hours) for r in data["by_month"]]
     rows.append(("overdue", "", summary["overdue"], "", ""))
     rows.append(
         (

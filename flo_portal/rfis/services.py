@@ -56,7 +56,7 @@ def center_today(now: datetime | None = None) -> date:
     now = now or utcnow()
     try:
         zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    except Exception:  # noqa: BLE001 - a bad setting falls back to UTC
+    except Exception:
         zone = ZoneInfo("UTC")
     return now.astimezone(zone).date()
 
@@ -112,9 +112,7 @@ def _notify(
     by the user's choice, an e-mail that never does. The e-mail says only ``email`` (a
     line built from the reference, no RFI text), the TLP label and a link to sign in:
     mail leaves the portal whatever the RFI's TLP. ``email=None``: in-app only."""
-    notice = notify(
-        user, kind, title, body, _link(rfi), email=False, dedupe_key=dedupe_key
-    )
+    notice = notify(user, kind, title, body, _link(rfi), email=False, dedupe_key=dedupe_key)
     if notice is None or email is None or not user.email:
         return notice
     if channel_for(user.id, kind) != EMAIL:
@@ -123,8 +121,7 @@ def _notify(
     queue_email(
         user.email,
         email,
-        f"{email}\n\n{Tlp(rfi.tlp).label}\n\n"
-        f"Sign in to read it: {base}{_link(rfi)}\n",
+        f"{email}\n\n{Tlp(rfi.tlp).label}\n\nSign in to read it: {base}{_link(rfi)}\n",
         kind=kind,
         dedupe_key=f"email:{dedupe_key}" if dedupe_key else None,
     )
@@ -139,9 +136,7 @@ def _active_users_with_role(role: Role) -> list[User]:
     )
 
 
-def _history(
-    rfi: Rfi, action: str, from_status, to_status, actor, note: str = ""
-) -> None:
+def _history(rfi: Rfi, action: str, from_status, to_status, actor, note: str = "") -> None:
     db.session.add(
         RfiStatusChange(
             rfi=rfi,
@@ -159,15 +154,11 @@ def _check_version(rfi: Rfi, expected_version: int | None) -> None:
         raise StaleRfi()
 
 
-def _validate_common(
-    *, title: str, question: str, justification: str, due_on: date | None
-) -> None:
+def _validate_common(*, title: str, question: str, justification: str, due_on: date | None) -> None:
     if not (title or "").strip() or not (question or "").strip():
         raise RfiInputError("A title and a question are required.")
     if not (justification or "").strip():
-        raise RfiInputError(
-            "Give the criminal or threat nexus that justifies the request."
-        )
+        raise RfiInputError("Give the criminal or threat nexus that justifies the request.")
     if due_on is None or due_on < center_today():
         raise RfiInputError("The due date cannot be in the past.")
 
@@ -192,9 +183,7 @@ def submit_rfi(
         raise RfiInputError("Only FLOs and agency heads submit requests to the center.")
     if not attested:
         raise RfiInputError("You must make the attestation before submitting.")
-    _validate_common(
-        title=title, question=question, justification=justification, due_on=due_on
-    )
+    _validate_common(title=title, question=question, justification=justification, due_on=due_on)
     terms = protected_terms_in(title, question, justification)
     now = utcnow()
     seq, reference = allocate_reference(now.year)
@@ -288,16 +277,10 @@ def create_tasking(
     """Send a tasking; every user in ``audience`` (resolved now) gets a response slot."""
     if Role(sender.role) not in workflow.WORKERS:
         raise RfiInputError("Only coordinators and analysts send taskings.")
-    _validate_common(
-        title=title, question=question, justification=justification, due_on=due_on
-    )
-    recipients = [
-        u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id
-    ]
+    _validate_common(title=title, question=question, justification=justification, due_on=due_on)
+    recipients = [u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id]
     if not recipients:
-        raise RfiInputError(
-            "Nobody is in that audience; choose officers, agencies or disciplines."
-        )
+        raise RfiInputError("Nobody is in that audience; choose officers, agencies or disciplines.")
     now = utcnow()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
@@ -338,8 +321,7 @@ def create_tasking(
             rfi,
             f"Tasking {reference}: {rfi.title}",
             f"The center asks for your response by {due_on.isoformat()}.",
-            email=f"Tasking {reference}: the center asks for your response by "
-            f"{due_on.isoformat()}",
+            email=f"Tasking {reference}: the center asks for your response by {due_on.isoformat()}",
         )
     return rfi
 
@@ -443,9 +425,7 @@ def perform(
         rfi.answer = answer.strip()
         rfi.answered_at = now
         rfi.answered_by_id = user.id
-        rfi.criminal_intelligence = (
-            bool(criminal_intelligence) or rfi.criminal_intelligence
-        )
+        rfi.criminal_intelligence = bool(criminal_intelligence) or rfi.criminal_intelligence
         _set_review_due(rfi)
         details["criminal_intelligence"] = rfi.criminal_intelligence
     elif t.action == Action.COMPLETE:
@@ -464,9 +444,7 @@ def perform(
         question = edits.get("question", rfi.question)
         justification = edits.get("justification", rfi.justification)
         due_on = edits.get("due_on", rfi.due_on)
-        _validate_common(
-            title=title, question=question, justification=justification, due_on=due_on
-        )
+        _validate_common(title=title, question=question, justification=justification, due_on=due_on)
         rfi.title, rfi.question, rfi.justification, rfi.due_on = (
             title.strip(),
             question.strip(),
@@ -530,9 +508,7 @@ def set_criminal_intelligence(
     return rfi
 
 
-def _notify_transition(
-    action: Action, rfi: Rfi, actor: User, note: str, target: RfiStatus
-) -> None:
+def _notify_transition(action: Action, rfi: Rfi, actor: User, note: str, target: RfiStatus) -> None:
     ref = rfi.reference
     if action in (Action.RETURN, Action.PRIVACY_RETURN):
         _notify(
@@ -713,10 +689,7 @@ def notify_due_rfis(now: datetime | None = None) -> int:
             if kind == "overdue" and not rfi.is_tasking:
                 # Escalation: coordinators hear about every overdue request.
                 owners = list(
-                    {
-                        u.id: u
-                        for u in owners + _active_users_with_role(Role.COORDINATOR)
-                    }.values()
+                    {u.id: u for u in owners + _active_users_with_role(Role.COORDINATOR)}.values()
                 )
             for user in owners:
                 key = f"rfi:{rfi.id}:{kind}:{rfi.due_on.isoformat()}:user:{user.id}"
@@ -725,9 +698,7 @@ def notify_due_rfis(now: datetime | None = None) -> int:
                     if kind == "overdue"
                     else f"{rfi.reference} is due {rfi.due_on.isoformat()}"
                 )
-                if _notify(
-                    user, f"rfi.{kind}", rfi, title, rfi.title, email=title, dedupe_key=key
-                ):
+                if _notify(user, f"rfi.{kind}", rfi, title, rfi.title, email=title, dedupe_key=key):
                     sent += 1
     return sent
 

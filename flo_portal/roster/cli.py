@@ -15,9 +15,7 @@ def register(app: Flask) -> None:
     roster = click.Group("roster", help="Roster import/export and maintenance.")
 
     @roster.command("import")
-    @click.argument(
-        "file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-    )
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(
         "--kind",
         type=click.Choice(["agencies", "officers", "training"]),
@@ -29,12 +27,8 @@ def register(app: Flask) -> None:
         is_flag=True,
         help="Import the good rows even if some are bad.",
     )
-    @click.option(
-        "--check", "dry_run", is_flag=True, help="Only check the file; import nothing."
-    )
-    def import_cmd(
-        file: Path, kind: str | None, good_rows_only: bool, dry_run: bool
-    ) -> None:
+    @click.option("--check", "dry_run", is_flag=True, help="Only check the file; import nothing.")
+    def import_cmd(file: Path, kind: str | None, good_rows_only: bool, dry_run: bool) -> None:
         """Import FILE (CSV, UTF-8). Exit status 1 when any row is bad."""
         from flo_portal.roster.importer import import_csv
 
@@ -59,9 +53,7 @@ def register(app: Flask) -> None:
 
     @roster.command("export")
     @click.argument("what", type=click.Choice(["agencies", "officers", "training"]))
-    @click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True
-    )
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
     def export_cmd(what: str, output: Path) -> None:
         """Write agencies, officers or training records as CSV in the import layout."""
         import sqlalchemy as sa

@@ -51,9 +51,7 @@ class Coverage:
     today: date
     courses: list[TrainingCourse]
     agencies: list[AgencyCoverage]
-    heat: dict[
-        tuple[int, int], int
-    ]  # (agency_id, course_id) -> active officers holding it
+    heat: dict[tuple[int, int], int]  # (agency_id, course_id) -> active officers holding it
     gaps: list[CourseGap]
 
     @property
@@ -68,9 +66,7 @@ class Coverage:
             "agencies_without_flo": sum(1 for a in self.agencies if not a.active),
         }
 
-    def heat_percent(
-        self, agency: AgencyCoverage, course: TrainingCourse
-    ) -> int | None:
+    def heat_percent(self, agency: AgencyCoverage, course: TrainingCourse) -> int | None:
         if not agency.active:
             return None
         return round(100 * self.heat.get((agency.id, course.id), 0) / agency.active)
@@ -164,18 +160,14 @@ def coverage_for(
         _count(is_current).label("current"),
     ]
     for w in WINDOWS:
-        soon = sa.and_(
-            is_current, per_officer.c.first_expiry <= today + timedelta(days=w)
-        )
+        soon = sa.and_(is_current, per_officer.c.first_expiry <= today + timedelta(days=w))
         columns.append(_count(soon if n_required else sa.false()).label(f"exp{w}"))
     rows = db.session.execute(
         sa.select(*columns)
         .select_from(Agency)
         .outerjoin(
             Officer,
-            sa.and_(
-                Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE
-            ),
+            sa.and_(Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE),
         )
         .outerjoin(per_officer, per_officer.c.officer_id == Officer.id)
         .where(*agency_scope)
@@ -239,9 +231,7 @@ def coverage_for(
             .join(course, course.id.in_(required_ids))
             .outerjoin(
                 valid,
-                sa.and_(
-                    valid.c.officer_id == Officer.id, valid.c.course_id == course.id
-                ),
+                sa.and_(valid.c.officer_id == Officer.id, valid.c.course_id == course.id),
             )
             .where(
                 Officer.status == OfficerStatus.ACTIVE,
@@ -266,9 +256,7 @@ def coverage_for(
                 }
             )
         gaps = list(by_course.values())
-    return Coverage(
-        today=today, courses=courses, agencies=agencies, heat=heat, gaps=gaps
-    )
+    return Coverage(today=today, courses=courses, agencies=agencies, heat=heat, gaps=gaps)
 
 
 def overall_percent(viewer) -> tuple[int | None, int, int]:

@@ -209,9 +209,7 @@ def seed_roster(ctx: DemoContext) -> None:
             last_name=last,
             discipline=agency.discipline,
             rank_title=rng.choice(
-                RANKS.get(
-                    agency.discipline.value, ["Coordinator", "Manager", "Specialist"]
-                )
+                RANKS.get(agency.discipline.value, ["Coordinator", "Manager", "Specialist"])
             ),
             email=user.email
             if user
@@ -262,9 +260,7 @@ def seed_roster(ctx: DemoContext) -> None:
             plan.append((inter, rng.randint(60, 900)))
         if rng.random() < 0.4:
             plan.append((sar, rng.randint(30, 700)))
-        if (
-            officer.user_id
-        ):  # the demo FLOs: current, with one record expiring within a month
+        if officer.user_id:  # the demo FLOs: current, with one record expiring within a month
             plan = [(basic, 200), (privacy, 345), (inter, 400)]
         for course, days_ago in plan:
             done = today - timedelta(days=days_ago)

@@ -43,24 +43,16 @@ class OfficerForm(FlaskForm):
     email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
     phone = StringField("Office phone", validators=[Optional(), Length(max=40)])
     mobile = StringField("Mobile phone", validators=[Optional(), Length(max=40)])
-    supervisor_approved_on = DateField(
-        "Supervisor approval on", validators=[Optional()]
-    )
-    nda_signed_on = DateField(
-        "Non-disclosure agreement signed on", validators=[Optional()]
-    )
-    privacy_ack_on = DateField(
-        "Privacy policy acknowledged on", validators=[Optional()]
-    )
+    supervisor_approved_on = DateField("Supervisor approval on", validators=[Optional()])
+    nda_signed_on = DateField("Non-disclosure agreement signed on", validators=[Optional()])
+    privacy_ack_on = DateField("Privacy policy acknowledged on", validators=[Optional()])
     privacy_policy_version = StringField(
         "Privacy policy version", validators=[Optional(), Length(max=20)]
     )
     notes = TextAreaField(
         "Notes (vetting: who checked what)", validators=[Optional(), Length(max=5000)]
     )
-    reason = StringField(
-        "Why is this officer nominated?", validators=[Optional(), Length(max=500)]
-    )
+    reason = StringField("Why is this officer nominated?", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Save")
 
     def set_agencies(self, pairs):

@@ -116,13 +116,11 @@ class ImportReport:
             return "Nothing imported: the file could not be read."
         head = f"{self.kind}: {self.rows} rows, {len(self.problems)} problems on {self.bad_lines} lines"
         if not self.applied:
-            why = (
-                "check only"
-                if self.dry_run
-                else "nothing imported because some rows are bad"
-            )
+            why = "check only" if self.dry_run else "nothing imported because some rows are bad"
             return f"{head}; {why}."
-        return f"{head}; {self.created} created, {self.updated} updated, {self.unchanged} unchanged."
+        return (
+            f"{head}; {self.created} created, {self.updated} updated, {self.unchanged} unchanged."
+        )
 
 
 class _Rows:
@@ -177,9 +175,7 @@ def _read(text: str, kind: str | None, report: ImportReport) -> _Rows | None:
     try:
         raw_header = next(reader)
     except (StopIteration, csv.Error):
-        report.problems.append(
-            Problem(1, "", "The first line must be the column names.")
-        )
+        report.problems.append(Problem(1, "", "The first line must be the column names."))
         return None
     header = [h.strip().lower().replace(" ", "_") for h in raw_header]
     kind = kind or detect_kind(header)
@@ -233,20 +229,14 @@ def _read(text: str, kind: str | None, report: ImportReport) -> _Rows | None:
                 )
                 rows.items.append((line, {}))
                 continue
-            too_long = [
-                h for h, v in zip(header, values, strict=True) if len(v) > MAX_FIELD
-            ]
+            too_long = [h for h, v in zip(header, values, strict=True) if len(v) > MAX_FIELD]
             if too_long:
                 report.problems.append(
-                    Problem(
-                        line, too_long[0], f"value longer than {MAX_FIELD} characters"
-                    )
+                    Problem(line, too_long[0], f"value longer than {MAX_FIELD} characters")
                 )
                 rows.items.append((line, {}))
                 continue
-            rows.items.append(
-                (line, {h: v.strip() for h, v in zip(header, values, strict=True)})
-            )
+            rows.items.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
     except csv.Error as err:
         report.problems.append(Problem(reader.line_num, "", f"unreadable CSV: {err}"))
         return None
@@ -276,9 +266,7 @@ def _parse_date(
             raise ValueError
     except ValueError:
         problems.append(
-            Problem(
-                line, column, f"'{value[:40]}' is not a date in the form YYYY-MM-DD"
-            )
+            Problem(line, column, f"'{value[:40]}' is not a date in the form YYYY-MM-DD")
         )
         return None
     if day.year < 1950:
@@ -307,9 +295,7 @@ def _parse_enum(
     return None
 
 
-def _required_text(
-    row: dict, col: str, line: int, problems: list[Problem], max_len: int
-) -> str:
+def _required_text(row: dict, col: str, line: int, problems: list[Problem], max_len: int) -> str:
     value = row.get(col, "")
     if not value:
         problems.append(Problem(line, col, "is required"))
@@ -318,9 +304,7 @@ def _required_text(
     return value
 
 
-def _optional_text(
-    row: dict, col: str, line: int, problems: list[Problem], max_len: int
-) -> str:
+def _optional_text(row: dict, col: str, line: int, problems: list[Problem], max_len: int) -> str:
     value = row.get(col, "")
     if len(value) > max_len:
         problems.append(Problem(line, col, f"is longer than {max_len} characters"))
@@ -344,9 +328,7 @@ def _validate_agencies(rows: _Rows, problems: list[Problem]):
             continue
         errs: list[Problem] = []
         name = _required_text(row, "name", line, errs, 200)
-        discipline = _parse_enum(
-            Discipline, row.get("discipline", ""), line, "discipline", errs
-        )
+        discipline = _parse_enum(Discipline, row.get("discipline", ""), line, "discipline", errs)
         if not row.get("discipline"):
             errs.append(Problem(line, "discipline", "is required"))
         region = _required_text(row, "region", line, errs, 120)
@@ -355,9 +337,7 @@ def _validate_agencies(rows: _Rows, problems: list[Problem]):
         if active_raw in FALSE_WORDS:
             active = False
         elif active_raw and active_raw not in TRUE_WORDS:
-            errs.append(
-                Problem(line, "active", f"'{active_raw[:20]}' should be yes or no")
-            )
+            errs.append(Problem(line, "active", f"'{active_raw[:20]}' should be yes or no"))
         values = {
             "name": name,
             "discipline": discipline,
@@ -439,13 +419,9 @@ def _validate_officers(rows: _Rows, problems: list[Problem]):
             ),
         }
         for col in ("supervisor_approved_on", "nda_signed_on", "privacy_ack_on"):
-            values[col] = _parse_date(
-                row.get(col, ""), line, col, errs, not_future=True
-            )
+            values[col] = _parse_date(row.get(col, ""), line, col, errs, not_future=True)
         if ext and ext.lower() in seen:
-            errs.append(
-                Problem(line, "external_id", f"duplicate of line {seen[ext.lower()]}")
-            )
+            errs.append(Problem(line, "external_id", f"duplicate of line {seen[ext.lower()]}"))
         elif ext:
             seen[ext.lower()] = line
         problems.extend(errs)
@@ -457,9 +433,7 @@ def _validate_officers(rows: _Rows, problems: list[Problem]):
 def _validate_training(rows: _Rows, problems: list[Problem]):
     courses = {
         code.lower(): cid
-        for cid, code in db.session.execute(
-            sa.select(TrainingCourse.id, TrainingCourse.code)
-        )
+        for cid, code in db.session.execute(sa.select(TrainingCourse.id, TrainingCourse.code))
     }
     wanted = {row.get("officer_external_id", "") for _line, row in rows.items if row}
     officers: dict[str, int] = {}
@@ -670,9 +644,7 @@ def import_csv(
 
     Flushes; the caller commits (or rolls back). Audited as one event with the counts.
     """
-    report = ImportReport(
-        filename=filename[:200], good_rows_only=good_rows_only, dry_run=dry_run
-    )
+    report = ImportReport(filename=filename[:200], good_rows_only=good_rows_only, dry_run=dry_run)
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     text = _decode(data, report)
@@ -736,9 +708,7 @@ def _d(value) -> str:
     return value.isoformat() if value else ""
 
 
-OFFICER_EXPORT_HEADER = (
-    COLUMNS["officers"]["required"] + COLUMNS["officers"]["optional"]
-)
+OFFICER_EXPORT_HEADER = COLUMNS["officers"]["required"] + COLUMNS["officers"]["optional"]
 TRAINING_EXPORT_HEADER = [
     "officer_external_id",
     "course_code",
@@ -807,9 +777,7 @@ def training_export_rows(officer_condition):
 
 
 def agency_export_rows(condition):
-    for a in db.session.scalars(
-        sa.select(Agency).where(condition).order_by(Agency.name)
-    ):
+    for a in db.session.scalars(sa.select(Agency).where(condition).order_by(Agency.name)):
         yield [
             a.name,
             a.discipline,

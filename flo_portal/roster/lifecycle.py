@@ -20,17 +20,13 @@ class Transition:
     target: OfficerStatus
     label: str  # the button text
     permission: Permission
-    needs_onboarding: bool = (
-        False  # supervisor approval, NDA and privacy acknowledgement
-    )
+    needs_onboarding: bool = False  # supervisor approval, NDA and privacy acknowledgement
 
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.NOMINATED, S.VETTING, "Start vetting", Permission.ROSTER_VET),
     Transition(S.NOMINATED, S.SEPARATED, "Decline nomination", Permission.ROSTER_VET),
-    Transition(
-        S.VETTING, S.ACTIVE, "Activate", Permission.ROSTER_VET, needs_onboarding=True
-    ),
+    Transition(S.VETTING, S.ACTIVE, "Activate", Permission.ROSTER_VET, needs_onboarding=True),
     Transition(S.VETTING, S.NOMINATED, "Return to nominated", Permission.ROSTER_VET),
     Transition(S.VETTING, S.SEPARATED, "Reject after vetting", Permission.ROSTER_VET),
     Transition(S.ACTIVE, S.INACTIVE, "Mark inactive", Permission.ROSTER_EDIT),
@@ -46,18 +42,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         Permission.ROSTER_VET,
         needs_onboarding=True,
     ),
-    Transition(
-        S.SUSPENDED, S.INACTIVE, "Lift suspension (inactive)", Permission.ROSTER_VET
-    ),
+    Transition(S.SUSPENDED, S.INACTIVE, "Lift suspension (inactive)", Permission.ROSTER_VET),
     Transition(S.SUSPENDED, S.SEPARATED, "Separate", Permission.ROSTER_EDIT),
 )
 
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 
 
-def find_transition(
-    source: OfficerStatus | str, target: OfficerStatus | str
-) -> Transition | None:
+def find_transition(source: OfficerStatus | str, target: OfficerStatus | str) -> Transition | None:
     try:
         return _BY_PAIR.get((S(source), S(target)))
     except ValueError:
@@ -66,11 +58,7 @@ def find_transition(
 
 def allowed_transitions(user, officer: Officer) -> list[Transition]:
     """The transitions ``user`` may make from the officer's current status."""
-    return [
-        t
-        for t in TRANSITIONS
-        if t.source == S(officer.status) and can(t.permission, user)
-    ]
+    return [t for t in TRANSITIONS if t.source == S(officer.status) and can(t.permission, user)]
 
 
 def onboarding_problems(officer: Officer) -> list[str]:

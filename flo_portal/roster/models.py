@@ -47,9 +47,7 @@ class Officer(TimestampMixin, db.Model):
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
     agency: Mapped[Agency] = relationship()
     # An officer may exist before they have a login; at most one officer per account.
-    user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id"), unique=True
-    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
     user = relationship("User", foreign_keys=[user_id])
     # Stable key from the agency's own records (badge or HR number): import matches on it.
     external_id: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
@@ -60,9 +58,7 @@ class Officer(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     mobile: Mapped[str] = mapped_column(sa.String(40), default="")
-    flo_level: Mapped[FloLevel] = mapped_column(
-        str_enum(FloLevel), default=FloLevel.BASIC
-    )
+    flo_level: Mapped[FloLevel] = mapped_column(str_enum(FloLevel), default=FloLevel.BASIC)
     status: Mapped[OfficerStatus] = mapped_column(
         str_enum(OfficerStatus), default=OfficerStatus.NOMINATED, index=True
     )

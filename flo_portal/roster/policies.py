@@ -58,9 +58,7 @@ def can_edit_contact(user, officer: Officer) -> bool:
     """Contact details: roster editors, and the officer themself."""
     if can_edit_officer(user, officer):
         return True
-    return (
-        _signed_in(user) and officer.user_id is not None and officer.user_id == user.id
-    )
+    return _signed_in(user) and officer.user_id is not None and officer.user_id == user.id
 
 
 def can_nominate_for(user, agency_id: int | None) -> bool:

@@ -84,9 +84,7 @@ def officers():
     if not _can_read_roster():
         abort(403)
     f = _filters()
-    page = db.paginate(
-        services.roster_query(current_user, **f), per_page=PER_PAGE, error_out=False
-    )
+    page = db.paginate(services.roster_query(current_user, **f), per_page=PER_PAGE, error_out=False)
     agencies = _visible_agency_choices() if can(Permission.ROSTER_READ_ALL) else []
     return render_template(
         "roster/officers.html",
@@ -149,9 +147,7 @@ def nominate():
         if agency is None or not can_nominate_for(current_user, agency.id):
             abort(404)
         fields = _officer_fields(form)
-        if fields.get("external_id") and _external_id_taken(
-            fields["external_id"], None
-        ):
+        if fields.get("external_id") and _external_id_taken(fields["external_id"], None):
             form.external_id.errors.append("Another officer already has this ID.")
         else:
             officer = services.nominate_officer(
@@ -189,9 +185,7 @@ def _officer_fields(form: OfficerForm) -> dict:
         if name in form:
             fields[name] = form[name].data
     if "privacy_policy_version" in form:
-        fields["privacy_policy_version"] = (
-            form.privacy_policy_version.data or ""
-        ).strip()
+        fields["privacy_policy_version"] = (form.privacy_policy_version.data or "").strip()
         fields["notes"] = form.notes.data or ""
     return fields
 
@@ -226,14 +220,10 @@ def profile(officer_id: int):
     from flo_portal.training.forms import EvidenceForm, RecordForm
 
     record_form = RecordForm()
-    record_form.course_id.choices = choices(
-        [(c.id, f"{c.code} — {c.title}") for c in courses]
-    )
+    record_form.course_id.choices = choices([(c.id, f"{c.code} — {c.title}") for c in courses])
     transition_form = TransitionForm()
     transitions = allowed_transitions(current_user, officer)
-    transition_form.target.choices = choices(
-        [(t.target.value, t.label) for t in transitions]
-    )
+    transition_form.target.choices = choices([(t.target.value, t.label) for t in transitions])
     from flo_portal.auth.forms import EmptyForm
 
     return render_template(
@@ -268,9 +258,7 @@ def edit(officer_id: int):
         fields["agency_id"] = form.agency_id.data
         if db.session.get(Agency, fields["agency_id"]) is None:
             abort(404)
-        if fields.get("external_id") and _external_id_taken(
-            fields["external_id"], officer
-        ):
+        if fields.get("external_id") and _external_id_taken(fields["external_id"], officer):
             form.external_id.errors.append("Another officer already has this ID.")
         else:
             services.update_officer(officer, current_user, fields)
@@ -278,9 +266,7 @@ def edit(officer_id: int):
             flash("Officer saved.", "success")
             return redirect(url_for("roster.profile", officer_id=officer.id))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "roster/officer_form.html", form=form, officer=officer
-    ), status
+    return render_template("roster/officer_form.html", form=form, officer=officer), status
 
 
 @bp.route("/officers/<int:officer_id>/contact", methods=["GET", "POST"])
@@ -302,9 +288,7 @@ def contact(officer_id: int):
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "roster/contact_form.html", form=form, officer=officer
-    ), status
+    return render_template("roster/contact_form.html", form=form, officer=officer), status
 
 
 @bp.route("/officers/<int:officer_id>/status", methods=["POST"])
@@ -319,9 +303,7 @@ def change_status(officer_id: int):
         flash("Choose one of the offered changes and give a reason.", "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
     try:
-        services.change_status(
-            officer, form.target.data, current_user, form.reason.data
-        )
+        services.change_status(officer, form.target.data, current_user, form.reason.data)
     except services.TransitionError as err:
         db.session.rollback()
         flash(str(err), "danger")

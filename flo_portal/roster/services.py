@@ -107,16 +107,12 @@ def load_profile(officer_id: int) -> Officer | None:
         .options(
             selectinload(Officer.agency),
             selectinload(Officer.user),
-            selectinload(Officer.status_history).selectinload(
-                OfficerStatusChange.changed_by
-            ),
+            selectinload(Officer.status_history).selectinload(OfficerStatusChange.changed_by),
         )
     )
 
 
-def _log_status(
-    officer: Officer, source, target, actor, reason: str
-) -> OfficerStatusChange:
+def _log_status(officer: Officer, source, target, actor, reason: str) -> OfficerStatusChange:
     change = OfficerStatusChange(
         officer=officer,
         from_status=source,
@@ -165,9 +161,7 @@ def _tell_coordinators_of_nomination(officer: Officer, agency: Agency, actor) ->
     from flask import url_for
 
     coordinators = db.session.scalars(
-        sa.select(User).where(
-            User.role == Role.COORDINATOR, User.is_active_account.is_(True)
-        )
+        sa.select(User).where(User.role == Role.COORDINATOR, User.is_active_account.is_(True))
     ).all()
     for user in coordinators:
         notify(
@@ -204,9 +198,7 @@ def update_officer(officer: Officer, actor, changes: dict) -> dict:
     return diff
 
 
-def update_contact(
-    officer: Officer, actor, *, email: str, phone: str, mobile: str
-) -> dict:
+def update_contact(officer: Officer, actor, *, email: str, phone: str, mobile: str) -> dict:
     """Contact details only (what an FLO may change on their own record)."""
     return update_officer(
         officer,
@@ -226,9 +218,7 @@ def change_status(
     reason = (reason or "").strip()
     transition = find_transition(officer.status, target)
     if transition is None:
-        raise TransitionError(
-            f"An officer who is {officer.status} cannot become {target}."
-        )
+        raise TransitionError(f"An officer who is {officer.status} cannot become {target}.")
     if actor is not None and not can(transition.permission, actor):
         raise TransitionError("Your role may not make this change.")
     if not reason:
@@ -236,9 +226,7 @@ def change_status(
     if transition.needs_onboarding:
         missing = onboarding_problems(officer)
         if missing:
-            raise TransitionError(
-                "Before activation record the " + ", ".join(missing) + "."
-            )
+            raise TransitionError("Before activation record the " + ", ".join(missing) + ".")
     source = OfficerStatus(officer.status)
     officer.status = transition.target
     officer.status_changed_at = utcnow()
@@ -277,13 +265,9 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
     email = (email or officer.email or "").strip().lower()
     if not email or "@" not in email:
         raise InviteError("The officer needs an e-mail address first.")
-    existing = db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.email) == email)
-    )
+    existing = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
     if existing is not None:
-        linked = db.session.scalar(
-            sa.select(Officer.id).where(Officer.user_id == existing.id)
-        )
+        linked = db.session.scalar(sa.select(Officer.id).where(Officer.user_id == existing.id))
         if (
             linked
             or existing.role != Role.LIAISON_OFFICER

@@ -64,11 +64,18 @@ class SarForm(FlaskForm):
         "What was observed",
         validators=[DataRequired(message="Describe what was observed."), Length(max=20000)],
         render_kw={"rows": 6},
-        description="The behaviour itself, in order, and why it is suspicious. " + PROTECTED_WARNING,
+        description="The behaviour itself, in order, and why it is suspicious. "
+        + PROTECTED_WARNING,
     )
-    observed_on = DateField("Date observed", validators=[InputRequired(message="Give the date (YYYY-MM-DD).")])
-    observed_time = TimeField("Time observed", validators=[InputRequired(message="Give the time (HH:MM).")])
-    observed_tz = SelectField("Time zone", choices=choices((z, z.replace("_", " ")) for z in TIMEZONES))
+    observed_on = DateField(
+        "Date observed", validators=[InputRequired(message="Give the date (YYYY-MM-DD).")]
+    )
+    observed_time = TimeField(
+        "Time observed", validators=[InputRequired(message="Give the time (HH:MM).")]
+    )
+    observed_tz = SelectField(
+        "Time zone", choices=choices((z, z.replace("_", " ")) for z in TIMEZONES)
+    )
     location = StringField(
         "Where",
         validators=[DataRequired(message="Say where it happened."), Length(max=300)],

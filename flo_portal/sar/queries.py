@@ -24,37 +24,45 @@ def my_sars_query(user):
 
 def vetting_queue_query(user, status: str | None):
     """The vetting queue: open reports first (oldest first), or one status."""
-    stmt = sa.select(Sar).where(visible_sars_condition(user)).options(
-        joinedload(Sar.reporter), joinedload(Sar.agency)
+    stmt = (
+        sa.select(Sar)
+        .where(visible_sars_condition(user))
+        .options(joinedload(Sar.reporter), joinedload(Sar.agency))
     )
     if status:
         stmt = stmt.where(Sar.status == SarStatus(status))
         return stmt.order_by(Sar.submitted_at.desc(), Sar.id.desc())
-    return stmt.where(Sar.status.in_(OPEN_SAR_STATUSES)).order_by(
-        Sar.submitted_at, Sar.id
-    )
+    return stmt.where(Sar.status.in_(OPEN_SAR_STATUSES)).order_by(Sar.submitted_at, Sar.id)
 
 
 @card_provider
 def sar_cards(user) -> list[dict]:
     if can(Permission.SAR_VET, user):
-        waiting = db.session.scalar(
-            sa.select(sa.func.count(Sar.id)).where(Sar.status.in_(OPEN_SAR_STATUSES))
-        ) or 0
-        return [{
-            "title": "SARs awaiting vetting",
-            "value": waiting,
-            "link": "/sar/queue",
-            "hint": "Suspicious activity reports submitted or under review",
-        }]
+        waiting = (
+            db.session.scalar(
+                sa.select(sa.func.count(Sar.id)).where(Sar.status.in_(OPEN_SAR_STATUSES))
+            )
+            or 0
+        )
+        return [
+            {
+                "title": "SARs awaiting vetting",
+                "value": waiting,
+                "link": "/sar/queue",
+                "hint": "Suspicious activity reports submitted or under review",
+            }
+        ]
     if can(Permission.SAR_SUBMIT, user):
-        mine = db.session.scalar(
-            sa.select(sa.func.count(Sar.id)).where(Sar.reporter_id == user.id)
-        ) or 0
-        return [{
-            "title": "My suspicious activity reports",
-            "value": mine,
-            "link": "/sar/",
-            "hint": "Reports you filed and their vetting outcome",
-        }]
+        mine = (
+            db.session.scalar(sa.select(sa.func.count(Sar.id)).where(Sar.reporter_id == user.id))
+            or 0
+        )
+        return [
+            {
+                "title": "My suspicious activity reports",
+                "value": mine,
+                "link": "/sar/",
+                "hint": "Reports you filed and their vetting outcome",
+            }
+        ]
     return []

@@ -43,8 +43,9 @@ def _render_detail(sar, *, status: int = 200, posted: dict | None = None, error:
 @require(Permission.SAR_SUBMIT)
 def mine():
     page = db.paginate(queries.my_sars_query(current_user), per_page=PER_PAGE, error_out=False)
-    return render_template("sar/list.html", page=page, heading="My suspicious activity reports",
-                           endpoint="sar.mine")
+    return render_template(
+        "sar/list.html", page=page, heading="My suspicious activity reports", endpoint="sar.mine"
+    )
 
 
 @bp.route("/queue")
@@ -53,10 +54,19 @@ def queue():
     status = request.args.get("status", "")
     if status and status not in {s.value for s in SarStatus}:
         status = ""
-    page = db.paginate(queries.vetting_queue_query(current_user, status or None),
-                       per_page=PER_PAGE, error_out=False)
-    return render_template("sar/list.html", page=page, heading="SAR vetting queue",
-                           endpoint="sar.queue", status=status, statuses=list(SarStatus))
+    page = db.paginate(
+        queries.vetting_queue_query(current_user, status or None),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "sar/list.html",
+        page=page,
+        heading="SAR vetting queue",
+        endpoint="sar.queue",
+        status=status,
+        statuses=list(SarStatus),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -129,7 +139,9 @@ def transition(sar_id: int, action: str):
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400, "The form expired or was tampered with. Go back, reload the page and retry.")
-        return _render_detail(sar, status=422, posted={act: form}, error="Please correct the form below.")
+        return _render_detail(
+            sar, status=422, posted={act: form}, error="Please correct the form below."
+        )
     try:
         services.perform(current_user, sar, act, note=form.note.data)
     except TransitionRefused as exc:

@@ -136,7 +136,9 @@ def submit_sar(
     return sar
 
 
-def perform(user: User, sar: SuspiciousActivityReport, action: Action | str, *, note: str = "") -> None:
+def perform(
+    user: User, sar: SuspiciousActivityReport, action: Action | str, *, note: str = ""
+) -> None:
     """Make a vetting transition; the reporter hears of a decision (vetted / closed)."""
     t = workflow.check(user, sar, action)
     note = (note or "").strip()

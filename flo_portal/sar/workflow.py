@@ -36,7 +36,9 @@ REPORTERS = frozenset({Role.LIAISON_OFFICER, Role.AGENCY_HEAD})
 VETTERS = frozenset({Role.COORDINATOR, Role.ANALYST})
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(Action.START_REVIEW, frozenset({S.SUBMITTED}), S.UNDER_REVIEW, VETTERS, "Start review"),
+    Transition(
+        Action.START_REVIEW, frozenset({S.SUBMITTED}), S.UNDER_REVIEW, VETTERS, "Start review"
+    ),
     Transition(
         Action.VET,
         frozenset({S.UNDER_REVIEW}),

@@ -52,9 +52,7 @@ class TrainingRecord(TimestampMixin, db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("training_course.id"))
     course: Mapped[TrainingCourse] = relationship()
     completed_on: Mapped[date] = mapped_column(sa.Date)
-    expires_on: Mapped[date | None] = mapped_column(
-        sa.Date, index=True
-    )  # derived from the course
+    expires_on: Mapped[date | None] = mapped_column(sa.Date, index=True)  # derived from the course
     evidence_path: Mapped[str] = mapped_column(sa.String(300), default="")
     evidence_name: Mapped[str] = mapped_column(sa.String(200), default="")
     evidence_mime: Mapped[str] = mapped_column(sa.String(60), default="")

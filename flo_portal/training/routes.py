@@ -83,9 +83,7 @@ def _course_form_values(form: CourseForm) -> dict:
 
 def _code_taken(code: str, course: TrainingCourse | None) -> bool:
     other = db.session.scalar(
-        sa.select(TrainingCourse).where(
-            sa.func.upper(TrainingCourse.code) == code.upper()
-        )
+        sa.select(TrainingCourse).where(sa.func.upper(TrainingCourse.code) == code.upper())
     )
     return other is not None and other is not course
 
@@ -115,9 +113,7 @@ def _course_form(course: TrainingCourse | None):
             flash("Course saved.", "success")
             return redirect(url_for("training.courses"))
     status = 422 if form.is_submitted() else 200
-    return render_template(
-        "training/course_form.html", form=form, course=course
-    ), status
+    return render_template("training/course_form.html", form=form, course=course), status
 
 
 @bp.route("/officers/<int:officer_id>/records", methods=["POST"])
@@ -243,9 +239,7 @@ def bulk():
     officers = []
     if agency_id:
         officers = db.session.execute(
-            sa.select(
-                Officer.id, Officer.first_name, Officer.last_name, Officer.rank_title
-            )
+            sa.select(Officer.id, Officer.first_name, Officer.last_name, Officer.rank_title)
             .where(
                 Officer.agency_id == agency_id,
                 Officer.status != OfficerStatus.SEPARATED,
@@ -254,10 +248,7 @@ def bulk():
             .order_by(Officer.last_name, Officer.first_name)
         ).all()
     form.officer_ids.choices = choices(
-        [
-            (o.id, f"{o.last_name}, {o.first_name} {o.rank_title}".strip())
-            for o in officers
-        ]
+        [(o.id, f"{o.last_name}, {o.first_name} {o.rank_title}".strip()) for o in officers]
     )
     if form.validate_on_submit():
         chosen = set(form.officer_ids.data or [])
@@ -273,9 +264,7 @@ def bulk():
                     visible_officers_condition(current_user),
                 )
             ).all()
-            matched = {r.external_id for r in found} | {
-                (r.email or "").lower() for r in found
-            }
+            matched = {r.external_id for r in found} | {(r.email or "").lower() for r in found}
             unknown = [k for k in keys if k not in matched and k.lower() not in matched]
             chosen |= {r.id for r in found}
         if unknown:

@@ -142,16 +142,12 @@ def current_officer_ids_subquery(today: date | None = None):
         sa.select(TrainingRecord.officer_id, TrainingRecord.course_id)
         .where(
             TrainingRecord.course_id.in_(required),
-            sa.or_(
-                TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on > today
-            ),
+            sa.or_(TrainingRecord.expires_on.is_(None), TrainingRecord.expires_on > today),
         )
         .distinct()
         .subquery()
     )
-    required_count = (
-        sa.select(sa.func.count()).select_from(required.subquery()).scalar_subquery()
-    )
+    required_count = sa.select(sa.func.count()).select_from(required.subquery()).scalar_subquery()
     return (
         sa.select(valid.c.officer_id)
         .group_by(valid.c.officer_id)
@@ -176,11 +172,7 @@ def refresh_training_current(
         if not ids:
             return 0
         scope = [Officer.id.in_(ids)]
-    value = (
-        sa.true()
-        if not required_count
-        else Officer.id.in_(current_officer_ids_subquery(today))
-    )
+    value = sa.true() if not required_count else Officer.id.in_(current_officer_ids_subquery(today))
     result = db.session.execute(
         sa.update(Officer).where(*scope).values(training_current=value),
         execution_options={"synchronize_session": False},

@@ -20,9 +20,15 @@ def test_invite_a_partner_user(client, login_as, db):
     login_as(Role.ADMIN)
     agency = AgencyFactory(name="Harbor County Sheriff")
     db.session.commit()
-    response = client.post("/admin/users/new", data={
-        "name": "Dana Deputy", "email": "Dana@Harbor.example.gov", "role": "liaison_officer",
-        "agency_id": str(agency.id)})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "name": "Dana Deputy",
+            "email": "Dana@Harbor.example.gov",
+            "role": "liaison_officer",
+            "agency_id": str(agency.id),
+        },
+    )
     assert response.status_code == 302
     user = db.session.scalars(sa.select(User).where(User.email == "dana@harbor.example.gov")).one()
     assert user.agency_id == agency.id and user.password_hash is None
@@ -34,19 +40,30 @@ def test_invite_a_partner_user(client, login_as, db):
 def test_form_errors_rerender_and_keep_the_input(client, login_as, make_user):
     login_as(Role.ADMIN)
     existing = make_user(Role.ANALYST)
-    dup = client.post("/admin/users/new", data={"name": "X", "email": existing.email, "role": "analyst", "agency_id": "0"})
+    dup = client.post(
+        "/admin/users/new",
+        data={"name": "X", "email": existing.email, "role": "analyst", "agency_id": "0"},
+    )
     assert dup.status_code == 422 and b"already exists" in dup.data
-    no_agency = client.post("/admin/users/new", data={"name": "Pat FLO", "email": "pat@x.gov", "role": "liaison_officer", "agency_id": "0"})
+    no_agency = client.post(
+        "/admin/users/new",
+        data={"name": "Pat FLO", "email": "pat@x.gov", "role": "liaison_officer", "agency_id": "0"},
+    )
     assert no_agency.status_code == 422 and b"Choose the user&#39;s agency." in no_agency.data
     assert b'value="Pat FLO"' in no_agency.data
-    bad_role = client.post("/admin/users/new", data={"name": "Q", "email": "q@x.gov", "role": "superuser", "agency_id": "0"})
+    bad_role = client.post(
+        "/admin/users/new",
+        data={"name": "Q", "email": "q@x.gov", "role": "superuser", "agency_id": "0"},
+    )
     assert bad_role.status_code == 422 and b"Not a valid choice" in bad_role.data
 
 
 def test_deactivation_ends_the_users_sessions(client, app, login_as, make_user, db):
     target = make_user(Role.LIAISON_OFFICER)
     victim_client = app.test_client()
-    victim_client.post("/auth/login", data={"email": target.email, "password": "a long enough test passphrase"})
+    victim_client.post(
+        "/auth/login", data={"email": target.email, "password": "a long enough test passphrase"}
+    )
     assert victim_client.get("/dashboard").status_code == 200
     login_as(Role.ADMIN)
     assert client.post(f"/admin/users/{target.id}/deactivate").status_code == 302
@@ -59,8 +76,13 @@ def test_unlock_and_reset_mfa(client, login_as, make_user, db):
 
     from flo_portal.orm import utcnow
 
-    target = make_user(Role.ANALYST, locked_until=utcnow() + timedelta(minutes=5), failed_logins=0,
-                       mfa_enabled=True, mfa_secret=pyotp.random_base32())
+    target = make_user(
+        Role.ANALYST,
+        locked_until=utcnow() + timedelta(minutes=5),
+        failed_logins=0,
+        mfa_enabled=True,
+        mfa_secret=pyotp.random_base32(),
+    )
     login_as(Role.ADMIN)
     client.post(f"/admin/users/{target.id}/unlock")
     client.post(f"/admin/users/{target.id}/reset-mfa")
@@ -87,21 +109,27 @@ def test_unknown_user_or_action_is_404(client, login_as, make_user):
 def test_role_change_takes_effect_at_once(client, app, login_as, make_user, db):
     target = make_user(Role.ANALYST, mfa_enabled=True, mfa_secret=pyotp.random_base32())
     login_as(Role.ADMIN)
-    client.post(f"/admin/users/{target.id}", data={"name": target.name, "email": target.email,
-                                                    "role": "coordinator", "agency_id": "0"})
+    client.post(
+        f"/admin/users/{target.id}",
+        data={"name": target.name, "email": target.email, "role": "coordinator", "agency_id": "0"},
+    )
     db.session.refresh(target)
     assert target.role == Role.COORDINATOR and last_action(db) == "user.updated"
 
 
 def test_admin_cannot_change_their_own_role(client, login_as, db):
     admin = login_as(Role.ADMIN)
-    response = client.post(f"/admin/users/{admin.id}", data={
-        "name": admin.name, "email": admin.email, "role": "coordinator", "agency_id": "0"})
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={"name": admin.name, "email": admin.email, "role": "coordinator", "agency_id": "0"},
+    )
     assert response.status_code == 422
     assert b"cannot change your own role" in response.data
     db.session.refresh(admin)
     assert admin.role == Role.ADMIN
     # Renaming oneself is fine.
-    ok = client.post(f"/admin/users/{admin.id}", data={
-        "name": "Renamed Admin", "email": admin.email, "role": "admin", "agency_id": "0"})
+    ok = client.post(
+        f"/admin/users/{admin.id}",
+        data={"name": "Renamed Admin", "email": admin.email, "role": "admin", "agency_id": "0"},
+    )
     assert ok.status_code == 302

@@ -26,11 +26,7 @@ def api(client, make_user, token_for):
     """``api(role_or_user, scope=...)`` -> (user, headers) for bearer requests."""
 
     def _as(role_or_user, scope: str = TokenScope.READ_WRITE, **kwargs):
-        user = (
-            role_or_user
-            if hasattr(role_or_user, "id")
-            else make_user(role_or_user, **kwargs)
-        )
+        user = role_or_user if hasattr(role_or_user, "id") else make_user(role_or_user, **kwargs)
         return user, {"Authorization": f"Bearer {token_for(user, scope)}"}
 
     return _as

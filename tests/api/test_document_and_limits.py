@@ -34,9 +34,7 @@ def test_every_api_view_is_in_the_document(app, client):
             assert {"401", "403", "429"} <= set(op["responses"]), (method, path)
             if "{" in path:
                 assert "404" in op["responses"]
-            ref = op["responses"]["401"]["content"]["application/json"]["schema"][
-                "$ref"
-            ]
+            ref = op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"]
             assert ref == "#/components/schemas/ErrorBody"
     assert spec["security"] == [{"bearerAuth": []}]
 
@@ -103,9 +101,7 @@ def test_session_writes_to_the_api_need_csrf_but_token_writes_do_not(
             flask_session.update(sess)
             token = generate_csrf()
             sess.update(flask_session)
-    accepted = client.post(
-        url, json={"answer": "maybe"}, headers={"X-CSRFToken": token}
-    )
+    accepted = client.post(url, json={"answer": "maybe"}, headers={"X-CSRFToken": token})
     assert accepted.status_code == 200, accepted.json
     # A bearer token request carries no cookie and needs no CSRF token.
     bare = csrf_app.test_client()
@@ -128,17 +124,12 @@ def test_rate_limit_is_per_token(second_app, make_user, token_for, limit):
     first, second = token_for(user), token_for(user)
     client = limited.test_client()
     codes = [
-        client.get(
-            "/api/v1/me", headers={"Authorization": f"Bearer {first}"}
-        ).status_code
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}).status_code
         for _ in range(4)
     ]
     assert codes == [200, 200, 200, 429]
     last = client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"})
     assert error_of(last)["code"] == "rate_limited"
     assert (
-        client.get(
-            "/api/v1/me", headers={"Authorization": f"Bearer {second}"}
-        ).status_code
-        == 200
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
     )

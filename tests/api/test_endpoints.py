@@ -52,14 +52,11 @@ def test_flo_cannot_read_another_agencys_objects(client, make_user, token_for):
 def test_agency_head_sees_own_agency_only(client, make_user, token_for):
     w = build_world(make_user)
     h = _bearer(token_for, w.users["agency_head"])
-    assert [
-        a["id"] for a in client.get("/api/v1/agencies", headers=h).json["data"]
-    ] == [w.agency_a.id]
+    assert [a["id"] for a in client.get("/api/v1/agencies", headers=h).json["data"]] == [
+        w.agency_a.id
+    ]
     assert client.get(f"/api/v1/agencies/{w.agency_b.id}", headers=h).status_code == 404
-    assert (
-        client.get(f"/api/v1/agencies/{w.agency_a.id}", headers=h).json["name"]
-        == "Agency A"
-    )
+    assert client.get(f"/api/v1/agencies/{w.agency_a.id}", headers=h).json["name"] == "Agency A"
     ids = {o["id"] for o in client.get("/api/v1/officers", headers=h).json["data"]}
     assert ids == {w.officer_a.id}
     cov = client.get("/api/v1/coverage", headers=h).json
@@ -84,9 +81,7 @@ def test_detail_reads_are_audited(client, make_user, token_for):
     w = build_world(make_user)
     h = _bearer(token_for, w.users["coordinator"])
     assert client.get(f"/api/v1/rfis/{w.rfi_b.id}", headers=h).status_code == 200
-    assert (
-        client.get(f"/api/v1/officers/{w.officer_b.id}", headers=h).status_code == 200
-    )
+    assert client.get(f"/api/v1/officers/{w.officer_b.id}", headers=h).status_code == 200
     actions = _audit_actions()
     assert "rfi.viewed" in actions and "officer.viewed" in actions
 
@@ -121,12 +116,8 @@ def test_bad_cursor_and_limit_are_422(client, make_user, token_for):
         AgencyFactory()
     db.session.commit()
     h = _bearer(token_for, user)
-    other_list_cursor = client.get("/api/v1/officers?limit=1", headers=h).json[
-        "next_cursor"
-    ]
-    agencies_cursor = client.get("/api/v1/agencies?limit=1", headers=h).json[
-        "next_cursor"
-    ]
+    other_list_cursor = client.get("/api/v1/officers?limit=1", headers=h).json["next_cursor"]
+    agencies_cursor = client.get("/api/v1/agencies?limit=1", headers=h).json["next_cursor"]
     assert agencies_cursor
     for query, field in (
         ("cursor=forged", "cursor"),
@@ -147,10 +138,7 @@ def test_bad_cursor_and_limit_are_422(client, make_user, token_for):
         )
     if other_list_cursor:  # a cursor from another list is refused too
         assert (
-            client.get(
-                f"/api/v1/agencies?cursor={other_list_cursor}", headers=h
-            ).status_code
-            == 422
+            client.get(f"/api/v1/agencies?cursor={other_list_cursor}", headers=h).status_code == 422
         )
 
 
@@ -191,9 +179,7 @@ def test_flo_submits_an_rfi_and_posts_a_message(client, make_user, token_for):
     # Another agency's FLO cannot post into it: 404, nothing written.
     hb = _bearer(token_for, w.flo_b)
     assert (
-        client.post(
-            f"/api/v1/rfis/{rfi.id}/messages", json={"body": "x"}, headers=hb
-        ).status_code
+        client.post(f"/api/v1/rfis/{rfi.id}/messages", json={"body": "x"}, headers=hb).status_code
         == 404
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RfiMessage)) == 1
@@ -207,9 +193,7 @@ def test_rfi_validation_errors_are_422_with_fields(client, make_user, token_for)
     )
     assert response.status_code == 422
     fields = error_of(response)["fields"]
-    assert {"title", "priority", "extra", "question", "due_on", "attested"} <= set(
-        fields
-    )
+    assert {"title", "priority", "extra", "question", "due_on", "attested"} <= set(fields)
     past = dict(RFI_BODY, due_on="2001-01-01")
     response = client.post("/api/v1/rfis", json=past, headers=h)
     assert response.status_code == 422 and "past" in error_of(response)["message"]
@@ -260,9 +244,7 @@ def test_analyst_answers_an_assigned_rfi_with_409_on_state_and_staleness(
         headers=h,
     )
     assert ok.status_code == 200, ok.json
-    assert ok.json["status"] == "answered" and ok.json["answer"].startswith(
-        "Two reports"
-    )
+    assert ok.json["status"] == "answered" and ok.json["answer"].startswith("Two reports")
     db.session.expire_all()
     assert db.session.get(Rfi, rfi.id).status == RfiStatus.ANSWERED
     # An FLO may not answer at all (role), 403.
@@ -308,9 +290,7 @@ def test_product_feed_read_acknowledge_and_feedback(client, make_user, token_for
         headers=h,
     )
     assert again.status_code == 409
-    assert (
-        db.session.scalar(sa.select(sa.func.count()).select_from(ProductFeedback)) == 1
-    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProductFeedback)) == 1
     bad = client.post(
         f"/api/v1/products/{w.product_all.id}/feedback",
         json={"useful": 9, "actionable": 0},
@@ -322,9 +302,7 @@ def test_product_feed_read_acknowledge_and_feedback(client, make_user, token_for
     }
     # The RED product addressed to B's FLO: 404 for A's FLO, even to acknowledge.
     assert (
-        client.post(
-            f"/api/v1/products/{w.product_red_b.id}/acknowledge", headers=h
-        ).status_code
+        client.post(f"/api/v1/products/{w.product_red_b.id}/acknowledge", headers=h).status_code
         == 404
     )
 
@@ -333,16 +311,12 @@ def test_briefing_list_and_rsvp(client, make_user, token_for):
     w = build_world(make_user)
     h = _bearer(token_for, w.users["liaison_officer"])
     listed = client.get("/api/v1/briefings", headers=h).json["data"]
-    assert [b["id"] for b in listed] == [w.briefing.id] and listed[0][
-        "my_rsvp"
-    ] == "pending"
+    assert [b["id"] for b in listed] == [w.briefing.id] and listed[0]["my_rsvp"] == "pending"
     response = client.post(
         f"/api/v1/briefings/{w.briefing.id}/rsvp", json={"answer": "yes"}, headers=h
     )
     assert response.status_code == 200 and response.json["status"] == "yes"
-    assert (
-        client.get("/api/v1/briefings", headers=h).json["data"][0]["my_rsvp"] == "yes"
-    )
+    assert client.get("/api/v1/briefings", headers=h).json["data"][0]["my_rsvp"] == "yes"
     assert (
         client.post(
             f"/api/v1/briefings/{w.briefing.id}/rsvp",
@@ -375,13 +349,8 @@ def test_nominate_and_record_training(client, make_user, token_for):
     created = client.post("/api/v1/officers", json=body, headers=head)
     assert created.status_code == 201 and created.json["status"] == "nominated"
     officer = db.session.get(Officer, created.json["id"])
-    assert (
-        officer.status == OfficerStatus.NOMINATED
-        and officer.supervisor_approved_on is not None
-    )
-    other = client.post(
-        "/api/v1/officers", json=dict(body, agency_id=w.agency_b.id), headers=head
-    )
+    assert officer.status == OfficerStatus.NOMINATED and officer.supervisor_approved_on is not None
+    other = client.post("/api/v1/officers", json=dict(body, agency_id=w.agency_b.id), headers=head)
     assert other.status_code == 404  # not their agency
 
     coord = _bearer(token_for, w.users["coordinator"])
@@ -394,9 +363,9 @@ def test_nominate_and_record_training(client, make_user, token_for):
         f"/api/v1/officers/{w.officer_b.id}/training-records", json=rec, headers=coord
     )
     assert again.status_code == 200 and again.json["id"] == first.json["id"]
-    records = client.get(
-        f"/api/v1/officers/{w.officer_b.id}/training-records", headers=coord
-    ).json["data"]
+    records = client.get(f"/api/v1/officers/{w.officer_b.id}/training-records", headers=coord).json[
+        "data"
+    ]
     assert len(records) == 2
     bad = client.post(
         f"/api/v1/officers/{w.officer_b.id}/training-records",
@@ -421,13 +390,8 @@ def test_read_token_cannot_write(client, make_user, token_for):
     w = build_world(make_user)
     h = _bearer(token_for, w.users["liaison_officer"], scope="read")
     assert client.get("/api/v1/rfis", headers=h).status_code == 200
-    response = client.post(
-        f"/api/v1/rfis/{w.rfi_a.id}/messages", json={"body": "hi"}, headers=h
-    )
-    assert (
-        response.status_code == 403
-        and error_of(response)["code"] == "insufficient_scope"
-    )
+    response = client.post(f"/api/v1/rfis/{w.rfi_a.id}/messages", json={"body": "hi"}, headers=h)
+    assert response.status_code == 403 and error_of(response)["code"] == "insufficient_scope"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RfiMessage)) == 0
 
 

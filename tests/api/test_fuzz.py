@@ -49,9 +49,7 @@ def _operations() -> list[tuple[str, str]]:
     spec_app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
     with spec_app.app_context():
         spec = build_spec(spec_app)
-    return [
-        (m.upper(), path) for path, methods in spec["paths"].items() for m in methods
-    ]
+    return [(m.upper(), path) for path, methods in spec["paths"].items() for m in methods]
 
 
 OPERATIONS = _operations()
@@ -74,19 +72,11 @@ def fuzz_tokens(make_user, token_for):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str
-)
-@pytest.mark.parametrize(
-    ("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS]
-)
-def test_api_conforms_to_its_document_for_every_role(
-    app, fuzz_tokens, method, path, mode
-):
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_api_conforms_to_its_document_for_every_role(app, fuzz_tokens, method, path, mode):
     operation = _schema(app)[path][method]
-    checks = CHECKS + (
-        [negative_data_rejection] if mode == GenerationMode.NEGATIVE else []
-    )
+    checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -101,8 +91,6 @@ def test_api_conforms_to_its_document_for_every_role(
         FUZZ_STATS["operations"].add(f"{method} {path}")
         for token in fuzz_tokens.values():
             FUZZ_STATS["requests"] += 1
-            case.call_and_validate(
-                headers={"Authorization": f"Bearer {token}"}, checks=checks
-            )
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=checks)
 
     run()

@@ -39,25 +39,17 @@ def test_token_is_made_on_the_page_shown_once_and_stored_hashed(client, login_as
     assert row.user_id == user.id and row.name == "sync script"
     assert row.scope == TokenScope.READ
     assert row.token_hash == hashlib.sha256(token_text.encode()).hexdigest()
-    assert token_text not in str(
-        [getattr(row, c.key) for c in ApiToken.__table__.columns]
-    )
+    assert token_text not in str([getattr(row, c.key) for c in ApiToken.__table__.columns])
     assert timedelta(days=29) < row.expires_at - utcnow() <= timedelta(days=30)
     assert (
-        db.session.scalar(
-            sa.select(AuditEvent).where(AuditEvent.action == "api_token.created")
-        )
+        db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "api_token.created"))
         is not None
     )
 
     listing = client.get("/account/tokens/").get_data(as_text=True)
     assert "sync script" in listing and token_text not in listing
     profile = client.get("/account/").get_data(as_text=True)
-    assert (
-        "API tokens" in profile
-        and "sync script" in profile
-        and token_text not in profile
-    )
+    assert "API tokens" in profile and "sync script" in profile and token_text not in profile
 
     with client.session_transaction() as sess:
         sess.clear()  # the token alone, as a script would send it
@@ -84,9 +76,7 @@ def test_revoked_token_gets_401(client, login_as, token_for):
     assert response.status_code == 302
     db.session.expire_all()
     assert row.revoked_at is not None
-    with (
-        client.session_transaction() as sess
-    ):  # no session: the bearer token alone decides
+    with client.session_transaction() as sess:  # no session: the bearer token alone decides
         sess.clear()
     refused = client.get("/api/v1/me", headers=headers)
     assert refused.status_code == 401
@@ -119,12 +109,7 @@ def test_token_of_a_deactivated_account_gets_401(client, make_user, token_for):
     text = token_for(user)
     user.is_active_account = False
     db.session.commit()
-    assert (
-        client.get(
-            "/api/v1/me", headers={"Authorization": f"Bearer {text}"}
-        ).status_code
-        == 401
-    )
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {text}"}).status_code == 401
 
 
 def test_malformed_and_unknown_tokens_get_401(client):
@@ -142,9 +127,7 @@ def test_malformed_and_unknown_tokens_get_401(client):
 
 def test_bearer_tokens_do_not_sign_in_to_pages(client, make_user, token_for):
     user = make_user(Role.COORDINATOR)
-    response = client.get(
-        "/account/", headers={"Authorization": f"Bearer {token_for(user)}"}
-    )
+    response = client.get("/account/", headers={"Authorization": f"Bearer {token_for(user)}"})
     assert response.status_code == 302 and "/auth/login" in response.location
 
 
@@ -180,7 +163,7 @@ def test_read_token_gets_403_on_a_write(app, client, make_user, token_for):
         assert current_user.is_authenticated and current_user.via_token
         try:
             api_request_rules()
-        except Exception as exc:  # noqa: BLE001 - the ApiError is the point
+        except Exception as exc:
             assert exc.code == 403 and exc.error_code == "insufficient_scope"
         else:
             raise AssertionError("a read token may not write")

@@ -21,9 +21,7 @@ from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
 class World:
     agency_a: object
     agency_b: object
-    users: dict = field(
-        default_factory=dict
-    )  # role value -> user (partners of agency A)
+    users: dict = field(default_factory=dict)  # role value -> user (partners of agency A)
     flo_b: object = None
     head_b: object = None
     officer_a: object = None
@@ -63,9 +61,7 @@ def build_world(make_user) -> World:
         "privacy": w.users["privacy_officer"],
     }
     w.product_all = products.publish(
-        products.draft(
-            staff["author"], product_type="officer_safety", title="Armed suspect alert"
-        ),
+        products.draft(staff["author"], product_type="officer_safety", title="Armed suspect alert"),
         staff["coordinator"],
         staff["privacy"],
     )
@@ -83,9 +79,7 @@ def build_world(make_user) -> World:
         w.users["coordinator"],
         user_ids=[w.users["liaison_officer"].id, w.users["agency_head"].id],
         start=datetime(2031, 3, 12, 9, 0),
-        audience=Audience(
-            user_ids=[w.users["liaison_officer"].id, w.users["agency_head"].id]
-        ),
+        audience=Audience(user_ids=[w.users["liaison_officer"].id, w.users["agency_head"].id]),
     )
     db.session.commit()
     return w

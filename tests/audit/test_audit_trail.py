@@ -106,7 +106,7 @@ def test_bad_dates_in_the_filter_are_explained_not_500(client, login_as):
 
 def test_export_is_csv_and_audited(client, login_as, db, make_user):
     _three_events(db, make_user)
-    record("evil", summary="=HYPERLINK(\"http://x\")")
+    record("evil", summary='=HYPERLINK("http://x")')
     db.session.commit()
     admin = login_as(Role.ADMIN)
     response = client.get("/audit/export.csv")

@@ -27,7 +27,10 @@ def test_policy_messages(app):
     with app.test_request_context():
         assert "at least 12" in password_problems("short")[0]
         assert any("commonly used" in p for p in password_problems("password1234"))
-        assert any("e-mail" in p for p in password_problems("jordan.lee is great", email="jordan.lee@x.gov"))
+        assert any(
+            "e-mail" in p
+            for p in password_problems("jordan.lee is great", email="jordan.lee@x.gov")
+        )
         assert password_problems("purple elephants dance at noon") == []
         # No composition rules: all lower-case letters and spaces are fine.
         assert password_problems("correct staple horse battery") == []
@@ -46,7 +49,9 @@ def test_reset_flow_is_single_use(client, make_user, db):
     mismatch = client.post(link, data={"password": NEW, "confirm": NEW + "x"})
     assert b"The two passwords differ." in mismatch.data
     assert client.post(link, data={"password": NEW, "confirm": NEW}).status_code == 302
-    assert client.post("/auth/login", data={"email": user.email, "password": NEW}).status_code == 302
+    assert (
+        client.post("/auth/login", data={"email": user.email, "password": NEW}).status_code == 302
+    )
     # The same link again: spent.
     again = client.get(link)
     assert again.status_code == 302 and "forgot" in again.location
@@ -76,9 +81,15 @@ def test_change_password_signs_out_other_sessions(client, app, make_user):
     other = app.test_client()
     for c in (client, other):
         c.post("/auth/login", data={"email": user.email, "password": TEST_PASSWORD})
-    wrong = client.post("/auth/password/change", data={"current_password": "nope nope nope", "password": NEW, "confirm": NEW})
+    wrong = client.post(
+        "/auth/password/change",
+        data={"current_password": "nope nope nope", "password": NEW, "confirm": NEW},
+    )
     assert wrong.status_code == 422 and b"current password is not correct" in wrong.data
-    ok = client.post("/auth/password/change", data={"current_password": TEST_PASSWORD, "password": NEW, "confirm": NEW})
+    ok = client.post(
+        "/auth/password/change",
+        data={"current_password": TEST_PASSWORD, "password": NEW, "confirm": NEW},
+    )
     assert ok.status_code == 302
     assert client.get("/dashboard").status_code == 200
     assert other.get("/dashboard").status_code == 302
@@ -88,14 +99,21 @@ def test_invitation_sets_the_first_password(client, login_as, db, app):
     login_as(Role.ADMIN)
     response = client.post(
         "/admin/users/new",
-        data={"name": "New Analyst", "email": "new.analyst@fusion.example.gov", "role": "analyst", "agency_id": "0"},
+        data={
+            "name": "New Analyst",
+            "email": "new.analyst@fusion.example.gov",
+            "role": "analyst",
+            "agency_id": "0",
+        },
     )
     assert response.status_code == 302
     link = reset_link(db)
     assert "/auth/invitation/" in link
     fresh = app.test_client()
     assert fresh.post(link, data={"password": NEW, "confirm": NEW}).status_code == 302
-    signed = fresh.post("/auth/login", data={"email": "new.analyst@fusion.example.gov", "password": NEW})
+    signed = fresh.post(
+        "/auth/login", data={"email": "new.analyst@fusion.example.gov", "password": NEW}
+    )
     assert signed.location.endswith("/auth/mfa/setup")  # analysts must enrol
 
 
@@ -104,7 +122,10 @@ def test_tampered_csrf_token_is_a_clear_400(app, make_user):
     try:
         client = app.test_client()
         user = make_user()
-        response = client.post("/auth/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": "forged"})
+        response = client.post(
+            "/auth/login",
+            data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": "forged"},
+        )
         assert response.status_code == 400
         assert b"The form expired or was tampered with" in response.data
     finally:
@@ -112,6 +133,8 @@ def test_tampered_csrf_token_is_a_clear_400(app, make_user):
 
 
 def test_oversized_body_is_refused_with_413(client, make_user):
-    response = client.post("/auth/login", data={"email": "x@example.gov", "password": "p" * (11 * 1024 * 1024)})
+    response = client.post(
+        "/auth/login", data={"email": "x@example.gov", "password": "p" * (11 * 1024 * 1024)}
+    )
     assert response.status_code == 413
     assert b"larger than the portal accepts" in response.data

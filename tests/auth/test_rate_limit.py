@@ -15,7 +15,9 @@ def test_login_posts_are_rate_limited(app):
     )
     client = limited.test_client()
     codes = [
-        client.post("/auth/login", data={"email": "a@b.gov", "password": "wrong password x"}).status_code
+        client.post(
+            "/auth/login", data={"email": "a@b.gov", "password": "wrong password x"}
+        ).status_code
         for _ in range(4)
     ]
     assert codes == [401, 401, 401, 429]

@@ -42,7 +42,11 @@ def test_wrong_password_is_refused_with_a_clear_message_and_audited(client, make
     assert b"E-mail or password is incorrect." in response.data
     assert client.get("/dashboard").status_code == 302
     event = db.session.scalars(sa.select(AuditEvent)).one()
-    assert (event.action, event.actor_id, event.summary) == ("auth.login_failed", user.id, "wrong password")
+    assert (event.action, event.actor_id, event.summary) == (
+        "auth.login_failed",
+        user.id,
+        "wrong password",
+    )
 
 
 def test_unknown_email_gets_the_same_answer(client, db):

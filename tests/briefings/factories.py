@@ -10,8 +10,17 @@ from flo_portal.briefings.services import BriefingData, schedule_briefing
 from flo_portal.extensions import db
 
 
-def make_briefing(creator, *, user_ids=(), start=datetime(2030, 3, 12, 9, 0), hours=2,
-                  timezone="America/New_York", capacity=None, commit=True, **kw):
+def make_briefing(
+    creator,
+    *,
+    user_ids=(),
+    start=datetime(2030, 3, 12, 9, 0),
+    hours=2,
+    timezone="America/New_York",
+    capacity=None,
+    commit=True,
+    **kw,
+):
     data = BriefingData(
         title=kw.pop("title", "Threat picture: critical infrastructure"),
         local_start=start,

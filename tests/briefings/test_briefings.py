@@ -27,7 +27,9 @@ def _actions(action):
     return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
-def test_schedule_form_stores_utc_invites_audience_and_shows_viewer_zone(app, client, login_as, make_user):
+def test_schedule_form_stores_utc_invites_audience_and_shows_viewer_zone(
+    app, client, login_as, make_user
+):
     coord = login_as(Role.COORDINATOR)
     flo = make_user(Role.LIAISON_OFFICER, timezone="America/Los_Angeles")
     other = make_user(Role.LIAISON_OFFICER)
@@ -60,16 +62,28 @@ def test_schedule_form_stores_utc_invites_audience_and_shows_viewer_zone(app, cl
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 1
     assert _actions("briefing.created")
     page = client.get(f"/briefings/{b.id}")
-    assert b"09:00" in page.data and b"Drone threats" in page.data and coord.role == Role.COORDINATOR
+    assert (
+        b"09:00" in page.data and b"Drone threats" in page.data and coord.role == Role.COORDINATOR
+    )
 
 
 def test_schedule_form_rejects_bad_input_without_500(app, client, login_as):
     login_as(Role.COORDINATOR)
     response = client.post(
         "/briefings/new",
-        data={"title": "x", "starts": "2030-03-12T11:00", "ends": "2030-03-12T09:00", "timezone": "Mars/Base",
-              "mode": "virtual", "join_url": "javascript:alert(1)", "capacity": "-3", "occurrences": "99",
-              "recurrence": "weekly", "credit_course_id": "abc", "agency_ids": ["nope"]},
+        data={
+            "title": "x",
+            "starts": "2030-03-12T11:00",
+            "ends": "2030-03-12T09:00",
+            "timezone": "Mars/Base",
+            "mode": "virtual",
+            "join_url": "javascript:alert(1)",
+            "capacity": "-3",
+            "occurrences": "99",
+            "recurrence": "weekly",
+            "credit_course_id": "abc",
+            "agency_ids": ["nope"],
+        },
     )
     assert response.status_code == 422
     assert b"The end must be after the start." in response.data
@@ -80,8 +94,13 @@ def test_schedule_form_rejects_bad_input_without_500(app, client, login_as):
 def test_weekly_recurrence_keeps_wall_clock_across_dst(make_user):
     coord = make_user(Role.COORDINATOR)
     flo = make_user(Role.LIAISON_OFFICER)
-    occurrences = make_briefing(coord, user_ids=[flo.id], start=datetime(2030, 3, 5, 9, 0),
-                                recurrence=Recurrence.WEEKLY, occurrences=3)
+    occurrences = make_briefing(
+        coord,
+        user_ids=[flo.id],
+        start=datetime(2030, 3, 5, 9, 0),
+        recurrence=Recurrence.WEEKLY,
+        occurrences=3,
+    )
     assert [b.local_start.hour for b in occurrences] == [9, 9, 9]
     assert [b.starts_at.hour for b in occurrences] == [14, 13, 13]  # EST, then EDT
     assert len({b.series_key for b in occurrences}) == 1
@@ -101,14 +120,26 @@ def test_rsvp_waitlist_and_promotion_on_decline(app, client, login_as, make_user
         client.post(f"/briefings/{br.id}/rsvp", data={"answer": "yes"})
         page = client.get(f"/briefings/{br.id}")
         assert b"number 2 on the waitlist" in page.data
-        status = dict(db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all())
-        assert status == {a.id: RsvpStatus.YES, b_.id: RsvpStatus.WAITLISTED, c.id: RsvpStatus.WAITLISTED}
+        status = dict(
+            db.session.execute(
+                sa.select(BriefingInvitation.user_id, BriefingInvitation.status)
+            ).all()
+        )
+        assert status == {
+            a.id: RsvpStatus.YES,
+            b_.id: RsvpStatus.WAITLISTED,
+            c.id: RsvpStatus.WAITLISTED,
+        }
         login_as(a)
         client.post(f"/briefings/{br.id}/rsvp", data={"answer": "no"})
     db.session.expire_all()
-    status = dict(db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all())
+    status = dict(
+        db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all()
+    )
     assert status == {a.id: RsvpStatus.NO, b_.id: RsvpStatus.YES, c.id: RsvpStatus.WAITLISTED}
-    told = db.session.scalars(sa.select(Notification).where(Notification.kind == "briefing.waitlist")).all()
+    told = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "briefing.waitlist")
+    ).all()
     assert [n.user_id for n in told] == [b_.id]
     assert len(_actions("briefing.rsvp")) == 4
 
@@ -119,7 +150,9 @@ def test_rsvp_bad_answer_and_uninvited_user(app, client, login_as, make_user):
     with time_machine.travel(NOW, tick=False):
         br = make_briefing(coord, user_ids=[flo.id])
         login_as(flo)
-        response = client.post(f"/briefings/{br.id}/rsvp", data={"answer": "perhaps"}, follow_redirects=True)
+        response = client.post(
+            f"/briefings/{br.id}/rsvp", data={"answer": "perhaps"}, follow_redirects=True
+        )
         assert b"Answer yes, no or maybe." in response.data
         login_as(Role.LIAISON_OFFICER)  # not invited: the briefing does not exist for them
         assert client.get(f"/briefings/{br.id}").status_code == 404
@@ -139,7 +172,9 @@ def test_cancel_tells_invitees_and_ics_says_cancelled(app, client, login_as, mak
         cal = icalendar.Calendar.from_ical(client.get(f"/briefings/{br.id}/calendar.ics").data)
     event = next(iter(cal.walk("VEVENT")))
     assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == 1
-    notices = db.session.scalars(sa.select(Notification.title).where(Notification.user_id == flo.id)).all()
+    notices = db.session.scalars(
+        sa.select(Notification.title).where(Notification.user_id == flo.id)
+    ).all()
     assert any(t.startswith("Cancelled:") for t in notices)
     assert _actions("briefing.cancelled") and _actions("briefing.ics_downloaded")
 
@@ -149,7 +184,9 @@ def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, log
     flo = login_as(Role.LIAISON_OFFICER)
     with time_machine.travel(NOW, tick=False):
         live = make_briefing(coord, user_ids=[flo.id], title="Live one")
-        gone = make_briefing(coord, user_ids=[flo.id], title="Gone one", start=datetime(2030, 3, 13, 9, 0))
+        gone = make_briefing(
+            coord, user_ids=[flo.id], title="Gone one", start=datetime(2030, 3, 13, 9, 0)
+        )
         from flo_portal.briefings.services import cancel_briefing
 
         cancel_briefing(gone)
@@ -168,7 +205,10 @@ def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, log
         anonymous = app.test_client()
         feed = anonymous.get(f"/briefings/feed/{token}.ics")
         assert feed.status_code == 200
-        events = {str(e["SUMMARY"]): str(e["STATUS"]) for e in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")}
+        events = {
+            str(e["SUMMARY"]): str(e["STATUS"])
+            for e in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")
+        }
         assert events == {"Live one": "CONFIRMED", "CANCELLED: Gone one": "CANCELLED"}
         assert live.id
         client.post("/briefings/feed/revoke")
@@ -183,22 +223,37 @@ def test_attendance_credits_training_once(app, client, login_as, make_user):
     flo = make_user(Role.LIAISON_OFFICER)
     unlinked = make_user(Role.LIAISON_OFFICER, name="Unlinked Person")
     course = TrainingCourse(code="CVE-AW", title="CVE awareness", hours=2, validity_months=24)
-    officer = Officer(agency_id=flo.agency_id, user_id=flo.id, first_name="Jo", last_name="Lee",
-                      discipline="law_enforcement")
+    officer = Officer(
+        agency_id=flo.agency_id,
+        user_id=flo.id,
+        first_name="Jo",
+        last_name="Lee",
+        discipline="law_enforcement",
+    )
     db.session.add_all([course, officer])
     db.session.commit()
     with time_machine.travel(NOW, tick=False):
         coord = login_as(Role.COORDINATOR)
-        br = make_briefing(coord, user_ids=[flo.id, unlinked.id], credit_course_id=course.id,
-                           start=datetime(2030, 3, 1, 7, 0))
+        br = make_briefing(
+            coord,
+            user_ids=[flo.id, unlinked.id],
+            credit_course_id=course.id,
+            start=datetime(2030, 3, 1, 7, 0),
+        )
     with time_machine.travel(datetime(2030, 3, 1, 14, 0, tzinfo=UTC), tick=False):
         login_as(coord)  # the frozen clock moved: a fresh sign-in
         for _ in range(2):
-            response = client.post(f"/briefings/{br.id}/attendance",
-                                   data={"present": [str(flo.id), str(unlinked.id)]}, follow_redirects=True)
+            response = client.post(
+                f"/briefings/{br.id}/attendance",
+                data={"present": [str(flo.id), str(unlinked.id)]},
+                follow_redirects=True,
+            )
             assert response.status_code == 200
         assert b"1 already recorded" in response.data and b"Unlinked Person" in response.data
-        assert client.post(f"/briefings/{br.id}/attendance", data={"present": ["x"]}).status_code == 400
+        assert (
+            client.post(f"/briefings/{br.id}/attendance", data={"present": ["x"]}).status_code
+            == 400
+        )
     records = db.session.scalars(sa.select(TrainingRecord)).all()
     assert len(records) == 1
     assert records[0].completed_on == date(2030, 3, 1) and records[0].source == f"briefing:{br.id}"
@@ -211,7 +266,11 @@ def test_month_and_list_views(app, client, login_as, make_user):
         coord = login_as(Role.COORDINATOR)
         make_briefing(coord, user_ids=[flo.id], title="March briefing")
         month = client.get("/briefings/?view=month&month=2030-03")
-        assert month.status_code == 200 and b"March briefing" in month.data and b"March 2030" in month.data
+        assert (
+            month.status_code == 200
+            and b"March briefing" in month.data
+            and b"March 2030" in month.data
+        )
         assert client.get("/briefings/?view=month&month=garbage").status_code == 200
         assert b"March briefing" in client.get("/briefings/").data
         assert b"March briefing" not in client.get("/briefings/?show=past").data
@@ -227,30 +286,48 @@ def test_dashboard_cards(client, login_as, make_user):
     assert b"Briefings in the next 30 days" in client.get("/dashboard").data
 
 
-def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(client, login_as, make_user):
+def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(
+    client, login_as, make_user
+):
     flo1, flo2 = make_user(Role.LIAISON_OFFICER), make_user(Role.LIAISON_OFFICER)
     coord = login_as(Role.COORDINATOR)
     br = make_briefing(coord, user_ids=[flo1.id, flo2.id], capacity=1)
     from flo_portal.briefings.services import rsvp
 
     for user in (flo1, flo2):
-        inv = db.session.scalars(sa.select(BriefingInvitation).where(BriefingInvitation.user_id == user.id)).one()
+        inv = db.session.scalars(
+            sa.select(BriefingInvitation).where(BriefingInvitation.user_id == user.id)
+        ).one()
         rsvp(br, inv, "yes")
     db.session.commit()
     assert client.get(f"/briefings/{br.id}/edit").status_code == 200
     response = client.post(
         f"/briefings/{br.id}/edit",
-        data={"title": br.title, "starts": "2030-03-12T10:00", "ends": "2030-03-12T12:00",
-              "timezone": "America/New_York", "mode": "in_person", "location": "Room 5", "capacity": "2",
-              "user_ids": [str(flo1.id), str(flo2.id)], "credit_course_id": "0"},
+        data={
+            "title": br.title,
+            "starts": "2030-03-12T10:00",
+            "ends": "2030-03-12T12:00",
+            "timezone": "America/New_York",
+            "mode": "in_person",
+            "location": "Room 5",
+            "capacity": "2",
+            "user_ids": [str(flo1.id), str(flo2.id)],
+            "credit_course_id": "0",
+        },
     )
     assert response.status_code == 302, response.data[:1500]
     db.session.expire_all()
     b = db.session.get(Briefing, br.id)
-    assert b.sequence == 1 and b.starts_at == datetime(2030, 3, 12, 14, 0, tzinfo=UTC) and b.location == "Room 5"
+    assert (
+        b.sequence == 1
+        and b.starts_at == datetime(2030, 3, 12, 14, 0, tzinfo=UTC)
+        and b.location == "Room 5"
+    )
     statuses = set(db.session.scalars(sa.select(BriefingInvitation.status)))
     assert statuses == {RsvpStatus.YES}
-    changed = db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "briefing.changed")).all()
+    changed = db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.kind == "briefing.changed")
+    ).all()
     assert sorted(changed) == sorted([flo1.id, flo2.id])
     assert _actions("briefing.updated")
     bad = client.post(f"/briefings/{br.id}/edit", data={"title": "", "starts": "nonsense"})

@@ -38,8 +38,10 @@ AXE_JS = Path(__file__).with_name("axe.min.js")
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); "
-                    "browser tests never download a browser")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install -y chromium); "
+            "browser tests never download a browser"
+        )
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
@@ -107,8 +109,12 @@ def axe_check():
                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
         )
         return [
-            {"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["target"] for n in v["nodes"]][:5],
+            }
             for v in result["violations"]
             if v["impact"] in impacts
         ]

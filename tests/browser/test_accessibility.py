@@ -137,8 +137,13 @@ def _redress_detail():
     from flo_portal.redress.services import file_request
 
     user = UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory())
-    req = file_request(user, requester_name="Dana Doe", requester_contact="dana@example.org",
-                       subject="My field interview card", description="Please review it.")
+    req = file_request(
+        user,
+        requester_name="Dana Doe",
+        requester_contact="dana@example.org",
+        subject="My field interview card",
+        description="Please review it.",
+    )
     db.session.commit()
     return f"/redress/{req.id}"
 

@@ -17,13 +17,20 @@ from tests.briefings.factories import make_briefing
 pytestmark = pytest.mark.browser
 
 
-def test_flo_rsvps_downloads_ics_and_decline_promotes_waitlist(page, live_server, make_user, sign_in, db):
+def test_flo_rsvps_downloads_ics_and_decline_promotes_waitlist(
+    page, live_server, make_user, sign_in, db
+):
     coord = make_user(Role.COORDINATOR)
     first = make_user(Role.LIAISON_OFFICER, name="Fran First")
     second = make_user(Role.LIAISON_OFFICER, name="Sam Second")
     start = (datetime.now() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
-    b = make_briefing(coord, user_ids=[first.id, second.id], capacity=1, start=start,
-                      title="Bridge security briefing")
+    b = make_briefing(
+        coord,
+        user_ids=[first.id, second.id],
+        capacity=1,
+        start=start,
+        title="Bridge security briefing",
+    )
 
     sign_in(page, first)
     page.goto(f"{live_server}/briefings/{b.id}")
@@ -34,7 +41,9 @@ def test_flo_rsvps_downloads_ics_and_decline_promotes_waitlist(page, live_server
         page.get_by_role("link", name="Add to calendar (.ics)").click()
     cal = icalendar.Calendar.from_ical(Path(info.value.path()).read_bytes())
     event = next(iter(cal.walk("VEVENT")))
-    assert str(event["SUMMARY"]) == "Bridge security briefing" and str(event["STATUS"]) == "CONFIRMED"
+    assert (
+        str(event["SUMMARY"]) == "Bridge security briefing" and str(event["STATUS"]) == "CONFIRMED"
+    )
 
     page.context.clear_cookies()
     sign_in(page, second)
@@ -56,5 +65,7 @@ def test_flo_rsvps_downloads_ics_and_decline_promotes_waitlist(page, live_server
     page.goto(f"{live_server}/briefings/{b.id}")
     expect(page.locator("#my-rsvp")).to_have_text("Yes")
     db.session.expire_all()
-    status = dict(db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all())
+    status = dict(
+        db.session.execute(sa.select(BriefingInvitation.user_id, BriefingInvitation.status)).all()
+    )
     assert status == {first.id: RsvpStatus.NO, second.id: RsvpStatus.YES}

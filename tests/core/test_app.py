@@ -34,7 +34,11 @@ def test_healthz(client):
 
 def test_unknown_page_is_a_404_page_in_the_layout(client):
     response = client.get("/no/such/page")
-    assert response.status_code == 404 and b"Not found" in response.data and b"FLO Portal" in response.data
+    assert (
+        response.status_code == 404
+        and b"Not found" in response.data
+        and b"FLO Portal" in response.data
+    )
 
 
 def test_production_refuses_the_default_secret_key(monkeypatch):

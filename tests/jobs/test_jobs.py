@@ -22,7 +22,8 @@ START_UTC = datetime(2030, 3, 12, 16, 0, tzinfo=UTC)
 
 def _reminders(user_id):
     return db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user_id, Notification.kind == "briefing.reminder")
+        sa.select(Notification)
+        .where(Notification.user_id == user_id, Notification.kind == "briefing.reminder")
         .order_by(Notification.id)
     ).all()
 
@@ -33,9 +34,15 @@ def test_reminders_24h_and_1h_at_the_right_times_in_the_viewers_zone_once(make_u
     la = make_user(Role.LIAISON_OFFICER, timezone="America/Los_Angeles")
     decliner = make_user(Role.LIAISON_OFFICER)
     with time_machine.travel(datetime(2030, 3, 1, tzinfo=UTC), tick=False):
-        b = make_briefing(coord, user_ids=[ny.id, la.id, decliner.id], start=datetime(2030, 3, 12, 9, 0),
-                          timezone="America/Los_Angeles")
-        inv = db.session.scalars(sa.select(BriefingInvitation).where(BriefingInvitation.user_id == decliner.id)).one()
+        b = make_briefing(
+            coord,
+            user_ids=[ny.id, la.id, decliner.id],
+            start=datetime(2030, 3, 12, 9, 0),
+            timezone="America/Los_Angeles",
+        )
+        inv = db.session.scalars(
+            sa.select(BriefingInvitation).where(BriefingInvitation.user_id == decliner.id)
+        ).one()
         inv.status = RsvpStatus.NO
         db.session.commit()
     assert b.starts_at == START_UTC
@@ -59,9 +66,16 @@ def test_reminders_24h_and_1h_at_the_right_times_in_the_viewers_zone_once(make_u
     assert "12:00 EDT" in ny_notes[0].body and "09:00 PDT" in la_notes[0].body
     assert ny_notes[0].created_at == START_UTC - timedelta(hours=24)
     assert la_notes[1].created_at == START_UTC - timedelta(minutes=59)
-    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.kind == "briefing.reminder")) == 4
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(OutboxEmail.id)).where(OutboxEmail.kind == "briefing.reminder")
+        )
+        == 4
+    )
     runs = db.session.scalars(sa.select(JobRun).where(JobRun.job == "briefing_reminders")).all()
-    assert len(runs) == 7 and {r.outcome for r in runs} == {"ok"} and all(r.finished_at for r in runs)
+    assert (
+        len(runs) == 7 and {r.outcome for r in runs} == {"ok"} and all(r.finished_at for r in runs)
+    )
 
 
 def test_training_expiry_notices_at_60_30_7_days_once_each(make_user):
@@ -69,20 +83,45 @@ def test_training_expiry_notices_at_60_30_7_days_once_each(make_user):
     from flo_portal.training.models import TrainingCourse, TrainingRecord
 
     flo = make_user(Role.LIAISON_OFFICER)
-    course = TrainingCourse(code="FLO-B", title="FLO Basic", hours=8, validity_months=24, required=True)
-    officer = Officer(agency_id=flo.agency_id, user_id=flo.id, first_name="Jo", last_name="Lee",
-                      discipline="law_enforcement", status=OfficerStatus.ACTIVE)
+    course = TrainingCourse(
+        code="FLO-B", title="FLO Basic", hours=8, validity_months=24, required=True
+    )
+    officer = Officer(
+        agency_id=flo.agency_id,
+        user_id=flo.id,
+        first_name="Jo",
+        last_name="Lee",
+        discipline="law_enforcement",
+        status=OfficerStatus.ACTIVE,
+    )
     db.session.add_all([course, officer])
     db.session.flush()
     expires = date(2030, 6, 30)
-    rec = TrainingRecord(officer_id=officer.id, course_id=course.id, completed_on=date(2028, 6, 30), expires_on=expires)
+    rec = TrainingRecord(
+        officer_id=officer.id,
+        course_id=course.id,
+        completed_on=date(2028, 6, 30),
+        expires_on=expires,
+    )
     # An unlinked officer with an e-mail address gets the notice by e-mail only.
-    other = Officer(agency_id=flo.agency_id, first_name="No", last_name="Login", email="nologin@example.gov",
-                    discipline="fire", status=OfficerStatus.ACTIVE)
+    other = Officer(
+        agency_id=flo.agency_id,
+        first_name="No",
+        last_name="Login",
+        email="nologin@example.gov",
+        discipline="fire",
+        status=OfficerStatus.ACTIVE,
+    )
     db.session.add_all([rec, other])
     db.session.flush()
-    db.session.add(TrainingRecord(officer_id=other.id, course_id=course.id, completed_on=date(2028, 6, 30),
-                                  expires_on=expires))
+    db.session.add(
+        TrainingRecord(
+            officer_id=other.id,
+            course_id=course.id,
+            completed_on=date(2028, 6, 30),
+            expires_on=expires,
+        )
+    )
     db.session.commit()
 
     sent_on = []
@@ -96,17 +135,33 @@ def test_training_expiry_notices_at_60_30_7_days_once_each(make_user):
             sent_on.append(((expires - day).days, run.counts["sent"]))
         day += timedelta(days=1)
     assert sent_on == [(60, 2), (30, 2), (7, 2)]
-    titles = db.session.scalars(sa.select(Notification.title).where(Notification.user_id == flo.id)).all()
-    assert titles == ["FLO-B FLO Basic expires in 60 days", "FLO-B FLO Basic expires in 30 days",
-                      "FLO-B FLO Basic expires in 7 days"]
-    emails = db.session.scalars(sa.select(OutboxEmail.to_address).where(OutboxEmail.kind == "training.expiry")).all()
+    titles = db.session.scalars(
+        sa.select(Notification.title).where(Notification.user_id == flo.id)
+    ).all()
+    assert titles == [
+        "FLO-B FLO Basic expires in 60 days",
+        "FLO-B FLO Basic expires in 30 days",
+        "FLO-B FLO Basic expires in 7 days",
+    ]
+    emails = db.session.scalars(
+        sa.select(OutboxEmail.to_address).where(OutboxEmail.kind == "training.expiry")
+    ).all()
     assert emails.count("nologin@example.gov") == 3 and emails.count(flo.email) == 3
 
 
 def test_late_record_gets_only_the_nearest_threshold(make_user):
     from flo_portal.jobs.training_expiry import threshold_for
 
-    assert [threshold_for(d) for d in (61, 60, 31, 30, 8, 7, 1, 0)] == [None, 60, 60, 30, 30, 7, 7, None]
+    assert [threshold_for(d) for d in (61, 60, 31, 30, 8, 7, 1, 0)] == [
+        None,
+        60,
+        60,
+        30,
+        30,
+        7,
+        7,
+        None,
+    ]
 
 
 def test_tick_is_claimed_once_and_failures_are_recorded(monkeypatch):
@@ -115,12 +170,16 @@ def test_tick_is_claimed_once_and_failures_are_recorded(monkeypatch):
     at = datetime(2030, 1, 1, 10, 0, 30, tzinfo=UTC)
     assert slot_for(60, at) == datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
     first = run_job("outbox_delivery", now=at)
-    assert first.outcome == "ok" and run_job("outbox_delivery", now=at + timedelta(seconds=20)) is None
+    assert (
+        first.outcome == "ok" and run_job("outbox_delivery", now=at + timedelta(seconds=20)) is None
+    )
 
     def boom(now):
         raise RuntimeError("the mail relay is on fire")
 
-    monkeypatch.setitem(registry.JOBS, "outbox_delivery", registry.JobSpec("outbox_delivery", "x", 60, boom))
+    monkeypatch.setitem(
+        registry.JOBS, "outbox_delivery", registry.JobSpec("outbox_delivery", "x", 60, boom)
+    )
     failed = run_job("outbox_delivery", now=at + timedelta(minutes=1))
     assert failed.outcome == "error" and "on fire" in failed.error and failed.finished_at
 
@@ -173,7 +232,9 @@ def test_training_current_follows_the_calendar(db):
 
     course = CourseFactory(required=True, validity_months=12)
     officer = OfficerFactory(training_current=True)
-    RecordFactory(officer=officer, course=course, completed_on=date(2029, 1, 10))  # expires 2030-01-10
+    RecordFactory(
+        officer=officer, course=course, completed_on=date(2029, 1, 10)
+    )  # expires 2030-01-10
     db.session.commit()
     run = run_job("training_current_refresh", now=datetime(2030, 1, 9, 12, 0, tzinfo=UTC))
     assert run.outcome == "ok"

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.postgres
 
 def test_two_schedulers_run_each_job_once(app, make_user):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot host two real scheduler processes' locks")
+        pytest.skip(
+            "needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot host two real scheduler processes' locks"
+        )
     from config import TestConfig
     from flo_portal import create_app
 
@@ -31,8 +33,7 @@ def test_two_schedulers_run_each_job_once(app, make_user):
     flos = [make_user(Role.LIAISON_OFFICER) for _ in range(5)]
     now = datetime.now(UTC)
     local = (now + timedelta(hours=12)).replace(tzinfo=None, second=0, microsecond=0)
-    make_briefing(coord, user_ids=[u.id for u in flos], start=local, hours=1,
-                  timezone="UTC")
+    make_briefing(coord, user_ids=[u.id for u in flos], start=local, hours=1, timezone="UTC")
 
     fire_at = datetime.now(UTC) + timedelta(seconds=2)
     slot = fire_at.replace(microsecond=0)
@@ -55,7 +56,9 @@ def test_two_schedulers_run_each_job_once(app, make_user):
             SQLALCHEMY_ENGINE_OPTIONS=app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         )
         sched = build_scheduler(
-            other, blocking=False, trigger_for=lambda spec: (DateTrigger(run_date=fire_at), {"slot": slot})
+            other,
+            blocking=False,
+            trigger_for=lambda spec: (DateTrigger(run_date=fire_at), {"slot": slot}),
         )
         sched.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         schedulers.append((other, sched))
@@ -70,5 +73,12 @@ def test_two_schedulers_run_each_job_once(app, make_user):
                 db.engine.dispose()
     db.session.expire_all()
     runs = db.session.execute(sa.select(JobRun.job, sa.func.count()).group_by(JobRun.job)).all()
-    assert dict(runs) == {name: 1 for name in JOBS}
-    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.kind == "briefing.reminder")) == 5
+    assert dict(runs) == dict.fromkeys(JOBS, 1)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.kind == "briefing.reminder"
+            )
+        )
+        == 5
+    )

@@ -21,7 +21,9 @@ def test_in_app_only_preference_stops_the_email_for_that_kind(client, login_as):
     user = login_as()
     page = client.get("/notifications/preferences")
     assert page.status_code == 200 and b"Briefing reminders" in page.data
-    response = client.post("/notifications/preferences", data={"channel-briefing.reminder": "in_app"})
+    response = client.post(
+        "/notifications/preferences", data={"channel-briefing.reminder": "in_app"}
+    )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(NotificationPreference.channel)) == "in_app"
     notify(user, "briefing.reminder", "Reminder", "Soon")
@@ -40,7 +42,12 @@ def test_family_preference_covers_other_features_kinds(client, login_as):
 
 def test_bad_channel_is_refused_without_500(client, login_as):
     login_as()
-    assert client.post("/notifications/preferences", data={"channel-rfi": "carrier-pigeon"}).status_code == 400
+    assert (
+        client.post(
+            "/notifications/preferences", data={"channel-rfi": "carrier-pigeon"}
+        ).status_code
+        == 400
+    )
 
 
 def test_list_unread_count_and_mark_read(client, login_as, make_user):

@@ -35,7 +35,9 @@ def _free_port() -> int:
 @pytest.fixture
 def smtp_port(app):
     port = _free_port()
-    old = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_ENABLED", "MAIL_TIMEOUT")}
+    old = {
+        k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_ENABLED", "MAIL_TIMEOUT")
+    }
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_ENABLED=True, MAIL_TIMEOUT=5)
     yield port
     app.config.update(old)
@@ -70,9 +72,14 @@ def test_failed_sends_are_kept_backed_off_and_delivered_when_the_server_returns(
     finally:
         controller.stop()
     assert up.sent == 3 and up.failed == 0
-    assert sorted(e.rcpt_tos[0] for e in handler.messages) == [f"flo{i}@example.gov" for i in range(3)]
+    assert sorted(e.rcpt_tos[0] for e in handler.messages) == [
+        f"flo{i}@example.gov" for i in range(3)
+    ]
     db.session.expire_all()
-    assert all(r.sent_at is not None and r.last_error == "" for r in db.session.scalars(sa.select(OutboxEmail)))
+    assert all(
+        r.sent_at is not None and r.last_error == ""
+        for r in db.session.scalars(sa.select(OutboxEmail))
+    )
     # Sent rows are kept, never resent.
     assert deliver_outbox(t0 + timedelta(hours=1)).sent == 0
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 3

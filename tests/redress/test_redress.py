@@ -27,17 +27,22 @@ def _form(**over):
 
 
 def _file(user, subject="Record of my traffic stop"):
-    req = services.file_request(user, requester_name=user.name, requester_contact=user.email,
-                                subject=subject, description="Please review what you hold about me.")
+    req = services.file_request(
+        user,
+        requester_name=user.name,
+        requester_contact=user.email,
+        subject=subject,
+        description="Please review what you hold about me.",
+    )
     db.session.commit()
     return req
 
 
 def _actions(req_id):
     return db.session.scalars(
-        sa.select(AuditEvent.action).where(
-            AuditEvent.object_type == "redress_request", AuditEvent.object_id == str(req_id)
-        ).order_by(AuditEvent.id)
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "redress_request", AuditEvent.object_id == str(req_id))
+        .order_by(AuditEvent.id)
     ).all()
 
 
@@ -51,7 +56,9 @@ def test_any_user_files_a_request_due_in_30_days(client, login_as, make_user):
     assert req.requester_id == user.id and req.status == RedressStatus.RECEIVED
     assert req.due_on == center_today() + timedelta(days=30)
     assert _actions(req.id) == ["redress.received"]
-    notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == officer.id)).one()
+    notice = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == officer.id)
+    ).one()
     assert req.reference in notice.title and notice.link == f"/redress/{req.id}"
     page = client.get(response.location).get_data(as_text=True)
     assert "Record of my traffic stop" in page and f"Answer due {req.due_on.isoformat()}" in page
@@ -83,16 +90,25 @@ def test_privacy_officer_reviews_and_answers_and_the_requester_sees_it(client, l
     db.session.refresh(req)
     assert req.status == RedressStatus.IN_REVIEW and req.reviewer_id == officer.id
     response = client.post(f"/redress/{req.id}/do/answer", data={"answer-answer": ""})
-    assert response.status_code == 422 and "Write the answer to the requester." in response.get_data(as_text=True)
-    response = client.post(f"/redress/{req.id}/do/answer",
-                           data={"answer-answer": "The record was purged on review; nothing was shared."})
+    assert (
+        response.status_code == 422
+        and "Write the answer to the requester." in response.get_data(as_text=True)
+    )
+    response = client.post(
+        f"/redress/{req.id}/do/answer",
+        data={"answer-answer": "The record was purged on review; nothing was shared."},
+    )
     assert response.status_code == 302
     db.session.refresh(req)
     assert req.status == RedressStatus.ANSWERED and req.answered_by_id == officer.id
     assert _actions(req.id) == ["redress.received", "redress.start_review", "redress.answer"]
-    notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == requester.id)).one()
+    notice = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == requester.id)
+    ).one()
     assert notice.kind == "redress.answered"
-    assert db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to_address == requester.email))
+    assert db.session.scalar(
+        sa.select(OutboxEmail).where(OutboxEmail.to_address == requester.email)
+    )
     # Answering again is not in the transition table.
     response = client.post(f"/redress/{req.id}/do/answer", data={"answer-answer": "again"})
     assert response.status_code == 409
@@ -111,7 +127,10 @@ def test_requesters_see_only_their_own_and_cannot_answer(client, login_as, make_
     assert client.get(f"/redress/{mine.id}").status_code == 200
     assert client.get(f"/redress/{theirs.id}").status_code == 404
     assert client.get("/redress/424242").status_code == 404
-    assert client.post(f"/redress/{mine.id}/do/answer", data={"answer-answer": "self"}).status_code == 403
+    assert (
+        client.post(f"/redress/{mine.id}/do/answer", data={"answer-answer": "self"}).status_code
+        == 403
+    )
     db.session.refresh(mine)
     assert mine.status == RedressStatus.RECEIVED
 

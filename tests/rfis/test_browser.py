@@ -12,9 +12,7 @@ from tests.rfis.helpers import future
 pytestmark = pytest.mark.browser
 
 PAYLOAD_TITLE = "<script>window.__xss = 1; alert('xss')</script>"
-PAYLOAD_QUESTION = (
-    "<img src=x onerror=\"window.__xss = 2; alert('img')\"> what about this?"
-)
+PAYLOAD_QUESTION = "<img src=x onerror=\"window.__xss = 2; alert('img')\"> what about this?"
 
 
 def test_script_in_rfi_text_is_shown_not_run(page, live_server, make_user, sign_in, db):

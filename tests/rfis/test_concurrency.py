@@ -49,7 +49,7 @@ def test_concurrent_submissions_get_distinct_gap_free_numbers(app, make_user):
                 else:
                     db.session.commit()
                 db.session.remove()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(N)]

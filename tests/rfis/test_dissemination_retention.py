@@ -19,13 +19,21 @@ def _answered(db, make_user, *, tlp=Tlp.AMBER, files=()):
     rfi = submit(flo, tlp=tlp, question="Where was the tanker last seen?", files=files)
     analyst = make_user(Role.ANALYST)
     force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
-    services.perform(analyst, rfi, Action.ANSWER, expected_version=rfi.version,
-                     answer="Seen at the north depot on 3 May.", criminal_intelligence=True)
+    services.perform(
+        analyst,
+        rfi,
+        Action.ANSWER,
+        expected_version=rfi.version,
+        answer="Seen at the north depot on 3 May.",
+        criminal_intelligence=True,
+    )
     db.session.commit()
     return flo, analyst, rfi
 
 
-def test_answer_is_logged_for_requester_and_for_colleagues_who_open_it(client, login_as, make_user, db):
+def test_answer_is_logged_for_requester_and_for_colleagues_who_open_it(
+    client, login_as, make_user, db
+):
     flo, _analyst, rfi = _answered(db, make_user)
     rows = db.session.scalars(sa.select(RfiDissemination)).all()
     assert [(r.user_id, r.rule) for r in rows] == [(flo.id, "requester")]
@@ -35,7 +43,9 @@ def test_answer_is_logged_for_requester_and_for_colleagues_who_open_it(client, l
     client.get(f"/rfis/{rfi.id}")  # a second look is not a second dissemination
     rows = db.session.scalars(sa.select(RfiDissemination).order_by(RfiDissemination.id)).all()
     assert [(r.user_id, r.rule) for r in rows] == [
-        (flo.id, "requester"), (colleague.id, "same agency as the requester (TLP:AMBER)")]
+        (flo.id, "requester"),
+        (colleague.id, "same agency as the requester (TLP:AMBER)"),
+    ]
 
     login_as(Role.COORDINATOR)
     page = client.get(f"/rfis/{rfi.id}").get_data(as_text=True)
@@ -62,6 +72,8 @@ def test_purge_removes_content_and_files_but_keeps_the_log(make_user, db):
     assert not stored.exists() and rfi.attachments == []
     assert db.session.scalar(sa.select(sa.func.count(RfiMessage.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(RfiDissemination.id))) == 1
-    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "retention.purged")).one()
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "retention.purged")
+    ).one()
     assert event.object_id == str(rfi.id) and event.actor_id == privacy.id
     assert "tanker" not in (event.summary + str(event.details)).lower()

@@ -43,9 +43,7 @@ def _actions(rfi_id):
 def test_flo_submits_and_coordinators_hear_of_it(client, login_as, make_user):
     coordinator = make_user(Role.COORDINATOR)
     flo = login_as(Role.LIAISON_OFFICER)
-    response = client.post(
-        "/rfis/new", data=_form(), content_type="multipart/form-data"
-    )
+    response = client.post("/rfis/new", data=_form(), content_type="multipart/form-data")
     assert response.status_code == 302
     rfi = db.session.scalars(sa.select(Rfi)).one()
     year = rfi.submitted_at.year
@@ -91,9 +89,7 @@ def test_missing_attestation_is_refused(client, login_as):
 def test_due_date_in_the_past_is_refused(client, login_as):
     login_as(Role.LIAISON_OFFICER)
     past = (services.center_today() - timedelta(days=1)).isoformat()
-    response = client.post(
-        "/rfis/new", data=_form(due_on=past), content_type="multipart/form-data"
-    )
+    response = client.post("/rfis/new", data=_form(due_on=past), content_type="multipart/form-data")
     assert response.status_code == 422
     assert "cannot be in the past" in response.get_data(as_text=True)
 
@@ -110,16 +106,11 @@ def test_garbage_input_gets_messages_not_errors(client, login_as):
     assert "Not a valid choice" in text and "due date" in text.lower()
 
 
-def test_valid_attachment_is_stored_and_served_only_to_viewers(
-    app, client, login_as, make_user
-):
+def test_valid_attachment_is_stored_and_served_only_to_viewers(app, client, login_as, make_user):
     flo = login_as(Role.LIAISON_OFFICER)
     data = _form(attachments=[(io.BytesIO(PDF), "report.pdf")])
     assert (
-        client.post(
-            "/rfis/new", data=data, content_type="multipart/form-data"
-        ).status_code
-        == 302
+        client.post("/rfis/new", data=data, content_type="multipart/form-data").status_code == 302
     )
     att = db.session.scalars(sa.select(RfiAttachment)).one()
     stored = Path(app.config["UPLOAD_DIR"]) / "rfis" / att.stored_name
@@ -135,9 +126,7 @@ def test_valid_attachment_is_stored_and_served_only_to_viewers(
 
 def test_disguised_attachment_is_refused(client, login_as):
     login_as(Role.LIAISON_OFFICER)
-    data = _form(
-        attachments=[(io.BytesIO(b"MZ\x90\x00 windows program"), "invoice.pdf")]
-    )
+    data = _form(attachments=[(io.BytesIO(b"MZ\x90\x00 windows program"), "invoice.pdf")])
     response = client.post("/rfis/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "not really a .pdf file" in response.get_data(as_text=True)
@@ -149,19 +138,11 @@ def test_oversized_and_unknown_attachments_are_refused(app, client, login_as):
     app.config["MAX_UPLOAD_BYTES"] = 1024
     try:
         big = _form(attachments=[(io.BytesIO(PDF + b"0" * 2048), "big.pdf")])
-        response = client.post(
-            "/rfis/new", data=big, content_type="multipart/form-data"
-        )
-        assert response.status_code == 422 and "the limit is" in response.get_data(
-            as_text=True
-        )
+        response = client.post("/rfis/new", data=big, content_type="multipart/form-data")
+        assert response.status_code == 422 and "the limit is" in response.get_data(as_text=True)
         exe = _form(attachments=[(io.BytesIO(b"MZ..."), "tool.exe")])
-        response = client.post(
-            "/rfis/new", data=exe, content_type="multipart/form-data"
-        )
-        assert response.status_code == 422 and "are not accepted" in response.get_data(
-            as_text=True
-        )
+        response = client.post("/rfis/new", data=exe, content_type="multipart/form-data")
+        assert response.status_code == 422 and "are not accepted" in response.get_data(as_text=True)
     finally:
         app.config["MAX_UPLOAD_BYTES"] = 5 * 1024 * 1024
 
@@ -172,26 +153,19 @@ def test_protected_activity_goes_to_privacy_review_first(client, login_as, make_
     login_as(Role.LIAISON_OFFICER)
     data = _form(question="Who organised the PROTEST outside the mosque last week?")
     assert (
-        client.post(
-            "/rfis/new", data=data, content_type="multipart/form-data"
-        ).status_code
-        == 302
+        client.post("/rfis/new", data=data, content_type="multipart/form-data").status_code == 302
     )
     rfi = db.session.scalars(sa.select(Rfi)).one()
     assert rfi.status == RfiStatus.PRIVACY_REVIEW and rfi.privacy_flagged
     assert set(rfi.privacy_terms.split(", ")) == {"protest", "mosque"}
     assert "rfi.privacy_flagged" in _actions(rfi.id)
-    assert db.session.scalar(
-        sa.select(Notification).where(Notification.user_id == privacy.id)
-    )
+    assert db.session.scalar(sa.select(Notification).where(Notification.user_id == privacy.id))
     assert not db.session.scalar(
         sa.select(Notification).where(Notification.user_id == coordinator.id)
     )
     # The coordinator cannot accept it before the privacy officer approves.
     login_as(coordinator)
-    r = client.post(
-        f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)}
-    )
+    r = client.post(f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)})
     assert r.status_code == 403
     login_as(privacy)
     r = client.post(
@@ -205,14 +179,10 @@ def test_protected_activity_goes_to_privacy_review_first(client, login_as, make_
     db.session.refresh(rfi)
     assert rfi.status == RfiStatus.SUBMITTED and rfi.privacy_reviewer_id == privacy.id
     assert "rfi.privacy_approve" in _actions(rfi.id)
-    assert db.session.scalar(
-        sa.select(Notification).where(Notification.user_id == coordinator.id)
-    )
+    assert db.session.scalar(sa.select(Notification).where(Notification.user_id == coordinator.id))
 
 
-def test_privacy_officer_returns_with_a_note_and_requester_revises(
-    client, login_as, make_user
-):
+def test_privacy_officer_returns_with_a_note_and_requester_revises(client, login_as, make_user):
     privacy = make_user(Role.PRIVACY_OFFICER)
     flo = make_user(Role.LIAISON_OFFICER)
     rfi = submit(flo, question="List attendees of the political rally.")
@@ -226,10 +196,7 @@ def test_privacy_officer_returns_with_a_note_and_requester_revises(
     )
     assert r.status_code == 302
     db.session.refresh(rfi)
-    assert (
-        rfi.status == RfiStatus.RETURNED
-        and rfi.return_note == "State the criminal nexus."
-    )
+    assert rfi.status == RfiStatus.RETURNED and rfi.return_note == "State the criminal nexus."
     assert db.session.scalar(
         sa.select(Notification).where(
             Notification.user_id == flo.id, Notification.kind == "rfi.returned"
@@ -240,9 +207,7 @@ def test_privacy_officer_returns_with_a_note_and_requester_revises(
     assert "State the criminal nexus." in page
     r = client.post(
         f"/rfis/{rfi.id}/resubmit",
-        data=_form(
-            version=str(rfi.version), question="Who threatened to bomb the depot?"
-        ),
+        data=_form(version=str(rfi.version), question="Who threatened to bomb the depot?"),
     )
     assert r.status_code == 302
     db.session.refresh(rfi)
@@ -253,20 +218,15 @@ def test_terms_match_whole_words_only(app):
     with app.test_request_context():
         assert services.protected_terms_in("The protester left") == []
         assert services.protected_terms_in("a RALLY at noon") == ["rally"]
-        assert services.protected_terms_in("their immigration   status") == [
-            "immigration status"
-        ]
+        assert services.protected_terms_in("their immigration   status") == ["immigration status"]
 
 
 def test_script_in_text_is_escaped(client, login_as):
     login_as(Role.LIAISON_OFFICER)
-    data = _form(
-        title="<script>alert(1)</script>", question="<img src=x onerror=alert(2)>"
-    )
+    data = _form(title="<script>alert(1)</script>", question="<img src=x onerror=alert(2)>")
     r = client.post("/rfis/new", data=data, content_type="multipart/form-data")
     page = client.get(r.location).get_data(as_text=True)
     assert (
-        "<script>alert(1)</script>" not in page
-        and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     )
     assert "<img src=x" not in page

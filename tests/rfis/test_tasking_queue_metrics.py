@@ -18,9 +18,7 @@ from tests.factories import AgencyFactory
 from tests.rfis.helpers import force, submit
 
 
-def test_tasking_one_response_each_and_sender_sees_who_answered(
-    client, login_as, make_user
-):
+def test_tasking_one_response_each_and_sender_sees_who_answered(client, login_as, make_user):
     fire = AgencyFactory(discipline=Discipline.FIRE)
     police = AgencyFactory()
     firefighter = make_user(Role.LIAISON_OFFICER, agency=fire)
@@ -43,17 +41,11 @@ def test_tasking_one_response_each_and_sender_sees_who_answered(
     )
     assert r.status_code == 302, r.data[:600]
     rfi = db.session.scalars(sa.select(Rfi)).one()
-    assert (
-        rfi.is_tasking
-        and rfi.status == RfiStatus.ASSIGNED
-        and rfi.requester_id == analyst.id
-    )
+    assert rfi.is_tasking and rfi.status == RfiStatus.ASSIGNED and rfi.requester_id == analyst.id
     assert {x.user_id for x in rfi.recipients} == {firefighter.id, fire_head.id, cop.id}
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.kind == "rfi.tasking"
-            )
+            sa.select(sa.func.count(Notification.id)).where(Notification.kind == "rfi.tasking")
         )
         == 3
     )
@@ -69,19 +61,11 @@ def test_tasking_one_response_each_and_sender_sees_who_answered(
     )
     login_as(firefighter)
     page = client.get(f"/rfis/{rfi.id}").get_data(as_text=True)
-    assert (
-        "Two sightings on Elm St." not in page
-    )  # other agencies' answers stay with the center
+    assert "Two sightings on Elm St." not in page  # other agencies' answers stay with the center
     login_as(analyst)
     page = client.get(f"/rfis/{rfi.id}").get_data(as_text=True)
-    assert (
-        "1 of 3 answered" in page
-        and "Two sightings on Elm St." in page
-        and "not yet" in page
-    )
-    slot = db.session.scalars(
-        sa.select(RfiRecipient).where(RfiRecipient.user_id == cop.id)
-    ).one()
+    assert "1 of 3 answered" in page and "Two sightings on Elm St." in page and "not yet" in page
+    slot = db.session.scalars(sa.select(RfiRecipient).where(RfiRecipient.user_id == cop.id)).one()
     assert slot.responded_at is not None
     assert db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "rfi.tasking_response")
@@ -91,9 +75,7 @@ def test_tasking_one_response_each_and_sender_sees_who_answered(
     client.post(f"/rfis/{rfi.id}/respond", data={"response": "Three sightings."})
     assert (
         db.session.scalar(
-            sa.select(sa.func.count(RfiRecipient.id)).where(
-                RfiRecipient.user_id == cop.id
-            )
+            sa.select(sa.func.count(RfiRecipient.id)).where(RfiRecipient.user_id == cop.id)
         )
         == 1
     )
@@ -121,9 +103,7 @@ def test_messages_notify_the_other_side_and_are_escaped(client, login_as, make_u
     rfi = submit(flo)
     force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
     login_as(analyst)
-    r = client.post(
-        f"/rfis/{rfi.id}/messages", data={"body": "Which depot? <b>bold</b>"}
-    )
+    r = client.post(f"/rfis/{rfi.id}/messages", data={"body": "Which depot? <b>bold</b>"})
     assert r.status_code == 302
     notice = db.session.scalars(
         sa.select(Notification).where(
@@ -134,9 +114,7 @@ def test_messages_notify_the_other_side_and_are_escaped(client, login_as, make_u
     login_as(flo)
     page = client.get(f"/rfis/{rfi.id}").get_data(as_text=True)
     assert "Which depot? &lt;b&gt;bold&lt;/b&gt;" in page
-    assert (
-        client.post(f"/rfis/{rfi.id}/messages", data={"body": "  "}).status_code == 422
-    )
+    assert client.post(f"/rfis/{rfi.id}/messages", data={"body": "  "}).status_code == 422
 
 
 def test_answer_notifies_requester_and_sets_retention_review(app, make_user):
@@ -155,9 +133,7 @@ def test_answer_notifies_requester_and_sets_retention_review(app, make_user):
         )
         db.session.commit()
     answered = rfi.answered_at.date()
-    assert rfi.review_due_on == answered.replace(
-        year=answered.year + app.config["RETENTION_YEARS"]
-    )
+    assert rfi.review_due_on == answered.replace(year=answered.year + app.config["RETENTION_YEARS"])
     assert db.session.scalar(
         sa.select(Notification).where(
             Notification.user_id == flo.id, Notification.kind == "rfi.answered"
@@ -168,9 +144,7 @@ def test_answer_notifies_requester_and_sets_retention_review(app, make_user):
             OutboxEmail.to_address == flo.email, OutboxEmail.kind == "rfi.answered"
         )
     )
-    due = db.session.scalars(
-        services.rfis_due_for_retention_review(rfi.review_due_on)
-    ).all()
+    due = db.session.scalars(services.rfis_due_for_retention_review(rfi.review_due_on)).all()
     assert due == [rfi]
 
 
@@ -243,9 +217,7 @@ def test_due_soon_and_overdue_notices_are_idempotent(app, make_user):
     far = submit(flo, title="far", due_days=30)
     now = datetime.now(UTC)
     due_soon, overdue = services.rfis_due_soon_and_overdue(now)
-    assert [r.id for r in due_soon] == [soon.id] and [r.id for r in overdue] == [
-        late.id
-    ]
+    assert [r.id for r in due_soon] == [soon.id] and [r.id for r in overdue] == [late.id]
     first = services.notify_due_rfis(now)  # the job runs without a request
     db.session.commit()
     assert services.notify_due_rfis(now) == 0  # re-run: nothing new
@@ -285,9 +257,7 @@ def test_metrics_median_p90_satisfaction_and_csv(client, login_as, make_user):
         )
     figures = {r.group: r for r in queries.turnaround_metrics()["by_priority"]}
     assert figures["routine"].count == 4 and figures["routine"].median_hours == 25.0
-    assert (
-        figures["routine"].p90_hours == 40.0 and figures["urgent"].median_hours == 2.0
-    )
+    assert figures["routine"].p90_hours == 40.0 and figures["urgent"].median_hours == 2.0
     assert figures["priority"].count == 0 and figures["priority"].median_hours is None
     assert queries.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
     login_as(Role.COORDINATOR)
@@ -310,9 +280,7 @@ def test_dashboard_cards(client, login_as, make_user):
     page = client.get("/dashboard").get_data(as_text=True)
     assert "RFIs awaiting triage" in page
     login_as(Role.PRIVACY_OFFICER)
-    assert "RFIs awaiting privacy review" in client.get("/dashboard").get_data(
-        as_text=True
-    )
+    assert "RFIs awaiting privacy review" in client.get("/dashboard").get_data(as_text=True)
     login_as(flo)
     assert "My open RFIs" in client.get("/dashboard").get_data(as_text=True)
 

@@ -14,9 +14,7 @@ from tests.rfis.helpers import submit, task
 
 
 def _visible_ids(user):
-    return set(
-        db.session.scalars(sa.select(Rfi.id).where(visible_rfis_condition(user)))
-    )
+    return set(db.session.scalars(sa.select(Rfi.id).where(visible_rfis_condition(user))))
 
 
 def test_visibility_matrix(client, login_as, make_user):
@@ -66,9 +64,7 @@ def test_visibility_matrix(client, login_as, make_user):
     assert client.get("/rfis/999999").status_code == 404
 
 
-def test_agency_head_sees_agency_queue_and_views_are_audited(
-    client, login_as, make_user
-):
+def test_agency_head_sees_agency_queue_and_views_are_audited(client, login_as, make_user):
     from flo_portal.audit.models import AuditEvent
 
     a = AgencyFactory()

@@ -40,11 +40,7 @@ def _setup(t, role, make_user):
         )
         rfi = submit(requester, question=text, tlp=Tlp.AMBER)
     else:
-        sender = (
-            actor
-            if (t.actor == Actor.REQUESTER and allowed)
-            else make_user(Role.COORDINATOR)
-        )
+        sender = actor if (t.actor == Actor.REQUESTER and allowed) else make_user(Role.COORDINATOR)
         flo = make_user(Role.LIAISON_OFFICER, agency=agency)
         rfi = task(sender, Audience(user_ids=[flo.id]))
     source = min(t.sources)
@@ -54,9 +50,7 @@ def _setup(t, role, make_user):
         or source in (RfiStatus.ASSIGNED, RfiStatus.ANSWERED)
         and not rfi.is_tasking
     ):
-        rfi.assignee_id = (
-            actor.id if (t.actor == Actor.ASSIGNEE and allowed) else analyst.id
-        )
+        rfi.assignee_id = actor.id if (t.actor == Actor.ASSIGNEE and allowed) else analyst.id
     db.session.commit()
     return rfi, actor, analyst
 
@@ -84,12 +78,8 @@ def _post(client, rfi, t, analyst):
     return client.post(f"/rfis/{rfi.id}/do/{t.action.value}", data=data)
 
 
-@pytest.mark.parametrize(
-    "t,role", CASES, ids=[f"{t.action.value}-{r.value}" for t, r in CASES]
-)
-def test_transition_allowed_only_to_its_roles(
-    app, client, login_as, make_user, t, role
-):
+@pytest.mark.parametrize("t,role", CASES, ids=[f"{t.action.value}-{r.value}" for t, r in CASES])
+def test_transition_allowed_only_to_its_roles(app, client, login_as, make_user, t, role):
     if True:
         rfi, actor, analyst = _setup(t, role, make_user)
         login_as(actor)
@@ -123,15 +113,12 @@ def test_transition_allowed_only_to_its_roles(
 def test_the_table_is_the_brief():
     """submitted → accepted → assigned → answered → closed, or returned / rejected."""
     by = workflow.BY_ACTION
-    assert by[Action.ACCEPT].target == RfiStatus.ACCEPTED and by[
-        Action.ACCEPT
-    ].roles == {Role.COORDINATOR}
+    assert by[Action.ACCEPT].target == RfiStatus.ACCEPTED and by[Action.ACCEPT].roles == {
+        Role.COORDINATOR
+    }
     assert by[Action.ASSIGN].sources == {RfiStatus.ACCEPTED, RfiStatus.ASSIGNED}
     assert by[Action.ANSWER].actor == Actor.ASSIGNEE
-    assert (
-        by[Action.CLOSE].actor == Actor.REQUESTER
-        and by[Action.CLOSE].target == RfiStatus.CLOSED
-    )
+    assert by[Action.CLOSE].actor == Actor.REQUESTER and by[Action.CLOSE].target == RfiStatus.CLOSED
     assert (
         by[Action.REJECT].needs_note
         and by[Action.RETURN].needs_note
@@ -139,9 +126,7 @@ def test_the_table_is_the_brief():
     )
     assert by[Action.PRIVACY_APPROVE].roles == {Role.PRIVACY_OFFICER}
     # Nothing leaves closed or rejected.
-    assert not [
-        t for t in TRANSITIONS if t.sources & {RfiStatus.CLOSED, RfiStatus.REJECTED}
-    ]
+    assert not [t for t in TRANSITIONS if t.sources & {RfiStatus.CLOSED, RfiStatus.REJECTED}]
 
 
 def test_only_allowed_actions_are_offered(client, login_as, make_user):
@@ -226,9 +211,7 @@ def test_csrf_is_enforced(app, client, login_as, make_user):
     rfi = submit(make_user(Role.LIAISON_OFFICER))
     login_as(Role.COORDINATOR)
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post(
-        f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)}
-    )
+    response = client.post(f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)})
     assert response.status_code == 400
     db.session.refresh(rfi)
     assert rfi.status == RfiStatus.SUBMITTED

@@ -42,12 +42,8 @@ def _world():
     RecordFactory(officer=soon, course=basic, completed_on=today - timedelta(days=10))
     # INTER done 11.5 months ago: expires within 30 days
     RecordFactory(officer=soon, course=inter, completed_on=today - timedelta(days=350))
-    RecordFactory(
-        officer=half, course=basic, completed_on=today - timedelta(days=800)
-    )  # expired
-    RecordFactory(
-        officer=half, course=basic, completed_on=today - timedelta(days=5)
-    )  # renewed
+    RecordFactory(officer=half, course=basic, completed_on=today - timedelta(days=800))  # expired
+    RecordFactory(officer=half, course=basic, completed_on=today - timedelta(days=5))  # renewed
     db.session.commit()
     return a, b, empty, basic, inter
 
@@ -69,9 +65,7 @@ def test_coverage_figures(make_user):
     assert (b.id, inter.id) not in cov.heat
     gaps = {g.course.code: g for g in cov.gaps}
     assert gaps["BASIC"].missing_total == 0
-    assert gaps["INTER"].missing_total == 1 and gaps["INTER"].missing[0][
-        "name"
-    ].endswith("Half")
+    assert gaps["INTER"].missing_total == 1 and gaps["INTER"].missing[0]["name"].endswith("Half")
     assert cov.totals["agencies_without_flo"] == 1
 
 
@@ -82,13 +76,9 @@ def test_coverage_page_and_csv_for_agency_head(client, login_as, make_user):
     assert "Beta Fire" in page and "Alpha PD" not in page and "data-chart=" in page
     assert "coverage.js" in page
     csv_text = client.get("/roster/coverage.csv").get_data(as_text=True)
-    assert csv_text.splitlines()[0].startswith(
-        "agency,discipline,region,active_officers"
-    )
+    assert csv_text.splitlines()[0].startswith("agency,discipline,region,active_officers")
     assert "Beta Fire" in csv_text and "Alpha PD" not in csv_text
-    assert db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "coverage.exported")
-    )
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "coverage.exported"))
 
 
 def test_coverage_with_no_required_course_counts_everyone_current(make_user):
@@ -110,21 +100,14 @@ def test_import_officers_then_reimport_changes_nothing(make_user):
     db.session.commit()
     actor = make_user(Role.COORDINATOR)
     report = import_csv(OFFICERS_CSV.encode(), actor=actor, filename="o.csv")
-    assert (
-        report.ok
-        and report.applied
-        and report.kind == "officers"
-        and report.created == 2
-    )
+    assert report.ok and report.applied and report.kind == "officers" and report.created == 2
     ann = db.session.scalar(sa.select(Officer).where(Officer.external_id == "CC-1"))
     assert ann.status == OfficerStatus.ACTIVE and ann.email == "ann@alpha.example.gov"
     assert _count(OfficerStatusChange) == 2
     again = import_csv(OFFICERS_CSV.encode(), actor=actor, filename="o.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert _count(Officer) == 2 and _count(OfficerStatusChange) == 2
-    changed = import_csv(
-        OFFICERS_CSV.replace("Sergeant", "Lieutenant").encode(), actor=actor
-    )
+    changed = import_csv(OFFICERS_CSV.replace("Sergeant", "Lieutenant").encode(), actor=actor)
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 1)
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "roster.imported")
@@ -162,13 +145,9 @@ def test_bad_rows_are_reported_and_nothing_is_imported():
 def test_malformed_files_yield_clear_reports():
     AgencyFactory(name="Alpha PD")
     db.session.commit()
-    latin1 = "external_id,first_name,last_name,agency\nA,Zoë,Müller,Alpha PD\n".encode(
-        "latin-1"
-    )
+    latin1 = "external_id,first_name,last_name,agency\nA,Zoë,Müller,Alpha PD\n".encode("latin-1")
     r = import_csv(latin1)
-    assert (
-        not r.applied and "UTF-8" in r.problems[0].message and r.problems[0].line == 2
-    )
+    assert not r.applied and "UTF-8" in r.problems[0].message and r.problems[0].line == 2
     r = import_csv(b"external_id,first_name\nA,B\n", kind="officers")
     assert {p.column for p in r.problems} == {"last_name", "agency"}
     r = import_csv(b"foo,bar\n1,2\n")
@@ -188,10 +167,7 @@ def test_import_agencies_and_training(make_user):
     agencies = b"name,discipline,region,active\nNew PD,law_enforcement,North,yes\nOld Fire,Fire service,South,no\n"
     r = import_csv(agencies)
     assert r.ok and r.created == 2
-    assert (
-        db.session.scalar(sa.select(Agency.active).where(Agency.name == "Old Fire"))
-        is False
-    )
+    assert db.session.scalar(sa.select(Agency.active).where(Agency.name == "Old Fire")) is False
     assert import_csv(agencies).unchanged == 2
     OfficerFactory(
         external_id="T-1",
@@ -205,9 +181,7 @@ def test_import_agencies_and_training(make_user):
     rec = db.session.scalar(sa.select(TrainingRecord))
     assert rec.expires_on == date(2027, 3, 1) and rec.source == "import"
     assert import_csv(training).unchanged == 1 and _count(TrainingRecord) == 1
-    bad = import_csv(
-        b"officer_external_id,course_code,completed_on\nT-9,NOPE,2999-01-01\n"
-    )
+    bad = import_csv(b"officer_external_id,course_code,completed_on\nT-9,NOPE,2999-01-01\n")
     assert {p.column for p in bad.problems} == {
         "officer_external_id",
         "course_code",
@@ -248,9 +222,7 @@ def test_import_page_and_cli(client, login_as, app, tmp_path):
     assert result.exit_code == 1 and "line 3, column nda_signed_on" in result.output
     path.write_text(OFFICERS_CSV)
     result = app.test_cli_runner().invoke(args=["roster", "import", str(path)])
-    assert (
-        result.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in result.output
-    )
+    assert result.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in result.output
 
 
 def test_sample_files_in_the_repo_import_cleanly():

@@ -60,9 +60,7 @@ def build_world_more():
     now_names = set(db.session.scalars(sa.select(Agency.name)))
     b.make_agencies(40, rng, start=1000)
     db.session.commit()
-    names = [
-        n for n in db.session.scalars(sa.select(Agency.name)) if n not in now_names
-    ]
+    names = [n for n in db.session.scalars(sa.select(Agency.name)) if n not in now_names]
     data = b.officers_csv(400, names, rng).replace(b"B-0", b"M-0")
     assert import_csv(data, kind="officers").ok
     b.make_records(1500, rng)

@@ -19,9 +19,7 @@ from tests.roster.factories import OfficerFactory
 
 
 def _actions(action: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action))
-    )
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
 
 
 def _token(client, url: str) -> str:
@@ -34,12 +32,8 @@ def _token(client, url: str) -> str:
 
 def test_coordinator_sees_and_filters_the_whole_roster(client, login_as):
     a, b = AgencyFactory(name="Alpha PD"), AgencyFactory(name="Beta Fire")
-    OfficerFactory(
-        agency=a, first_name="Ann", last_name="Archer", status=OfficerStatus.ACTIVE
-    )
-    OfficerFactory(
-        agency=b, first_name="Bob", last_name="Baker", status=OfficerStatus.NOMINATED
-    )
+    OfficerFactory(agency=a, first_name="Ann", last_name="Archer", status=OfficerStatus.ACTIVE)
+    OfficerFactory(agency=b, first_name="Bob", last_name="Baker", status=OfficerStatus.NOMINATED)
     OfficerFactory(
         agency=b,
         first_name="Cy",
@@ -94,11 +88,7 @@ def test_agency_head_sees_only_own_agency(client, login_as, make_user):
     assert client.get(f"/roster/officers/{theirs.id}").status_code == 404
     assert client.get(f"/agencies/{other.id}").status_code == 404
     assert client.get(f"/agencies/{mine.id}").status_code == 200
-    ids = set(
-        db.session.scalars(
-            sa.select(Officer.id).where(visible_officers_condition(head))
-        )
-    )
+    ids = set(db.session.scalars(sa.select(Officer.id).where(visible_officers_condition(head))))
     assert ids == {own.id}
 
 
@@ -174,9 +164,7 @@ def test_agency_head_nominates_for_own_agency_only(client, login_as, make_user):
         "reason": "Crime analyst, keen",
     }
     assert client.post("/roster/officers/new", data=data).status_code == 302
-    officer = db.session.scalar(
-        sa.select(Officer).where(Officer.last_name == "Nominee")
-    )
+    officer = db.session.scalar(sa.select(Officer).where(Officer.last_name == "Nominee"))
     assert officer.status == OfficerStatus.NOMINATED and officer.agency_id == mine.id
     assert officer.supervisor_approved_on == date.today()
     history = officer.status_history
@@ -198,10 +186,7 @@ def test_agency_head_nominates_for_own_agency_only(client, login_as, make_user):
         data={**data, "agency_id": other.id, "last_name": "Sneaky"},
     )
     assert refused.status_code == 422
-    assert (
-        db.session.scalar(sa.select(Officer).where(Officer.last_name == "Sneaky"))
-        is None
-    )
+    assert db.session.scalar(sa.select(Officer).where(Officer.last_name == "Sneaky")) is None
     # Agency heads cannot vet.
     assert (
         client.post(
@@ -246,17 +231,13 @@ def test_status_machine_offers_only_allowed_transitions(client, login_as, make_u
     )
     assert "Before activation record" in response.get_data(as_text=True)
     officer = db.session.get(Officer, officer.id)
-    officer.supervisor_approved_on = officer.nda_signed_on = officer.privacy_ack_on = (
-        date.today()
-    )
+    officer.supervisor_approved_on = officer.nda_signed_on = officer.privacy_ack_on = date.today()
     db.session.commit()
     client.post(
         url,
         data={"csrf_token": token, "target": "active", "reason": "Cleared by J. Doe"},
     )
-    client.post(
-        url, data={"csrf_token": token, "target": "inactive", "reason": "Leave"}
-    )
+    client.post(url, data={"csrf_token": token, "target": "inactive", "reason": "Leave"})
     client.post(url, data={"csrf_token": token, "target": "active", "reason": "Back"})
     db.session.expire_all()
     officer = db.session.get(Officer, officer.id)
@@ -307,9 +288,7 @@ def test_invite_officer_creates_linked_account(client, login_as):
     db.session.expire_all()
     officer = db.session.get(Officer, officer.id)
     user = db.session.get(User, officer.user_id)
-    assert (
-        user.email == "jo.flo@agency.example.gov" and user.role == Role.LIAISON_OFFICER
-    )
+    assert user.email == "jo.flo@agency.example.gov" and user.role == Role.LIAISON_OFFICER
     assert user.agency_id == officer.agency_id and user.password_hash is None
     assert db.session.scalar(
         sa.select(OutboxEmail).where(
@@ -323,9 +302,7 @@ def test_invite_officer_creates_linked_account(client, login_as):
         data={"csrf_token": token, "email": "x@y.example.gov"},
     )
     assert (
-        db.session.scalar(
-            sa.select(sa.func.count(User.id)).where(User.email == "x@y.example.gov")
-        )
+        db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == "x@y.example.gov"))
         == 0
     )
 

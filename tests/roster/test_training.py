@@ -44,10 +44,7 @@ def test_expiry_is_derived_from_validity():
     assert expiry_for(course, date(2024, 2, 29)) == date(2026, 2, 28)
     assert add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
     assert (
-        expiry_for(
-            TrainingCourse(code="Y", title="Y", validity_months=0), date(2024, 1, 1)
-        )
-        is None
+        expiry_for(TrainingCourse(code="Y", title="Y", validity_months=0), date(2024, 1, 1)) is None
     )
 
 
@@ -93,21 +90,15 @@ def test_catalogue_create_and_cve_review_rule(client, login_as):
         "active": "y",
     }
     refused = client.post("/training/courses/new", data=data)
-    assert refused.status_code == 422 and "CVE Training" in refused.get_data(
-        as_text=True
-    )
+    assert refused.status_code == 422 and "CVE Training" in refused.get_data(as_text=True)
     ok = client.post(
         "/training/courses/new",
         data={**data, "cve_reviewed_by": "P. Officer", "cve_reviewed_on": "2026-01-15"},
     )
     assert ok.status_code == 302
-    course = db.session.scalar(
-        sa.select(TrainingCourse).where(TrainingCourse.code == "CVE-101")
-    )
+    course = db.session.scalar(sa.select(TrainingCourse).where(TrainingCourse.code == "CVE-101"))
     assert (
-        course.required
-        and course.cve_reviewed_by == "P. Officer"
-        and course.validity_months == 36
+        course.required and course.cve_reviewed_by == "P. Officer" and course.validity_months == 36
     )
     assert _count("training.course_created") == 1
     page = client.get("/training/courses").get_data(as_text=True)
@@ -155,9 +146,7 @@ def test_add_record_with_evidence_and_download(client, login_as, make_user, app)
     )
     assert response.status_code == 302
     rec = db.session.scalar(sa.select(TrainingRecord))
-    assert (
-        rec.verified_by_id == coordinator.id and rec.evidence_mime == "application/pdf"
-    )
+    assert rec.verified_by_id == coordinator.id and rec.evidence_mime == "application/pdf"
     assert rec.expires_on == expiry_for(course, date.today())
     stored = app.config["UPLOAD_DIR"] + "/" + rec.evidence_path
     assert Path(stored).read_bytes() == PDF
@@ -232,17 +221,13 @@ def test_bulk_entry_records_one_course_for_many(client, login_as):
         "officer_ids": [officers[0].id, officers[1].id],
         "keys": "PASTE-1\n",
     }
-    assert (
-        client.post(f"/training/bulk?agency={agency.id}", data=data).status_code == 302
-    )
+    assert client.post(f"/training/bulk?agency={agency.id}", data=data).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(TrainingRecord.id))) == 3
     # Again: nothing new.
     client.post(f"/training/bulk?agency={agency.id}", data=data)
     assert db.session.scalar(sa.select(sa.func.count(TrainingRecord.id))) == 3
     assert db.session.get(Officer, pasted.id).training_current is True
-    unknown = client.post(
-        "/training/bulk", data={**data, "officer_ids": [], "keys": "NOPE-9"}
-    )
+    unknown = client.post("/training/bulk", data={**data, "officer_ids": [], "keys": "NOPE-9"})
     assert unknown.status_code == 422 and "NOPE-9" in unknown.get_data(as_text=True)
     future = client.post("/training/bulk", data={**data, "completed_on": "2999-01-01"})
     assert future.status_code == 422

@@ -14,7 +14,8 @@ def file_sar(reporter, *, category=SarCategory.SURVEILLANCE, observed=None, comm
     sar = services.submit_sar(
         reporter,
         category=category,
-        observed=observed or "Two men timed the guard rotation with a stopwatch and sketched the gate.",
+        observed=observed
+        or "Two men timed the guard rotation with a stopwatch and sketched the gate.",
         observed_at=utcnow() - timedelta(hours=3),
         observed_tz="America/New_York",
         location=kw.pop("location", "North gate, Harbor water treatment plant"),

@@ -36,15 +36,17 @@ def _form(**over):
 
 def _actions(sar_id):
     return db.session.scalars(
-        sa.select(AuditEvent.action).where(
-            AuditEvent.object_type == "sar_report", AuditEvent.object_id == str(sar_id)
-        ).order_by(AuditEvent.id)
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "sar_report", AuditEvent.object_id == str(sar_id))
+        .order_by(AuditEvent.id)
     ).all()
 
 
 def test_the_sixteen_ise_sar_categories():
     assert len(SarCategory) == 16 and len(DEFINED_CRIMINAL) == 7 and len(NEEDS_MORE_FACTS) == 9
-    assert SarCategory.PHOTOGRAPHY.needs_more_facts and not SarCategory.CYBER_ATTACK.needs_more_facts
+    assert (
+        SarCategory.PHOTOGRAPHY.needs_more_facts and not SarCategory.CYBER_ATTACK.needs_more_facts
+    )
 
 
 def test_form_shows_categories_and_protected_activity_warning(client, login_as):
@@ -66,9 +68,13 @@ def test_flo_files_a_report_and_coordinators_hear_of_it(client, login_as, make_u
     # 14:30 in Chicago is 19:30 or 20:30 UTC depending on daylight saving time.
     assert sar.observed_tz == "America/Chicago" and sar.observed_at.hour in (19, 20)
     assert _actions(sar.id) == ["sar.submitted"]
-    notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == coordinator.id)).one()
+    notice = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == coordinator.id)
+    ).one()
     assert sar.reference in notice.title and notice.link == f"/sar/{sar.id}"
-    assert db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.to_address == coordinator.email))
+    assert db.session.scalar(
+        sa.select(OutboxEmail).where(OutboxEmail.to_address == coordinator.email)
+    )
     page = client.get(response.location).get_data(as_text=True)
     assert sar.reference in page and "Elm Street substation" in page
     assert _actions(sar.id)[-1] == "sar.viewed"
@@ -87,7 +93,10 @@ def test_bad_input_is_refused_with_messages(client, login_as):
         ({"observed_time": "25:99"}, "Not a valid time value."),
         ({"observed_tz": "Mars/Olympus"}, "Not a valid choice"),
         ({"attestation": ""}, "You must make the attestation."),
-        ({"observed_on": (utcnow() + timedelta(days=2)).date().isoformat()}, "cannot be in the future"),
+        (
+            {"observed_on": (utcnow() + timedelta(days=2)).date().isoformat()},
+            "cannot be in the future",
+        ),
     ]
     for over, message in cases:
         response = client.post("/sar/new", data=_form(**over))
@@ -99,8 +108,10 @@ def test_bad_input_is_refused_with_messages(client, login_as):
 def test_protected_activity_needs_additional_facts(client, login_as, make_user):
     make_user(Role.COORDINATOR)
     login_as(Role.LIAISON_OFFICER)
-    data = _form(category=SarCategory.PHOTOGRAPHY.value,
-                 observed="A man photographed the protest outside the mosque.")
+    data = _form(
+        category=SarCategory.PHOTOGRAPHY.value,
+        observed="A man photographed the protest outside the mosque.",
+    )
     response = client.post("/sar/new", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -114,7 +125,9 @@ def test_protected_activity_needs_additional_facts(client, login_as, make_user):
     assert client.post("/sar/new", data=data).status_code == 302
     sar = db.session.scalars(sa.select(Sar)).one()
     assert sar.privacy_terms == "protest"
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "sar.submitted")).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "sar.submitted")
+    ).all()
     assert events[0].details["privacy_terms"] == ["protest"]
     assert "Protected activity named" in client.get(f"/sar/{sar.id}").get_data(as_text=True)
 
@@ -128,7 +141,9 @@ def test_vetting_start_then_vet_and_the_reporter_is_told(client, login_as, make_
     assert client.post(f"/sar/{sar.id}/do/start_review").status_code == 302
     db.session.refresh(sar)
     assert sar.status == SarStatus.UNDER_REVIEW and sar.reviewer_id == analyst.id
-    assert not db.session.scalars(sa.select(Notification).where(Notification.user_id == flo.id)).all()
+    assert not db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == flo.id)
+    ).all()
     response = client.post(f"/sar/{sar.id}/do/vet", data={"vet-note": "Meets ISE-SAR criteria."})
     assert response.status_code == 302
     db.session.refresh(sar)
@@ -153,10 +168,15 @@ def test_close_needs_a_reason_and_tells_the_reporter_why(client, login_as, make_
     assert "Reason it is not a SAR is required." in response.get_data(as_text=True)
     db.session.refresh(sar)
     assert sar.status == SarStatus.SUBMITTED
-    response = client.post(f"/sar/{sar.id}/do/close", data={"close-note": "Ordinary shoplifting, no nexus."})
+    response = client.post(
+        f"/sar/{sar.id}/do/close", data={"close-note": "Ordinary shoplifting, no nexus."}
+    )
     assert response.status_code == 302
     db.session.refresh(sar)
-    assert sar.status == SarStatus.CLOSED_NOT_SAR and sar.decision_note == "Ordinary shoplifting, no nexus."
+    assert (
+        sar.status == SarStatus.CLOSED_NOT_SAR
+        and sar.decision_note == "Ordinary shoplifting, no nexus."
+    )
     notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == flo.id)).one()
     assert "Ordinary shoplifting" in notice.body
     # A closed report cannot be vetted afterwards (the one transition table says so).
@@ -169,7 +189,10 @@ def test_transition_table():
     table = {t.action: (set(t.sources), t.target) for t in TRANSITIONS}
     assert table[Action.START_REVIEW] == ({SarStatus.SUBMITTED}, SarStatus.UNDER_REVIEW)
     assert table[Action.VET] == ({SarStatus.UNDER_REVIEW}, SarStatus.VETTED)
-    assert table[Action.CLOSE] == ({SarStatus.SUBMITTED, SarStatus.UNDER_REVIEW}, SarStatus.CLOSED_NOT_SAR)
+    assert table[Action.CLOSE] == (
+        {SarStatus.SUBMITTED, SarStatus.UNDER_REVIEW},
+        SarStatus.CLOSED_NOT_SAR,
+    )
     assert all(set(t.roles) == {Role.COORDINATOR, Role.ANALYST} for t in TRANSITIONS)
 
 

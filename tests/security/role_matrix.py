@@ -22,83 +22,97 @@ PAGES: dict[str, frozenset[Role]] = {
 
 # Roster, agencies, training, coverage (issue 3)
 _ROSTER_READERS = frozenset({Role.COORDINATOR, Role.ANALYST, Role.AGENCY_HEAD})
-PAGES.update({
-    "/roster/officers": _ROSTER_READERS,
-    "/roster/officers/new": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
-    "/roster/officers.csv": frozenset({Role.COORDINATOR}),
-    "/roster/me": ALL,
-    "/roster/coverage": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
-    "/roster/coverage.csv": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
-    "/roster/import": frozenset({Role.COORDINATOR}),
-    "/agencies/": _ROSTER_READERS,
-    "/agencies/new": frozenset({Role.COORDINATOR}),
-    "/agencies/export.csv": frozenset({Role.COORDINATOR}),
-    "/training/courses": _ROSTER_READERS,
-    "/training/courses/new": frozenset({Role.COORDINATOR}),
-    "/training/bulk": frozenset({Role.COORDINATOR}),
-    "/training/records.csv": frozenset({Role.COORDINATOR}),
-})
+PAGES.update(
+    {
+        "/roster/officers": _ROSTER_READERS,
+        "/roster/officers/new": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+        "/roster/officers.csv": frozenset({Role.COORDINATOR}),
+        "/roster/me": ALL,
+        "/roster/coverage": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+        "/roster/coverage.csv": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+        "/roster/import": frozenset({Role.COORDINATOR}),
+        "/agencies/": _ROSTER_READERS,
+        "/agencies/new": frozenset({Role.COORDINATOR}),
+        "/agencies/export.csv": frozenset({Role.COORDINATOR}),
+        "/training/courses": _ROSTER_READERS,
+        "/training/courses/new": frozenset({Role.COORDINATOR}),
+        "/training/bulk": frozenset({Role.COORDINATOR}),
+        "/training/records.csv": frozenset({Role.COORDINATOR}),
+    }
+)
 
 # Intelligence products (issue 5)
 _PRODUCT_READERS = frozenset(
     {Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER, Role.AGENCY_HEAD, Role.LIAISON_OFFICER}
 )
-PAGES.update({
-    "/products/": _PRODUCT_READERS,
-    "/products/new": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/products/work": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/products/privacy-queue": frozenset({Role.PRIVACY_OFFICER}),
-    "/products/reach": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/products/reach.csv": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/products/retention": frozenset({Role.PRIVACY_OFFICER}),
-})
+PAGES.update(
+    {
+        "/products/": _PRODUCT_READERS,
+        "/products/new": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/products/work": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/products/privacy-queue": frozenset({Role.PRIVACY_OFFICER}),
+        "/products/reach": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/products/reach.csv": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/products/retention": frozenset({Role.PRIVACY_OFFICER}),
+    }
+)
 # RFIs (issue 4)
-_RFI_READERS = frozenset({Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER, Role.AGENCY_HEAD, Role.LIAISON_OFFICER})
+_RFI_READERS = frozenset(
+    {Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER, Role.AGENCY_HEAD, Role.LIAISON_OFFICER}
+)
 _PARTNERS = frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER})
-PAGES.update({
-    "/rfis/": _RFI_READERS,
-    "/rfis/agency": _PARTNERS,
-    "/rfis/new": _PARTNERS,
-    "/rfis/queue": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/rfis/task": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/rfis/privacy": frozenset({Role.PRIVACY_OFFICER}),
-    "/rfis/metrics": frozenset({Role.COORDINATOR}),
-    "/rfis/metrics.csv": frozenset({Role.COORDINATOR}),
-})
+PAGES.update(
+    {
+        "/rfis/": _RFI_READERS,
+        "/rfis/agency": _PARTNERS,
+        "/rfis/new": _PARTNERS,
+        "/rfis/queue": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/rfis/task": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/rfis/privacy": frozenset({Role.PRIVACY_OFFICER}),
+        "/rfis/metrics": frozenset({Role.COORDINATOR}),
+        "/rfis/metrics.csv": frozenset({Role.COORDINATOR}),
+    }
+)
 
 # Briefings, notifications, jobs (issue 6)
 _BRIEFING_READERS = ALL - {Role.ADMIN}
-PAGES.update({
-    "/briefings/": _BRIEFING_READERS,
-    "/briefings/?view=month": _BRIEFING_READERS,
-    "/briefings/?show=past": _BRIEFING_READERS,
-    "/briefings/new": frozenset({Role.COORDINATOR}),
-    "/briefings/feed": _BRIEFING_READERS,
-    "/notifications/": ALL,
-    "/notifications/preferences": ALL,
-    "/jobs/": frozenset({Role.ADMIN, Role.COORDINATOR}),
-})
+PAGES.update(
+    {
+        "/briefings/": _BRIEFING_READERS,
+        "/briefings/?view=month": _BRIEFING_READERS,
+        "/briefings/?show=past": _BRIEFING_READERS,
+        "/briefings/new": frozenset({Role.COORDINATOR}),
+        "/briefings/feed": _BRIEFING_READERS,
+        "/notifications/": ALL,
+        "/notifications/preferences": ALL,
+        "/jobs/": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    }
+)
 
 # API tokens and the JSON API (issue 7); the API answers 401/403 JSON, tested per role here
 # with a browser session (bearer tokens: tests/api).
-PAGES.update({
-    "/account/tokens/": ALL,
-    "/api/v1/me": ALL,
-    "/api/v1/agencies": frozenset({Role.COORDINATOR, Role.ANALYST, Role.AGENCY_HEAD}),
-    "/api/v1/officers": ALL,
-    "/api/v1/coverage": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
-    "/api/v1/rfis": ALL - {Role.ADMIN},
-    "/api/v1/products": ALL - {Role.ADMIN},
-    "/api/v1/briefings": ALL - {Role.ADMIN},
-})
+PAGES.update(
+    {
+        "/account/tokens/": ALL,
+        "/api/v1/me": ALL,
+        "/api/v1/agencies": frozenset({Role.COORDINATOR, Role.ANALYST, Role.AGENCY_HEAD}),
+        "/api/v1/officers": ALL,
+        "/api/v1/coverage": frozenset({Role.COORDINATOR, Role.AGENCY_HEAD}),
+        "/api/v1/rfis": ALL - {Role.ADMIN},
+        "/api/v1/products": ALL - {Role.ADMIN},
+        "/api/v1/briefings": ALL - {Role.ADMIN},
+    }
+)
 
 # Suspicious activity reports and redress (product brief)
-PAGES.update({
-    "/sar/": frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER}),
-    "/sar/new": frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER}),
-    "/sar/queue": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/sar/queue?status=vetted": frozenset({Role.COORDINATOR, Role.ANALYST}),
-    "/redress/": ALL,
-    "/redress/?show=all": ALL,
-    "/redress/new": ALL,
-})
+PAGES.update(
+    {
+        "/sar/": frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER}),
+        "/sar/new": frozenset({Role.AGENCY_HEAD, Role.LIAISON_OFFICER}),
+        "/sar/queue": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/sar/queue?status=vetted": frozenset({Role.COORDINATOR, Role.ANALYST}),
+        "/redress/": ALL,
+        "/redress/?show=all": ALL,
+        "/redress/new": ALL,
+    }
+)

@@ -18,7 +18,8 @@ def test_every_endpoint_declares_its_access(app):
     missing = [
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint not in EXEMPT and declared_access(app.view_functions[rule.endpoint]) is None
+        if rule.endpoint not in EXEMPT
+        and declared_access(app.view_functions[rule.endpoint]) is None
     ]
     assert missing == []
 
@@ -61,11 +62,18 @@ def test_role_permission_table_is_pinned():
     content = {p for p in Permission if p.value.split(":")[0] in {"rfi", "product", "roster"}}
     assert not (ROLE_PERMISSIONS[Role.ADMIN] & content)
     assert ROLE_PERMISSIONS[Role.ADMIN] == {
-        Permission.USERS_MANAGE, Permission.AUDIT_READ, Permission.AUDIT_EXPORT, Permission.JOBS_READ
+        Permission.USERS_MANAGE,
+        Permission.AUDIT_READ,
+        Permission.AUDIT_EXPORT,
+        Permission.JOBS_READ,
     }
     # Only coordinators publish; only the privacy officer reviews; FLOs cannot see the queue.
-    assert {r for r in Role if Permission.PRODUCT_PUBLISH in ROLE_PERMISSIONS[r]} == {Role.COORDINATOR}
-    assert {r for r in Role if Permission.PRIVACY_REVIEW in ROLE_PERMISSIONS[r]} == {Role.PRIVACY_OFFICER}
+    assert {r for r in Role if Permission.PRODUCT_PUBLISH in ROLE_PERMISSIONS[r]} == {
+        Role.COORDINATOR
+    }
+    assert {r for r in Role if Permission.PRIVACY_REVIEW in ROLE_PERMISSIONS[r]} == {
+        Role.PRIVACY_OFFICER
+    }
     assert Permission.RFI_QUEUE not in ROLE_PERMISSIONS[Role.LIAISON_OFFICER]
     assert {r for r in Role if Permission.USERS_MANAGE in ROLE_PERMISSIONS[r]} == {Role.ADMIN}
 
