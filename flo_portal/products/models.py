@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.extensions import db
 from flo_portal.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.tlp import Tlp
 
 
 class ProductType(StrEnum):
@@ -34,37 +35,6 @@ class ProductType(StrEnum):
             "reporting_guidance": "Reporting guidance",
             "training_material": "Training material",
         }.get(self.value, self.value.capitalize())
-
-
-class Tlp(StrEnum):
-    """Traffic Light Protocol 2.0 labels."""
-
-    RED = "TLP:RED"
-    AMBER_STRICT = "TLP:AMBER+STRICT"
-    AMBER = "TLP:AMBER"
-    GREEN = "TLP:GREEN"
-    CLEAR = "TLP:CLEAR"
-
-    @property
-    def label(self) -> str:
-        return self.value
-
-    @property
-    def css(self) -> str:
-        return "tlp-" + self.value.split(":")[1].replace("+", "-")
-
-    @property
-    def meaning(self) -> str:
-        return TLP_MEANING[self]
-
-
-TLP_MEANING = {
-    Tlp.RED: "For the eyes and ears of the named recipients only; no further disclosure.",
-    Tlp.AMBER_STRICT: "Limited disclosure: the recipient's own organisation only.",
-    Tlp.AMBER: "Limited disclosure: the recipient's organisation and its clients, on a need-to-know basis.",
-    Tlp.GREEN: "Limited disclosure: the recipient's community; not via publicly accessible channels.",
-    Tlp.CLEAR: "Disclosure is not limited.",
-}
 
 
 class ProductStatus(StrEnum):

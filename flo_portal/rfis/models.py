@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
 from flo_portal.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.tlp import Tlp
 from flo_portal.users.models import User
 
 
@@ -58,24 +59,6 @@ class RfiPriority(StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
-
-
-class Tlp(StrEnum):
-    """Traffic Light Protocol 2.0 labels."""
-
-    RED = "TLP:RED"
-    AMBER_STRICT = "TLP:AMBER+STRICT"
-    AMBER = "TLP:AMBER"
-    GREEN = "TLP:GREEN"
-    CLEAR = "TLP:CLEAR"
-
-    @property
-    def label(self) -> str:
-        return self.value
-
-    @property
-    def css(self) -> str:
-        return "tlp-" + self.value.split(":")[1].replace("+", "-")
 
 
 class RfiCounter(db.Model):
