@@ -254,7 +254,7 @@ def seed_roster(ctx: DemoContext) -> None:
             continue
         plan = [
             (basic, rng.randint(30, 1000)),
-            (privacy, rng.choice([20, 200, 340, 355, 380])),
+            (privacy, rng.choice([20, 120, 200, 250, 290, 310, 340, 355, 380])),
         ]
         if officer.flo_level != FloLevel.BASIC or rng.random() < 0.3:
             plan.append((inter, rng.randint(60, 900)))
