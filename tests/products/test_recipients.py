@@ -4,7 +4,7 @@ dissemination log, markdown safety, attachments, exports."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -71,7 +71,8 @@ def test_officer_safety_acknowledgement_and_daily_reminders(people, client, logi
         people["coordinator"],
     )
     receipt_at = db.session.scalar(sa.select(ProductRecipient.disseminated_at).limit(1))
-    tomorrow = receipt_at + timedelta(days=1)
+    # 09:00 UTC the next day: "+1 hour" must stay on the same day whatever the clock says now.
+    tomorrow = datetime.combine(receipt_at.date() + timedelta(days=1), time(9, 0), tzinfo=UTC)
     assert services.renotify_unacknowledged_alerts(receipt_at) == 0  # not on the day of publication
     assert services.renotify_unacknowledged_alerts(tomorrow) == 2  # flo and colleague
     db.session.commit()
