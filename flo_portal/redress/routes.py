@@ -31,7 +31,7 @@ def _render_detail(req, *, status: int = 200, posted=None, error: str = ""):
     for t in allowed_actions(current_user, req):
         form = (
             posted
-            if (posted is not None and t.needs_answer)
+            if (posted is not None and t.needs_note)
             else AnswerForm(formdata=None, prefix=t.action.value)
         )
         actions.append((t, form))

@@ -74,7 +74,7 @@ def perform(user: User, req: RedressRequest, action: Action | str, *, answer: st
     """Start the review or answer; the requester is told of the answer."""
     t = workflow.check(user, req, action)
     answer = (answer or "").strip()
-    if t.needs_answer and not answer:
+    if t.needs_note and not answer:
         raise RedressInputError("Write the answer to the requester.")
     before = RedressStatus(req.status)
     now = utcnow()

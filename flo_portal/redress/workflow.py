@@ -3,11 +3,11 @@ be answered straight from received). Only the privacy officer moves it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
-from flo_portal.redress.models import RedressRequest, RedressStatus
+from flo_portal.redress.models import RedressStatus
 from flo_portal.security.permissions import Role
+from flo_portal.workflow import StateMachine, Transition, TransitionRefused
 
 S = RedressStatus
 
@@ -15,16 +15,6 @@ S = RedressStatus
 class Action(StrEnum):
     START_REVIEW = "start_review"
     ANSWER = "answer"
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[RedressStatus]
-    target: RedressStatus
-    roles: frozenset[Role]
-    label: str
-    needs_answer: bool = False
 
 
 PRIVACY = frozenset({Role.PRIVACY_OFFICER})
@@ -37,41 +27,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.ANSWERED,
         PRIVACY,
         "Send the answer",
-        needs_answer=True,
+        needs_note=True,
+        note_label="Answer",
     ),
 )
 
-BY_ACTION: dict[Action, Transition] = {t.action: t for t in TRANSITIONS}
+MACHINE = StateMachine(TRANSITIONS, noun="request")
+BY_ACTION = MACHINE.by_action
+allowed_actions = MACHINE.allowed_actions
+check = MACHINE.check
 
-
-class TransitionRefused(Exception):
-    """The user may not make this transition on this request in its current state."""
-
-
-def permits(t: Transition, user, req: RedressRequest) -> bool:
-    try:
-        role = Role(user.role)
-    except ValueError:
-        return False
-    return (
-        RedressStatus(req.status) in t.sources
-        and role in t.roles
-        and getattr(user, "is_active_account", True)
-    )
-
-
-def allowed_actions(user, req: RedressRequest) -> list[Transition]:
-    return [t for t in TRANSITIONS if permits(t, user, req)]
-
-
-def check(user, req: RedressRequest, action: Action | str) -> Transition:
-    try:
-        t = BY_ACTION[Action(action)]
-    except ValueError:
-        raise TransitionRefused(f"Unknown action {action!r}.") from None
-    if not permits(t, user, req):
-        raise TransitionRefused(
-            f"“{t.label}” is not possible: this request is "
-            f"{RedressStatus(req.status).label.lower()} or your role may not do that."
-        )
-    return t
+__all__ = ["TRANSITIONS", "Action", "Transition", "TransitionRefused", "allowed_actions", "check"]

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
-from flo_portal.sar.models import SarStatus, SuspiciousActivityReport
+from flo_portal.sar.models import SarStatus
 from flo_portal.security.permissions import Role
+from flo_portal.workflow import StateMachine, Transition, TransitionRefused
 
 S = SarStatus
 
@@ -19,17 +19,6 @@ class Action(StrEnum):
     START_REVIEW = "start_review"
     VET = "vet"
     CLOSE = "close"
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[SarStatus]
-    target: SarStatus
-    roles: frozenset[Role]
-    label: str
-    needs_note: bool = False  # a reason is mandatory
-    note_label: str = "Note"
 
 
 REPORTERS = frozenset({Role.LIAISON_OFFICER, Role.AGENCY_HEAD})
@@ -58,38 +47,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 
-BY_ACTION: dict[Action, Transition] = {t.action: t for t in TRANSITIONS}
+MACHINE = StateMachine(TRANSITIONS, noun="report")
+BY_ACTION = MACHINE.by_action
+allowed_actions = MACHINE.allowed_actions
+check = MACHINE.check
 
-
-class TransitionRefused(Exception):
-    """The user may not make this transition on this report in its current state."""
-
-
-def permits(t: Transition, user, sar: SuspiciousActivityReport) -> bool:
-    try:
-        role = Role(user.role)
-    except ValueError:
-        return False
-    return (
-        SarStatus(sar.status) in t.sources
-        and role in t.roles
-        and getattr(user, "is_active_account", True)
-    )
-
-
-def allowed_actions(user, sar: SuspiciousActivityReport) -> list[Transition]:
-    return [t for t in TRANSITIONS if permits(t, user, sar)]
-
-
-def check(user, sar: SuspiciousActivityReport, action: Action | str) -> Transition:
-    """The transition for ``action``, or TransitionRefused with a readable reason."""
-    try:
-        t = BY_ACTION[Action(action)]
-    except ValueError:
-        raise TransitionRefused(f"Unknown action {action!r}.") from None
-    if not permits(t, user, sar):
-        raise TransitionRefused(
-            f"“{t.label}” is not possible: this report is "
-            f"{SarStatus(sar.status).label.lower()} or your role may not do that."
-        )
-    return t
+__all__ = ["TRANSITIONS", "Action", "Transition", "TransitionRefused", "allowed_actions", "check"]
