@@ -23,6 +23,23 @@ from flo_portal.security.permissions import Role
 pytest_plugins = ["tests.browser.fixtures"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Run the whole suite as if it were another moment (month end, year end, DST change):
+# FLO_TEST_CLOCK=2027-03-14T06:30:00+00:00 make test. The clock keeps ticking from there.
+TEST_CLOCK = os.environ.get("FLO_TEST_CLOCK", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_clock():
+    """Find tests that depend on today's date: the suite must pass at any moment."""
+    if not TEST_CLOCK:
+        yield
+        return
+    from datetime import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(TEST_CLOCK), tick=True):
+        yield
 
 
 def _pg_schema_config(url: str, schema: str) -> dict:
