@@ -43,6 +43,7 @@ class Config:
 
     # Sessions (CJIS-style): idle expiry enforced per request in auth.session_rules.
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)  # even when in use
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -53,6 +54,7 @@ class Config:
     LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 5)
     LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 10)
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    PASSWORD_MIN_SCORE = _env_int("PASSWORD_MIN_SCORE", 4)  # zxcvbn 0-4; 4 = 10^10 guesses
     PASSWORD_RESET_HOURS = _env_int("PASSWORD_RESET_HOURS", 2)
     INVITE_DAYS = _env_int("INVITE_DAYS", 7)
     ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")

@@ -28,6 +28,7 @@ BLUEPRINTS = [
 MODEL_MODULES = [
     "flo_portal.agencies.models",
     "flo_portal.users.models",
+    "flo_portal.auth.models",
     "flo_portal.audit.models",
     "flo_portal.notifications.models",
     "flo_portal.roster.models",

@@ -8,7 +8,6 @@ is dropped at the end. Every test starts from empty tables.
 from __future__ import annotations
 
 import os
-import time
 import uuid
 
 import pytest
@@ -128,10 +127,19 @@ def login_as(client, make_user):
 
     def _login(role_or_user=Role.LIAISON_OFFICER, **kwargs):
         user = role_or_user if hasattr(role_or_user, "id") else make_user(role_or_user, **kwargs)
-        with client.session_transaction() as sess:
-            sess["_user_id"] = user.get_id()
-            sess["_fresh"] = True
-            sess["last_seen"] = int(time.time())
+        sign_in(client, user)
         return user
 
     return _login
+
+
+def sign_in(client, user) -> None:
+    """Give ``client`` a signed-in session of ``user``, with its server-side record."""
+    from flo_portal.auth.session_rules import SESSION_KEY, open_session_record
+
+    sid = open_session_record(user)
+    _db.session.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        sess[SESSION_KEY] = sid

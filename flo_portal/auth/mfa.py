@@ -8,6 +8,7 @@ import time
 
 import pyotp
 import segno
+import sqlalchemy as sa
 from flask import current_app
 
 from flo_portal.extensions import db
@@ -52,10 +53,24 @@ def check_totp(secret: str, code: str, last_timestep: int | None = None) -> int 
 
 def verify_user_totp(user: User, code: str) -> bool:
     step = check_totp(user.mfa_secret or "", code, user.mfa_last_timestep)
-    if step is None:
-        return False
-    user.mfa_last_timestep = step
-    return True
+    return step is not None and claim_totp_step(user, step)
+
+
+def claim_totp_step(user: User, step: int) -> bool:
+    """Record ``step`` as used, atomically: of two sign-ins racing with the same code,
+    one UPDATE matches the row and the other (blocked on its lock, then re-checked by
+    the database) matches nothing. True for the one that won."""
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.mfa_last_timestep.is_(None), User.mfa_last_timestep < step),
+        )
+        .values(mfa_last_timestep=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(user, ["mfa_last_timestep"])
+    return claimed == 1
 
 
 def _hash_code(code: str) -> str:

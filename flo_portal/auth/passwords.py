@@ -1,15 +1,17 @@
-"""Argon2id password hashing and the NIST SP 800-63B password policy."""
+"""Argon2id password hashing and the password policy (NIST SP 800-63B, zxcvbn)."""
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 from functools import cache
 from pathlib import Path
 
 import argon2
 from argon2 import PasswordHasher
 from flask import current_app
+from zxcvbn import zxcvbn
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 
@@ -61,8 +63,30 @@ def common_passwords() -> frozenset[str]:
         return frozenset(line.strip().lower() for line in fh if line.strip())
 
 
+# Words an attacker guessing at this portal would try first.
+PORTAL_WORDS = ("flo", "portal", "floportal", "fusion", "liaison", "officer", "center")
+# zxcvbn looks at this many characters; longer passwords are scored on their start.
+ESTIMATE_LENGTH = 72
+
+
+def _context_words(email: str, name: str) -> list[str]:
+    """The user's own name and e-mail, whole and in parts, plus the portal's words."""
+    words = [*PORTAL_WORDS, current_app.config["MFA_ISSUER"]]
+    local, _, domain = (email or "").lower().partition("@")
+    for text in (local, name.lower()):
+        parts = [p for p in re.split(r"[^a-z0-9]+", text) if p]
+        words += [text, "".join(parts), *parts]
+    words += [p for p in domain.split(".") if len(p) > 2]
+    return [w for w in dict.fromkeys(words) if len(w) >= 3]
+
+
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
-    """Reasons ``password`` is not acceptable; empty when it is. No composition rules."""
+    """Reasons ``password`` is not acceptable, with what would do; empty when it is.
+
+    The one check for every place a password is set (invitation, reset, change, the
+    admin CLI). No composition rules: a strength estimate (zxcvbn) that knows the
+    user's name, e-mail and the portal's name, plus the shipped common-password list.
+    """
     problems = []
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
@@ -77,6 +101,13 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
         problems.append("Do not use your e-mail address in your password.")
     if name and len(name) >= 4 and name.lower().replace(" ", "") in lowered.replace(" ", ""):
         problems.append("Do not use your name in your password.")
-    if len(set(password)) < 4 and len(password) >= minimum:
-        problems.append("Do not repeat the same few characters.")
+    if problems:
+        return problems
+    result = zxcvbn(password[:ESTIMATE_LENGTH], user_inputs=_context_words(email, name))
+    if result["score"] < current_app.config["PASSWORD_MIN_SCORE"]:
+        feedback = result["feedback"]
+        problems.append(feedback["warning"] or "This password would be easy to guess.")
+        problems += feedback["suggestions"] or [
+            "Add another word or two. Uncommon words are better."
+        ]
     return problems

@@ -14,10 +14,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from flo_portal.audit.services import record
-from flo_portal.auth import mfa, services, tokens
+from flo_portal.auth import mfa, services, session_rules, tokens
 from flo_portal.auth.forms import (
     ChangePasswordForm,
     EmptyForm,
@@ -26,7 +26,6 @@ from flo_portal.auth.forms import (
     SetPasswordForm,
     TotpForm,
 )
-from flo_portal.auth.passwords import verify_password
 from flo_portal.extensions import db, limiter
 from flo_portal.security import authenticated, public
 from flo_portal.security.redirects import local_path
@@ -73,10 +72,8 @@ def _finish_login(user: User, method: str):
     nxt = (session.get("pending") or {}).get("next") or ""
     session.pop("pending", None)
     services.complete_sign_in(user, method)
+    session_rules.begin_session(user)
     db.session.commit()
-    session.clear()
-    login_user(user)
-    session["last_seen"] = int(time.time())
     flash(f"Signed in as {user.name}.", "success")
     return redirect(safe_next(nxt))
 
@@ -167,12 +164,12 @@ def mfa_setup():
             session.pop("mfa_setup_secret", None)
             if enrolling_at_login:
                 services.complete_sign_in(user, "password+totp-enrolment")
-                db.session.commit()
-                session.clear()
-                login_user(user)
-                session["last_seen"] = int(time.time())
+                session_rules.begin_session(user)
             else:
-                db.session.commit()
+                session_rules.revoke_sessions(
+                    user, reason="MFA turned on", keep=session_rules.current_session_record()
+                )
+            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
         form.code.errors.append("That code does not match. Scan the code again and retry.")
     uri = mfa.provisioning_uri(user, secret)
@@ -192,9 +189,8 @@ def logout():
     form = EmptyForm()
     if form.validate_on_submit():
         record("auth.logout", current_user)
+        session_rules.end_session("signed out")
         db.session.commit()
-        logout_user()
-        session.clear()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -250,14 +246,26 @@ def accept_invitation(token: str):
 def change_password():
     form = ChangePasswordForm(policy_user=current_user)
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append("Your current password is not correct.")
+        user = current_user._get_current_object()
+        check = services.check_user_password(
+            user, form.current_password.data, reason="wrong current password (password change)"
+        )
+        if not check.ok:
+            db.session.commit()  # the failure counts toward the lock-out
+            form.current_password.errors.append(
+                services.lockout_message()
+                if check.locked
+                else "Your current password is not correct."
+            )
         else:
-            user = current_user._get_current_object()
-            services.set_password(user, form.password.data, reason="changed by user")
+            services.set_password(
+                user,
+                form.password.data,
+                reason="changed by user",
+                keep=session_rules.current_session_record(),
+            )
             db.session.commit()
             login_user(user)  # the session token rotated; keep this session
-            session["last_seen"] = int(time.time())
             flash("Your password is changed. Other sessions were signed out.", "success")
             return redirect(url_for("users.profile"))
     status = 422 if form.is_submitted() else 200

@@ -10,13 +10,20 @@ from flask import current_app, url_for
 
 from flo_portal.audit.services import record
 from flo_portal.auth import tokens
+from flo_portal.auth.models import UserSession
 from flo_portal.auth.passwords import hash_password, needs_rehash, verify_password
+from flo_portal.auth.session_rules import revoke_sessions
 from flo_portal.extensions import db
 from flo_portal.notifications.services import queue_email
 from flo_portal.orm import utcnow
 from flo_portal.users.models import User
 
-GENERIC_FAILURE = "E-mail or password is incorrect."
+# One answer for a wrong password, an unknown e-mail and a locked account, so the
+# sign-in page never tells whether an account exists or is locked.
+SIGN_IN_REFUSED = (
+    "E-mail or password is incorrect, or the account is locked after too many failed "
+    "attempts. Check them, or wait {minutes} minutes and try again."
+)
 
 
 @dataclass
@@ -25,27 +32,64 @@ class AuthResult:
     error: str | None = None
 
 
+@dataclass
+class SecretCheck:
+    """Outcome of checking a password or code of a known account."""
+
+    ok: bool
+    locked: bool = False
+
+
+def sign_in_refused() -> str:
+    return SIGN_IN_REFUSED.format(minutes=current_app.config["LOCKOUT_MINUTES"])
+
+
 def find_user_by_email(email: str) -> User | None:
     email = (email or "").strip().lower()
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
 
 
 def register_failure(user: User, reason: str) -> None:
-    """Count a failed attempt; lock the account at the threshold."""
-    user.failed_logins += 1
+    """Count a failed password or code check in the database; lock at the threshold.
+
+    The count is one UPDATE, so concurrent guesses from several workers all count.
+    """
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, ["failed_logins"])
     record("auth.login_failed", user, actor=user, summary=reason)
     if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
         user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
         user.failed_logins = 0
-        record("auth.locked_out", user, actor=user, summary="too many failed sign-ins")
+        record("auth.locked_out", user, actor=user, summary="too many failed attempts")
 
 
 def lockout_message() -> str:
     minutes = current_app.config["LOCKOUT_MINUTES"]
     return (
-        "This account is locked after too many failed sign-ins. "
+        "This account is locked after too many failed attempts. "
         f"Try again in {minutes} minutes or ask an administrator to unlock it."
     )
+
+
+def check_user_password(user: User, password: str, *, reason: str) -> SecretCheck:
+    """The one password check of a known account: sign-in, password change, re-auth.
+
+    A locked account is refused without looking at the password (same effort spent);
+    every wrong password counts toward the same lock-out.
+    """
+    if user.is_locked():
+        verify_password(None, password)
+        record("auth.refused_locked", user, actor=user, summary=reason)
+        return SecretCheck(False, locked=True)
+    if verify_password(user.password_hash, password):
+        return SecretCheck(True)
+    register_failure(user, reason)
+    return SecretCheck(False, locked=user.is_locked())
 
 
 def check_password_step(email: str, password: str) -> AuthResult:
@@ -58,15 +102,9 @@ def check_password_step(email: str, password: str) -> AuthResult:
             summary="unknown e-mail",
             details={"email": (email or "")[:254]},
         )
-        return AuthResult(None, GENERIC_FAILURE)
-    if user.is_locked():
-        record("auth.login_refused_locked", user, actor=user)
-        return AuthResult(None, lockout_message())
-    if not verify_password(user.password_hash, password):
-        register_failure(user, "wrong password")
-        if user.is_locked():
-            return AuthResult(None, lockout_message())
-        return AuthResult(None, GENERIC_FAILURE)
+        return AuthResult(None, sign_in_refused())
+    if not check_user_password(user, password, reason="wrong password").ok:
+        return AuthResult(None, sign_in_refused())
     if not user.is_active_account:
         record("auth.login_refused_inactive", user, actor=user)
         return AuthResult(None, "This account is deactivated. Contact your administrator.")
@@ -82,11 +120,14 @@ def complete_sign_in(user: User, method: str) -> None:
     record("auth.login", user, actor=user, details={"method": method})
 
 
-def set_password(user: User, password: str, *, reason: str) -> None:
-    """Set a new password and sign out every other session of the user."""
+def set_password(
+    user: User, password: str, *, reason: str, keep: UserSession | None = None
+) -> None:
+    """Set a new password and end every session of the user but ``keep`` (this one)."""
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.rotate_session_token()
+    user.rotate_session_token()  # also spends half-finished sign-ins elsewhere
+    revoke_sessions(user, reason="password changed", keep=keep)
     user.failed_logins = 0
     user.locked_until = None
     record("auth.password_set", user, actor=user, summary=reason)

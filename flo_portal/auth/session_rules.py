@@ -1,14 +1,35 @@
-"""Loading the signed-in user and ending idle sessions."""
+"""Loading the signed-in user and ending sessions: on sign-out, idle, or too old.
+
+A browser session is a row in ``user_session``; the signed cookie carries only a random
+id for it. Signing out revokes the row, so a copy of the cookie stops working too.
+``User.session_token`` stays as the per-user generation: rotating it ends every session
+of the user at once (password set, deactivation, role change).
+"""
 
 from __future__ import annotations
 
-import time
+import hashlib
+import secrets
+from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
+from flo_portal.auth.models import UserSession
 from flo_portal.extensions import db, login_manager
+from flo_portal.orm import utcnow
 from flo_portal.users.models import User
+
+SESSION_KEY = "sid"
+# last_seen_at is written at most this often, so reading pages is not a write each time.
+TOUCH_EVERY = timedelta(seconds=60)
+
+END_MESSAGES = {
+    "idle": "Your session ended after a period of inactivity. Please sign in again.",
+    "absolute": "Your session reached its time limit. Please sign in again.",
+    "revoked": "Your session has ended. Please sign in again.",
+}
 
 
 @login_manager.user_loader
@@ -24,21 +45,95 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def open_session_record(user: User, *, ip: str = "", user_agent: str = "") -> str:
+    """Add a server-side session for ``user`` and flush; returns the id for the cookie."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(token_hash=_digest(raw), user=user, ip=ip[:45], user_agent=user_agent[:255])
+    )
+    db.session.flush()
+    return raw
+
+
+def begin_session(user: User) -> None:
+    """Sign ``user`` in on this browser: a fresh cookie and a new session record (flushed)."""
+    session.clear()
+    raw = open_session_record(
+        user, ip=request.remote_addr or "", user_agent=request.user_agent.string
+    )
+    login_user(user)
+    session[SESSION_KEY] = raw
+
+
+def current_session_record() -> UserSession | None:
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str) or not raw:
+        return None
+    return db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _digest(raw)))
+
+
+def revoke_sessions(user: User, *, reason: str, keep: UserSession | None = None) -> int:
+    """Revoke every open session of ``user`` except ``keep``; flushes. Returns how many."""
+    stmt = (
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason[:100])
+    )
+    if keep is not None:
+        stmt = stmt.where(UserSession.id != keep.id)
+    return db.session.execute(stmt).rowcount
+
+
+def end_session(reason: str = "signed out") -> None:
+    """Revoke this browser's session record (flushed; the caller commits), then forget it."""
+    record = current_session_record()
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = utcnow()
+        record.revoked_reason = reason[:100]
+        db.session.flush()
+    logout_user()
+    session.clear()
+
+
+def _why_ended(record: UserSession | None, user: User) -> str | None:
+    if record is None or record.user_id != user.id or record.revoked_at is not None:
+        return "revoked"
+    now = utcnow()
+    if now - record.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
+        return "absolute"
+    if now - record.last_seen_at > timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]):
+        return "idle"
+    return None
+
+
 def expire_idle_session():
-    """before_request: sign out a browser session idle longer than SESSION_IDLE_MINUTES."""
+    """before_request: end a browser session that was revoked, idle longer than
+    SESSION_IDLE_MINUTES or older than SESSION_ABSOLUTE_HOURS; otherwise note it is in use.
+
+    It commits its own small write: the view's unit of work has not started yet.
+    """
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     if getattr(current_user, "via_token", False):
         return None  # API token requests carry no session
-    now = int(time.time())
-    last_seen = session.get("last_seen")
-    limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    if last_seen is None or now - int(last_seen) > limit:
-        logout_user()
-        session.clear()
-        if request.path.startswith("/api/"):
-            return None  # the guard answers 401
-        flash("Your session ended after a period of inactivity. Please sign in again.", "warning")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    session["last_seen"] = now
-    return None
+    record = current_session_record()
+    why = _why_ended(record, current_user)
+    if why is None:
+        if utcnow() - record.last_seen_at >= TOUCH_EVERY:
+            record.last_seen_at = utcnow()
+            db.session.commit()
+        return None
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = utcnow()
+        record.revoked_reason = f"expired ({why})"
+        db.session.commit()
+    logout_user()
+    session.clear()
+    if request.path.startswith("/api/"):
+        return None  # the guard answers 401
+    flash(END_MESSAGES[why], "warning")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -6,9 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from flo_portal.audit.services import record
-from flo_portal.auth import mfa
+from flo_portal.auth import mfa, services, session_rules
 from flo_portal.auth.forms import ConfirmPasswordForm, EmptyForm
-from flo_portal.auth.passwords import verify_password
 from flo_portal.extensions import db
 from flo_portal.security import authenticated
 from flo_portal.users.forms import PreferencesForm
@@ -35,16 +34,24 @@ def profile():
     )
 
 
-def _password_confirmed() -> bool:
-    """Changes to one's own sign-in security need the current password again."""
+def _password_confirmed(purpose: str) -> bool:
+    """Changes to one's own sign-in security need the current password again; a wrong
+    one counts toward the lock-out like a failed sign-in."""
     form = ConfirmPasswordForm()
-    if form.validate_on_submit() and verify_password(
-        current_user.password_hash, form.current_password.data
-    ):
-        return True
-    record("auth.reauth_failed", current_user)
+    if form.validate_on_submit():
+        check = services.check_user_password(
+            current_user, form.current_password.data, reason=f"wrong password ({purpose})"
+        )
+        if check.ok:
+            return True
+    else:
+        check = services.SecretCheck(False, locked=current_user.is_locked())
+    record("auth.reauth_failed", current_user, summary=purpose)
     db.session.commit()
-    flash("Enter your current password to change multi-factor settings.", "danger")
+    if check.locked:
+        flash(services.lockout_message(), "danger")
+    else:
+        flash("Enter your current password to change multi-factor settings.", "danger")
     return False
 
 
@@ -54,7 +61,7 @@ def regenerate_recovery_codes():
     if not current_user.mfa_enabled:
         flash("Turn on multi-factor sign-in first.", "warning")
         return redirect(url_for("users.profile"))
-    if not _password_confirmed():
+    if not _password_confirmed("recovery codes"):
         return redirect(url_for("users.profile"))
     codes = mfa.generate_recovery_codes(current_user)
     record("auth.recovery_codes_regenerated", current_user)
@@ -65,7 +72,7 @@ def regenerate_recovery_codes():
 @bp.route("/mfa/disable", methods=["POST"])
 @authenticated
 def disable_mfa():
-    if not _password_confirmed():
+    if not _password_confirmed("MFA disable"):
         return redirect(url_for("users.profile"))
     if current_user.mfa_required:
         flash("Center staff must keep multi-factor sign-in on.", "danger")
@@ -75,6 +82,9 @@ def disable_mfa():
     for rc in list(current_user.recovery_codes):
         db.session.delete(rc)
     record("auth.mfa_disabled", current_user)
+    session_rules.revoke_sessions(
+        current_user, reason="MFA turned off", keep=session_rules.current_session_record()
+    )
     db.session.commit()
-    flash("Multi-factor sign-in is off.", "info")
+    flash("Multi-factor sign-in is off. Your other sessions were signed out.", "info")
     return redirect(url_for("users.profile"))
