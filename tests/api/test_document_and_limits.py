@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from flo_portal import create_app
 from flo_portal.api.openapi import build_spec, iter_operations
 from flo_portal.security.permissions import Role
 from tests.api.conftest import error_of
+from tests.conftest import sign_in
 
 
 def test_every_api_view_is_in_the_document(app, client):
@@ -86,9 +86,7 @@ def test_session_writes_to_the_api_need_csrf_but_token_writes_do_not(
     coordinator = make_user(Role.COORDINATOR)
     briefing = make_briefing(coordinator, user_ids=[user.id])
     client = csrf_app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["last_seen"] = int(time.time())
+    sign_in(client, user)
     url = f"/api/v1/briefings/{briefing.id}/rsvp"
     refused = client.post(url, json={"answer": "yes"})
     assert refused.status_code == 400 and error_of(refused)["code"] == "bad_request"

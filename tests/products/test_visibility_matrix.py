@@ -15,6 +15,7 @@ from flo_portal.extensions import db
 from flo_portal.products.models import Product, Tlp
 from flo_portal.products.policies import can_view_product, visible_products_condition
 from flo_portal.security.permissions import Role
+from tests.conftest import sign_in
 from tests.factories import AgencyFactory
 from tests.products.helpers import attach_pdf, draft, publish
 
@@ -116,11 +117,7 @@ def test_visibility_matrix(app, world, tlp, form):
         assert (product.id in _visible_by_sql(user)) is want, (name, "sql")
 
         client = app.test_client()
-        with client.session_transaction() as sess:
-            import time
-
-            sess["_user_id"] = user.get_id()
-            sess["last_seen"] = int(time.time())
+        sign_in(client, user)
         if name in ("inactive_same_agency",):
             # an inactive account is signed out before any page
             assert client.get(f"/products/{product.id}").status_code in (302, 401, 403)
@@ -234,11 +231,7 @@ def test_red_reaches_center_staff_only_when_named_reviewer_author_or_coordinator
 
     for user in (people["analyst"], other_privacy):
         client = app.test_client()
-        with client.session_transaction() as sess:
-            import time
-
-            sess["_user_id"] = user.get_id()
-            sess["last_seen"] = int(time.time())
+        sign_in(client, user)
         assert client.get(f"/products/{product.id}").status_code == 404
         assert client.get(f"/products/{product.id}/attachments/{att.id}").status_code == 404
         assert b"Red kestrel" not in client.get("/products/?q=kestrel").data

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from flask import Blueprint
 
 from flo_portal.security.access import declared_access
 from flo_portal.security.permissions import ROLE_PERMISSIONS, Permission, Role
+from tests.conftest import sign_in
 from tests.security.role_matrix import PAGES
 
 EXEMPT = {"static"}
@@ -45,9 +44,7 @@ def test_a_view_that_declares_nothing_is_refused(app, make_user):
     client = other.test_client()
     anonymous = client.get("/undeclared-probe")
     assert anonymous.status_code == 302 and "/auth/login" in anonymous.location
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["last_seen"] = int(time.time())
+    sign_in(client, user)
     signed_in = client.get("/undeclared-probe")
     assert signed_in.status_code == 403
     assert b"should never be served" not in signed_in.data
