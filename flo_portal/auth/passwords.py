@@ -69,14 +69,20 @@ PORTAL_WORDS = ("flo", "portal", "floportal", "fusion", "liaison", "officer", "c
 ESTIMATE_LENGTH = 72
 
 
+def _own_words(email: str, name: str) -> set[str]:
+    """The words of the user's name and e-mail address (``morgan``, ``castellano``...)."""
+    local, _, domain = (email or "").lower().partition("@")
+    parts = re.findall(r"[a-z]+", f"{local} {name.lower()} {domain}")
+    return {p for p in parts if len(p) >= 3} - {"com", "gov", "org", "net", "edu", "mil"}
+
+
 def _context_words(email: str, name: str) -> list[str]:
     """The user's own name and e-mail, whole and in parts, plus the portal's words."""
-    words = [*PORTAL_WORDS, current_app.config["MFA_ISSUER"]]
-    local, _, domain = (email or "").lower().partition("@")
+    words = [*PORTAL_WORDS, current_app.config["MFA_ISSUER"].lower()]
+    local = (email or "").lower().partition("@")[0]
     for text in (local, name.lower()):
-        parts = [p for p in re.split(r"[^a-z0-9]+", text) if p]
-        words += [text, "".join(parts), *parts]
-    words += [p for p in domain.split(".") if len(p) > 2]
+        words += [text, "".join(re.findall(r"[a-z0-9]+", text))]
+    words += sorted(_own_words(email, name))
     return [w for w in dict.fromkeys(words) if len(w) >= 3]
 
 
@@ -99,8 +105,12 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     local = email.split("@")[0].lower()
     if local and len(local) >= 4 and local in lowered:
         problems.append("Do not use your e-mail address in your password.")
+    own_words = _own_words(email, name)
+    words = re.findall(r"[a-z]+", lowered)
     if name and len(name) >= 4 and name.lower().replace(" ", "") in lowered.replace(" ", ""):
         problems.append("Do not use your name in your password.")
+    elif own_words and words and all(w in own_words for w in words):
+        problems.append("Do not build your password from your name or e-mail address.")
     if problems:
         return problems
     result = zxcvbn(password[:ESTIMATE_LENGTH], user_inputs=_context_words(email, name))

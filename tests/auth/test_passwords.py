@@ -36,6 +36,120 @@ def test_policy_messages(app):
         assert password_problems("correct staple horse battery") == []
 
 
+# Refused by the old length + list check: 27 of 43 such passwords got through.
+WEAK = [
+    "Password123!",
+    "P@ssw0rd1234",
+    "123456789012",
+    "Qwerty123456!",
+    "Welcome12345",
+    "Letmein12345!",
+    "Iloveyou2026",
+    "Summer2026!!",
+    "Winter2025!!",
+    "Football2026",
+    "Baseball1234!",
+    "Changeme1234",
+    "Monkey123456",
+    "Dragon123456",
+    "1q2w3e4r5t6y",
+    "zaq12wsxcde3",
+    "Trustno1Trustno1",
+    "Abcdefgh1234",
+    "Admin1234567",
+    "Passw0rd!!!!",
+    "aaaaaaaaaaaa",
+    "abcabcabcabc",
+    "qwertyuiopas",
+    "Sunshine2026",
+    "Princess2026!",
+    "Starwars1234",
+    "Michael12345",
+    "Superman1234!",
+    "Master123456",
+    "Hello1234567",
+    "Freedom2026!",
+    "Shadow123456!",
+    "Whatever1234",
+    "11111111aaaa",
+    "password1234",
+    # the portal's own name
+    "FloPortal2026!",
+    "floportal123!",
+    "Fusion2026!!",
+    "Liaison2026!",
+]
+STRONG = [
+    "purple elephants dance at noon",
+    "correct staple horse battery",
+    "tangerine kayak lantern 42",
+    "Vk8#pQ2m!zR7wL",
+    "glacier-mosaic-thimble-orbit",
+    "Morgan rides purple elephants at noon",  # a name among other words is fine
+]
+MORGAN = {"email": "morgan.castellano@fusion.example.gov", "name": "Morgan Castellano"}
+
+
+def test_weak_passwords_are_refused_with_a_reason_and_a_suggestion(app):
+    from flo_portal.auth.passwords import password_problems
+
+    with app.test_request_context():
+        accepted = [p for p in WEAK if not password_problems(p, **MORGAN)]
+        assert accepted == []
+        problems = password_problems("Password123!")
+        assert "similar to a commonly used password" in problems[0]
+        assert "Add another word or two" in " ".join(problems)
+
+
+def test_strong_passwords_are_accepted(app):
+    from flo_portal.auth.passwords import password_problems
+
+    with app.test_request_context():
+        assert {p: password_problems(p, **MORGAN) for p in STRONG} == {p: [] for p in STRONG}
+
+
+def test_a_password_made_of_the_users_own_name_is_refused(app):
+    from flo_portal.auth.passwords import password_problems
+
+    with app.test_request_context():
+        for password in (
+            "Castellano.Morgan.1987",
+            "MorganCastellano2026!",
+            "castellano morgan",
+            "Morgan-Castellano-Fusion!",
+        ):
+            assert password_problems(password, **MORGAN), password
+            # The same password is fine for someone else: it is the name that is weak.
+        assert password_problems("Castellano.Morgan.1987") == []
+
+
+def test_the_reset_page_says_why_and_what_would_do(client, make_user, db):
+    user = make_user(name="Morgan Castellano", email="morgan.castellano@fusion.example.gov")
+    client.post("/auth/password/forgot", data={"email": user.email})
+    link = reset_link(db)
+    for weak in ("P@ssw0rd1234", "Castellano.Morgan.1987"):
+        page = client.post(link, data={"password": weak, "confirm": weak})
+        assert page.status_code == 422
+    assert b"name or e-mail address" in page.data
+    page = client.post(link, data={"password": "Summer2026!!", "confirm": "Summer2026!!"})
+    assert b"Add another word or two" in page.data
+    db.session.refresh(user)
+    assert user.password_changed_at is None
+
+
+def test_the_change_password_form_uses_the_same_check(client, login_as):
+    login_as(Role.LIAISON_OFFICER)
+    page = client.post(
+        "/auth/password/change",
+        data={
+            "current_password": TEST_PASSWORD,
+            "password": "Password123!",
+            "confirm": "Password123!",
+        },
+    )
+    assert page.status_code == 422 and b"commonly used password" in page.data
+
+
 def test_reset_flow_is_single_use(client, make_user, db):
     user = make_user()
     response = client.post("/auth/password/forgot", data={"email": user.email})
