@@ -66,6 +66,22 @@ def register_failure(user: User, reason: str) -> None:
         user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
         user.failed_logins = 0
         record("auth.locked_out", user, actor=user, summary="too many failed attempts")
+        _tell_locked_out(user)
+
+
+def _tell_locked_out(user: User) -> None:
+    """The sign-in page does not say an account is locked (that would tell who has one),
+    so the holder hears it by e-mail, which also warns them of someone guessing."""
+    minutes = current_app.config["LOCKOUT_MINUTES"]
+    queue_email(
+        user.email,
+        "Your FLO Portal account is locked for now",
+        f"After too many failed sign-in or password attempts, sign-in to {user.email} on "
+        f"FLO Portal is paused for {minutes} minutes.\n\n"
+        "If this was not you, someone may be guessing your password: tell your "
+        "administrator.",
+        kind="account_locked",
+    )
 
 
 def lockout_message() -> str:

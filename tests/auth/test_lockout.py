@@ -14,6 +14,7 @@ import time_machine
 
 from flo_portal.audit.models import AuditEvent
 from flo_portal.extensions import db
+from flo_portal.notifications.models import OutboxEmail
 from flo_portal.orm import utcnow
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
@@ -124,6 +125,9 @@ def test_the_lock_out_does_not_tell_whether_an_account_exists(app, make_user):
     ghost = login(unknown, "nobody.at.all@example.gov", TEST_PASSWORD)
     assert (right.status_code, alerts(right)) == (ghost.status_code, alerts(ghost))
     assert right.status_code == 401 and "locked" in " ".join(alerts(right))
+    # Only the account holder is told, by e-mail.
+    mails = db.session.scalars(sa.select(OutboxEmail)).all()
+    assert [(m.to_address, m.kind) for m in mails] == [(user.email, "account_locked")]
 
 
 def test_lock_out_ends_after_its_minutes(app, make_user):
