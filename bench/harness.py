@@ -112,11 +112,21 @@ def signed_in_client(app, user="coordinator"):
         db.session.add(user)
         db.session.commit()
     client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def sign_in(client, user) -> None:
+    """Give a test ``client`` a signed-in session of ``user``, with its server-side record
+    (the tests' ``login_as`` uses this too)."""
+    from flo_portal.auth.session_rules import SESSION_KEY, open_session_record
+
+    sid = open_session_record(user)
+    db.session.commit()
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
-        sess["last_seen"] = int(time.time())
-    return client
+        sess[SESSION_KEY] = sid
 
 
 def print_table(

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from bench.harness import sign_in
 from config import TestConfig
 from flo_portal import create_app
 from flo_portal.extensions import db as _db
@@ -131,15 +132,3 @@ def login_as(client, make_user):
         return user
 
     return _login
-
-
-def sign_in(client, user) -> None:
-    """Give ``client`` a signed-in session of ``user``, with its server-side record."""
-    from flo_portal.auth.session_rules import SESSION_KEY, open_session_record
-
-    sid = open_session_record(user)
-    _db.session.commit()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess[SESSION_KEY] = sid
