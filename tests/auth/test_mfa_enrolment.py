@@ -108,3 +108,24 @@ def test_center_staff_have_no_grace_and_enrol_before_signing_in(client, make_use
     assert client.get("/dashboard").status_code == 302
     enrol(client)
     assert client.get("/dashboard").status_code == 200
+
+
+def test_every_demo_sign_in_works(app, db):
+    from flo_portal.demo import DEMO_PASSWORD, run_demo
+
+    ctx = run_demo()
+    db.session.commit()
+    for entry in ctx.sign_ins:
+        client = app.test_client()
+        response = client.post(
+            "/auth/login", data={"email": entry["email"], "password": DEMO_PASSWORD}
+        )
+        if entry["totp"]:  # center staff: enrolled, the secret is printed
+            assert response.location == "/auth/login/verify", entry["email"]
+            code = pyotp.TOTP(entry["totp"]).now()
+            response = client.post("/auth/login/verify", data={"code": code})
+            assert response.location == "/dashboard", entry["email"]
+        else:  # partner users: walked to enrolment, may skip within the grace period
+            assert response.location == "/auth/mfa/setup?next=/dashboard", entry["email"]
+            assert b"mfa-skip" in client.get(response.location).data
+        assert client.get("/dashboard").status_code == 200, entry["email"]
