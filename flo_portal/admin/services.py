@@ -135,19 +135,29 @@ def pending_changes():
     )
 
 
-def _decide(change: AccountChangeRequest, actor: User) -> None:
-    if change.status != ChangeStatus.PENDING:
-        raise ChangeRefused("This request was already decided.")
+def _decide(change: AccountChangeRequest, actor: User, status: ChangeStatus) -> None:
+    """Claim the pending request for this decision. A conditional UPDATE, so two
+    administrators deciding at once cannot both apply it."""
     if change.requested_by_id == actor.id:
         raise ChangeRefused("You filed this request; another administrator must decide it.")
-    change.decided_by = actor
-    change.decided_at = utcnow()
+    claimed = db.session.execute(
+        sa.update(AccountChangeRequest)
+        .where(
+            AccountChangeRequest.id == change.id,
+            AccountChangeRequest.status == ChangeStatus.PENDING,
+        )
+        .values(status=status, decided_by_id=actor.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise ChangeRefused("This request was already decided.")
+    db.session.refresh(change)
 
 
 def approve_change(change: AccountChangeRequest, actor: User) -> None:
     """A second administrator approves: apply the change and tell the holder at the old
     address. Refused for the requester and for a request overtaken by other edits."""
-    _decide(change, actor)
+    _decide(change, actor, ChangeStatus.APPROVED)
     user = change.target
     old_email = user.email
     if change.kind_enum is ChangeKind.ACCOUNT_DETAILS:
@@ -165,7 +175,6 @@ def approve_change(change: AccountChangeRequest, actor: User) -> None:
         reset_mfa(user)
     else:
         reset_password(user)
-    change.status = ChangeStatus.APPROVED
     record(
         "user.change_approved",
         user,
@@ -185,8 +194,7 @@ def approve_change(change: AccountChangeRequest, actor: User) -> None:
 
 
 def reject_change(change: AccountChangeRequest, actor: User) -> None:
-    _decide(change, actor)
-    change.status = ChangeStatus.REJECTED
+    _decide(change, actor, ChangeStatus.REJECTED)
     record(
         "user.change_rejected",
         change.target,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pyotp
+import pytest
 import sqlalchemy as sa
 
 from flo_portal.admin.models import AccountChangeRequest, ChangeStatus
@@ -190,3 +192,46 @@ def test_a_request_overtaken_by_another_edit_is_not_applied(app, make_user, db):
     db.session.expire_all()
     assert db.session.get(User, target.id).email == "c@fusion.example.gov"
     assert db.session.get(AccountChangeRequest, stale.id).status == ChangeStatus.PENDING
+
+
+@pytest.mark.postgres
+def test_two_admins_approving_at_once_apply_the_change_once(app, make_user, db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; run with TEST_DATABASE_URL pointing at PostgreSQL.")
+    from flo_portal.admin import services
+
+    requester = make_user(Role.ADMIN)
+    approvers = [make_user(Role.ADMIN).id for _ in range(4)]
+    target = make_user(Role.ANALYST, email="old@fusion.example.gov")
+    services.request_change(
+        target, services.ChangeKind.ACCOUNT_DETAILS, requester, {"email": "new@fusion.example.gov"}
+    )
+    db.session.commit()
+    request_id = the_request(db).id
+    barrier = threading.Barrier(len(approvers))
+    outcomes: list[str] = []
+
+    def worker(approver_id: int) -> None:
+        with app.app_context():
+            try:
+                change = db.session.get(AccountChangeRequest, request_id)
+                approver = db.session.get(User, approver_id)
+                barrier.wait(timeout=30)
+                services.approve_change(change, approver)
+                db.session.commit()
+                outcomes.append("applied")
+            except services.ChangeRefused:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(a,)) for a in approvers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["applied"] + ["refused"] * (len(approvers) - 1)
+    assert actions(db).count("user.change_approved") == 1
+    notices = [m for m in outbox(db) if "now in effect" in m.body_text]
+    assert len(notices) == 1
