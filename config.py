@@ -22,6 +22,10 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -59,6 +63,17 @@ class Config:
     INVITE_DAYS = _env_int("INVITE_DAYS", 7)
     ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
     MFA_ISSUER = os.environ.get("MFA_ISSUER", "FLO Portal")
+    # Roles that must use MFA; roles in MFA_GRACE_ROLES may sign in without it for
+    # MFA_ENROLMENT_GRACE_DAYS from their first sign-in, the others enrol before signing in.
+    MFA_REQUIRED_ROLES = _env_list(
+        "MFA_REQUIRED_ROLES",
+        "admin,coordinator,analyst,privacy_officer,agency_head,liaison_officer",
+    )
+    MFA_GRACE_ROLES = _env_list("MFA_GRACE_ROLES", "agency_head,liaison_officer")
+    MFA_ENROLMENT_GRACE_DAYS = _env_int("MFA_ENROLMENT_GRACE_DAYS", 7)
+    # Fernet keys (comma-separated, newest first) encrypting TOTP secrets at rest.
+    # Empty outside production: a fixed development key is derived, with a warning.
+    MFA_ENCRYPTION_KEYS = _env_list("MFA_ENCRYPTION_KEYS")
 
     # Mail goes through the outbox; the delivery job talks SMTP.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -126,6 +141,22 @@ class ProductionConfig(Config):
                 "Refusing to start in production with the default or a short SECRET_KEY; "
                 "set SECRET_KEY to at least 32 random characters."
             )
+        if not cls.MFA_ENCRYPTION_KEYS:
+            raise RuntimeError(
+                "Refusing to start in production without MFA_ENCRYPTION_KEYS (Fernet keys, "
+                "comma-separated, newest first); make one with "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`."
+            )
+        from cryptography.fernet import Fernet
+
+        for key in cls.MFA_ENCRYPTION_KEYS:
+            try:
+                Fernet(key)
+            except ValueError as err:
+                raise RuntimeError(
+                    "MFA_ENCRYPTION_KEYS holds a key that is not a Fernet key."
+                ) from err
         if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             raise RuntimeError("Production needs DATABASE_URL pointing at PostgreSQL.")
 

@@ -48,7 +48,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from flo_portal.auth import session_rules
+    from flo_portal.auth import mfa, session_rules
     from flo_portal.security.access import enforce_declared_access
 
     for module, prefix in BLUEPRINTS:
@@ -56,10 +56,12 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     for module in CLI_MODULES:
         importlib.import_module(module).register(app)
 
-    # Order matters: load the user afresh, end idle sessions, then refuse undeclared views.
+    # Order matters: load the user afresh, end idle sessions, hold back users who must
+    # enrol in MFA, then refuse undeclared views.
     app.before_request(_forget_cached_user)
     app.before_request(refuse_out_of_range_ids)
     app.before_request(session_rules.expire_idle_session)
+    app.before_request(mfa.require_enrolment)
     app.before_request(enforce_declared_access)
     app.after_request(_security_headers)
     _register_error_pages(app)

@@ -99,11 +99,12 @@ def _sign_ins_file():
 def _format_sign_ins(sign_ins: list[dict]) -> str:
     lines = ["", "Demo sign-ins (password for all: shown below)", "-" * 78]
     for s in sign_ins:
-        mfa = f"  TOTP secret: {s['totp']}" if s["totp"] else ""
+        mfa = f"  TOTP secret: {s['totp']}" if s["totp"] else "  (MFA set-up offered; skippable)"
         lines.append(f"{s['role']:<16} {s['email']:<34} {s['password']}{mfa}")
     lines.append(
         'Add a TOTP secret to an authenticator app (or: python -c "import pyotp;'
-        " print(pyotp.TOTP('SECRET').now())\")."
+        " print(pyotp.TOTP('SECRET').now())\"). Partner users are walked to MFA\n"
+        "enrolment at sign-in and may skip it for MFA_ENROLMENT_GRACE_DAYS (7) days."
     )
     return "\n".join(lines)
 

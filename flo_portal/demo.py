@@ -104,6 +104,8 @@ def seed_agencies_and_users(ctx: DemoContext) -> None:
             password_hash=password_hash,
         )
         entry = {"email": email, "password": DEMO_PASSWORD, "role": role.value, "totp": ""}
+        # Center staff are enrolled; partner users are new, so they are walked through
+        # enrolment at their first sign-in (within MFA_ENROLMENT_GRACE_DAYS).
         if role.is_center_staff:
             user.mfa_secret = pyotp.random_base32()
             user.mfa_enabled = True

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "flo_portal.agencies.models",
     "flo_portal.users.models",
     "flo_portal.auth.models",
+    "flo_portal.admin.models",
     "flo_portal.audit.models",
     "flo_portal.notifications.models",
     "flo_portal.roster.models",
@@ -46,4 +47,5 @@ CLI_MODULES = [
     "flo_portal.cli",
     "flo_portal.jobs.cli",
     "flo_portal.roster.cli",
+    "flo_portal.auth.mfa",
 ]

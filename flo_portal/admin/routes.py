@@ -1,4 +1,9 @@
-"""Administrators manage accounts: invite, edit, deactivate, unlock, reset MFA."""
+"""Administrators manage accounts: invite, edit, deactivate, unlock, reset MFA or password.
+
+Changes that could hand a center-staff account to someone else go through the
+two-person rule (see ``admin.services``): they are filed here and decided on the
+change-requests page by a second administrator.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from flask_login import current_user
 
 from flo_portal.admin import services
 from flo_portal.admin.forms import UserForm
+from flo_portal.admin.models import AccountChangeRequest, ChangeKind
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.auth.services import send_invitation
 from flo_portal.extensions import db
@@ -59,15 +65,19 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.agency_id.data = user.agency_id or 0
     if form.validate_on_submit() and not _changes_own_rights(user, form):
-        services.update_user(
+        change = services.update_user(
             user,
             name=form.name.data,
             email=form.email.data,
             role=form.role.data,
             agency_id=form.agency_id.data,
+            actor=current_user,
         )
         db.session.commit()
-        flash("User saved.", "success")
+        if change is not None:
+            flash(_filed_message(change), "info")
+        else:
+            flash("User saved.", "success")
         return redirect(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
     return render_template(
@@ -88,12 +98,25 @@ def _changes_own_rights(user: User, form: UserForm) -> bool:
     return False
 
 
+def _filed_message(change: AccountChangeRequest) -> str:
+    return (
+        f"{change.kind_enum.label} for {change.target.name} is filed as request "
+        f"#{change.id}; it takes effect when another administrator approves it."
+    )
+
+
 ACTIONS = {
     "deactivate": (lambda u: services.set_active(u, False), "deactivated"),
     "activate": (lambda u: services.set_active(u, True), "reactivated"),
     "unlock": (services.unlock, "unlocked"),
     "reset-mfa": (services.reset_mfa, "reset: they will enrol again at next sign-in"),
+    "reset-password": (services.reset_password, "password voided; a reset link is on its way"),
     "resend-invitation": (lambda u: send_invitation(u, current_user), "sent a new invitation"),
+}
+# Actions that a center-staff account gets only with a second administrator's approval.
+TWO_PERSON_ACTIONS = {
+    "reset-mfa": ChangeKind.MFA_RESET,
+    "reset-password": ChangeKind.PASSWORD_RESET,
 }
 
 
@@ -106,15 +129,55 @@ def user_action(user_id: int, action: str):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    if user.id == current_user.id and action in {"deactivate", "reset-mfa"}:
+    if user.id == current_user.id and action in {"deactivate", "reset-mfa", "reset-password"}:
         flash("You cannot do that to your own account.", "danger")
         return redirect(url_for("admin.users"))
-    fn, verb = ACTIONS[action]
-    fn(user)
-    db.session.commit()
-    flash(f"{user.name}: {verb}.", "success")
+    if action in TWO_PERSON_ACTIONS and services.needs_second_admin(user):
+        change = services.request_change(user, TWO_PERSON_ACTIONS[action], current_user)
+        db.session.commit()
+        flash(_filed_message(change), "info")
+    else:
+        fn, verb = ACTIONS[action]
+        fn(user)
+        db.session.commit()
+        flash(f"{user.name}: {verb}.", "success")
     return redirect(
         request.referrer
         if request.referrer and request.referrer.startswith(request.host_url)
         else url_for("admin.users")
     )
+
+
+@bp.route("/change-requests")
+@require(Permission.USERS_MANAGE)
+def change_requests():
+    pending = db.session.scalars(services.pending_changes()).all()
+    return render_template(
+        "admin/change_requests.html",
+        pending=pending,
+        describe=services.describe_change,
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/change-requests/<int:request_id>/<decision>", methods=["POST"])
+@require(Permission.USERS_MANAGE)
+def decide_change_request(request_id: int, decision: str):
+    change = db.session.get(AccountChangeRequest, request_id)
+    if change is None or decision not in {"approve", "reject"}:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        if decision == "approve":
+            services.approve_change(change, current_user)
+        else:
+            services.reject_change(change, current_user)
+    except services.ChangeRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.change_requests"))
+    db.session.commit()
+    verb = "approved and applied" if decision == "approve" else "rejected"
+    flash(f"Request #{change.id} {verb}.", "success")
+    return redirect(url_for("admin.change_requests"))

@@ -96,10 +96,15 @@ def login():
         if user.mfa_enabled:
             _set_pending(user, "totp")
             return redirect(url_for("auth.mfa_verify"))
-        if user.mfa_required:
+        mfa.start_grace(user)
+        if mfa.must_enrol_now(user):
             _set_pending(user, "enrol")
-            flash("Center staff must set up multi-factor sign-in before continuing.", "info")
+            db.session.commit()
+            flash("Set up multi-factor sign-in before continuing.", "info")
             return redirect(url_for("auth.mfa_setup"))
+        if mfa.enrolment_due(user):  # within the grace period: walked to enrolment, may skip
+            response = _finish_login(user, "password")
+            return redirect(url_for("auth.mfa_setup", next=response.location))
         return _finish_login(user, "password")
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -174,12 +179,16 @@ def mfa_setup():
         form.code.errors.append("That code does not match. Scan the code again and retry.")
     uri = mfa.provisioning_uri(user, secret)
     status = 422 if form.is_submitted() else 200
+    may_skip = not enrolling_at_login and mfa.enrolment_due(user) and mfa.in_grace(user)
     return render_template(
         "auth/mfa_setup.html",
         form=form,
         secret=secret,
         qr=mfa.qr_svg_data_uri(uri),
         uri=uri,
+        required=mfa.enrolment_due(user),
+        grace_ends_at=mfa.grace_ends_at(user) if may_skip else None,
+        skip_url=safe_next(request.args.get("next")) if may_skip else None,
     ), status
 
 

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,9 +36,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column("active", default=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
 
-    mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Fernet ciphertext of the TOTP secret; read and set it through ``mfa_secret``.
+    mfa_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
     mfa_last_timestep: Mapped[int | None]
+    # Set at the first sign-in without MFA; the enrolment grace period counts from it.
+    mfa_grace_started_at: Mapped[datetime | None]
 
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -65,7 +69,20 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def mfa_required(self) -> bool:
-        return self.is_center_staff
+        return Role(self.role).value in current_app.config["MFA_REQUIRED_ROLES"]
+
+    @property
+    def mfa_secret(self) -> str | None:
+        """The plain TOTP secret, decrypted with MFA_ENCRYPTION_KEYS."""
+        from flo_portal.auth.mfa import decrypt_secret
+
+        return decrypt_secret(self.mfa_secret_encrypted)
+
+    @mfa_secret.setter
+    def mfa_secret(self, secret: str | None) -> None:
+        from flo_portal.auth.mfa import encrypt_secret
+
+        self.mfa_secret_encrypted = encrypt_secret(secret) if secret else None
 
     def is_locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
@@ -84,6 +101,6 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    code_hash: Mapped[str] = mapped_column(sa.String(255))  # Argon2id
     used_at: Mapped[datetime | None]
     user: Mapped[User] = relationship(back_populates="recovery_codes")

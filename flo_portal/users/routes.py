@@ -75,7 +75,7 @@ def disable_mfa():
     if not _password_confirmed("MFA disable"):
         return redirect(url_for("users.profile"))
     if current_user.mfa_required:
-        flash("Center staff must keep multi-factor sign-in on.", "danger")
+        flash("Your role must keep multi-factor sign-in on.", "danger")
         return redirect(url_for("users.profile"))
     current_user.mfa_enabled = False
     current_user.mfa_secret = None

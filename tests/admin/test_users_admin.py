@@ -71,13 +71,13 @@ def test_deactivation_ends_the_users_sessions(client, app, login_as, make_user, 
     assert victim_client.get("/dashboard").status_code == 302
 
 
-def test_unlock_and_reset_mfa(client, login_as, make_user, db):
+def test_unlock_and_reset_mfa_of_a_partner_user_apply_at_once(client, login_as, make_user, db):
     from datetime import timedelta
 
     from flo_portal.orm import utcnow
 
     target = make_user(
-        Role.ANALYST,
+        Role.LIAISON_OFFICER,
         locked_until=utcnow() + timedelta(minutes=5),
         failed_logins=0,
         mfa_enabled=True,
@@ -106,15 +106,20 @@ def test_unknown_user_or_action_is_404(client, login_as, make_user):
     assert client.post(f"/admin/users/{other.id}/promote-to-god").status_code == 404
 
 
-def test_role_change_takes_effect_at_once(client, app, login_as, make_user, db):
-    target = make_user(Role.ANALYST, mfa_enabled=True, mfa_secret=pyotp.random_base32())
+def test_role_change_of_a_partner_user_takes_effect_at_once(client, login_as, make_user, db):
+    target = make_user(Role.LIAISON_OFFICER)
     login_as(Role.ADMIN)
     client.post(
         f"/admin/users/{target.id}",
-        data={"name": target.name, "email": target.email, "role": "coordinator", "agency_id": "0"},
+        data={
+            "name": target.name,
+            "email": target.email,
+            "role": "agency_head",
+            "agency_id": str(target.agency_id),
+        },
     )
     db.session.refresh(target)
-    assert target.role == Role.COORDINATOR and last_action(db) == "user.updated"
+    assert target.role == Role.AGENCY_HEAD and last_action(db) == "user.updated"
 
 
 def test_admin_cannot_change_their_own_role(client, login_as, db):

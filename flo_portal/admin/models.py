@@ -1,0 +1,57 @@
+"""Two-person rule: a change to a center-staff account waits for a second administrator."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from flo_portal.extensions import db
+from flo_portal.orm import str_enum, utcnow
+from flo_portal.users.models import User
+
+
+class ChangeKind(enum.StrEnum):
+    ACCOUNT_DETAILS = "account_details"  # e-mail, role, agency
+    MFA_RESET = "mfa_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of change, not a password
+
+    @property
+    def label(self) -> str:
+        return {
+            "account_details": "E-mail / role change",
+            "mfa_reset": "MFA reset",
+            "password_reset": "Password reset",
+        }[self.value]
+
+
+class ChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class AccountChangeRequest(db.Model):
+    __tablename__ = "account_change_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    target: Mapped[User] = relationship(foreign_keys=[target_id])
+    kind: Mapped[ChangeKind] = mapped_column(str_enum(ChangeKind, 20))
+    # For account details: {"field": [value when requested, requested value]}.
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[ChangeStatus] = mapped_column(
+        str_enum(ChangeStatus, 20), default=ChangeStatus.PENDING, index=True
+    )
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    decided_at: Mapped[datetime | None]
+
+    @property
+    def kind_enum(self) -> ChangeKind:
+        return ChangeKind(self.kind)
