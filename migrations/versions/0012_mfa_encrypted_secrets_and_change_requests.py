@@ -19,7 +19,7 @@ import flo_portal.orm
 
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
