@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pyotp
 import pytest
@@ -14,14 +13,12 @@ from flo_portal.audit.models import AuditEvent
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from tests.conftest import sign_in
 
 
 def signed_in(app, user):
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(time.time())
+    sign_in(client, user)
     return client
 
 
