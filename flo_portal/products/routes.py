@@ -463,7 +463,7 @@ def export(product_id: int):
 def dissemination_log(product_id: int):
     product = _visible_or_404(product_id)
     if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
-        abort(404)
+        refuse(product)
     stmt = (
         sa.select(ProductRecipient)
         .where(ProductRecipient.product_id == product.id)
@@ -487,6 +487,7 @@ def dissemination_log(product_id: int):
 def reach():
     rows = services.reach_by_product(current_user)
     months = services.reach_by_month(current_user)
+    audit_listing("product", {}, len(rows), listing="reach")
     return render_template("products/reach.html", rows=rows, months=months)
 
 
@@ -543,6 +544,7 @@ def reach_csv():
 def retention():
     today = date.today()
     items = services.retention_due(today)
+    audit_listing("retention", {}, len(items), listing="due")
     return render_template(
         "products/retention.html", items=items, today=today, form=RetentionForm()
     )

@@ -242,6 +242,8 @@ def bulk():
             )
             .order_by(Officer.last_name, Officer.first_name)
         ).all()
+        filters = {"agency_id": agency_id}
+        audit_listing("roster", filters, len(officers), values=filters, listing="bulk_training")
     form.officer_ids.choices = choices(
         [(o.id, f"{o.last_name}, {o.first_name} {o.rank_title}".strip()) for o in officers]
     )
