@@ -48,6 +48,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from flo_portal.audit.reads import commit_read_events
     from flo_portal.auth import mfa, session_rules
     from flo_portal.security.access import enforce_declared_access
 
@@ -64,6 +65,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     app.before_request(mfa.require_enrolment)
     app.before_request(enforce_declared_access)
     app.after_request(_security_headers)
+    app.after_request(commit_read_events)
     _register_error_pages(app)
     _register_template_helpers(app)
     return app

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flo_portal.admin import services
 from flo_portal.admin.forms import UserForm
 from flo_portal.admin.models import AccountChangeRequest, ChangeKind
+from flo_portal.audit.reads import audit_listing
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.auth.services import send_invitation
 from flo_portal.extensions import db
@@ -35,6 +36,7 @@ def users():
     q = request.args.get("q", "")[:100]
     role = request.args.get("role", "")
     page = db.paginate(services.users_page_query(q, role), per_page=25, error_out=False)
+    audit_listing("user", {"q": q, "role": role}, page.total, values=["role"], page=page.page)
     return render_template("admin/users.html", page=page, q=q, role=role, action_form=EmptyForm())
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from flo_portal.agencies import services
 from flo_portal.agencies.forms import AgencyForm
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import can_view_agency, visible_agencies_condition
-from flo_portal.audit.services import record as audit
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
@@ -25,7 +25,7 @@ bp = Blueprint("agencies", __name__)
 def _agency_or_404(agency_id: int) -> Agency:
     agency = db.session.get(Agency, agency_id)
     if not can_view_agency(current_user, agency):
-        abort(404)
+        refuse(agency)
     return agency
 
 
@@ -40,6 +40,7 @@ def index():
         "sort": request.args.get("sort", "name"),
     }
     page = db.paginate(services.agencies_query(current_user, **f), per_page=50, error_out=False)
+    audit_listing("agency", f, page.total, values=("discipline", "active"), page=page.page)
     return render_template(
         "agencies/index.html",
         page=page,
@@ -54,14 +55,7 @@ def index():
 @require(Permission.ROSTER_EXPORT)
 def export():
     rows = list(importer.agency_export_rows(visible_agencies_condition(current_user)))
-    audit(
-        "agency.exported",
-        None,
-        object_type="agency",
-        object_id="csv",
-        summary=f"{len(rows)} agencies",
-    )
-    db.session.commit()
+    audit_listing("agency", {}, len(rows), export=True)
     return csv_response("agencies.csv", importer.AGENCY_EXPORT_HEADER, rows)
 
 

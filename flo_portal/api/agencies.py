@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
 from flask_login import current_user
 
 from flo_portal.agencies.models import Agency, Discipline
@@ -12,6 +11,7 @@ from flo_portal.api.blueprint import bp
 from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import ListQuery, Out, Page, QueryText
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.extensions import db
 from flo_portal.security import Permission, require
 
@@ -57,6 +57,8 @@ def list_agencies(query: AgencyQuery):
     if query.q:
         stmt = stmt.where(Agency.name.icontains(query.q, autoescape=True))
     rows, next_cursor = paginate(stmt, Agency.id, query.limit, query.cursor, "agencies")
+    values = ("discipline", "active")  # never "q" or "region": typed text
+    audit_listing("agency", query.model_dump(), len(rows), values=values, listing="api")
     return Page[AgencyOut](
         data=[AgencyOut.model_validate(r) for r in rows], next_cursor=next_cursor
     )
@@ -68,5 +70,5 @@ def list_agencies(query: AgencyQuery):
 def get_agency(agency_id: int):
     agency = db.session.get(Agency, agency_id)
     if not can_view_agency(current_user, agency):
-        abort(404)
+        refuse(agency)
     return AgencyOut.model_validate(agency)

@@ -15,6 +15,7 @@ from flo_portal.api.errors import conflict
 from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import In, ListQuery, Out, Page
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.briefings import services
 from flo_portal.briefings.models import (
     Briefing,
@@ -101,6 +102,7 @@ def list_briefings(query: BriefingQuery):
     elif query.upcoming is False:
         stmt = stmt.where(Briefing.ends_at <= utcnow())
     rows, next_cursor = paginate(stmt, Briefing.id, query.limit, query.cursor, "briefings")
+    audit_listing("briefing", query.model_dump(), len(rows), values=["upcoming"], listing="api")
     mine: dict[int, RsvpStatus] = {}
     if rows:
         from flo_portal.briefings.models import BriefingInvitation
@@ -129,7 +131,7 @@ def rsvp_briefing(briefing_id: int, body: RsvpIn):
     409 when the briefing is cancelled or over."""
     b = db.session.get(Briefing, briefing_id)
     if b is None or not can_view_briefing(current_user, b):
-        abort(404)
+        refuse(b)
     invitation = invitation_for(current_user, b)
     if invitation is None:
         abort(404)

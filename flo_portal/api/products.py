@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort
 from flask_login import current_user
 from pydantic import Field
 
@@ -15,6 +14,7 @@ from flo_portal.api.errors import conflict
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import Product, ProductStatus, ProductType
@@ -74,7 +74,7 @@ class FeedbackOut(Out):
 def _visible_or_404(product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if not can_view_product(current_user, product):
-        abort(404)
+        refuse(product)
     return product
 
 
@@ -104,6 +104,7 @@ def list_products(query: ProductQuery):
     if query.product_type is not None:
         stmt = stmt.where(Product.product_type == query.product_type)
     rows, next_cursor = paginate(stmt, Product.id, query.limit, query.cursor, "products")
+    audit_listing("product", query.model_dump(), len(rows), values=["product_type"], listing="api")
     return Page[ProductOut](
         data=[ProductOut.model_validate(p) for p in rows], next_cursor=next_cursor
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import abort
 from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import joinedload
@@ -21,6 +20,7 @@ from flo_portal.api.errors import ApiError, conflict
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
@@ -107,7 +107,7 @@ class AnswerIn(In):
 def _rfi_or_404(rfi_id: int) -> Rfi:
     rfi = db.session.get(Rfi, rfi_id)
     if rfi is None or not can_view_rfi(current_user, rfi):
-        abort(404)
+        refuse(rfi)
     return rfi
 
 
@@ -142,6 +142,7 @@ def list_rfis(query: RfiQuery):
     if query.priority is not None:
         stmt = stmt.where(Rfi.priority == query.priority)
     rows, next_cursor = paginate(stmt, Rfi.id, query.limit, query.cursor, "rfis")
+    audit_listing("rfi", query.model_dump(), len(rows), values=RfiQuery.model_fields, listing="api")
     return Page[RfiOut](data=[RfiOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -23,6 +23,7 @@ from flo_portal.api.schemas import (
     Page,
     QueryText,
 )
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.extensions import db
 from flo_portal.roster import services as roster_services
@@ -151,7 +152,7 @@ class CoverageQuery(BaseModel):  # no pagination: one row per visible agency
 def _officer_or_404(officer_id: int) -> Officer:
     officer = db.session.get(Officer, officer_id)
     if not can_view_officer(current_user, officer):
-        abort(404)
+        refuse(officer)
     return officer
 
 
@@ -187,6 +188,8 @@ def list_officers(query: OfficerQuery):
         current={True: "yes", False: "no", None: ""}[query.current],
     ).order_by(None)
     rows, next_cursor = paginate(stmt, Officer.id, query.limit, query.cursor, "officers")
+    values = ("status", "discipline", "agency_id", "current")  # never "q": typed text
+    audit_listing("roster", query.model_dump(), len(rows), values=values, listing="api")
     return Page[OfficerOut](
         data=[OfficerOut.model_validate(o) for o in rows], next_cursor=next_cursor
     )
@@ -246,6 +249,9 @@ def list_training_records(officer_id: int, query: ListQuery):
     rows, next_cursor = paginate(
         stmt, TrainingRecord.id, query.limit, query.cursor, f"records:{officer.id}"
     )
+    audit_listing(
+        "training", {"officer_id": officer.id}, len(rows), values=["officer_id"], listing="api"
+    )
     return Page[TrainingRecordOut](data=[_record_out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -298,6 +304,8 @@ def coverage(query: CoverageQuery):
     """Coverage per visible agency (current active officers / active officers), what expires
     in the next 30/60/90 days, who misses each required course, and uncovered areas."""
     cov = coverage_for(current_user, agency_id=query.agency_id)
+    filters = {"agency_id": query.agency_id}
+    audit_listing("coverage", filters, len(cov.agencies), values=filters, listing="api")
     totals = cov.totals
     uncovered = cov.uncovered()
     return CoverageOut(

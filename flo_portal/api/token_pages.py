@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from flo_portal.api.forms import NewTokenForm
@@ -14,6 +14,7 @@ from flo_portal.api.tokens import (
     revoke_token,
     tokens_of,
 )
+from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.extensions import db
 from flo_portal.security import authenticated
@@ -64,7 +65,7 @@ def index():
 def revoke(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
-        abort(404)
+        refuse(token)
     if EmptyForm().validate_on_submit() and revoke_token(token, current_user):
         db.session.commit()
         flash(f"Token “{token.name}” revoked.", "success")

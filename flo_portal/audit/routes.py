@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 
 from flo_portal.admin.forms import AuditFilterForm
 from flo_portal.audit.models import AuditEvent
-from flo_portal.audit.services import record
+from flo_portal.audit.reads import audit_listing
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
 from flo_portal.security import Permission, require
@@ -22,6 +22,15 @@ def _parse_day(value: str) -> datetime | None:
         return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
     except (TypeError, ValueError):
         return None
+
+
+# Every audit filter is an identifier or a date, not free text; their values are kept so
+# the trail shows whose actions and which objects an auditor looked at.
+AUDIT_FILTERS = ("action", "actor", "object_type", "object_id", "since", "until")
+
+
+def _filter_values(form: AuditFilterForm) -> dict:
+    return {name: (form[name].data or "").strip() for name in AUDIT_FILTERS}
 
 
 def _filtered(form: AuditFilterForm):
@@ -52,8 +61,7 @@ def index():
     form.validate()
     stmt = _filtered(form)
     page = db.paginate(stmt, per_page=50, error_out=False)
-    record("audit.read", details={k: v for k, v in request.args.items() if v})
-    db.session.commit()
+    audit_listing("audit", _filter_values(form), page.total, values=AUDIT_FILTERS, page=page.page)
     return render_template("audit/index.html", form=form, page=page)
 
 
@@ -96,10 +104,5 @@ def export():
             for e in rows
         ),
     )
-    record(
-        "audit.exported",
-        details={k: v for k, v in request.args.items() if v},
-        summary=f"{len(rows)} rows",
-    )
-    db.session.commit()
+    audit_listing("audit", _filter_values(form), len(rows), values=AUDIT_FILTERS, export=True)
     return response

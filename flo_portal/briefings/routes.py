@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.briefings import (
@@ -49,7 +50,7 @@ bp = Blueprint("briefings", __name__)
 def _visible_or_404(briefing_id: int) -> Briefing:
     b = db.session.get(Briefing, briefing_id)
     if b is None or not can_view_briefing(current_user, b):
-        abort(404)
+        refuse(b)
     return b
 
 
@@ -85,6 +86,7 @@ def index():
             .where(visible, Briefing.starts_at >= start_utc, Briefing.starts_at < end_utc)
             .order_by(Briefing.starts_at)
         ).all()
+        audit_listing("briefing", {}, len(rows), listing="month")
         by_day: dict[date, list[Briefing]] = {}
         for b in rows:
             by_day.setdefault(b.starts_at.astimezone(zone).date(), []).append(b)
@@ -111,6 +113,7 @@ def index():
         show = "upcoming"
         stmt = stmt.where(Briefing.ends_at >= utcnow()).order_by(Briefing.starts_at)
     page = db.paginate(stmt, per_page=20, error_out=False)
+    audit_listing("briefing", {}, page.total, listing=show, page=page.page)
     ids = [b.id for b in page.items]
     mine = {}
     if ids:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
+from flo_portal.audit.reads import audit_listing
 from flo_portal.extensions import db
 from flo_portal.jobs.models import JobRun
 from flo_portal.jobs.registry import JOBS
@@ -32,6 +33,8 @@ def index():
     else:
         outcome = ""
     page = db.paginate(stmt, per_page=50, error_out=False)
+    filters = {"job": job, "outcome": outcome}
+    audit_listing("job_run", filters, page.total, values=filters, page=page.page)
     return render_template(
         "jobs/index.html",
         page=page,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.extensions import db
 from flo_portal.notifications import services
@@ -35,7 +36,7 @@ def index():
 def _own_notice_or_404(notification_id: int) -> Notification:
     notice = db.session.get(Notification, notification_id)
     if notice is None or notice.user_id != current_user.id:
-        abort(404)
+        refuse(notice)
     return notice
 
 

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
@@ -61,7 +62,7 @@ bp = Blueprint("products", __name__)
 def _visible_or_404(product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if not can_view_product(current_user, product):
-        abort(404)
+        refuse(product)
     return product
 
 
@@ -121,27 +122,12 @@ def feed():
             )
         ):
             receipts.setdefault(r.product_id, {})[r.version] = r
-    # Render before committing the audit entry: a commit expires the loaded rows.
-    html = render_template("products/feed.html", page=page, form=form, receipts=receipts)
-    filters = [
-        name
-        for name, value in (
-            ("text", form.q.data),
-            ("product_type", form.product_type.data),
-            ("tlp", form.tlp.data),
-        )
-        if value
-    ]
-    if filters:
-        # That a search happened, with which filters and how many results; never the
-        # search text itself (an analyst's search terms are sensitive in their own right).
-        audit(
-            "product.searched",
-            summary=f"Product search ({', '.join(filters)}): {page.total} results",
-            details={"filters": filters, "results": page.total},
-        )
-        db.session.commit()
-    return html
+    # Which filters and how many results; never the search text itself (an analyst's
+    # search terms are sensitive in their own right).
+    filters = {"text": form.q.data, "product_type": form.product_type.data, "tlp": form.tlp.data}
+    values = ("product_type", "tlp")
+    audit_listing("product", filters, page.total, values=values, listing="feed", page=page.page)
+    return render_template("products/feed.html", page=page, form=form, receipts=receipts)
 
 
 @bp.route("/work")
@@ -157,6 +143,7 @@ def work():
         .order_by(Product.updated_at.desc())
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
+    audit_listing("product", {}, page.total, listing="work", page=page.page)
     return render_template("products/work.html", page=page, heading="Drafts and reviews")
 
 
@@ -173,6 +160,7 @@ def privacy_queue():
         .order_by(Product.updated_at)
     )
     page = db.paginate(stmt, per_page=50, error_out=False)
+    audit_listing("product", {}, page.total, listing="privacy", page=page.page)
     return render_template(
         "products/work.html", page=page, heading="Products awaiting privacy review"
     )
@@ -475,7 +463,7 @@ def export(product_id: int):
 def dissemination_log(product_id: int):
     product = _visible_or_404(product_id)
     if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
-        abort(404)
+        refuse(product)
     stmt = (
         sa.select(ProductRecipient)
         .where(ProductRecipient.product_id == product.id)
@@ -499,6 +487,7 @@ def dissemination_log(product_id: int):
 def reach():
     rows = services.reach_by_product(current_user)
     months = services.reach_by_month(current_user)
+    audit_listing("product", {}, len(rows), listing="reach")
     return render_template("products/reach.html", rows=rows, months=months)
 
 
@@ -555,6 +544,7 @@ def reach_csv():
 def retention():
     today = date.today()
     items = services.retention_due(today)
+    audit_listing("retention", {}, len(items), listing="due")
     return render_template(
         "products/retention.html", items=items, today=today, form=RetentionForm()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.extensions import db
 from flo_portal.redress import queries, services
@@ -22,7 +23,7 @@ PER_PAGE = 25
 def _request_or_404(req_id: int) -> RedressRequest:
     req = db.session.get(RedressRequest, req_id)
     if req is None or not can_view_redress(current_user, req):
-        abort(404)
+        refuse(req)
     return req
 
 
@@ -50,6 +51,7 @@ def index():
         per_page=PER_PAGE,
         error_out=False,
     )
+    audit_listing("redress", {"open_only": open_only or None}, page.total, values=["open_only"])
     return render_template(
         "redress/list.html",
         page=page,

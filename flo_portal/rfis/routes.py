@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audience import Audience
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
@@ -54,7 +55,7 @@ ACTION_FORMS = {
 def _rfi_or_404(rfi_id: int) -> Rfi:
     rfi = db.session.get(Rfi, rfi_id)
     if rfi is None or not can_view_rfi(current_user, rfi):
-        abort(404)
+        refuse(rfi)
     return rfi
 
 
@@ -123,6 +124,7 @@ def _stale(rfi_id: int):
 @require(Permission.RFI_READ)
 def mine():
     page = db.paginate(queries.my_rfis_query(current_user), per_page=PER_PAGE, error_out=False)
+    audit_listing("rfi", {}, page.total, listing="mine", page=page.page)
     return render_template(
         "rfis/list.html",
         page=page,
@@ -136,6 +138,7 @@ def mine():
 @require(Permission.RFI_SUBMIT)
 def agency():
     page = db.paginate(queries.agency_rfis_query(current_user), per_page=PER_PAGE, error_out=False)
+    audit_listing("rfi", {}, page.total, listing="agency", page=page.page)
     heading = f"RFIs from {current_user.agency.name}" if current_user.agency else "My agency's RFIs"
     return render_template(
         "rfis/list.html",
@@ -163,18 +166,14 @@ def queue():
         per_page=PER_PAGE,
         error_out=False,
     )
-    used = filters.active()
-    if used:
-        # The filter names and the count, never the search text (it may name a person).
-        record(
-            "rfi.searched",
-            None,
-            summary=f"RFI queue search: {page.total} results",
-            details={"filters": used, "results": page.total, "page": page.page},
-            object_type="rfi",
-            object_id="queue",
-        )
-        db.session.commit()
+    # The filter names and the count, never the search text (it may name a person).
+    chosen = {
+        "status": filters.status,
+        "priority": filters.priority,
+        "direction": filters.direction,
+    }
+    used = {name: chosen.get(name, True) for name in filters.active()}
+    audit_listing("rfi", used, page.total, values=chosen, listing="queue", page=page.page)
     staff = db.session.execute(
         sa.select(User.id, User.name)
         .where(
@@ -205,6 +204,7 @@ def privacy_queue():
         services.center_today(),
     )
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    audit_listing("rfi", {}, page.total, listing="privacy", page=page.page)
     return render_template(
         "rfis/list.html",
         page=page,
@@ -474,7 +474,7 @@ def criminal_intelligence(rfi_id: int):
 def download(attachment_id: int):
     att = db.session.get(RfiAttachment, attachment_id)
     if att is None or not can_view_rfi(current_user, att.rfi):
-        abort(404)
+        refuse(att)
     if att.message_id is not None and att.message_id not in {
         m.id for m in visible_messages(current_user, att.rfi)
     }:

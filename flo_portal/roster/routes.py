@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
@@ -51,7 +52,7 @@ def _can_read_roster() -> bool:
 def _officer_or_404(officer_id: int) -> Officer:
     officer = db.session.get(Officer, officer_id)
     if not can_view_officer(current_user, officer):
-        abort(404)
+        refuse(officer)
     return officer
 
 
@@ -64,6 +65,10 @@ def _visible_agency_choices(only_nominatable: bool = False):
     if only_nominatable:
         rows = [r for r in rows if can_nominate_for(current_user, r.id)]
     return [(r.id, r.name) for r in rows]
+
+
+# Filters whose chosen value goes into the audit trail (never the free-text "q").
+_ENUM_FILTERS = ("status", "discipline", "agency_id", "current")
 
 
 def _filters() -> dict:
@@ -85,6 +90,7 @@ def officers():
         abort(403)
     f = _filters()
     page = db.paginate(services.roster_query(current_user, **f), per_page=PER_PAGE, error_out=False)
+    audit_listing("roster", f, page.total, values=_ENUM_FILTERS, page=page.page)
     agencies = _visible_agency_choices() if can(Permission.ROSTER_READ_ALL) else []
     return render_template(
         "roster/officers.html",
@@ -103,15 +109,7 @@ def export_officers():
     f = _filters()
     stmt = services.roster_query(current_user, **f)
     rows = list(importer.officer_export_rows(stmt))
-    audit(
-        "roster.exported",
-        None,
-        object_type="officer",
-        object_id="csv",
-        summary=f"{len(rows)} officers exported",
-        details={"filters": {k: v for k, v in f.items() if v}},
-    )
-    db.session.commit()
+    audit_listing("roster", f, len(rows), values=_ENUM_FILTERS, export=True)
     return csv_response("officers.csv", importer.OFFICER_EXPORT_HEADER, rows)
 
 
@@ -274,7 +272,7 @@ def edit(officer_id: int):
 def contact(officer_id: int):
     officer = _officer_or_404(officer_id)
     if not can_edit_contact(current_user, officer):
-        abort(404 if not can_view_officer(current_user, officer) else 403)
+        refuse(officer, 403)  # _officer_or_404 already refused what they may not see
     form = ContactForm(obj=officer)
     if form.validate_on_submit():
         services.update_contact(
@@ -343,6 +341,8 @@ def invite(officer_id: int):
 def coverage():
     agency_id = request.args.get("agency", type=parse_id)
     cov = coverage_mod.coverage_for(current_user, agency_id=agency_id)
+    filters = {"agency_id": agency_id}
+    audit_listing("coverage", filters, len(cov.agencies), values=filters, listing="report")
     chart = {
         "labels": [a.name for a in cov.agencies],
         "coverage": [a.percent or 0 for a in cov.agencies],
@@ -385,14 +385,9 @@ def coverage_csv():
         + [cov.heat.get((a.id, c.id), 0) for c in cov.courses]
         for a in cov.agencies
     ]
-    audit(
-        "coverage.exported",
-        None,
-        object_type="coverage",
-        object_id=agency_id or "all",
-        summary=f"coverage of {len(rows)} agencies exported",
+    audit_listing(
+        "coverage", {"agency_id": agency_id}, len(rows), values=["agency_id"], export=True
     )
-    db.session.commit()
     return csv_response("coverage.csv", header, rows)
 
 

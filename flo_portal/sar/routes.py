@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.extensions import db
 from flo_portal.sar import queries, services
@@ -26,7 +27,7 @@ PER_PAGE = 25
 def _sar_or_404(sar_id: int) -> SuspiciousActivityReport:
     sar = db.session.get(SuspiciousActivityReport, sar_id)
     if sar is None or not can_view_sar(current_user, sar):
-        abort(404)
+        refuse(sar)
     return sar
 
 
@@ -43,6 +44,7 @@ def _render_detail(sar, *, status: int = 200, posted: dict | None = None, error:
 @require(Permission.SAR_SUBMIT)
 def mine():
     page = db.paginate(queries.my_sars_query(current_user), per_page=PER_PAGE, error_out=False)
+    audit_listing("sar", {}, page.total, listing="mine", page=page.page)
     return render_template(
         "sar/list.html", page=page, heading="My suspicious activity reports", endpoint="sar.mine"
     )
@@ -58,6 +60,9 @@ def queue():
         queries.vetting_queue_query(current_user, status or None),
         per_page=PER_PAGE,
         error_out=False,
+    )
+    audit_listing(
+        "sar", {"status": status}, page.total, values=["status"], listing="queue", page=page.page
     )
     return render_template(
         "sar/list.html",

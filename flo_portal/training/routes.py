@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from flo_portal.agencies.models import Agency
 from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
@@ -65,6 +66,7 @@ def courses():
         .group_by(TrainingCourse.id)
         .order_by(TrainingCourse.active.desc(), TrainingCourse.code)
     ).all()
+    audit_listing("training_course", {}, len(rows))
     return render_template("training/courses.html", rows=rows)
 
 
@@ -121,7 +123,7 @@ def _course_form(course: TrainingCourse | None):
 def add_record(officer_id: int):
     officer = db.session.get(Officer, officer_id)
     if not can_view_officer(current_user, officer):
-        abort(404)
+        refuse(officer)
     form = RecordForm()
     form.course_id.choices = _course_choices()
     back = redirect(url_for("roster.profile", officer_id=officer.id) + "#training")
@@ -156,7 +158,7 @@ def add_record(officer_id: int):
 def _record_or_404(record_id: int) -> TrainingRecord:
     rec = db.session.get(TrainingRecord, record_id)
     if rec is None or not can_view_officer(current_user, rec.officer):
-        abort(404)
+        refuse(rec)
     return rec
 
 
@@ -214,14 +216,7 @@ def delete_record(record_id: int):
 @require(Permission.ROSTER_EXPORT)
 def export_records():
     rows = list(importer.training_export_rows(visible_officers_condition(current_user)))
-    audit(
-        "training.exported",
-        None,
-        object_type="training_record",
-        object_id="csv",
-        summary=f"{len(rows)} training records exported",
-    )
-    db.session.commit()
+    audit_listing("training", {}, len(rows), export=True)
     return csv_response("training-records.csv", importer.TRAINING_EXPORT_HEADER, rows)
 
 
@@ -247,6 +242,8 @@ def bulk():
             )
             .order_by(Officer.last_name, Officer.first_name)
         ).all()
+        filters = {"agency_id": agency_id}
+        audit_listing("roster", filters, len(officers), values=filters, listing="bulk_training")
     form.officer_ids.choices = choices(
         [(o.id, f"{o.last_name}, {o.first_name} {o.rank_title}".strip()) for o in officers]
     )

@@ -93,7 +93,7 @@ def test_privacy_officer_filters_and_reading_is_itself_audited(client, login_as,
     assert page.status_code == 200
     assert b"thing.updated" in page.data and b"thing.deleted" not in page.data
     last = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-    assert (last.action, last.actor_id) == ("audit.read", officer.id)
+    assert (last.action, last.actor_id) == ("audit.searched", officer.id)
     by_actor = client.get(f"/audit/?actor={user.email}")
     assert b"thing.created" in by_actor.data
 

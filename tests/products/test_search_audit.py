@@ -31,10 +31,12 @@ def test_search_records_filters_and_count_not_the_text(make_user, client, login_
     stored = (event.summary or "") + json.dumps(event.details or {})
     for word in ("zebrafinch", "Smith", "smith"):
         assert word not in stored
-    assert event.details == {"filters": ["text", "tlp"], "results": 1}
-    assert "text, tlp" in event.summary and "1 results" in event.summary
+    assert event.details["filters"] == ["text", "tlp"] and event.details["results"] == 1
+    assert event.details["values"] == {"tlp": "TLP:GREEN"}  # an enumerated filter's value
+    assert "text, tlp" in event.summary and "1 rows" in event.summary
 
     client.get("/products/?product_type=bulletin")
-    assert _searches()[-1].details == {"filters": ["product_type"], "results": 1}
-    client.get("/products/")  # plain feed: no search, no event
+    last = _searches()[-1].details
+    assert (last["filters"], last["results"]) == (["product_type"], 1)
+    client.get("/products/")  # plain feed: not a search (a listing event instead)
     assert len(_searches()) == 2
