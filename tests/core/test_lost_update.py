@@ -12,6 +12,7 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.agencies.models import Agency
@@ -233,3 +234,40 @@ def test_two_simultaneous_saves_of_the_same_version_one_wins(app, make_user):
     winner = next(rank for rank, outcome in outcomes.items() if outcome == "won")
     assert saved.rank_title == winner
     assert saved.version == 2
+
+
+def test_a_save_racing_another_at_flush_gets_the_conflict_page(app, make_user, client, login_as):
+    """The other save commits, on its own connection, after this request read the row and
+    before it writes: the form's version matched, so only version_id_col catches it, and
+    the one StaleDataError handler answers with the conflict page and the typed input."""
+    agency = AgencyFactory(jurisdiction="Ash County")
+    db.session.commit()
+    agency_id = agency.id
+    url = f"/agencies/{agency_id}/edit"
+    login_as(Role.COORDINATOR)
+    values = load_form(client, url)
+    raced = []
+
+    def other_save_commits_first(session, flush_context, instances):
+        if raced:
+            return
+        raced.append(True)
+        with db.engine.begin() as other:
+            other.execute(
+                sa.update(Agency.__table__)
+                .where(Agency.__table__.c.id == agency_id)
+                .values(jurisdiction="Saved by the other", version=2)
+            )
+
+    sa.event.listen(db.session, "before_flush", other_save_commits_first)
+    try:
+        r = client.post(url, data={**values, "jurisdiction": "Typed by me"})
+    finally:
+        sa.event.remove(db.session, "before_flush", other_save_commits_first)
+    page = r.get_data(as_text=True)
+    assert raced
+    assert r.status_code == 409, page
+    assert '<td class="conflict-theirs">Saved by the other</td>' in page
+    assert 'value="Typed by me"' in page
+    db.session.expire_all()
+    assert db.session.get(Agency, agency_id).jurisdiction == "Saved by the other"
