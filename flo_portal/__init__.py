@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from config import BASE_DIR, CONFIGS
@@ -155,6 +156,30 @@ def _register_error_pages(app: Flask) -> None:
         if request.path.startswith("/api/") and getattr(err, "valid_methods", None):
             response.headers["Allow"] = ", ".join(err.valid_methods)  # 405 keeps its Allow
         return response
+
+    @app.errorhandler(StaleDataError)
+    def lost_update(err):
+        """Two saves of the same version at the same instant: version_id_col let one win.
+
+        An edit form that carries its version (formtools.stale_edit) is answered again
+        against the now-current row, which shows the conflict page with the user's input;
+        anything else (a button, the API) gets a plain 409 and changes nothing.
+        """
+        db.session.rollback()
+        view = app.view_functions.get(request.endpoint or "")
+        if (
+            request.method == "POST"
+            and "version" in request.form
+            and not request.path.startswith("/api/")
+            and view is not None
+        ):
+            try:
+                response = app.make_response(view(**(request.view_args or {})))
+            except StaleDataError:
+                db.session.rollback()
+            else:
+                return response  # 409 and the conflict page, unless nothing would be lost
+        return _error_response(409)
 
     @app.errorhandler(Exception)
     def unhandled(err):

@@ -1,10 +1,17 @@
-"""Small helpers shared by the feature forms."""
+"""Small helpers shared by the feature forms, and the one lost-update check of edit forms."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
 
-from wtforms import SelectChoice
+import sqlalchemy as sa
+from flask import request
+from wtforms import HiddenField, SelectChoice
+from wtforms.validators import DataRequired, ValidationError
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -18,3 +25,102 @@ def enum_choices(enum_cls, *, blank: str | None = None) -> list[SelectChoice]:
     if blank is not None:
         items.insert(0, ("", blank))
     return choices(items)
+
+
+# --- optimistic concurrency -------------------------------------------------------------
+
+# ASCII digits only, and few enough for a 32-bit column: "²".isdigit() is True but
+# int("²") raises, and a 20-digit number overflows the database.
+_VERSION = re.compile(r"[0-9]{1,9}")
+
+
+class VersionMixin:
+    """The version of the object the form was rendered from, sent back on save."""
+
+    version = HiddenField(
+        validators=[DataRequired(message="The form is incomplete; reload the page.")]
+    )
+
+    def validate_version(self, field):
+        # raw_data, not data: a form built with obj= falls back to the stored version
+        # when the submission leaves it out, which would defeat the check.
+        if not field.raw_data or not _VERSION.fullmatch(str(field.raw_data[0] or "")):
+            raise ValidationError("The form is incomplete; reload the page.")
+
+    @property
+    def version_number(self) -> int:
+        """The validated version (call after validate_on_submit())."""
+        return int(self.version.data)
+
+
+def row_version(obj) -> int:
+    """The stored version of a model with ``version_id_col`` (whatever the column's name)."""
+    mapper = sa.inspect(obj).mapper
+    return getattr(obj, mapper.get_property_by_column(mapper.version_id_col).key)
+
+
+def show_version(form, obj) -> None:
+    """Put ``obj``'s version in an edit form that is being shown, not submitted."""
+    if request.method == "GET":
+        form.version.data = str(row_version(obj))
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    label: str
+    theirs: str  # what is saved now
+    yours: str  # what this user typed
+
+
+def _shown(form, name: str, value) -> str:
+    field = form._fields.get(name)
+    by_value = {}
+    if field is not None and getattr(field, "choices", None):
+        by_value = {str(c[0]): str(c[1]) for c in field.choices}
+    if isinstance(value, list | tuple | set):
+        return ", ".join(_shown(form, name, v) for v in value) or "—"
+    if isinstance(value, dict):
+        parts = [f"{k.replace('_', ' ')}: {_shown(form, k, v)}" for k, v in value.items() if v]
+        return "; ".join(parts) or "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or value == "":
+        return "—"
+    return by_value.get(str(value), str(value))
+
+
+def stale_edit(form, obj, yours: dict, current: dict | None = None) -> bool:
+    """True when ``form`` was loaded at an older version of ``obj`` and saving ``yours``
+    would overwrite someone else's change.
+
+    Then ``form.edit_conflicts`` lists each field whose saved value differs from what this
+    user typed (the page shows both), and ``form.version`` moves to the current version,
+    so the re-rendered form keeps the user's input and re-saving it is a deliberate choice
+    made on top of the current state. ``current`` defaults to ``obj``'s attributes; pass it
+    when the form's values are not plain attributes. A stale form that would change
+    nothing is not a conflict. The race between two saves at the same instant is caught
+    by ``version_id_col`` at flush (StaleDataError, answered in the app factory).
+    """
+    stored = row_version(obj)
+    if form.version_number == stored:
+        return False
+    if current is None:
+        current = {name: getattr(obj, name) for name in yours}
+    conflicts = [
+        FieldConflict(
+            label=form[name].label.text if name in form else name.replace("_", " "),
+            theirs=_shown(form, name, current[name]),
+            yours=_shown(form, name, value),
+        )
+        for name, value in yours.items()
+        if current.get(name) != value
+    ]
+    form.version.data = str(stored)
+    if not conflicts:
+        return False
+    form.edit_conflicts = conflicts
+    return True

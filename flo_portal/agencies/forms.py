@@ -7,10 +7,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
-from flo_portal.formtools import enum_choices
+from flo_portal.formtools import VersionMixin, enum_choices
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(VersionMixin, FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     discipline = SelectField("Discipline", choices=enum_choices(Discipline))
     region = StringField("Region", validators=[DataRequired(), Length(max=120)])

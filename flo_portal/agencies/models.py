@@ -56,6 +56,11 @@ class Agency(TimestampMixin, db.Model):
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     active: Mapped[bool] = mapped_column(default=True, index=True)
+    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Agency {self.id} {self.name!r}>"

@@ -14,6 +14,7 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
+from flo_portal.formtools import show_version, stale_edit
 from flo_portal.roster import importer
 from flo_portal.roster.coverage import WINDOWS, coverage_for
 from flo_portal.roster.services import roster_query
@@ -63,6 +64,7 @@ def export():
 @require(Permission.AGENCY_EDIT)
 def new():
     form = AgencyForm()
+    del form["version"]  # nothing to be stale against yet
     if form.validate_on_submit():
         agency = services.save_agency(None, form.values())
         db.session.commit()
@@ -95,8 +97,12 @@ def detail(agency_id: int):
 def edit(agency_id: int):
     agency = _agency_or_404(agency_id)
     form = AgencyForm(obj=agency, editing=agency)
+    show_version(form, agency)
     if form.validate_on_submit():
-        services.save_agency(agency, form.values())
+        values = form.values()
+        if stale_edit(form, agency, values):
+            return render_template("agencies/form.html", form=form, agency=agency), 409
+        services.save_agency(agency, values)
         db.session.commit()
         flash("Agency saved.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))

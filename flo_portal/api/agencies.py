@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_login import current_user
+from pydantic import Field
 
+from flo_portal.agencies import services
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import can_view_agency, visible_agencies_condition
 from flo_portal.api.blueprint import bp
+from flo_portal.api.errors import check_version, validation_error
 from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
-from flo_portal.api.schemas import ListQuery, Out, Page, QueryText
+from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page, QueryText
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.extensions import db
 from flo_portal.security import Permission, require
@@ -28,6 +31,19 @@ class AgencyOut(Out):
     contact_email: str
     contact_phone: str
     active: bool
+    version: int = Field(description="Send back as `If-Match` (the ETag) or `version`.")
+
+
+class AgencyPatch(In):
+    name: BodyText | None = Field(None, min_length=1, max_length=200)
+    discipline: Discipline | None = None
+    region: BodyText | None = Field(None, min_length=1, max_length=120)
+    jurisdiction: BodyText | None = Field(None, max_length=200)
+    contact_name: BodyText | None = Field(None, max_length=200)
+    contact_email: BodyText | None = Field(None, max_length=254)
+    contact_phone: BodyText | None = Field(None, max_length=40)
+    active: bool | None = None
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="Instead of If-Match.")
 
 
 class AgencyQuery(ListQuery):
@@ -66,9 +82,40 @@ def list_agencies(query: AgencyQuery):
 
 @bp.route(f"/agencies/<{ID}:agency_id>")
 @require(Permission.AGENCY_READ)
-@operation(summary="One agency", tags=["agencies"], response=AgencyOut)
+@operation(summary="One agency", tags=["agencies"], response=AgencyOut, etag=True)
 def get_agency(agency_id: int):
     agency = db.session.get(Agency, agency_id)
     if not can_view_agency(current_user, agency):
         refuse(agency)
+    return AgencyOut.model_validate(agency)
+
+
+@bp.route(f"/agencies/<{ID}:agency_id>", methods=["PATCH"])
+@require(Permission.AGENCY_EDIT)
+@operation(
+    summary="Change an agency",
+    tags=["agencies"],
+    body=AgencyPatch,
+    response=AgencyOut,
+    etag=True,
+)
+def patch_agency(agency_id: int, body: AgencyPatch):
+    """Changes the fields given. Send `If-Match` with the ETag you read (or `version`):
+    if someone changed the agency since, 409 and nothing is saved."""
+    agency = db.session.get(Agency, agency_id)
+    if not can_view_agency(current_user, agency):
+        refuse(agency)
+    check_version(agency.version, body.version)
+    values = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    if values.get("name"):
+        other = db.session.scalar(
+            sa.select(Agency).where(sa.func.lower(Agency.name) == values["name"].lower())
+        )
+        if other is not None and other is not agency:
+            raise validation_error({"name": ["An agency with this name already exists."]})
+    if "contact_email" in values:
+        values["contact_email"] = values["contact_email"].lower()
+    services.save_agency(agency, values)
+    db.session.commit()
     return AgencyOut.model_validate(agency)

@@ -6,7 +6,7 @@ The app factory renders every HTTP error under /api/ with ``error_body``; views 
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 # Machine-readable code for each status the API answers with.
@@ -20,6 +20,7 @@ STATUS_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_failed",
+    428: "precondition_required",
     429: "rate_limited",
     500: "server_error",
 }
@@ -71,3 +72,26 @@ def validation_error(
 
 def conflict(message: str, fields: dict[str, list[str]] | None = None) -> ApiError:
     return ApiError(409, message, fields=fields)
+
+
+def check_version(current: int, body_version: int | None) -> None:
+    """Refuse a write made from a stale read: ``If-Match`` (the ETag of a GET, weak or
+    strong) or else ``version`` in the body must name the ``current`` version."""
+    if request.if_match:
+        if request.if_match.star_tag or str(current) in request.if_match.as_set(True):
+            return
+        raise ApiError(
+            409,
+            "It changed since you read it; read it again and re-apply your change.",
+            code="conflict",
+            fields={"If-Match": [f'Stale; the current ETag is W/"{current}".']},
+        )
+    if body_version is None:
+        raise ApiError(428, "Send If-Match with the ETag you read, or version in the body.")
+    if body_version != current:
+        raise ApiError(
+            409,
+            "It changed since you read it; read it again and re-apply your change.",
+            code="conflict",
+            fields={"version": [f"Stale; the current version is {current}."]},
+        )

@@ -61,6 +61,7 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     also: tuple[int, ...] = ()  # other success codes with the same response body
+    etag: bool = False  # the response's ``version`` is its ETag; writes honour If-Match
     description: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -122,6 +123,8 @@ def _render(result: Any, op: Operation) -> Response:
         payload = result
     response = jsonify(payload)
     response.status_code = status
+    if op.etag and isinstance(payload, dict) and "version" in payload:
+        response.set_etag(str(payload["version"]), weak=True)
     return response
 
 
@@ -135,6 +138,7 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     also: tuple[int, ...] = (),
+    etag: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Declare an API operation; the view receives ``query=`` / ``body=`` models."""
 
@@ -148,6 +152,7 @@ def operation(
             status=status,
             errors=tuple(errors),
             also=tuple(also),
+            etag=etag,
             description=(view.__doc__ or "").strip(),
         )
 
@@ -178,7 +183,9 @@ ERROR_DESCRIPTIONS = {
     401: "No valid token or session.",
     403: "The role, or the token's scope, does not allow this.",
     404: "No such object, or the caller may not see it.",
-    409: "The object's current state does not allow this.",
+    409: "The object's current state does not allow this, or it changed since you read it "
+    "(`If-Match` or `version` is stale): read it again.",
+    428: "Send `If-Match` with the ETag you read (or `version` in the body).",
     413: "The body is larger than the portal accepts.",
     422: "Validation failed; `fields` holds a message per field.",
     429: "Too many requests for this token; retry later.",
@@ -292,6 +299,31 @@ def build_spec(app: Flask) -> dict:
             codes.add(422)
         if op.body is not None:
             codes |= {400, 413, 422}
+        writes = method in ("PATCH", "PUT", "DELETE")
+        if op.etag and writes:
+            codes |= {409, 428}
+            params.append(
+                {
+                    "name": "If-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": (
+                        'The ETag from your last read (`W/"<version>"`). A stale one answers '
+                        "409 and changes nothing; without it, give `version` in the body."
+                    ),
+                    "schema": {"type": "string"},
+                }
+            )
+        if op.etag:
+            for success in (op.status, *op.also):
+                if str(success) in responses:
+                    responses[str(success)]["headers"] = {
+                        "ETag": {
+                            "description": 'The object\'s version, `W/"<version>"`: send it '
+                            "back as `If-Match` when changing the object.",
+                            "schema": {"type": "string"},
+                        }
+                    }
         for code in sorted(codes):
             responses[str(code)] = _error_response_obj(code, error_ref)
         entry: dict[str, Any] = {

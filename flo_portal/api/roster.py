@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.api.blueprint import bp
-from flo_portal.api.errors import validation_error
+from flo_portal.api.errors import check_version, validation_error
 from flo_portal.api.openapi import QueryBool, QueryInt, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import (
@@ -58,6 +58,19 @@ class OfficerOut(Out):
     supervisor_approved_on: date | None
     nda_signed_on: date | None
     privacy_ack_on: date | None
+    version: int = Field(description="Send back as `If-Match` (the ETag) or `version`.")
+
+
+class OfficerPatch(In):
+    first_name: BodyText | None = Field(None, min_length=1, max_length=100)
+    last_name: BodyText | None = Field(None, min_length=1, max_length=100)
+    rank_title: BodyText | None = Field(None, max_length=120)
+    discipline: Discipline | None = None
+    email: BodyText | None = Field(None, max_length=254)
+    phone: BodyText | None = Field(None, max_length=40)
+    mobile: BodyText | None = Field(None, max_length=40)
+    flo_level: FloLevel | None = None
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="Instead of If-Match.")
 
 
 class OfficerQuery(ListQuery):
@@ -197,10 +210,33 @@ def list_officers(query: OfficerQuery):
 
 @bp.route(f"/officers/<{ID}:officer_id>")
 @authenticated
-@operation(summary="One officer", tags=["roster"], response=OfficerOut)
+@operation(summary="One officer", tags=["roster"], response=OfficerOut, etag=True)
 def get_officer(officer_id: int):
     officer = _officer_or_404(officer_id)
     audit("officer.viewed", officer, summary=f"{officer.full_name} (API)")
+    db.session.commit()
+    return OfficerOut.model_validate(officer)
+
+
+@bp.route(f"/officers/<{ID}:officer_id>", methods=["PATCH"])
+@require(Permission.ROSTER_EDIT)
+@operation(
+    summary="Change an officer",
+    tags=["roster"],
+    body=OfficerPatch,
+    response=OfficerOut,
+    etag=True,
+)
+def patch_officer(officer_id: int, body: OfficerPatch):
+    """Changes the profile fields given. Send `If-Match` with the ETag you read (or
+    `version`): if someone changed the officer since, 409 and nothing is saved."""
+    officer = _officer_or_404(officer_id)
+    check_version(officer.version, body.version)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+    roster_services.update_officer(officer, current_user, changes)
     db.session.commit()
     return OfficerOut.model_validate(officer)
 

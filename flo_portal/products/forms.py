@@ -16,12 +16,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
-from flo_portal.formtools import choices, enum_choices
+from flo_portal.formtools import VersionMixin, choices, enum_choices
 from flo_portal.products.models import ProductType, Tlp
 from flo_portal.products.services import partner_user_choices
 
 
-class ProductForm(FlaskForm):
+class ProductForm(VersionMixin, FlaskForm):
     product_type = SelectField("Type", validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(

@@ -107,6 +107,12 @@ class Product(TimestampMixin, db.Model):
     validated_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
 
+    # Optimistic concurrency (flo_portal.formtools.stale_edit). ``version`` above is the
+    # release number, so the edit counter has its own name.
+    edit_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": edit_version}
+
     versions: Mapped[list[ProductVersion]] = relationship(
         back_populates="product",
         order_by="ProductVersion.number",

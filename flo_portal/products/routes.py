@@ -24,6 +24,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
+from flo_portal.formtools import show_version, stale_edit
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products import services
 from flo_portal.products.forms import (
@@ -170,6 +171,7 @@ def privacy_queue():
 @require(Permission.PRODUCT_DRAFT)
 def new():
     form = ProductForm()
+    del form["version"]  # nothing to be stale against yet
     if request.method == "GET":
         form.tlp.data = Tlp.GREEN.value
     if form.validate_on_submit():
@@ -187,13 +189,15 @@ def edit(product_id: int):
     if not services.can_edit(product, current_user):
         abort(403)
     form = ProductForm(obj=product)
+    show_version(form, product)  # the edit counter, not the release number
     if request.method == "GET":
         form.load_audience(product.audience or {})
     if form.validate_on_submit():
+        data = form.data_dict()
+        if stale_edit(form, product, data):
+            return render_template("products/form.html", form=form, product=product), 409
         try:
-            services.update_product(
-                product, form.data_dict(), current_user, form.change_note.data or ""
-            )
+            services.update_product(product, data, current_user, form.change_note.data or "")
         except services.ProductError as err:
             db.session.rollback()
             form.change_note.errors = [str(err)]

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -25,7 +22,7 @@ from wtforms.validators import (
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
-from flo_portal.formtools import choices, enum_choices
+from flo_portal.formtools import VersionMixin, choices, enum_choices
 from flo_portal.rfis.attachments import ALLOWED_LABEL, RFI_EXTENSIONS
 from flo_portal.rfis.models import RfiPriority, Tlp
 from flo_portal.security.permissions import Role
@@ -63,26 +60,6 @@ class AttachmentsMixin:
                 problems.append(str(exc))
         if problems:
             raise ValidationError(" ".join(problems))
-
-
-# ASCII digits only, and few enough for a 32-bit column: "²".isdigit() is True but
-# int("²") raises, and a 20-digit number overflows the database.
-_VERSION = re.compile(r"[0-9]{1,9}")
-
-
-class VersionMixin:
-    version = HiddenField(
-        validators=[DataRequired(message="The form is incomplete; reload the page.")]
-    )
-
-    def validate_version(self, field):
-        if not _VERSION.fullmatch(str(field.data or "")):
-            raise ValidationError("The form is incomplete; reload the page.")
-
-    @property
-    def version_number(self) -> int:
-        """The validated version (call after validate_on_submit())."""
-        return int(self.version.data)
 
 
 class RfiFieldsMixin:

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flo_portal.agencies.models import Discipline
-from flo_portal.formtools import choices, enum_choices
+from flo_portal.formtools import VersionMixin, choices, enum_choices
 from flo_portal.roster.models import FloLevel
 
 
@@ -26,7 +26,7 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Save contact details")
 
 
-class OfficerForm(FlaskForm):
+class OfficerForm(VersionMixin, FlaskForm):
     agency_id = SelectField("Agency", coerce=int, choices=[])
     first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])

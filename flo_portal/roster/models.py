@@ -58,6 +58,11 @@ class Officer(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     mobile: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
     flo_level: Mapped[FloLevel] = mapped_column(str_enum(FloLevel), default=FloLevel.BASIC)
     status: Mapped[OfficerStatus] = mapped_column(
         str_enum(OfficerStatus), default=OfficerStatus.NOMINATED, index=True

@@ -14,7 +14,7 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
-from flo_portal.formtools import choices
+from flo_portal.formtools import choices, show_version, stale_edit
 from flo_portal.ids import parse_id
 from flo_portal.roster import coverage as coverage_mod
 from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
@@ -126,6 +126,7 @@ def me():
 @require(Permission.ROSTER_NOMINATE)
 def nominate():
     form = OfficerForm()
+    del form["version"]  # nothing to be stale against yet
     agencies = _visible_agency_choices(only_nominatable=True)
     form.set_agencies(agencies)
     if request.method == "GET" and request.args.get("agency", type=parse_id):
@@ -249,6 +250,7 @@ def edit(officer_id: int):
     form = OfficerForm(obj=officer)
     del form["reason"]
     form.set_agencies(_visible_agency_choices())
+    show_version(form, officer)
     if request.method == "GET":
         form.discipline.data = officer.discipline
     if form.validate_on_submit():
@@ -256,6 +258,8 @@ def edit(officer_id: int):
         fields["agency_id"] = form.agency_id.data
         if db.session.get(Agency, fields["agency_id"]) is None:
             abort(404)
+        if stale_edit(form, officer, fields):
+            return render_template("roster/officer_form.html", form=form, officer=officer), 409
         if fields.get("external_id") and _external_id_taken(fields["external_id"], officer):
             form.external_id.errors.append("Another officer already has this ID.")
         else:

@@ -23,8 +23,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from flo_portal.formtools import VersionMixin
 
-class CourseForm(FlaskForm):
+
+class CourseForm(VersionMixin, FlaskForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     hours = DecimalField(

@@ -26,6 +26,11 @@ class TrainingCourse(TimestampMixin, db.Model):
     cve_reviewed_by: Mapped[str] = mapped_column(sa.String(200), default="")
     cve_reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
     active: Mapped[bool] = mapped_column(default=True)
+    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class TrainingRecord(TimestampMixin, db.Model):

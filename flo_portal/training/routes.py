@@ -22,7 +22,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
-from flo_portal.formtools import choices
+from flo_portal.formtools import choices, show_version, stale_edit
 from flo_portal.ids import parse_id
 from flo_portal.roster import importer
 from flo_portal.roster.models import Officer, OfficerStatus
@@ -105,8 +105,14 @@ def edit_course(course_id: int):
 
 def _course_form(course: TrainingCourse | None):
     form = CourseForm(obj=course)
+    if course is None:
+        del form["version"]  # nothing to be stale against yet
+    else:
+        show_version(form, course)
     if form.validate_on_submit():
         values = _course_form_values(form)
+        if course is not None and stale_edit(form, course, values):
+            return render_template("training/course_form.html", form=form, course=course), 409
         if _code_taken(values["code"], course):
             form.code.errors.append("Another course has this code.")
         else:

@@ -88,6 +88,7 @@ def test_edit_page_shows_the_refusal_and_saves_nothing(make_user, client, login_
             },
             "all_flos": "y",
             "change_note": "Added the boycott",
+            "version": str(product.edit_version),
             "privacy_review_requested": "",
             "criminal_intelligence": "",
         },

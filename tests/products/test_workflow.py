@@ -206,6 +206,7 @@ def test_edit_after_publishing_creates_a_version_recipients_see(make_user, clien
             },
             "all_flos": "y",
             "change_note": "Corrected the location",
+            "version": str(product.edit_version),
             "privacy_review_requested": "",
             "criminal_intelligence": "",
         },
