@@ -1,10 +1,64 @@
-"""Small helpers shared by the feature forms."""
+"""Small helpers shared by the feature forms, and the portal's one rule for input text.
+
+Every form derives from :class:`PortalForm`, the API's request models use the same rule
+(``flo_portal/api/schemas.py``) and so does the CSV import: control characters are
+refused where text enters the portal. NUL cannot be stored by PostgreSQL, and a CR or
+LF in a single-line value (a name, a title) would end up in e-mail headers and files.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from wtforms import SelectChoice
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, TextAreaField
+
+# C0 controls, DEL and C1 controls. Multi-line text keeps tab, LF and CR.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MULTILINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SINGLE_LINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+CONTROL_CHARACTER_MESSAGE = "control character not allowed"
+
+
+def control_character_problem(value: str, *, multiline: bool = False) -> str | None:
+    """A message when ``value`` holds a character no input may carry, else None.
+
+    Single-line values refuse every control character except tab (so line breaks too);
+    multi-line values also keep line feed and carriage return."""
+    pattern = _MULTILINE_CONTROL_CHARACTERS if multiline else _SINGLE_LINE_CONTROL_CHARACTERS
+    found = pattern.search(value)
+    if found is None:
+        return None
+    return (
+        f"{CONTROL_CHARACTER_MESSAGE} (U+{ord(found.group()):04X} at position {found.start() + 1})"
+    )
+
+
+class PortalForm(FlaskForm):
+    """The base of every portal form: refuses control characters before any validator.
+
+    The check runs first, so no field validator (nor a database lookup inside one) ever
+    sees a NUL; a refused field shows the message next to it and the form re-renders."""
+
+    def validate(self, extra_validators=None) -> bool:
+        refused = False
+        for field in self:
+            values = field.raw_data or []
+            for value in values:
+                if not isinstance(value, str):
+                    continue  # uploaded files
+                problem = control_character_problem(
+                    value, multiline=isinstance(field, TextAreaField)
+                )
+                if problem:
+                    field.errors = [problem[0].upper() + problem[1:] + "."]
+                    refused = True
+                    break
+        if refused:
+            return False
+        return super().validate(extra_validators=extra_validators)
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
