@@ -211,8 +211,10 @@ def _read(text: str, kind: str | None, report: ImportReport) -> _Rows | None:
         return None
     rows = _Rows()
     try:
+        next_line = reader.line_num + 1
         for values in reader:
-            line = reader.line_num
+            # The line the record starts on: a quoted cell may span several lines.
+            line, next_line = next_line, reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
             if len(rows.items) >= MAX_ROWS:
