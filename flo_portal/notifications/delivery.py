@@ -160,7 +160,7 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> Delivery
         log.info("MAIL_ENABLED is off: %s e-mails stay in the outbox", report.skipped)
         return report
     ids = sorted(due_ids(now, limit))  # oldest first, as queued
-    db.session.commit()  # the FOR UPDATE SKIP LOCKED lock only orders us; claims decide
+    db.session.commit()  # end the read; each row's own claim below decides who sends it
     smtp: smtplib.SMTP | None = None
     try:
         for email_id in ids:
@@ -169,7 +169,7 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> Delivery
             email = db.session.get(OutboxEmail, email_id)
             try:
                 message = build_message(email)
-            except (ValueError, TypeError, IndexError) as exc:
+            except Exception as exc:  # whatever is wrong with one row stays with that row
                 _fail(report, email_id, now, f"message could not be built: {exc}")
                 continue
             try:
