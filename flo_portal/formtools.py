@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, TextAreaField
 
@@ -59,6 +60,18 @@ class PortalForm(FlaskForm):
         if refused:
             return False
         return super().validate(extra_validators=extra_validators)
+
+
+def refuse_control_characters_in_query() -> None:
+    """before_request: a query string (list filters, ``?next=``) with a control character
+    is answered 400 with the reason, before any view puts it in a query. Forms check their
+    own fields (:class:`PortalForm`) and the API its parameters (422 with fields)."""
+    if request.path.startswith("/api/"):
+        return
+    for name, values in request.args.lists():
+        for value in values:
+            if problem := control_character_problem(value):
+                abort(400, description=f"Query parameter {name[:40]!r}: {problem}.")
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:

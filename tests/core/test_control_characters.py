@@ -119,3 +119,15 @@ def test_csv_import_names_the_line_and_column_of_a_control_character():
     # NUL: the whole file is refused as binary, before any row is read.
     nul = import_csv(b"external_id,first_name,last_name,agency\r\nA-9,Ki\x00m,Lee,Alpha PD\r\n")
     assert not nul.applied and "binary data" in nul.problems[0].message
+
+
+@pytest.mark.postgres
+def test_a_control_character_in_a_page_query_string_is_400_not_500(client, login_as):
+    login_as(Role.COORDINATOR)
+    for url in ("/roster/officers", "/agencies/", "/products/"):
+        response = client.get(url, query_string={"q": "ab\x00"})
+        assert response.status_code == 400, url
+        assert "control character not allowed (U+0000 at position 3)" in response.get_data(
+            as_text=True
+        )
+    assert client.get("/roster/officers", query_string={"q": "Reyes"}).status_code == 200
