@@ -70,7 +70,9 @@ def refuse_control_characters_in_query() -> None:
         return
     for name, values in request.args.lists():
         for value in values:
-            if problem := control_character_problem(value):
+            # Line breaks and tabs are left to the views (``?next=`` ignores them): they
+            # cannot break a query; NUL and the other controls can, or have no use.
+            if problem := control_character_problem(value, multiline=True):
                 abort(400, description=f"Query parameter {name[:40]!r}: {problem}.")
 
 
