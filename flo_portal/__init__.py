@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from config import BASE_DIR, CONFIGS
 from flo_portal.extensions import csrf, db, limiter, login_manager, migrate
+from flo_portal.formtools import refuse_control_characters_in_query
 from flo_portal.ids import refuse_out_of_range_ids
 from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES
 
@@ -62,6 +63,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     # enrol in MFA, then refuse undeclared views.
     app.before_request(_forget_cached_user)
     app.before_request(refuse_out_of_range_ids)
+    app.before_request(refuse_control_characters_in_query)
     app.before_request(session_rules.expire_idle_session)
     app.before_request(mfa.require_enrolment)
     app.before_request(enforce_declared_access)

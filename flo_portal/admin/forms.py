@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
-from flo_portal.formtools import choices, enum_choices
+from flo_portal.formtools import PortalForm, choices, enum_choices
 from flo_portal.security.permissions import CENTER_STAFF, Role
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField("Role", choices=enum_choices(Role))
@@ -46,7 +45,7 @@ class UserForm(FlaskForm):
             raise ValidationError("Choose the user's agency.")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False
 

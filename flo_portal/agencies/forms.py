@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
-from flo_portal.formtools import VersionMixin, enum_choices
+from flo_portal.formtools import PortalForm, VersionMixin, enum_choices
 
 
-class AgencyForm(VersionMixin, FlaskForm):
+class AgencyForm(VersionMixin, PortalForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     discipline = SelectField("Discipline", choices=enum_choices(Discipline))
     region = StringField("Region", validators=[DataRequired(), Length(max=120)])

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import EXPIRY_CHOICES_DAYS
-from flo_portal.formtools import choices, enum_choices
+from flo_portal.formtools import PortalForm, choices, enum_choices
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(PortalForm):
     name = StringField(
         "Token name",
         validators=[DataRequired(), Length(max=100)],

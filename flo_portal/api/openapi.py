@@ -23,6 +23,7 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
 from flo_portal.api.errors import ApiError
+from flo_portal.formtools import control_character_problem
 from flo_portal.ids import MAX_ID
 from flo_portal.security.access import declared_access
 
@@ -81,6 +82,10 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     for name in request.args:
         if name not in model.model_fields:
             fields[name] = ["Unknown parameter."]
+    for name, values in request.args.lists():
+        for value in values:
+            if problem := control_character_problem(value):
+                fields.setdefault(name, []).append(problem)
     for name in model.model_fields:
         values = request.args.getlist(name)
         if len(values) > 1:

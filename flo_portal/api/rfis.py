@@ -19,7 +19,7 @@ from flo_portal.api.blueprint import bp
 from flo_portal.api.errors import ApiError, conflict
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
-from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
+from flo_portal.api.schemas import BodyText, In, LineText, ListQuery, Out, Page
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.extensions import db
 from flo_portal.rfis import services
@@ -80,7 +80,7 @@ class RfiQuery(ListQuery):
 
 
 class RfiIn(In):
-    title: BodyText = Field(min_length=1, max_length=200)
+    title: LineText = Field(min_length=1, max_length=200)
     question: BodyText = Field(min_length=1, max_length=20000)
     justification: BodyText = Field(
         min_length=1, max_length=20000, description="The criminal or threat nexus."

@@ -18,6 +18,7 @@ from flo_portal.api.schemas import (
     AgencyRef,
     BodyText,
     In,
+    LineText,
     ListQuery,
     Out,
     Page,
@@ -83,13 +84,13 @@ class OfficerQuery(ListQuery):
 
 class NominationIn(In):
     agency_id: int = Field(ge=1, le=2**31 - 1)
-    first_name: BodyText = Field(min_length=1, max_length=100)
-    last_name: BodyText = Field(min_length=1, max_length=100)
-    rank_title: BodyText = Field("", max_length=120)
+    first_name: LineText = Field(min_length=1, max_length=100)
+    last_name: LineText = Field(min_length=1, max_length=100)
+    rank_title: LineText = Field("", max_length=120)
     discipline: Discipline | None = Field(None, description="Defaults to the agency's.")
-    email: BodyText = Field("", max_length=254)
-    phone: BodyText = Field("", max_length=40)
-    mobile: BodyText = Field("", max_length=40)
+    email: LineText = Field("", max_length=254)
+    phone: LineText = Field("", max_length=40)
+    mobile: LineText = Field("", max_length=40)
     flo_level: FloLevel = FloLevel.BASIC
     reason: BodyText = Field("", max_length=500)
 

@@ -5,17 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from flo_portal.api.openapi import QueryInt
+from flo_portal.formtools import control_character_problem
 from flo_portal.security.permissions import Role
 
 T = TypeVar("T")
 
-# Text in query strings: no control characters (NUL would also break PostgreSQL).
-QueryText = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f]*$")]
-# Text in JSON bodies: newlines are fine, NUL is not.
-BodyText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+
+def _single_line(value: str) -> str:
+    if problem := control_character_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if problem := control_character_problem(value, multiline=True):
+        raise ValueError(problem)
+    return value
+
+
+# The portal's input rule (flo_portal/formtools.py), as pydantic types.
+# Text in query strings and one-line body fields (names, titles): no control characters.
+QueryText = Annotated[str, Field(max_length=200), AfterValidator(_single_line)]
+LineText = Annotated[str, AfterValidator(_single_line)]
+# Multi-line text in JSON bodies: tab and line breaks are fine, other controls are not.
+BodyText = Annotated[str, AfterValidator(_multi_line)]
 
 
 class Out(BaseModel):
@@ -28,6 +44,15 @@ class In(BaseModel):
     """Base for request bodies: unknown fields are refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        # Every string of every body, whatever its declared type: at least the multi-line
+        # rule (LineText fields add the single-line one).
+        if isinstance(value, str):
+            _multi_line(value)
+        return value
 
 
 class ErrorDetail(BaseModel):

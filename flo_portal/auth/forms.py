@@ -1,19 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from flo_portal.auth.passwords import password_problems
+from flo_portal.formtools import PortalForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     submit = SubmitField("Sign in")
 
 
-class TotpForm(FlaskForm):
+class TotpForm(PortalForm):
     code = StringField(
         "Authentication code",
         validators=[DataRequired(), Length(max=20)],
@@ -37,7 +37,7 @@ class NewPasswordMixin:
             raise ValidationError(" ".join(problems))
 
 
-class SetPasswordForm(NewPasswordMixin, FlaskForm):
+class SetPasswordForm(NewPasswordMixin, PortalForm):
     password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(max=256)],
@@ -64,7 +64,7 @@ class ChangePasswordForm(SetPasswordForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     """Re-authentication before a change to the account's own security."""
 
     current_password = PasswordField(
@@ -74,12 +74,12 @@ class ConfirmPasswordForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send reset link")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PortalForm):
     """For button-only POST actions: carries the CSRF token."""
 
     submit = SubmitField("Confirm")

@@ -3,7 +3,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -27,7 +26,7 @@ from flo_portal.audience import PARTNER_ROLES, Audience
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
 from flo_portal.extensions import db
-from flo_portal.formtools import choices, enum_choices
+from flo_portal.formtools import PortalForm, choices, enum_choices
 from flo_portal.training.models import TrainingCourse
 from flo_portal.users.models import User
 
@@ -52,7 +51,7 @@ def _int_or_zero(value) -> int:
         return 0
 
 
-class BriefingForm(FlaskForm):
+class BriefingForm(PortalForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     topic = StringField("Topic", validators=[Optional(), Length(max=200)])
     presenter = StringField("Presenter", validators=[Optional(), Length(max=200)])
@@ -212,6 +211,6 @@ class BriefingForm(FlaskForm):
         self.credit_course_id.data = b.credit_course_id or 0
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     reason = StringField("Reason (sent to invitees)", validators=[Optional(), Length(max=500)])
     submit = SubmitField("Cancel briefing")

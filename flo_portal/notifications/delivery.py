@@ -17,6 +17,8 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy as email_policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from flo_portal.extensions import db
+from flo_portal.formtools import CONTROL_CHARACTERS
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.orm import utcnow
 
@@ -84,29 +87,24 @@ def claim(email_id: int, now: datetime) -> bool:
     return _claim_ids([email_id], now) == [email_id]
 
 
-def claim_batch(now: datetime, limit: int) -> list[int]:
-    """Take up to ``limit`` due rows in one UPDATE (committed): they are ours for the lease."""
-    return _claim_ids(due_ids(now, limit), now)
-
-
-def _release(ids: list[int], now: datetime) -> None:
-    """Give back claimed rows we did not try (the server went away mid-batch)."""
-    if ids:
-        db.session.execute(
-            sa.update(OutboxEmail)
-            .where(OutboxEmail.id.in_(ids), OutboxEmail.sent_at.is_(None))
-            .values(next_attempt_at=now, attempts=OutboxEmail.attempts - 1),
-            execution_options={"synchronize_session": False},
-        )
-        db.session.commit()
+def _header_text(value: str) -> str:
+    """One line of header text: any control character (CR and LF above all) becomes a
+    space, so a stored value can never start a second header or break the message."""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", value).split())
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:
+    """The message for one row, built with ``email.headerregistry``: the recipient is parsed
+    as an address (a malformed one raises ``ValueError`` for this row alone) and free text
+    is folded to one line, so no value can inject a header."""
     config = current_app.config
-    msg = EmailMessage()
+    msg = EmailMessage(policy=email_policy.SMTP)
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = email.to_address
-    msg["Subject"] = email.subject
+    to_address = email.to_address.strip()
+    if CONTROL_CHARACTERS.search(to_address):
+        raise ValueError("the recipient address contains a control character")
+    msg["To"] = Address(addr_spec=to_address)
+    msg["Subject"] = _header_text(email.subject)
     msg["Date"] = formatdate(localtime=False)
     # A stable Message-ID: if a crash makes us send twice, mail systems can tell.
     domain = config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "flo-portal.local"
@@ -127,20 +125,33 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def _record_failure(email: OutboxEmail, now: datetime, error: str) -> None:
+def _record_failure(email_id: int, now: datetime, error: str) -> int:
+    """Write this row's failure and its next try, in its own transaction; its attempts."""
+    db.session.rollback()  # whatever the failed send left half-done is not ours to keep
+    email = db.session.get(OutboxEmail, email_id)
     email.last_error = error[:500]
     email.next_attempt_at = now + backoff(email.attempts)
+    attempts = email.attempts
+    db.session.commit()
+    return attempts
+
+
+def _record_sent(email: OutboxEmail) -> None:
+    """The server took it: committed at once, so a later failure can never resend it."""
+    email.sent_at = utcnow()
+    email.last_error = ""
     db.session.commit()
 
 
-COMMIT_EVERY = 50
-
-
 def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> DeliveryReport:
-    """Send what is due over one SMTP connection. Rows are claimed in one committed UPDATE;
-    results are committed every COMMIT_EVERY messages and at the end (this is the job's
-    unit of work). A crash between sending and committing can send a message twice once
-    its lease expires (never zero times); the stable Message-ID lets mail systems tell."""
+    """Send what is due over one SMTP connection, one message at a time.
+
+    Each row is claimed by its own committed conditional UPDATE just before it is sent
+    (so two runs never send the same row) and its outcome — sent, or the error and the
+    backed-off next try — is committed on its own right after. A message that cannot be
+    built or that the server refuses fails alone; the others go on. Only a crash between
+    the server's "250" and the commit can repeat a message, once its lease expires; the
+    stable Message-ID lets mail systems tell."""
     now = now or utcnow()
     report = DeliveryReport()
     if not current_app.config.get("MAIL_ENABLED", True):
@@ -148,49 +159,48 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> Delivery
         db.session.rollback()
         log.info("MAIL_ENABLED is off: %s e-mails stay in the outbox", report.skipped)
         return report
-    ids = claim_batch(now, limit)
-    emails = {
-        e.id: e for e in db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.id.in_(ids)))
-    }
+    ids = sorted(due_ids(now, limit))  # oldest first, as queued
+    db.session.commit()  # end the read; each row's own claim below decides who sends it
     smtp: smtplib.SMTP | None = None
     try:
-        for position, email_id in enumerate(ids):
-            email = emails[email_id]
-            connecting = smtp is None
+        for email_id in ids:
+            if not claim(email_id, now):
+                continue  # another run has it, or sent it meanwhile
+            email = db.session.get(OutboxEmail, email_id)
+            try:
+                message = build_message(email)
+            except Exception as exc:  # whatever is wrong with one row stays with that row
+                _fail(report, email_id, now, f"message could not be built: {exc}")
+                continue
             try:
                 if smtp is None:
                     smtp = _connect()
-                smtp.send_message(build_message(email))
             except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                _record_failure(email, now, error)
-                report.failed += 1
-                report.errors.append(error)
-                log.warning(
-                    "outbox %s: send failed (attempt %s): %s",
-                    email.id,
-                    email.attempts,
-                    error,
-                )
-                if connecting:
-                    # The server is down: give the rest back for the next run.
-                    _release(ids[position + 1 :], now)
-                    break
+                # The server is down: this row counts the failure, the rest stay due.
+                _fail(report, email_id, now, f"{type(exc).__name__}: {exc}")
+                break
+            try:
+                smtp.send_message(message)
+            except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+                _fail(report, email_id, now, f"{type(exc).__name__}: {exc}")
                 # A broken connection fails every later message too: reconnect next time.
-                if not isinstance(exc, smtplib.SMTPRecipientsRefused):
+                if not isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
                     _quit(smtp)
                     smtp = None
                 continue
-            email.sent_at = utcnow()
-            email.last_error = ""
+            _record_sent(email)
             report.sent += 1
-            if report.sent % COMMIT_EVERY == 0:
-                db.session.commit()
-        db.session.commit()
     finally:
         if smtp is not None:
             _quit(smtp)
     return report
+
+
+def _fail(report: DeliveryReport, email_id: int, now: datetime, error: str) -> None:
+    attempts = _record_failure(email_id, now, error)
+    report.failed += 1
+    report.errors.append(error)
+    log.warning("outbox %s: send failed (attempt %s): %s", email_id, attempts, error)
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,12 +15,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
-from flo_portal.formtools import VersionMixin, choices, enum_choices
+from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.products.models import ProductType, Tlp
 from flo_portal.products.services import partner_user_choices
 
 
-class ProductForm(VersionMixin, FlaskForm):
+class ProductForm(VersionMixin, PortalForm):
     product_type = SelectField("Type", validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
@@ -129,7 +128,7 @@ class ProductForm(VersionMixin, FlaskForm):
         return ok
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PortalForm):
     reason = TextAreaField(
         "Reason or note",
         validators=[Optional(), Length(max=1000)],
@@ -137,12 +136,12 @@ class ReasonForm(FlaskForm):
     )
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     file = FileField("Attachment", validators=[FileRequired("Choose a file.")])
     submit = SubmitField("Upload")
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(PortalForm):
     useful = IntegerField("Useful (1–5)", validators=[DataRequired(), NumberRange(1, 5)])
     actionable = IntegerField("Actionable (1–5)", validators=[DataRequired(), NumberRange(1, 5)])
     comment = TextAreaField(
@@ -151,16 +150,16 @@ class FeedbackForm(FlaskForm):
     submit = SubmitField("Send feedback")
 
 
-class ShareForm(FlaskForm):
+class ShareForm(PortalForm):
     email = StringField("Colleague's e-mail", validators=[DataRequired(), Length(max=254)])
     submit = SubmitField("Share")
 
 
-class RetentionForm(FlaskForm):
+class RetentionForm(PortalForm):
     note = StringField("Note", validators=[Optional(), Length(max=500)])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     class Meta:
         csrf = False
 

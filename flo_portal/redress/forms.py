@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from flo_portal.formtools import PortalForm
 
-class RedressForm(FlaskForm):
+
+class RedressForm(PortalForm):
     requester_name = StringField(
         "Your name", validators=[DataRequired(message="Give your name."), Length(max=200)]
     )
@@ -29,7 +30,7 @@ class RedressForm(FlaskForm):
     submit = SubmitField("Send request")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     answer = TextAreaField(
         "Answer to the requester", validators=[Length(max=20000)], render_kw={"rows": 5}
     )

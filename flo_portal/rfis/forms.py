@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
-from flo_portal.formtools import VersionMixin, choices, enum_choices
+from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.rfis.attachments import ALLOWED_LABEL, RFI_EXTENSIONS
 from flo_portal.rfis.models import RfiPriority, Tlp
 from flo_portal.security.permissions import Role
@@ -98,7 +97,7 @@ class RfiFieldsMixin:
             raise ValidationError("The due date cannot be in the past.")
 
 
-class RfiForm(AttachmentsMixin, RfiFieldsMixin, FlaskForm):
+class RfiForm(AttachmentsMixin, RfiFieldsMixin, PortalForm):
     attachments = MultipleFileField(
         "Attachments",
         description=f"Optional: {ALLOWED_LABEL}, up to {MAX_FILES} files.",
@@ -109,14 +108,14 @@ class RfiForm(AttachmentsMixin, RfiFieldsMixin, FlaskForm):
     submit = SubmitField("Submit RFI")
 
 
-class ResubmitForm(VersionMixin, RfiFieldsMixin, FlaskForm):
+class ResubmitForm(VersionMixin, RfiFieldsMixin, PortalForm):
     attestation = BooleanField(
         ATTESTATION, validators=[DataRequired(message="You must make the attestation.")]
     )
     submit = SubmitField("Resubmit")
 
 
-class TaskingForm(RfiFieldsMixin, FlaskForm):
+class TaskingForm(RfiFieldsMixin, PortalForm):
     all_flos = BooleanField("Every FLO and agency head")
     agency_ids = SelectMultipleField("Agencies", coerce=int, choices=[], validate_choice=True)
     disciplines = SelectMultipleField("Disciplines", choices=enum_choices(Discipline))
@@ -155,15 +154,15 @@ class TaskingForm(RfiFieldsMixin, FlaskForm):
         return ok
 
 
-class NoteForm(VersionMixin, FlaskForm):
+class NoteForm(VersionMixin, PortalForm):
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
 
 
-class AcceptForm(VersionMixin, FlaskForm):
+class AcceptForm(VersionMixin, PortalForm):
     criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
 
 
-class AssignForm(VersionMixin, FlaskForm):
+class AssignForm(VersionMixin, PortalForm):
     assignee_id = SelectField("Assign to", coerce=int, choices=[])
 
     def __init__(self, *args, **kwargs):
@@ -181,14 +180,14 @@ class AssignForm(VersionMixin, FlaskForm):
         )
 
 
-class AnswerForm(VersionMixin, FlaskForm):
+class AnswerForm(VersionMixin, PortalForm):
     answer = TextAreaField(
         "Answer", validators=[DataRequired(), Length(max=50000)], render_kw={"rows": 8}
     )
     criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")
 
 
-class CloseForm(VersionMixin, FlaskForm):
+class CloseForm(VersionMixin, PortalForm):
     rating = SelectField(
         "How satisfied are you with the answer?",
         coerce=int,
@@ -200,7 +199,7 @@ class CloseForm(VersionMixin, FlaskForm):
     )
 
 
-class MessageForm(AttachmentsMixin, FlaskForm):
+class MessageForm(AttachmentsMixin, PortalForm):
     body = TextAreaField(
         "Message", validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 3}
     )
@@ -208,7 +207,7 @@ class MessageForm(AttachmentsMixin, FlaskForm):
     submit = SubmitField("Post message")
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(PortalForm):
     response = TextAreaField(
         "Your response",
         validators=[DataRequired(), Length(max=50000)],
@@ -217,5 +216,5 @@ class ResponseForm(FlaskForm):
     submit = SubmitField("Send response")
 
 
-class CriminalIntelForm(VersionMixin, FlaskForm):
+class CriminalIntelForm(VersionMixin, PortalForm):
     criminal_intelligence = BooleanField("Criminal intelligence (28 CFR Part 23 review applies)")

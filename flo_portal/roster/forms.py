@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -15,18 +14,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flo_portal.agencies.models import Discipline
-from flo_portal.formtools import VersionMixin, choices, enum_choices
+from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.roster.models import FloLevel
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
     phone = StringField("Office phone", validators=[Optional(), Length(max=40)])
     mobile = StringField("Mobile phone", validators=[Optional(), Length(max=40)])
     submit = SubmitField("Save contact details")
 
 
-class OfficerForm(VersionMixin, FlaskForm):
+class OfficerForm(VersionMixin, PortalForm):
     agency_id = SelectField("Agency", coerce=int, choices=[])
     first_name = StringField("First name", validators=[DataRequired(), Length(max=100)])
     last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
@@ -59,7 +58,7 @@ class OfficerForm(VersionMixin, FlaskForm):
         self.agency_id.choices = choices(pairs)
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(PortalForm):
     target = SelectField("New status", choices=[])
     reason = StringField(
         "Reason (kept in the history)", validators=[DataRequired(), Length(max=500)]
@@ -67,14 +66,14 @@ class TransitionForm(FlaskForm):
     submit = SubmitField("Change status")
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     email = EmailField(
         "E-mail for the account", validators=[DataRequired(), Email(), Length(max=254)]
     )
     submit = SubmitField("Invite to FLO Portal")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField("CSV file")
     kind = SelectField(
         "What the file holds",

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
 from flo_portal.extensions import db
+from flo_portal.formtools import control_character_problem
 from flo_portal.orm import utcnow
 from flo_portal.roster.models import (
     FloLevel,
@@ -210,8 +211,10 @@ def _read(text: str, kind: str | None, report: ImportReport) -> _Rows | None:
         return None
     rows = _Rows()
     try:
+        next_line = reader.line_num + 1
         for values in reader:
-            line = reader.line_num
+            # The line the record starts on: a quoted cell may span several lines.
+            line, next_line = next_line, reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
             if len(rows.items) >= MAX_ROWS:
@@ -234,6 +237,15 @@ def _read(text: str, kind: str | None, report: ImportReport) -> _Rows | None:
                 report.problems.append(
                     Problem(line, too_long[0], f"value longer than {MAX_FIELD} characters")
                 )
+                rows.items.append((line, {}))
+                continue
+            refused = [
+                (h, problem)
+                for h, v in zip(header, values, strict=True)
+                if (problem := control_character_problem(v))
+            ]
+            if refused:
+                report.problems.extend(Problem(line, h, problem) for h, problem in refused)
                 rows.items.append((line, {}))
                 continue
             rows.items.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from flo_portal.formtools import choices
+from flo_portal.formtools import PortalForm, choices
 from flo_portal.sar.models import DEFINED_CRIMINAL, NEEDS_MORE_FACTS
 
 ATTESTATION = (
@@ -53,7 +52,7 @@ def category_choices() -> list[SelectChoice]:
     )
 
 
-class SarForm(FlaskForm):
+class SarForm(PortalForm):
     category = SelectField(
         "Behaviour category (ISE-SAR Functional Standard)",
         validate_choice=False,  # validate_category says what is wrong in words
@@ -111,5 +110,5 @@ class SarForm(FlaskForm):
             raise ValidationError("Choose one of the ISE-SAR behaviour categories.")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     note = TextAreaField("Note", validators=[Length(max=5000)], render_kw={"rows": 2})

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -23,10 +22,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from flo_portal.formtools import VersionMixin
+from flo_portal.formtools import PortalForm, VersionMixin
 
 
-class CourseForm(VersionMixin, FlaskForm):
+class CourseForm(VersionMixin, PortalForm):
     code = StringField("Code", validators=[DataRequired(), Length(max=40)])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     hours = DecimalField(
@@ -67,7 +66,7 @@ class CourseForm(VersionMixin, FlaskForm):
         return ok
 
 
-class RecordForm(FlaskForm):
+class RecordForm(PortalForm):
     course_id = SelectField("Course", coerce=int, choices=[])
     completed_on = DateField("Completed on", validators=[DataRequired()])
     evidence = FileField("Evidence (PDF, PNG or JPEG)")
@@ -79,12 +78,12 @@ class RecordForm(FlaskForm):
             raise ValidationError("The completion date cannot be in the future.")
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PortalForm):
     evidence = FileField("Evidence (PDF, PNG or JPEG)")
     submit = SubmitField("Upload evidence")
 
 
-class BulkForm(FlaskForm):
+class BulkForm(PortalForm):
     course_id = SelectField("Course", coerce=int, choices=[])
     completed_on = DateField("Completed on", validators=[DataRequired()])
     officer_ids = SelectMultipleField(

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 
-from flo_portal.formtools import choices
+from flo_portal.formtools import PortalForm, choices
 
 COMMON_ZONES = [
     "America/New_York",
@@ -25,7 +24,7 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(z, z) for z in COMMON_ZONES + rest]
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(PortalForm):
     timezone = SelectField("Time zone", choices=[])
     submit = SubmitField("Save preferences")
 

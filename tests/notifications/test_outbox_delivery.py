@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
@@ -100,3 +102,128 @@ def test_backoff_is_capped(app):
 
     assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff(30) == timedelta(minutes=360)
+
+
+class RefuseOne(Collect):
+    """A real server that refuses one recipient (550), as a mailbox that does not exist."""
+
+    def __init__(self, refused: str):
+        super().__init__()
+        self.refused = refused
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(smtp_port):
+    servers = []
+
+    def _start(handler):
+        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        servers.append(controller)
+        return handler
+
+    yield _start
+    for controller in servers:
+        controller.stop()
+
+
+T0 = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
+
+
+def test_one_poisoned_message_neither_blocks_nor_repeats_the_others(smtp_server):
+    with time_machine.travel(T0, tick=False):
+        for i in range(6):
+            queue_email(f"flo{i}@example.gov", f"Notice {i}", "Body")
+        # A carriage return in an officer's name reached the subject: it must not inject.
+        queue_email("flo6@example.gov", "Welcome, Dana\r\nBcc: spy@evil.example", "Body")
+        # A recipient that cannot be an address at all: it cannot be built, so it fails alone.
+        poisoned = queue_email("flo7@example.gov\r\nBcc: spy@evil.example", "Hi", "Body")
+        # The server refuses this one: it fails alone too, on the same connection.
+        refused = queue_email("refuse@example.gov", "Hi", "Body")
+        for i in range(8, 10):
+            queue_email(f"flo{i}@example.gov", f"Notice {i}", "Body")
+        db.session.commit()
+        poisoned_id, refused_id = poisoned.id, refused.id
+        handler = smtp_server(RefuseOne("refuse@example.gov"))
+
+        first = deliver_outbox(T0)
+        assert (first.sent, first.failed) == (9, 2)
+        assert "control character" in " ".join(first.errors)
+
+        # Every other message arrived exactly once; nothing went to the injected Bcc.
+        delivered = sorted(rcpt for e in handler.messages for rcpt in e.rcpt_tos)
+        assert delivered == sorted(f"flo{i}@example.gov" for i in (0, 1, 2, 3, 4, 5, 6, 8, 9))
+        assert not any(b"\r\nBcc:" in e.content for e in handler.messages)
+        injected = next(e for e in handler.messages if e.rcpt_tos == ["flo6@example.gov"])
+        assert b"Subject: Welcome, Dana Bcc: spy@evil.example\r\n" in injected.content
+
+        db.session.expire_all()
+        rows = {r.id: r for r in db.session.scalars(sa.select(OutboxEmail))}
+        for bad in (poisoned_id, refused_id):
+            assert rows[bad].sent_at is None and rows[bad].attempts == 1
+            assert rows[bad].next_attempt_at == T0 + timedelta(minutes=1)
+        assert "control character" in rows[poisoned_id].last_error
+        assert "550" in rows[refused_id].last_error
+        assert all(
+            r.sent_at is not None for i, r in rows.items() if i not in {poisoned_id, refused_id}
+        )
+
+        # Next cycle: the two failures are retried alone, the sent ones are never resent.
+        second = deliver_outbox(T0 + timedelta(minutes=1))
+        assert (second.sent, second.failed) == (0, 2)
+        assert len(handler.messages) == 9
+        db.session.expire_all()
+        assert db.session.get(OutboxEmail, poisoned_id).attempts == 2
+        assert db.session.get(OutboxEmail, poisoned_id).next_attempt_at == T0 + timedelta(minutes=3)
+        # Before its backoff is over nothing is tried at all.
+        assert deliver_outbox(T0 + timedelta(minutes=2)).as_counts() == {
+            "sent": 0,
+            "failed": 0,
+            "skipped": 0,
+        }
+
+
+@pytest.mark.postgres
+def test_two_delivery_runs_racing_deliver_every_message_exactly_once(app, smtp_server):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip(
+            "SQLite serialises all writers with one database lock, so there is no race "
+            "to test; run with TEST_DATABASE_URL pointing at PostgreSQL."
+        )
+    n = 40
+    with time_machine.travel(T0, tick=False):
+        for i in range(n):
+            queue_email(f"flo{i}@example.gov", f"Notice {i}", "Body")
+        db.session.commit()
+    handler = smtp_server(Collect())
+    runners = 3
+    barrier = threading.Barrier(runners)
+    reports, errors = [], []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                reports.append(deliver_outbox(T0 + timedelta(seconds=1)))
+                db.session.remove()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(runners)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    delivered = [rcpt for e in handler.messages for rcpt in e.rcpt_tos]
+    assert sorted(delivered) == sorted(f"flo{i}@example.gov" for i in range(n))
+    assert sum(r.sent for r in reports) == n and sum(r.failed for r in reports) == 0
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(OutboxEmail)).all()
+    assert all(r.sent_at is not None and r.attempts == 1 for r in rows)
