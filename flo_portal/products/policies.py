@@ -49,6 +49,7 @@ from flo_portal.products.models import (
     ProductAudience,
     ProductShare,
     ProductStatus,
+    ProductVersion,
     Tlp,
 )
 from flo_portal.security.permissions import CENTER_STAFF, Permission, Role, role_has
@@ -261,3 +262,50 @@ def share_problem(sharer, product: Product, colleague) -> str | None:
     if tlp == Tlp.AMBER and colleague.agency_id != sharer.agency_id:
         return "TLP:AMBER may be shared only within your own agency."
     return None
+
+
+# ---------------------------------------------------------------- earlier versions
+#
+# A version is shown only to a viewer who may see the product now AND who would be in its
+# audience under the marking that version was released under (ProductVersion.tlp): the
+# stricter of the two wins, so re-marking a product from TLP:RED to a wider label does not
+# open its RED versions to the wider audience. The audience itself is the product's
+# current one (versions do not record their own; the current one can only narrow it).
+
+
+def _version_marking_condition(user, role: Role | None):
+    """SQL on ProductVersion (joined to Product): the version's own TLP lets ``user`` in."""
+    if role in CENTER_STAFF:
+        return sa.or_(ProductVersion.tlp != Tlp.RED, _staff_red_condition(user, role))
+    named = _named_condition(user)
+    if _partner_in_groups(user):
+        by_agency = Product.id.in_(
+            sa.select(ProductAudience.product_id).where(
+                ProductAudience.kind == "agency", ProductAudience.value == str(user.agency.id)
+            )
+        )
+    else:
+        by_agency = sa.false()
+    return sa.case(
+        (ProductVersion.tlp == Tlp.RED, named),
+        (ProductVersion.tlp == Tlp.AMBER_STRICT, sa.or_(named, by_agency)),
+        else_=sa.true(),
+    )
+
+
+def visible_versions_condition(user):
+    """SQL condition on ProductVersion joined to Product: the versions ``user`` may open."""
+    if not _may_read_at_all(user):
+        return sa.false()
+    return sa.and_(visible_products_condition(user), _version_marking_condition(user, _role(user)))
+
+
+def can_view_version(user, product: Product | None, version) -> bool:
+    """The same rule for one version (version page, its e-mail, API)."""
+    if version is None or not can_view_product(user, product):
+        return False
+    tlp = Tlp(version.tlp)
+    role = _role(user)
+    if role in CENTER_STAFF:
+        return tlp != Tlp.RED or _staff_sees_red(user, role, product)
+    return user_in_audience(user, effective_audience(Audience.from_json(product.audience), tlp))

@@ -49,7 +49,9 @@ from flo_portal.products.models import (
 from flo_portal.products.policies import (
     SHAREABLE,
     can_view_product,
+    can_view_version,
     visible_products_condition,
+    visible_versions_condition,
 )
 from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
@@ -232,7 +234,18 @@ def _detail_context(product: Product) -> dict:
         "can_edit": services.can_edit(product, current_user),
         "shareable": Tlp(product.tlp) in SHAREABLE
         and Role(current_user.role) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
-        "versions": [v for v in product.versions if v.number != product.version],
+        "versions": list(
+            db.session.scalars(
+                sa.select(ProductVersion)
+                .join(Product, Product.id == ProductVersion.product_id)
+                .where(
+                    ProductVersion.product_id == product.id,
+                    ProductVersion.number != product.version,
+                    visible_versions_condition(current_user),
+                )
+                .order_by(ProductVersion.number)
+            )
+        ),
         "empty_form": EmptyForm(),
         "reason_form": ReasonForm(),
         "feedback_form": FeedbackForm(),
@@ -265,7 +278,7 @@ def version(product_id: int, number: int):
             ProductVersion.product_id == product.id, ProductVersion.number == number
         )
     )
-    if v is None:
+    if not can_view_version(current_user, product, v):
         abort(404)
     services.record_view(product, current_user, version=number)
     db.session.commit()
