@@ -8,18 +8,12 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
+from bench.harness import signed_in_client
 from flo_portal.admin.models import AccountChangeRequest, ChangeStatus
 from flo_portal.audit.models import AuditEvent
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-from tests.conftest import sign_in
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def actions(db) -> list[str]:
@@ -50,7 +44,7 @@ def test_email_change_waits_for_a_second_admin_who_is_not_the_requester(app, mak
         mfa_secret=pyotp.random_base32(),
     )
     token_before = target.session_token
-    first_client, second_client = signed_in(app, first), signed_in(app, second)
+    first_client, second_client = signed_in_client(app, first), signed_in_client(app, second)
 
     response = edit(
         first_client, target, name="Casey C. Coordinator", email="evil@attacker.example"
@@ -102,14 +96,14 @@ def test_email_change_waits_for_a_second_admin_who_is_not_the_requester(app, mak
 def test_rejected_change_is_never_applied(app, make_user, db):
     first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
     target = make_user(Role.ANALYST)
-    edit(signed_in(app, first), target, role="admin")
+    edit(signed_in_client(app, first), target, role="admin")
     change = the_request(db)
-    signed_in(app, second).post(f"/admin/change-requests/{change.id}/reject")
+    signed_in_client(app, second).post(f"/admin/change-requests/{change.id}/reject")
     db.session.expire_all()
     assert db.session.get(User, target.id).role == Role.ANALYST
     assert the_request(db).status == ChangeStatus.REJECTED
     assert "user.change_rejected" in actions(db)
-    signed_in(app, second).post(f"/admin/change-requests/{change.id}/approve")
+    signed_in_client(app, second).post(f"/admin/change-requests/{change.id}/approve")
     db.session.expire_all()
     assert db.session.get(User, target.id).role == Role.ANALYST
 
@@ -117,14 +111,14 @@ def test_rejected_change_is_never_applied(app, make_user, db):
 def test_mfa_reset_of_center_staff_needs_approval(app, make_user, db):
     first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
     target = make_user(Role.PRIVACY_OFFICER, mfa_enabled=True, mfa_secret=pyotp.random_base32())
-    signed_in(app, first).post(f"/admin/users/{target.id}/reset-mfa")
+    signed_in_client(app, first).post(f"/admin/users/{target.id}/reset-mfa")
     db.session.expire_all()
     assert db.session.get(User, target.id).mfa_enabled
     change = the_request(db)
-    signed_in(app, first).post(f"/admin/change-requests/{change.id}/approve")
+    signed_in_client(app, first).post(f"/admin/change-requests/{change.id}/approve")
     db.session.expire_all()
     assert db.session.get(User, target.id).mfa_enabled
-    signed_in(app, second).post(f"/admin/change-requests/{change.id}/approve")
+    signed_in_client(app, second).post(f"/admin/change-requests/{change.id}/approve")
     db.session.expire_all()
     target = db.session.get(User, target.id)
     assert not target.mfa_enabled and target.mfa_secret is None
@@ -136,11 +130,11 @@ def test_password_reset_of_center_staff_needs_approval(app, make_user, db):
     first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
     target = make_user(Role.COORDINATOR, mfa_enabled=True, mfa_secret=pyotp.random_base32())
     old_hash = target.password_hash
-    signed_in(app, first).post(f"/admin/users/{target.id}/reset-password")
+    signed_in_client(app, first).post(f"/admin/users/{target.id}/reset-password")
     db.session.expire_all()
     assert db.session.get(User, target.id).password_hash == old_hash
     assert not any("/auth/password/reset/" in m.body_text for m in outbox(db))
-    signed_in(app, second).post(f"/admin/change-requests/{the_request(db).id}/approve")
+    signed_in_client(app, second).post(f"/admin/change-requests/{the_request(db).id}/approve")
     db.session.expire_all()
     assert db.session.get(User, target.id).password_hash is None
     links = [m for m in outbox(db) if "/auth/password/reset/" in m.body_text]
@@ -150,7 +144,7 @@ def test_password_reset_of_center_staff_needs_approval(app, make_user, db):
 def test_promotion_to_center_staff_needs_approval(app, make_user, db):
     first = make_user(Role.ADMIN)
     flo = make_user(Role.LIAISON_OFFICER)
-    edit(signed_in(app, first), flo, role="admin", agency_id="0")
+    edit(signed_in_client(app, first), flo, role="admin", agency_id="0")
     db.session.expire_all()
     assert db.session.get(User, flo.id).role == Role.LIAISON_OFFICER
     assert the_request(db).changes["role"] == ["liaison_officer", "admin"]
@@ -159,7 +153,7 @@ def test_promotion_to_center_staff_needs_approval(app, make_user, db):
 def test_partner_accounts_change_at_once(app, make_user, db):
     first = make_user(Role.ADMIN)
     flo = make_user(Role.LIAISON_OFFICER)
-    signed_in(app, first).post(
+    signed_in_client(app, first).post(
         f"/admin/users/{flo.id}",
         data={
             "name": flo.name,
@@ -176,16 +170,16 @@ def test_partner_accounts_change_at_once(app, make_user, db):
 def test_a_request_overtaken_by_another_edit_is_not_applied(app, make_user, db):
     first, second = make_user(Role.ADMIN), make_user(Role.ADMIN)
     target = make_user(Role.ANALYST, email="a@fusion.example.gov")
-    edit(signed_in(app, first), target, email="b@fusion.example.gov")
+    edit(signed_in_client(app, first), target, email="b@fusion.example.gov")
     stale = the_request(db)
-    edit(signed_in(app, second), target, email="c@fusion.example.gov")
+    edit(signed_in_client(app, second), target, email="c@fusion.example.gov")
     newer = db.session.scalars(
         sa.select(AccountChangeRequest).order_by(AccountChangeRequest.id.desc())
     ).first()
-    signed_in(app, first).post(f"/admin/change-requests/{newer.id}/approve")
+    signed_in_client(app, first).post(f"/admin/change-requests/{newer.id}/approve")
     db.session.expire_all()
     assert db.session.get(User, target.id).email == "c@fusion.example.gov"
-    signed_in(app, second).post(f"/admin/change-requests/{stale.id}/approve")
+    signed_in_client(app, second).post(f"/admin/change-requests/{stale.id}/approve")
     db.session.expire_all()
     assert db.session.get(User, target.id).email == "c@fusion.example.gov"
     assert db.session.get(AccountChangeRequest, stale.id).status == ChangeStatus.PENDING

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from bench.harness import sign_in
 from flo_portal.agencies.models import Discipline
 from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import create_token
@@ -199,10 +200,7 @@ def test_an_id_that_names_no_row_is_404_and_no_event(client, make_user, url):
     flo = make_user(Role.LIAISON_OFFICER)
     missing = submit(flo).id + 1000
     headers = _bearer(flo)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = flo.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(datetime.now(UTC).timestamp())
+    sign_in(client, flo)
     response = client.get(url.format(missing=missing), headers=headers)
     assert response.status_code == 404
     assert _events("access.refused") == []

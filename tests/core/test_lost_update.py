@@ -8,13 +8,13 @@ keeps the first's change until the second deliberately saves again.
 from __future__ import annotations
 
 import threading
-import time
 from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from bench.harness import signed_in_client
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
 from flo_portal.products.models import Product
@@ -93,15 +93,6 @@ def load_form(client, url: str) -> dict[str, list[str]]:
     return edit_form_values(response.get_data(as_text=True))
 
 
-def signed_in(app, user):
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(time.time())
-    return client
-
-
 # Each returns (object, the text field both edit, the two editors).
 def _officer(make_user):
     editors = make_user(Role.COORDINATOR), make_user(Role.COORDINATOR)
@@ -139,7 +130,7 @@ def test_the_second_stale_save_gets_a_conflict_page_and_loses_nothing(app, make_
     db.session.commit()
     obj_id = obj.id
     url = url_pattern.format(id=obj_id)
-    first, second = signed_in(app, one), signed_in(app, other)
+    first, second = signed_in_client(app, one), signed_in_client(app, other)
 
     form_first = load_form(first, url)
     form_second = load_form(second, url)
@@ -172,8 +163,8 @@ def test_a_stale_form_that_changes_nothing_is_not_a_conflict(app, make_user):
     agency = AgencyFactory(jurisdiction="Ash County")
     db.session.commit()
     url = f"/agencies/{agency.id}/edit"
-    first = signed_in(app, make_user(Role.COORDINATOR))
-    second = signed_in(app, make_user(Role.COORDINATOR))
+    first = signed_in_client(app, make_user(Role.COORDINATOR))
+    second = signed_in_client(app, make_user(Role.COORDINATOR))
     form_first, form_second = load_form(first, url), load_form(second, url)
     assert first.post(url, data={**form_first, "region": "North"}).status_code == 302
     # The second typed the same change: nothing of anyone's would be lost.

@@ -7,11 +7,10 @@ check, the version page and the list of earlier versions on the detail page.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
+from bench.harness import signed_in_client
 from flo_portal.agencies.models import Discipline
 from flo_portal.extensions import db
 from flo_portal.products import services
@@ -63,15 +62,6 @@ def world(make_user):
     return people, audience
 
 
-def _signed_in(app, user):
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(time.time())
-    return client
-
-
 @pytest.mark.parametrize("now", MARKINGS, ids=lambda t: f"now-{t.value}")
 @pytest.mark.parametrize("first", MARKINGS, ids=lambda t: f"v1-{t.value}")
 def test_version_matrix(app, world, first, now):
@@ -106,7 +96,7 @@ def test_version_matrix(app, world, first, now):
             )
         )
         assert (v1.id in by_sql) is want, (name, "sql")
-        client = _signed_in(app, user)
+        client = signed_in_client(app, user)
         page = client.get(f"/products/{product.id}/versions/1")
         assert page.status_code == (200 if want else 404), (name, "page")
         assert (b"kestrelbody" in page.data) is want, (name, "page body")
