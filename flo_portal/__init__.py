@@ -32,6 +32,11 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    if app.config.get("ENV_NAME") == "production" and (app.debug or app.config.get("DEBUG")):
+        # FLASK_DEBUG=1 (or DEBUG=True) would serve tracebacks and the debugger to anyone.
+        raise RuntimeError(
+            "Refusing to start in production with debug on; unset FLASK_DEBUG and DEBUG."
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
 

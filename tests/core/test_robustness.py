@@ -34,3 +34,25 @@ def test_formula_cells_get_a_quote_including_full_width_forms(value):
 @pytest.mark.parametrize("value", ["Alpha PD", "ｆｕｌｌ width", "2025-01-06", "a=b", ""])
 def test_ordinary_cells_are_left_alone(value):
     assert safe_cell(value) == value
+
+
+def _production(monkeypatch):
+    from config import ProductionConfig
+
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://x@h/db")
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "k" * 40)
+    return ProductionConfig
+
+
+def test_production_refuses_flask_debug(monkeypatch):
+    from flo_portal import create_app
+
+    config = _production(monkeypatch)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="debug on"):
+        create_app(config)
+    monkeypatch.delenv("FLASK_DEBUG")
+    with pytest.raises(RuntimeError, match="debug on"):
+        create_app(config, DEBUG=True)
+    app = create_app(config)  # without debug it starts
+    assert not app.debug
