@@ -56,3 +56,43 @@ def test_production_refuses_flask_debug(monkeypatch):
         create_app(config, DEBUG=True)
     app = create_app(config)  # without debug it starts
     assert not app.debug
+
+
+def _list_urls(app) -> list[str]:
+    """Every GET page without URL arguments (the list pages among them)."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and not rule.arguments
+        and rule.endpoint != "static"
+        and "logout" not in rule.endpoint
+    )
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_no_page_value_gives_a_500_on_any_list(app, client, login_as, role):
+    login_as(role)
+    urls = _list_urls(app)
+    assert "/roster/officers" in urls and "/audit/" in urls and len(urls) > 20
+    failures = []
+    for url in urls:
+        for page in ("99999999999999999999", "-1", "abc", "0", "1e9", "9" * 5000):
+            response = client.get(url, query_string={"page": page})
+            if response.status_code >= 500:
+                failures.append((url, page[:25], response.status_code))
+    assert failures == []
+
+
+def test_a_huge_page_is_an_empty_page_and_a_bad_one_is_page_one(client, login_as):
+    from tests.factories import AgencyFactory
+
+    login_as("coordinator")
+    AgencyFactory(name="Zulu County Sheriff")
+    from flo_portal.extensions import db
+
+    db.session.commit()
+    assert b"Zulu County Sheriff" in client.get("/agencies/?page=abc").data
+    assert b"Zulu County Sheriff" in client.get("/agencies/?page=-1").data
+    huge = client.get("/agencies/?page=99999999999999999999")
+    assert huge.status_code == 200 and b"Zulu County Sheriff" not in huge.data
