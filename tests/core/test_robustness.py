@@ -96,3 +96,98 @@ def test_a_huge_page_is_an_empty_page_and_a_bad_one_is_page_one(client, login_as
     assert b"Zulu County Sheriff" in client.get("/agencies/?page=-1").data
     huge = client.get("/agencies/?page=99999999999999999999")
     assert huge.status_code == 200 and b"Zulu County Sheriff" not in huge.data
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once the socket is closed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        lambda tmp: f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/test",
+        lambda tmp: f"sqlite:///{tmp}/no/such/dir/flo.sqlite",
+    ],
+    ids=["postgresql-closed-port", "sqlite-missing-dir"],
+)
+def test_an_unreachable_database_is_503_with_retry_after(url, tmp_path):
+    from config import TestConfig
+    from flo_portal import create_app
+
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=url(tmp_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}}
+        if "postgresql" in url(tmp_path)
+        else {},
+        UPLOAD_DIR=str(tmp_path),
+    )
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "1:tok"  # loading the signed-in user needs the database
+        sess["_fresh"] = True
+        sess["last_seen"] = int(__import__("time").time())
+    page = client.get("/roster/officers")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    assert b"cannot reach its database" in page.data
+    anonymous = app.test_client().post(
+        "/auth/login", data={"email": "a@b.example.gov", "password": "x" * 12}
+    )
+    assert anonymous.status_code == 503 and anonymous.headers["Retry-After"] == "30"
+    api = app.test_client().get(
+        "/api/v1/officers", headers={"Authorization": "Bearer flo_pat_" + "x" * 43}
+    )
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
+    assert api.json["error"]["code"] == "database_unavailable"
+    with app.app_context():
+        from flo_portal.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_backend_terminated_mid_request_is_503(app, make_user):
+    """pg_terminate_backend on the request's own connection between two queries."""
+    import sqlalchemy as sa
+
+    from config import TestConfig
+    from flo_portal import create_app
+    from flo_portal.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    user = make_user("coordinator")
+    keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_DIR")
+    other = create_app(TestConfig, **{k: app.config[k] for k in keys})
+    killer = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    def terminate_own_backend():
+        from flask import request
+
+        if request.path != "/roster/officers":
+            return
+        from flask_login import current_user
+
+        assert current_user.is_authenticated  # the first query went through
+        pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        with killer.begin() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    other.before_request(terminate_own_backend)
+    client = other.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        sess["last_seen"] = int(__import__("time").time())
+    try:
+        response = client.get("/roster/officers")
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        assert client.get("/healthz").status_code == 200  # the pool reconnects afterwards
+    finally:
+        killer.dispose()
+        with other.app_context():
+            db.engine.dispose()
