@@ -42,7 +42,13 @@ from flo_portal.products.policies import (
 from flo_portal.products.workflow import TRANSITIONS, guard_problem
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
-from flo_portal.uploads import DOCUMENTS, UploadRefused, check_upload, read_limited
+from flo_portal.uploads import (
+    DOCUMENTS,
+    UploadRefused,
+    check_upload,
+    read_limited,
+    write_upload,
+)
 from flo_portal.users.models import User
 
 
@@ -673,7 +679,7 @@ def add_attachment(product: Product, stream, filename: str, user: User) -> Produ
         raise ProductError(str(err)) from None
     name = checked.filename
     storage = uuid.uuid4().hex
-    (_upload_root() / storage).write_bytes(data)
+    write_upload(_upload_root() / storage, data)
     att = ProductAttachment(
         product_id=product.id,
         filename=name,

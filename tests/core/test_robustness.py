@@ -4,6 +4,7 @@ formula guard, production debug refusal."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from flo_portal.csv_export import csv_text, safe_cell
 
@@ -191,3 +192,73 @@ def test_a_backend_terminated_mid_request_is_503(app, make_user):
         killer.dispose()
         with other.app_context():
             db.engine.dispose()
+
+
+def _stored_files(app, sub: str) -> set[str]:
+    from pathlib import Path
+
+    root = Path(app.config["UPLOAD_DIR"]) / sub
+    return {p.name for p in root.iterdir()} if root.exists() else set()
+
+
+def test_an_upload_in_a_request_that_then_fails_leaves_no_file(
+    app, client, login_as, make_user, monkeypatch
+):
+    import io
+
+    from flo_portal.extensions import db
+    from flo_portal.products import services
+    from flo_portal.products.models import ProductAttachment
+    from tests.products.helpers import PDF, draft
+
+    author = make_user("analyst")
+    product = draft(author)
+    db.session.commit()
+    before = _stored_files(app, "products")
+    login_as(author)
+
+    def audit_fails(*args, **kwargs):
+        raise RuntimeError("audit write failed after the file was written")
+
+    monkeypatch.setattr(services, "audit", audit_fails)
+    response = client.post(
+        f"/products/{product.id}/attachments",
+        data={"file": (io.BytesIO(PDF), "brief.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 500
+    assert _stored_files(app, "products") == before
+    assert db.session.scalar(sa_count(ProductAttachment)) == 0
+
+    monkeypatch.undo()  # the same upload, committed, keeps its file
+    response = client.post(
+        f"/products/{product.id}/attachments",
+        data={"file": (io.BytesIO(PDF), "brief.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    [att] = db.session.scalars(sa.select(ProductAttachment)).all()
+    assert _stored_files(app, "products") == before | {att.storage_name}
+
+
+def test_an_rfi_file_goes_when_its_transaction_rolls_back(app, make_user):
+    from flo_portal.extensions import db
+    from flo_portal.rfis.attachments import store_attachment
+    from tests.products.helpers import PDF
+    from tests.rfis.helpers import submit
+
+    flo = make_user("liaison_officer")
+    rfi = submit(flo)
+    before = _stored_files(app, "rfis")
+    store_attachment(rfi, flo, "map.pdf", PDF)
+    db.session.flush()
+    assert len(_stored_files(app, "rfis") - before) == 1  # written, not yet committed
+    db.session.rollback()
+    assert _stored_files(app, "rfis") == before
+    store_attachment(rfi, flo, "map.pdf", PDF)
+    db.session.commit()
+    assert len(_stored_files(app, "rfis") - before) == 1
+
+
+def sa_count(model):
+    return sa.select(sa.func.count()).select_from(model)
