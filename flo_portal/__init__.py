@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -34,6 +36,11 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    if app.config.get("ENV_NAME") == "production" and (app.debug or app.config.get("DEBUG")):
+        # FLASK_DEBUG=1 (or DEBUG=True) would serve tracebacks and the debugger to anyone.
+        raise RuntimeError(
+            "Refusing to start in production with debug on; unset FLASK_DEBUG and DEBUG."
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
 
@@ -125,7 +132,12 @@ ERROR_TEXT = {
     422: ("Invalid input", "Some of what you sent is not valid."),
     429: ("Too many requests", "Slow down and try again in a minute."),
     500: ("Something went wrong", "The error was logged. Please try again."),
+    503: (
+        "Temporarily unavailable",
+        "The portal cannot reach its database just now. Please try again in a minute.",
+    ),
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def _error_response(
@@ -137,6 +149,14 @@ def _error_response(
 
         return error_response(code, message or text, error_code, fields)
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+
+def _is_database_unavailable(err: Exception) -> bool:
+    """True for errors that mean the database is gone (refused, dropped, terminated),
+    not for a query the database rejected."""
+    if isinstance(err, sa_exc.DisconnectionError | sa_exc.OperationalError):
+        return True
+    return isinstance(err, sa_exc.DBAPIError) and bool(err.connection_invalidated)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -182,6 +202,23 @@ def _register_error_pages(app: Flask) -> None:
             else:
                 return response  # 409 and the conflict page, unless nothing would be lost
         return _error_response(409)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    def database_error(err):
+        # A lost or unreachable database is not a bug in the request: 503, come back later.
+        if not _is_database_unavailable(err):
+            return unhandled(err)
+        from flask import g
+
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, err)
+        # Render as signed out: loading the user (layout, nav) would hit the database again.
+        g._login_user = login_manager.anonymous_user()
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session.rollback()
+        response = app.make_response(_error_response(503, error_code="database_unavailable"))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unhandled(err):

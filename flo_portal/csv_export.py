@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable
 
 from flask import Response
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# After NFKC, full-width forms (＝ ＋ － ＠ ｜) become these; "|" starts DDE payloads.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "|", "\t", "\r", "\n")
 
 
 def safe_cell(value) -> str:
@@ -16,7 +18,8 @@ def safe_cell(value) -> str:
     if value is None:
         return ""
     text = str(value)
-    if text.startswith(_FORMULA_PREFIXES):
+    # Spreadsheets fold compatibility forms (full-width ＝, ｜) before parsing: so do we.
+    if unicodedata.normalize("NFKC", text.lstrip(" ")).startswith(_FORMULA_PREFIXES):
         return "'" + text
     return text
 

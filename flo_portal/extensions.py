@@ -1,5 +1,6 @@
 """Flask extensions, created here and bound in create_app()."""
 
+from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,7 +10,33 @@ from flask_wtf import CSRFProtect
 
 from flo_portal.orm import Base
 
-db = SQLAlchemy(model_class=Base)
+# The highest page number a list accepts: beyond it offsets overflow the database's
+# integer (500 on SQLite and PostgreSQL); no list here is anywhere near this long.
+MAX_PAGE = 100_000
+
+
+def requested_page() -> int:
+    """The ``page`` query argument as 1..MAX_PAGE: non-numeric or below 1 is page 1, a
+    number beyond MAX_PAGE is MAX_PAGE (an empty page, like any page past the end)."""
+    raw = request.args.get("page", "1") if has_request_context() else "1"
+    try:
+        page = int(raw[:12])  # a 12-digit cap keeps int() cheap on a megabyte of digits
+    except ValueError:
+        return 1
+    if len(raw) > 12 and raw.strip().isdigit():
+        return MAX_PAGE
+    return min(max(page, 1), MAX_PAGE)
+
+
+class PortalSQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        """Every list page paginates here: the page number from the query string is
+        always clamped to 1..MAX_PAGE, so no ``page=`` value can reach the database as
+        an out-of-range offset."""
+        return super().paginate(select, page=requested_page() if page is None else page, **kwargs)
+
+
+db = PortalSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

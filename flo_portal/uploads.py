@@ -13,10 +13,16 @@ Read a stream with :func:`read_limited` so an oversized file is never read whole
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
+
+from flo_portal.extensions import db
 
 ZIP = (b"PK\x03\x04",)
 
@@ -136,3 +142,33 @@ def check_upload(filename: str | None, data: bytes, *, allowed=DOCUMENTS) -> Che
     return CheckedUpload(
         filename=safe, content_type=kind.content_type, extension=ext, size=len(data)
     )
+
+
+# ------------------------------------------------ files follow the database transaction
+# A file is written when the request asks for it, but it belongs to the transaction that
+# adds its row: if that transaction ends without committing (an error later in the
+# request, a refused commit), the file is removed, so no file is left without a row.
+
+_WRITTEN = "flo_portal.uploads.written"
+
+
+def write_upload(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file at ``path`` (owner-only), kept only if the current
+    database transaction commits."""
+    with open(path, "xb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+    db.session().info.setdefault(_WRITTEN, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_files(session: Session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint or inner transaction: not the end yet
+        return
+    for path in session.info.pop(_WRITTEN, []):
+        Path(path).unlink(missing_ok=True)

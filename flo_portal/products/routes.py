@@ -581,7 +581,9 @@ def retention_decide(kind: str, obj_id: int, decision: str):
                 )
                 flash("Validated: kept for another retention period.", "success")
             else:
-                services.purge(kind, obj_id, current_user, form.note.data or "purged at review")
+                services.purge(
+                    kind, obj_id, current_user, form.note.data or "purged at review", date.today()
+                )
                 flash("Purged. The audit trail keeps a record without content.", "success")
         except services.ProductError as err:
             db.session.rollback()

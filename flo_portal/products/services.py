@@ -42,7 +42,13 @@ from flo_portal.products.policies import (
 from flo_portal.products.workflow import TRANSITIONS, guard_problem
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
-from flo_portal.uploads import DOCUMENTS, UploadRefused, check_upload, read_limited
+from flo_portal.uploads import (
+    DOCUMENTS,
+    UploadRefused,
+    check_upload,
+    read_limited,
+    write_upload,
+)
 from flo_portal.users.models import User
 
 
@@ -673,7 +679,7 @@ def add_attachment(product: Product, stream, filename: str, user: User) -> Produ
         raise ProductError(str(err)) from None
     name = checked.filename
     storage = uuid.uuid4().hex
-    (_upload_root() / storage).write_bytes(data)
+    write_upload(_upload_root() / storage, data)
     att = ProductAttachment(
         product_id=product.id,
         filename=name,
@@ -1001,11 +1007,17 @@ def _purge_rfi(rfi) -> None:
     purge_rfi_content(rfi)
 
 
-def purge(kind: str, obj_id: int, actor: User | None, reason: str) -> None:
-    """Remove the content; keep an audit entry naming the item but holding no content."""
+def purge(kind: str, obj_id: int, actor: User | None, reason: str, today: date) -> None:
+    """Remove the content; keep an audit entry naming the item but holding no content.
+    Refused before the item's retention review date (28 CFR Part 23: kept RETENTION_YEARS)."""
     obj = _retention_object(kind, obj_id)
     if obj is None:
         raise ProductError("Nothing to purge.")
+    if obj.review_due_on is None or obj.review_due_on > today:
+        raise ProductError(
+            f"{obj.reference} may not be purged before its retention review date "
+            f"({obj.review_due_on}); until then it is kept."
+        )
     reference = obj.reference
     if kind == "product":
         _purge_product(obj)
@@ -1036,6 +1048,7 @@ def run_retention_review(today: date) -> dict:
                 item.id,
                 None,
                 f"not validated within {grace} days of {item.review_due_on}",
+                today,
             )
             purged += 1
             continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from flask import current_app
 
 from flo_portal.extensions import db
 from flo_portal.rfis.models import Rfi, RfiAttachment
-from flo_portal.uploads import DOCUMENTS, allowed_label, check_upload
+from flo_portal.uploads import DOCUMENTS, allowed_label, check_upload, write_upload
 
 # The file types an RFI takes; the check itself is flo_portal.uploads.check_upload.
 RFI_EXTENSIONS = DOCUMENTS
@@ -29,9 +28,7 @@ def store_attachment(rfi: Rfi, user, filename: str, data: bytes, message=None) -
     checked = check_upload(filename, data, allowed=RFI_EXTENSIONS)
     stored = uuid.uuid4().hex
     path = upload_root() / stored
-    with open(path, "xb") as fh:
-        fh.write(data)
-    os.chmod(path, 0o600)
+    write_upload(path, data)
     att = RfiAttachment(
         rfi=rfi,
         uploaded_by_id=user.id,

@@ -15,6 +15,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -23,6 +24,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.extensions import db
 from flo_portal.formtools import control_character_problem
 from flo_portal.orm import utcnow
+from flo_portal.roster.lifecycle import TRANSITIONS, onboarding_problems
 from flo_portal.roster.models import (
     FloLevel,
     Officer,
@@ -371,6 +373,33 @@ def _validate_agencies(rows: _Rows, problems: list[Problem]):
     return good
 
 
+# Statuses only reachable through a transition that needs onboarding (the officer page's
+# "Activate"): active, and inactive/suspended, which are reached from active.
+_ONBOARDED_STATUSES = (
+    {t.target for t in TRANSITIONS if t.needs_onboarding}
+    | {t.target for t in TRANSITIONS if t.source == OfficerStatus.ACTIVE}
+) - {OfficerStatus.SEPARATED}
+
+
+def _lifecycle_problems(values: dict, line: int) -> list[Problem]:
+    """The officer page's onboarding rule for the status a row asks for: an officer is
+    never active (or inactive/suspended after being active) without supervisor approval,
+    NDA and privacy acknowledgement dates."""
+    status = values.get("status")
+    if status not in _ONBOARDED_STATUSES:
+        return []
+    missing = onboarding_problems(SimpleNamespace(**values))
+    if not missing:
+        return []
+    return [
+        Problem(
+            line,
+            "status",
+            f"'{status}' needs {', '.join(missing)}; import as nominated or add the dates",
+        )
+    ]
+
+
 def _validate_officers(rows: _Rows, problems: list[Problem]):
     agencies = {
         name.lower(): (aid, disc)
@@ -432,6 +461,7 @@ def _validate_officers(rows: _Rows, problems: list[Problem]):
         }
         for col in ("supervisor_approved_on", "nda_signed_on", "privacy_ack_on"):
             values[col] = _parse_date(row.get(col, ""), line, col, errs, not_future=True)
+        errs.extend(_lifecycle_problems(values, line))
         if ext and ext.lower() in seen:
             errs.append(Problem(line, "external_id", f"duplicate of line {seen[ext.lower()]}"))
         elif ext:

@@ -21,7 +21,13 @@ from flo_portal.extensions import db
 from flo_portal.orm import utcnow
 from flo_portal.roster.models import Officer
 from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.uploads import IMAGES_AND_PDF, UploadRefused, check_upload, read_limited
+from flo_portal.uploads import (
+    IMAGES_AND_PDF,
+    UploadRefused,
+    check_upload,
+    read_limited,
+    write_upload,
+)
 
 NEVER = date(9999, 12, 31)  # stands for "never expires" inside SQL aggregates
 
@@ -230,8 +236,7 @@ def attach_evidence(rec: TrainingRecord, storage) -> None:
     mime, ext = checked.content_type, checked.extension
     name = f"{rec.id}-{secrets.token_hex(12)}.{ext}"
     path = evidence_dir() / name
-    with open(path, "wb") as fh:
-        fh.write(data)
+    write_upload(path, data)
     remove_evidence_file(rec)
     rec.evidence_path = f"training/{name}"
     rec.evidence_name = checked.filename

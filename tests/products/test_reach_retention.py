@@ -106,7 +106,9 @@ def test_criminal_intelligence_review_date_validate_and_purge(make_user, client,
 
     path = services.attachment_path(att)
     assert path.is_file()
-    services.purge("product", product.id, people["privacy"], "no longer relevant")
+    services.purge(
+        "product", product.id, people["privacy"], "no longer relevant", product.review_due_on
+    )
     db.session.commit()
     db.session.expire_all()
     product = db.session.get(Product, product.id)
@@ -192,3 +194,35 @@ def test_rfis_with_retention_columns_are_listed(make_user):
     assert hasattr(Rfi, "review_due_on")
     # listing works against the RFI table (no RFIs here): the query runs on both databases
     assert services.retention_due(date.today()) == []
+
+
+def test_purge_before_the_review_date_is_refused_by_service_and_page(make_user, client, login_as):
+    """A direct POST cannot purge criminal intelligence years before its review date."""
+    import pytest
+
+    people = staff(make_user)
+    product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
+    db.session.commit()
+    due = product.review_due_on
+    assert due > date.today() + timedelta(days=365 * 4)
+    with pytest.raises(services.ProductError, match="before its retention review date"):
+        services.purge("product", product.id, people["privacy"], "early", due - timedelta(days=1))
+    db.session.rollback()
+
+    login_as(people["privacy"])
+    r = client.post(
+        f"/products/retention/product/{product.id}/purge",
+        data={"note": "tidy up"},
+        follow_redirects=True,
+    )
+    assert r.status_code == 200 and b"before its retention review date" in r.data
+    db.session.expire_all()
+    product = db.session.get(Product, product.id)
+    assert product.purged_at is None and product.title != "[purged]"
+    assert not db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "retention.purged")
+    )
+    # on the review date it may go
+    services.purge("product", product.id, people["privacy"], "reviewed", due)
+    db.session.commit()
+    assert db.session.get(Product, product.id).purged_at is not None

@@ -63,7 +63,7 @@ def test_purge_removes_content_and_files_but_keeps_the_log(make_user, db):
     assert stored.exists()
     privacy = make_user(Role.PRIVACY_OFFICER)
 
-    purge("rfi", rfi.id, privacy, "not validated within 5 years")
+    purge("rfi", rfi.id, privacy, "not validated within 5 years", rfi.review_due_on)
     db.session.commit()
     db.session.expire_all()
 

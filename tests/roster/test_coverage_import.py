@@ -89,9 +89,10 @@ def test_coverage_with_no_required_course_counts_everyone_current(make_user):
     assert cov.agencies[0].current == 3 and cov.gaps == []
 
 
-OFFICERS_CSV = """external_id,first_name,last_name,agency,rank_title,email,status,flo_level
-CC-1,Ann,Archer,Alpha PD,Sergeant,ann@alpha.example.gov,active,basic
-CC-2,Bob,Baker,alpha pd,Detective,,nominated,
+OFFICERS_CSV = """external_id,first_name,last_name,agency,rank_title,email,status,flo_level,\
+supervisor_approved_on,nda_signed_on,privacy_ack_on
+CC-1,Ann,Archer,Alpha PD,Sergeant,ann@alpha.example.gov,active,basic,2025-01-06,2025-01-08,2025-01-08
+CC-2,Bob,Baker,alpha pd,Detective,,nominated,,,,
 """
 
 
@@ -237,3 +238,36 @@ def test_sample_files_in_the_repo_import_cleanly():
             db.session.commit()
         report = import_csv(data)
         assert report.ok and report.applied, [str(p) for p in report.problems]
+
+
+UNONBOARDED_CSV = """external_id,first_name,last_name,agency,status,\
+supervisor_approved_on,nda_signed_on,privacy_ack_on
+U-1,No,Papers,Alpha PD,active,,,
+U-2,Half,Done,Alpha PD,suspended,2025-01-06,,2025-01-08
+U-3,Fine,Nominee,Alpha PD,nominated,,,
+U-4,All,Papers,Alpha PD,active,2025-01-06,2025-01-08,2025-01-08
+U-5,Still,Vetting,Alpha PD,vetting,2025-01-06,,
+"""
+
+
+def test_import_refuses_active_officers_without_onboarding_like_the_officer_page():
+    """The officer page refuses "Activate" without supervisor approval, NDA and privacy
+    acknowledgement; an import asking for active (or a status only reached from active)
+    is refused with line and column, not silently imported."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    report = import_csv(UNONBOARDED_CSV.encode())
+    assert not report.applied and _count(Officer) == 0
+    problems = {(p.line, p.column): p.message for p in report.problems}
+    assert set(problems) == {(2, "status"), (3, "status")}
+    assert "supervisor (agency head) approval date" in problems[(2, "status")]
+    assert "signed non-disclosure agreement date" in problems[(3, "status")]
+    assert "privacy" not in problems[(3, "status")]
+    good_only = import_csv(UNONBOARDED_CSV.encode(), good_rows_only=True)
+    assert good_only.applied and good_only.created == 3
+    statuses = dict(db.session.execute(sa.select(Officer.external_id, Officer.status)).all())
+    assert statuses == {
+        "U-3": OfficerStatus.NOMINATED,
+        "U-4": OfficerStatus.ACTIVE,
+        "U-5": OfficerStatus.VETTING,
+    }
