@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
 from flo_portal.csv_export import csv_text, safe_cell
 
@@ -42,6 +43,7 @@ def _production(monkeypatch):
 
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://x@h/db")
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "k" * 40)
+    monkeypatch.setattr(ProductionConfig, "MFA_ENCRYPTION_KEYS", [Fernet.generate_key().decode()])
     return ProductionConfig
 
 
