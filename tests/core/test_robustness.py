@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from bench.harness import sign_in
 from flo_portal.csv_export import csv_text, safe_cell
 
 
@@ -182,10 +183,7 @@ def test_a_backend_terminated_mid_request_is_503(app, make_user):
 
     other.before_request(terminate_own_backend)
     client = other.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
-        sess["last_seen"] = int(__import__("time").time())
+    sign_in(client, user)  # the same database: the session record is there for `other`
     try:
         response = client.get("/roster/officers")
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"
