@@ -36,6 +36,7 @@ from flo_portal.products.policies import (
     SHAREABLE,
     can_view_product,
     product_effective_audience,
+    record_version_audience,
     share_problem,
     sync_audience_rows,
 )
@@ -326,22 +327,22 @@ def _publish_version(product: Product, user: User, change_note: str, *, revised:
             product.review_due_on = add_months(now.date(), 12 * years)
     product.last_published_at = now
     product.published_by_id = user.id
-    db.session.add(
-        ProductVersion(
-            product_id=product.id,
-            number=product.version,
-            title=product.title,
-            summary=product.summary,
-            body_md=product.body_md,
-            tlp=str(product.tlp),
-            caveats=product.caveats,
-            topics=product.topics,
-            change_note=change_note[:500],
-            published_at=now,
-            published_by_id=user.id,
-        )
+    released = ProductVersion(
+        product_id=product.id,
+        number=product.version,
+        title=product.title,
+        summary=product.summary,
+        body_md=product.body_md,
+        tlp=str(product.tlp),
+        caveats=product.caveats,
+        topics=product.topics,
+        change_note=change_note[:500],
+        published_at=now,
+        published_by_id=user.id,
     )
+    db.session.add(released)
     db.session.flush()
+    record_version_audience(product, released)
     _disseminate(product, revised=revised)
 
 
