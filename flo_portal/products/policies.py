@@ -220,6 +220,24 @@ def _shared_condition(user, tlp_column):
     )
 
 
+def shared_recipients_query(product: Product):
+    """(User, shared_by_id) for the shares of ``product`` that count under its current
+    marking: the dissemination of a revision reaches these, and no other share."""
+    sharer = aliased(User)
+    stmt = (
+        sa.select(User, ProductShare.shared_by_id)
+        .join(ProductShare, ProductShare.user_id == User.id)
+        .join(sharer, sharer.id == ProductShare.shared_by_id)
+        .where(ProductShare.product_id == product.id, User.is_active_account.is_(True))
+    )
+    tlp = Tlp(product.tlp)
+    if tlp not in SHAREABLE:
+        return stmt.where(sa.false())
+    if tlp == Tlp.AMBER:
+        stmt = stmt.where(User.agency_id.is_not(None), sharer.agency_id == User.agency_id)
+    return stmt
+
+
 def _share_counts(user, product: Product, tlp: Tlp | str) -> bool:
     """The one-product form of ``_shared_condition``."""
     tlp = Tlp(tlp)

@@ -38,6 +38,7 @@ from flo_portal.products.policies import (
     product_effective_audience,
     record_version_audience,
     share_problem,
+    shared_recipients_query,
     sync_audience_rows,
 )
 from flo_portal.products.workflow import TRANSITIONS, guard_problem
@@ -355,11 +356,7 @@ def _disseminate(product: Product, *, revised: bool) -> int:
         for u in db.session.scalars(recipients_query(aud)).unique()
     }
     if Tlp(product.tlp) in SHAREABLE:
-        shared = db.session.execute(
-            sa.select(User, ProductShare.shared_by_id)
-            .join(ProductShare, ProductShare.user_id == User.id)
-            .where(ProductShare.product_id == product.id, User.is_active_account.is_(True))
-        ).all()
+        shared = db.session.execute(shared_recipients_query(product)).all()
         for u, by in shared:
             users.setdefault(u.id, (u, f"{product.tlp} shared by user #{by}"))
     now = utcnow()
