@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from bench.harness import signed_in_client
 from flo_portal.agencies.models import Discipline
-from flo_portal.extensions import db
-from flo_portal.products import services
 from flo_portal.audit.models import AuditEvent
+from flo_portal.extensions import db
 from flo_portal.notifications.models import Notification
+from flo_portal.products import services
 from flo_portal.products.models import (
     Product,
     ProductRecipient,
