@@ -23,8 +23,10 @@ CLEAR         the whole audience; may be shared with any partner user.
 Viewers:
 * partner users (FLOs, agency heads) see published or archived products whose effective
   audience includes them (the rule of ``flo_portal.audience``: group forms need an active
-  agency; named people are reached directly), or that were shared with them under a TLP
-  that allows sharing; never drafts, withdrawn or purged products;
+  agency; named people are reached directly), or that were shared with them where the
+  product's *current* marking allows that share (re-marking GREEN → AMBER drops shares
+  across agencies); never drafts, withdrawn or purged products. Earlier versions and
+  attachments also need the audience and marking they were released under (below);
 * center staff whose role may read products (coordinator, analyst, privacy officer) see
   every released product (published, archived, withdrawn) that is not TLP:RED, and the
   drafts they handle: their own; coordinators everything in review (they publish);

@@ -254,7 +254,7 @@ def _detail_context(product: Product) -> dict:
         "attachment_form": AttachmentForm(),
         # Released with version 1: shown only to those who may open that version too.
         "attachments": product.attachments
-        if can_download_attachment(current_user, product)
+        if product.attachments and can_download_attachment(current_user, product)
         else [],
     }
 
