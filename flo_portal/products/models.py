@@ -177,6 +177,23 @@ class ProductVersion(db.Model):
         return Tlp(self.tlp)
 
 
+class ProductVersionAudience(db.Model):
+    """The effective audience a version was released under (its audience limited by its
+    own TLP), as rows like product_audience: a version stays visible only to these people
+    even after the product's audience or marking changes (flo_portal.products.policies).
+    """
+
+    __tablename__ = "product_version_audience"
+    __table_args__ = (sa.Index("ix_product_version_audience_match", "kind", "value", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product_version.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[str] = mapped_column(sa.String(120), default="")
+
+
 class ProductAudience(db.Model):
     """The *effective* audience (after the TLP limit) as rows the SQL policy can match.
 

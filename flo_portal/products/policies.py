@@ -23,8 +23,10 @@ CLEAR         the whole audience; may be shared with any partner user.
 Viewers:
 * partner users (FLOs, agency heads) see published or archived products whose effective
   audience includes them (the rule of ``flo_portal.audience``: group forms need an active
-  agency; named people are reached directly), or that were shared with them under a TLP
-  that allows sharing; never drafts, withdrawn or purged products;
+  agency; named people are reached directly), or that were shared with them where the
+  product's *current* marking allows that share (re-marking GREEN → AMBER drops shares
+  across agencies); never drafts, withdrawn or purged products. Earlier versions and
+  attachments also need the audience and marking they were released under (below);
 * center staff whose role may read products (coordinator, analyst, privacy officer) see
   every released product (published, archived, withdrawn) that is not TLP:RED, and the
   drafts they handle: their own; coordinators everything in review (they publish);
@@ -40,6 +42,7 @@ Viewers:
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from flo_portal.audience import PARTNER_ROLES, Audience, user_in_audience
 from flo_portal.extensions import db
@@ -50,14 +53,17 @@ from flo_portal.products.models import (
     ProductShare,
     ProductStatus,
     ProductVersion,
+    ProductVersionAudience,
     Tlp,
 )
 from flo_portal.security.permissions import CENTER_STAFF, Permission, Role, role_has
+from flo_portal.users.models import User
 
 S = ProductStatus
 RELEASED_FOR_PARTNERS = (S.PUBLISHED, S.ARCHIVED)
 RELEASED_FOR_STAFF = (S.PUBLISHED, S.ARCHIVED, S.WITHDRAWN)
 SHAREABLE = (Tlp.AMBER, Tlp.GREEN, Tlp.CLEAR)
+SHAREABLE_ANYWHERE = (Tlp.GREEN, Tlp.CLEAR)
 
 
 def effective_audience(aud: Audience, tlp: Tlp | str) -> Audience:
@@ -162,33 +168,94 @@ def visible_products_condition(user):
             sa.or_(Product.tlp != Tlp.RED, _staff_red_condition(user, role)),
         )
         return sa.or_(released, _handled_condition(user, role))
-    matches = [sa.and_(ProductAudience.kind == "user", ProductAudience.value == str(user.id))]
-    if _partner_in_groups(user):
-        agency = user.agency
-        matches += [
-            ProductAudience.kind == "all",
-            sa.and_(
-                ProductAudience.kind == "agency",
-                ProductAudience.value == str(agency.id),
-            ),
-            sa.and_(
-                ProductAudience.kind == "discipline",
-                ProductAudience.value == str(agency.discipline),
-            ),
-            sa.and_(ProductAudience.kind == "region", ProductAudience.value == agency.region),
-        ]
     # Uncorrelated IN subqueries: each is computed once from the (kind, value) index,
     # not once per product row.
-    in_audience = Product.id.in_(sa.select(ProductAudience.product_id).where(sa.or_(*matches)))
-    shared = sa.and_(
-        Product.tlp.in_(SHAREABLE),
-        Product.id.in_(sa.select(ProductShare.product_id).where(ProductShare.user_id == user.id)),
+    in_audience = Product.id.in_(
+        sa.select(ProductAudience.product_id).where(_audience_matches(user, ProductAudience))
     )
     return sa.and_(
         Product.status.in_(RELEASED_FOR_PARTNERS),
         Product.purged_at.is_(None),
-        sa.or_(in_audience, shared),
+        sa.or_(in_audience, _shared_condition(user, Product.tlp)),
     )
+
+
+def _audience_matches(user, rows):
+    """SQL on audience rows (ProductAudience or ProductVersionAudience) that reach ``user``."""
+    matches = [sa.and_(rows.kind == "user", rows.value == str(user.id))]
+    if _partner_in_groups(user):
+        agency = user.agency
+        matches += [
+            rows.kind == "all",
+            sa.and_(rows.kind == "agency", rows.value == str(agency.id)),
+            sa.and_(rows.kind == "discipline", rows.value == str(agency.discipline)),
+            sa.and_(rows.kind == "region", rows.value == agency.region),
+        ]
+    return sa.or_(*matches)
+
+
+def _shared_condition(user, tlp_column):
+    """SQL on Product: a share with ``user`` counts under the marking in ``tlp_column``.
+
+    The rule of ``share_problem`` is applied under that marking, not only the one the
+    share was made under (the stricter wins): GREEN and CLEAR reach any shared partner;
+    AMBER only a colleague of the sharer's own agency, so a share made across agencies
+    under GREEN stops counting when the product is re-marked AMBER; RED and AMBER+STRICT
+    are never reached by a share.
+    """
+    any_share = Product.id.in_(
+        sa.select(ProductShare.product_id).where(ProductShare.user_id == user.id)
+    )
+    agency_id = getattr(user, "agency_id", None)
+    if agency_id is None:
+        same_agency = sa.false()
+    else:
+        sharer = aliased(User)
+        same_agency = Product.id.in_(
+            sa.select(ProductShare.product_id)
+            .join(sharer, sharer.id == ProductShare.shared_by_id)
+            .where(ProductShare.user_id == user.id, sharer.agency_id == agency_id)
+        )
+    return sa.or_(
+        sa.and_(tlp_column.in_(SHAREABLE_ANYWHERE), any_share),
+        sa.and_(tlp_column == Tlp.AMBER, same_agency),
+    )
+
+
+def shared_recipients_query(product: Product):
+    """(User, shared_by_id) for the shares of ``product`` that count under its current
+    marking: the dissemination of a revision reaches these, and no other share."""
+    sharer = aliased(User)
+    stmt = (
+        sa.select(User, ProductShare.shared_by_id)
+        .join(ProductShare, ProductShare.user_id == User.id)
+        .join(sharer, sharer.id == ProductShare.shared_by_id)
+        .where(ProductShare.product_id == product.id, User.is_active_account.is_(True))
+    )
+    tlp = Tlp(product.tlp)
+    if tlp not in SHAREABLE:
+        return stmt.where(sa.false())
+    if tlp == Tlp.AMBER:
+        stmt = stmt.where(User.agency_id.is_not(None), sharer.agency_id == User.agency_id)
+    return stmt
+
+
+def _share_counts(user, product: Product, tlp: Tlp | str) -> bool:
+    """The one-product form of ``_shared_condition``."""
+    tlp = Tlp(tlp)
+    if tlp not in SHAREABLE:
+        return False
+    sharer_agencies = db.session.scalars(
+        sa.select(User.agency_id)
+        .join(ProductShare, ProductShare.shared_by_id == User.id)
+        .where(ProductShare.product_id == product.id, ProductShare.user_id == user.id)
+    ).all()
+    if not sharer_agencies:
+        return False
+    if tlp in SHAREABLE_ANYWHERE:
+        return True
+    agency_id = getattr(user, "agency_id", None)
+    return agency_id is not None and agency_id in sharer_agencies
 
 
 def _staff_sees_red(user, role: Role, product: Product) -> bool:
@@ -223,17 +290,7 @@ def can_view_product(user, product: Product | None) -> bool:
         return False
     if user_in_audience(user, product_effective_audience(product)):
         return True
-    if Tlp(product.tlp) in SHAREABLE:
-        return (
-            db.session.scalar(
-                sa.select(ProductShare.id).where(
-                    ProductShare.product_id == product.id,
-                    ProductShare.user_id == user.id,
-                )
-            )
-            is not None
-        )
-    return False
+    return _share_counts(user, product, product.tlp)
 
 
 def share_problem(sharer, product: Product, colleague) -> str | None:
@@ -264,48 +321,118 @@ def share_problem(sharer, product: Product, colleague) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------- earlier versions
+# ---------------------------------------------------------------- versions
 #
-# A version is shown only to a viewer who may see the product now AND who would be in its
-# audience under the marking that version was released under (ProductVersion.tlp): the
-# stricter of the two wins, so re-marking a product from TLP:RED to a wider label does not
-# open its RED versions to the wider audience. The audience itself is the product's
-# current one (versions do not record their own; the current one can only narrow it).
+# A version is shown only to a viewer who may see the product now AND who was in the
+# audience that version was released under (product_version_audience: the product's
+# audience on the day, limited by the version's own TLP): the stricter of the two wins.
+# Re-marking RED → GREEN does not open the RED version to the wider audience, and widening
+# the audience (a new agency, a named person) gives the newcomers the new version only.
+# Attachments go out with version 1 (they can be added to drafts only), so a download is
+# checked against that version. A share counts for a version under the version's own
+# marking as well as the current one (``_shared_condition``).
 
 
-def _version_marking_condition(user, role: Role | None):
-    """SQL on ProductVersion (joined to Product): the version's own TLP lets ``user`` in."""
-    if role in CENTER_STAFF:
-        return sa.or_(ProductVersion.tlp != Tlp.RED, _staff_red_condition(user, role))
-    named = _named_condition(user)
-    if _partner_in_groups(user):
-        by_agency = Product.id.in_(
-            sa.select(ProductAudience.product_id).where(
-                ProductAudience.kind == "agency", ProductAudience.value == str(user.agency.id)
-            )
+def record_version_audience(product: Product, version: ProductVersion) -> None:
+    """Write the effective audience ``version`` is released under (call when releasing)."""
+    if version.id is None:
+        db.session.add(version)
+        db.session.flush()
+    aud = effective_audience(Audience.from_json(product.audience), version.tlp)
+    for kind, value in audience_rows(aud):
+        db.session.add(ProductVersionAudience(version_id=version.id, kind=kind, value=value))
+    db.session.flush()
+
+
+def version_audience(version: ProductVersion) -> Audience:
+    """The effective audience ``version`` was released under, read back from its rows."""
+    aud = Audience()
+    rows = db.session.execute(
+        sa.select(ProductVersionAudience.kind, ProductVersionAudience.value).where(
+            ProductVersionAudience.version_id == version.id
         )
-    else:
-        by_agency = sa.false()
-    return sa.case(
-        (ProductVersion.tlp == Tlp.RED, named),
-        (ProductVersion.tlp == Tlp.AMBER_STRICT, sa.or_(named, by_agency)),
-        else_=sa.true(),
+    ).all()
+    for kind, value in rows:
+        if kind == "all":
+            aud.all_flos = True
+        elif kind == "agency":
+            aud.agency_ids.append(int(value))
+        elif kind == "discipline":
+            aud.disciplines.append(value)
+        elif kind == "region":
+            aud.regions.append(value)
+        elif kind == "user":
+            aud.user_ids.append(int(value))
+    return aud
+
+
+def _version_named_condition(user):
+    return ProductVersion.id.in_(
+        sa.select(ProductVersionAudience.version_id).where(
+            ProductVersionAudience.kind == "user",
+            ProductVersionAudience.value == str(user.id),
+        )
     )
+
+
+def _version_audience_condition(user, role: Role | None):
+    """SQL on ProductVersion (joined to Product): ``user`` was in the version's audience."""
+    if role in CENTER_STAFF:
+        if role == Role.COORDINATOR:
+            return sa.true()
+        return sa.or_(
+            ProductVersion.tlp != Tlp.RED,
+            Product.author_id == user.id,
+            Product.privacy_reviewer_id == user.id,
+            _version_named_condition(user),
+        )
+    in_audience = ProductVersion.id.in_(
+        sa.select(ProductVersionAudience.version_id).where(
+            _audience_matches(user, ProductVersionAudience)
+        )
+    )
+    return sa.or_(in_audience, _shared_condition(user, ProductVersion.tlp))
 
 
 def visible_versions_condition(user):
     """SQL condition on ProductVersion joined to Product: the versions ``user`` may open."""
     if not _may_read_at_all(user):
         return sa.false()
-    return sa.and_(visible_products_condition(user), _version_marking_condition(user, _role(user)))
+    return sa.and_(visible_products_condition(user), _version_audience_condition(user, _role(user)))
 
 
 def can_view_version(user, product: Product | None, version) -> bool:
-    """The same rule for one version (version page, its e-mail, API)."""
+    """The same rule for one version (version page, attachments, its e-mail, API)."""
     if version is None or not can_view_product(user, product):
         return False
-    tlp = Tlp(version.tlp)
     role = _role(user)
+    aud = version_audience(version)
     if role in CENTER_STAFF:
-        return tlp != Tlp.RED or _staff_sees_red(user, role, product)
-    return user_in_audience(user, effective_audience(Audience.from_json(product.audience), tlp))
+        return (
+            role == Role.COORDINATOR
+            or Tlp(version.tlp) != Tlp.RED
+            or product.author_id == user.id
+            or product.privacy_reviewer_id == user.id
+            or user.id in aud.user_ids
+        )
+    return user_in_audience(user, aud) or _share_counts(user, product, version.tlp)
+
+
+def attachment_version(product: Product) -> ProductVersion | None:
+    """The version a product's attachments were released with (the first), or None for a
+    product not yet released (its attachments are then governed by the product's rule)."""
+    return db.session.scalar(
+        sa.select(ProductVersion)
+        .where(ProductVersion.product_id == product.id)
+        .order_by(ProductVersion.number)
+        .limit(1)
+    )
+
+
+def can_download_attachment(user, product: Product | None) -> bool:
+    """An attachment is readable by those who may see the product now AND the version it
+    was released with (the stricter wins)."""
+    if not can_view_product(user, product):
+        return False
+    released_with = attachment_version(product)
+    return released_with is None or can_view_version(user, product, released_with)

@@ -48,6 +48,7 @@ from flo_portal.products.models import (
 )
 from flo_portal.products.policies import (
     SHAREABLE,
+    can_download_attachment,
     can_view_product,
     can_view_version,
     visible_products_condition,
@@ -251,6 +252,10 @@ def _detail_context(product: Product) -> dict:
         "feedback_form": FeedbackForm(),
         "share_form": ShareForm(),
         "attachment_form": AttachmentForm(),
+        # Released with version 1: shown only to those who may open that version too.
+        "attachments": product.attachments
+        if product.attachments and can_download_attachment(current_user, product)
+        else [],
     }
 
 
@@ -279,7 +284,7 @@ def version(product_id: int, number: int):
         )
     )
     if not can_view_version(current_user, product, v):
-        abort(404)
+        refuse(v)
     services.record_view(product, current_user, version=number)
     db.session.commit()
     return render_template(
@@ -368,6 +373,8 @@ def delete_attachment(product_id: int, attachment_id: int):
 def download(product_id: int, attachment_id: int):
     product = _visible_or_404(product_id)
     att = _attachment_or_404(product, attachment_id)
+    if not can_download_attachment(current_user, product):
+        refuse(att)
     path = services.attachment_path(att)
     if not path.is_file():
         abort(404)

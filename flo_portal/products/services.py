@@ -36,7 +36,9 @@ from flo_portal.products.policies import (
     SHAREABLE,
     can_view_product,
     product_effective_audience,
+    record_version_audience,
     share_problem,
+    shared_recipients_query,
     sync_audience_rows,
 )
 from flo_portal.products.workflow import TRANSITIONS, guard_problem
@@ -326,22 +328,22 @@ def _publish_version(product: Product, user: User, change_note: str, *, revised:
             product.review_due_on = add_months(now.date(), 12 * years)
     product.last_published_at = now
     product.published_by_id = user.id
-    db.session.add(
-        ProductVersion(
-            product_id=product.id,
-            number=product.version,
-            title=product.title,
-            summary=product.summary,
-            body_md=product.body_md,
-            tlp=str(product.tlp),
-            caveats=product.caveats,
-            topics=product.topics,
-            change_note=change_note[:500],
-            published_at=now,
-            published_by_id=user.id,
-        )
+    released = ProductVersion(
+        product_id=product.id,
+        number=product.version,
+        title=product.title,
+        summary=product.summary,
+        body_md=product.body_md,
+        tlp=str(product.tlp),
+        caveats=product.caveats,
+        topics=product.topics,
+        change_note=change_note[:500],
+        published_at=now,
+        published_by_id=user.id,
     )
+    db.session.add(released)
     db.session.flush()
+    record_version_audience(product, released)
     _disseminate(product, revised=revised)
 
 
@@ -354,11 +356,7 @@ def _disseminate(product: Product, *, revised: bool) -> int:
         for u in db.session.scalars(recipients_query(aud)).unique()
     }
     if Tlp(product.tlp) in SHAREABLE:
-        shared = db.session.execute(
-            sa.select(User, ProductShare.shared_by_id)
-            .join(ProductShare, ProductShare.user_id == User.id)
-            .where(ProductShare.product_id == product.id, User.is_active_account.is_(True))
-        ).all()
+        shared = db.session.execute(shared_recipients_query(product)).all()
         for u, by in shared:
             users.setdefault(u.id, (u, f"{product.tlp} shared by user #{by}"))
     now = utcnow()
