@@ -26,7 +26,7 @@ from flo_portal.audience import PARTNER_ROLES, Audience
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
 from flo_portal.extensions import db
-from flo_portal.formtools import PortalForm, choices, enum_choices
+from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.training.models import TrainingCourse
 from flo_portal.users.models import User
 
@@ -51,7 +51,7 @@ def _int_or_zero(value) -> int:
         return 0
 
 
-class BriefingForm(PortalForm):
+class BriefingForm(VersionMixin, PortalForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     topic = StringField("Topic", validators=[Optional(), Length(max=200)])
     presenter = StringField("Presenter", validators=[Optional(), Length(max=200)])
@@ -189,26 +189,66 @@ class BriefingForm(PortalForm):
         )
 
     def fill_from(self, b) -> None:
-        aud = Audience.from_json(b.audience)
-        self.title.data, self.topic.data, self.presenter.data = (
-            b.title,
-            b.topic,
-            b.presenter,
-        )
-        self.description.data = b.description
-        self.starts.data = b.local_start.replace(tzinfo=None)
-        self.ends.data = b.local_end.replace(tzinfo=None)
-        self.timezone.data = b.timezone
-        self.mode.data = b.mode.value if hasattr(b.mode, "value") else b.mode
-        self.location.data, self.join_url.data, self.capacity.data = (
-            b.location,
-            b.join_url,
-            b.capacity,
-        )
-        self.all_flos.data = aud.all_flos
-        self.agency_ids.data, self.disciplines.data = aud.agency_ids, aud.disciplines
-        self.regions.data, self.user_ids.data = aud.regions, aud.user_ids
-        self.credit_course_id.data = b.credit_course_id or 0
+        for name, value in briefing_values(b).items():
+            self[name].data = value
+
+    def values(self) -> dict:
+        """What the user typed, in the shape of :func:`briefing_values` (the edit check)."""
+        typed = {name: self[name].data for name in EDITED_FIELDS}
+        for name in ("agency_ids", "disciplines", "regions", "user_ids"):
+            typed[name] = sorted(typed[name] or [])
+        typed["credit_course_id"] = typed["credit_course_id"] or 0
+        for name in ("topic", "presenter", "description", "location", "join_url"):
+            typed[name] = typed[name] or ""
+        typed["all_flos"] = bool(typed["all_flos"])
+        return typed
+
+
+# The fields of the edit form, each filled from the briefing by briefing_values().
+EDITED_FIELDS = (
+    "title",
+    "topic",
+    "presenter",
+    "description",
+    "starts",
+    "ends",
+    "timezone",
+    "mode",
+    "location",
+    "join_url",
+    "capacity",
+    "all_flos",
+    "agency_ids",
+    "disciplines",
+    "regions",
+    "user_ids",
+    "credit_course_id",
+)
+
+
+def briefing_values(b) -> dict:
+    """A briefing as the edit form shows it: fills the form and is what a stale save is
+    compared against (formtools.stale_edit)."""
+    aud = Audience.from_json(b.audience)
+    return {
+        "title": b.title,
+        "topic": b.topic,
+        "presenter": b.presenter,
+        "description": b.description,
+        "starts": b.local_start.replace(tzinfo=None),
+        "ends": b.local_end.replace(tzinfo=None),
+        "timezone": b.timezone,
+        "mode": b.mode.value if hasattr(b.mode, "value") else b.mode,
+        "location": b.location,
+        "join_url": b.join_url,
+        "capacity": b.capacity,
+        "all_flos": aud.all_flos,
+        "agency_ids": sorted(aud.agency_ids),
+        "disciplines": sorted(aud.disciplines),
+        "regions": sorted(aud.regions),
+        "user_ids": sorted(aud.user_ids),
+        "credit_course_id": b.credit_course_id or 0,
+    }
 
 
 class CancelForm(PortalForm):

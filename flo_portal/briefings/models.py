@@ -92,6 +92,12 @@ class Briefing(TimestampMixin, db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     # iCalendar SEQUENCE: bumped on every change calendar clients must pick up.
     sequence: Mapped[int] = mapped_column(default=0)
+    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # "AND version = :old" to every UPDATE, and the edit form carries the version it
+    # showed. Not ``sequence``: that counts what calendar clients must pick up.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     invitations: Mapped[list[BriefingInvitation]] = relationship(
         back_populates="briefing", cascade="all, delete-orphan"

@@ -28,7 +28,7 @@ from flo_portal.briefings import (
     services,
 )
 from flo_portal.briefings import profile as _profile_section  # noqa: F401 - registers it
-from flo_portal.briefings.forms import BriefingForm, CancelForm
+from flo_portal.briefings.forms import BriefingForm, CancelForm, briefing_values
 from flo_portal.briefings.models import (
     Briefing,
     BriefingInvitation,
@@ -41,6 +41,7 @@ from flo_portal.briefings.policies import (
 )
 from flo_portal.display import viewer_zone
 from flo_portal.extensions import db
+from flo_portal.formtools import show_version, stale_edit
 from flo_portal.orm import utcnow
 from flo_portal.security import Permission, can, public, require
 
@@ -132,6 +133,7 @@ def index():
 @require(Permission.BRIEFING_MANAGE)
 def new():
     form = BriefingForm(user_timezone=current_user.timezone)
+    del form["version"]  # nothing to be stale against yet
     if form.validate_on_submit():
         try:
             created = services.schedule_briefing(form.to_data(), current_user)
@@ -212,7 +214,10 @@ def edit(briefing_id: int):
     form = BriefingForm(editing=True, user_timezone=b.timezone)
     if request.method == "GET":
         form.fill_from(b)
+    show_version(form, b)
     if form.validate_on_submit():
+        if stale_edit(form, b, form.values(), current=briefing_values(b)):
+            return render_template("briefings/form.html", form=form, briefing=b), 409
         try:
             result = services.update_briefing(b, form.to_data())
         except services.BriefingError as exc:

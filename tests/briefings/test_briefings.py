@@ -313,6 +313,7 @@ def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(
             "capacity": "2",
             "user_ids": [str(flo1.id), str(flo2.id)],
             "credit_course_id": "0",
+            "version": str(br.version),  # the version the edit form was shown at
         },
     )
     assert response.status_code == 302, response.data[:1500]

@@ -71,7 +71,11 @@ class _FormValues(HTMLParser):
         elif tag == "textarea" and self._textarea:
             self._textarea = None
             name, text = self.forms[-1][-1]
-            self.forms[-1][-1] = (name, text.removeprefix("\n"))
+            # A browser drops the line break that opens a textarea's content (CR LF too).
+            self.forms[-1][-1] = (
+                name,
+                text[2:] if text.startswith("\r\n") else text.removeprefix("\n"),
+            )
         elif tag == "form":
             self._in_form = False
 
