@@ -18,7 +18,7 @@ from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.roster.models import FloLevel
 
 
-class ContactForm(PortalForm):
+class ContactForm(VersionMixin, PortalForm):
     email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
     phone = StringField("Office phone", validators=[Optional(), Length(max=40)])
     mobile = StringField("Mobile phone", validators=[Optional(), Length(max=40)])

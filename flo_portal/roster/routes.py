@@ -278,14 +278,16 @@ def contact(officer_id: int):
     if not can_edit_contact(current_user, officer):
         refuse(officer, 403)  # _officer_or_404 already refused what they may not see
     form = ContactForm(obj=officer)
+    show_version(form, officer)
     if form.validate_on_submit():
-        services.update_contact(
-            officer,
-            current_user,
-            email=form.email.data or "",
-            phone=form.phone.data or "",
-            mobile=form.mobile.data or "",
-        )
+        values = {
+            "email": (form.email.data or "").strip().lower(),
+            "phone": (form.phone.data or "").strip(),
+            "mobile": (form.mobile.data or "").strip(),
+        }
+        if stale_edit(form, officer, values):
+            return render_template("roster/contact_form.html", form=form, officer=officer), 409
+        services.update_contact(officer, current_user, **values)
         db.session.commit()
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))

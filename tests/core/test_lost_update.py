@@ -119,11 +119,20 @@ def _product(make_user):
     return draft(author, caveats="Internal only"), "caveats", (author, author)
 
 
+def _contact(make_user):
+    # The FLO edits their own contact details while a coordinator edits the same ones.
+    agency = AgencyFactory()
+    flo = make_user(Role.LIAISON_OFFICER, agency=agency)
+    officer = OfficerFactory(agency=agency, user_id=flo.id, phone="555-0100")
+    return officer, "phone", (make_user(Role.COORDINATOR), flo)
+
+
 CASES = {
     "officer": (_officer, Officer, "/roster/officers/{id}/edit"),
     "agency": (_agency, Agency, "/agencies/{id}/edit"),
     "course": (_course, TrainingCourse, "/training/courses/{id}/edit"),
     "product draft": (_product, Product, "/products/{id}/edit"),
+    "officer contact": (_contact, Officer, "/roster/officers/{id}/contact"),
 }
 
 

@@ -131,6 +131,7 @@ def test_flo_edits_own_contact_details_only(client, login_as, make_user):
         url,
         data={
             "csrf_token": token,
+            "version": str(me.version),  # the version the form was shown at
             "email": "new@agency.example.gov",
             "phone": "555-0100",
             "mobile": "",
