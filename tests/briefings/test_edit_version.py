@@ -6,6 +6,8 @@ briefing's version; a stale save answers 409 with both values and the typed inpu
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from bench.harness import signed_in_client
 from flo_portal.briefings.models import Briefing
 from flo_portal.extensions import db
@@ -80,6 +82,41 @@ def test_a_briefing_edit_without_its_version_saves_nothing(app, make_user):
     assert "reload the page" in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Briefing, briefing_id).presenter == "Analyst Reyes"
+
+
+def test_a_briefing_save_racing_another_at_flush_gets_the_conflict_page(app, make_user):
+    """The other save commits on its own connection after this request checked the
+    version and before it writes: version_id_col catches it, and the app's one
+    StaleDataError handler answers with the conflict page and the typed input."""
+    briefing_id, first, _ = _two_editors(app, make_user)
+    url = f"/briefings/{briefing_id}/edit"
+    values = load_form(first, url)
+    table = Briefing.__table__
+    raced = []
+
+    def other_save_commits_first(session, flush_context, instances):
+        if raced or not any(isinstance(o, Briefing) for o in session.dirty):
+            return
+        raced.append(True)
+        with db.engine.begin() as other:
+            other.execute(
+                sa.update(table)
+                .where(table.c.id == briefing_id)
+                .values(presenter="Saved by the other", version=2)
+            )
+
+    sa.event.listen(db.session, "before_flush", other_save_commits_first)
+    try:
+        r = first.post(url, data={**values, "presenter": "Typed by me"})
+    finally:
+        sa.event.remove(db.session, "before_flush", other_save_commits_first)
+    page = r.get_data(as_text=True)
+    assert raced
+    assert r.status_code == 409, page
+    assert '<td class="conflict-theirs">Saved by the other</td>' in page
+    assert 'value="Typed by me"' in page
+    db.session.expire_all()
+    assert db.session.get(Briefing, briefing_id).presenter == "Saved by the other"
 
 
 def test_scheduling_a_new_briefing_needs_no_version(app, make_user):
