@@ -264,9 +264,7 @@ def verify_chain(batch: int = 2000) -> ChainReport:
             )
         if cp.seq is not None and seen.get(cp.seq) != cp.head:
             reason = "is missing" if cp.seq not in seen else "has a different hash"
-            return ChainReport(
-                checked, at, f"the checkpointed row {reason}", len(checkpoints)
-            )
+            return ChainReport(checked, at, f"the checkpointed row {reason}", len(checkpoints))
     return ChainReport(checked, checkpoints=len(checkpoints))
 
 

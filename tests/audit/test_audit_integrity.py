@@ -139,12 +139,13 @@ def test_deleting_all_rows_fails(db, make_user, checkpoint_file):
 def test_replacing_the_newest_row_fails(db, make_user, checkpoint_file):
     events = _events(db, make_user)
     write_checkpoint(NOW)
+    head_id = events[-1].id
     # Same count, but the checkpointed head row was swapped for a fresh event.
-    _sql(db, [f"DELETE FROM audit_event WHERE id = {events[-1].id}"])
+    _sql(db, [f"DELETE FROM audit_event WHERE id = {head_id}"])
     record("thing.forged", summary="replacement")
     db.session.commit()
     report = verify_chain()
-    assert not report.ok and report.broken_at == events[-1].id
+    assert not report.ok and report.broken_at == head_id
     assert "checkpointed row" in report.reason  # SQLite may reuse the id
 
 
@@ -196,7 +197,10 @@ def test_the_hourly_job_writes_the_file_and_syslog(app, db, make_user, checkpoin
     assert line["at"] == NOW.isoformat() and line["sig"]
     assert len(_Syslog.received) == 1
     message = _Syslog.received[0].decode()
-    assert "flo-portal-audit" in message and json.dumps(line, sort_keys=True, separators=(",", ":")) in message
+    assert (
+        "flo-portal-audit" in message
+        and json.dumps(line, sort_keys=True, separators=(",", ":")) in message
+    )
     last = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert last.action == "audit.verified" and last.actor_id is None
     assert verify_chain().ok
@@ -210,3 +214,43 @@ def test_postgres_refuses_truncate(db, make_user):
         db.session.execute(sa.text("TRUNCATE audit_event"))
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PRIVACY_OFFICER])
+@time_machine.travel(NOW, tick=False)
+def test_verify_now_records_and_shows_the_result(client, login_as, db, make_user, role):
+    _events(db, make_user, 2)
+    user = login_as(role)
+    page = client.get("/audit/")
+    assert b"Not verified yet." in page.data and b"Verify now" in page.data
+    response = client.post("/audit/verify", follow_redirects=True)
+    assert response.status_code == 200
+    assert b"Audit chain intact" in response.data
+    assert b"Intact" in response.data and user.email.encode() in response.data
+    check = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "audit.verified")
+    ).one()
+    assert (check.actor_id, check.details["ok"], check.occurred_at) == (user.id, True, NOW)
+
+
+def test_verify_now_shows_a_broken_chain(client, login_as, db, make_user):
+    events = _events(db, make_user, 2)
+    _sql(db, [f"UPDATE audit_event SET summary = 'x' WHERE id = {events[0].id}"])
+    login_as(Role.ADMIN)
+    response = client.post("/audit/verify", follow_redirects=True)
+    assert b"BROKEN" in response.data
+
+
+def test_coordinator_cannot_verify(client, login_as, db):
+    login_as(Role.COORDINATOR)
+    assert client.post("/audit/verify").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
+
+
+def test_verify_now_needs_the_csrf_token(app, client, login_as):
+    login_as(Role.ADMIN)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post("/audit/verify").status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
