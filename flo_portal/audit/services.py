@@ -94,6 +94,22 @@ def compute_hash(event: AuditEvent) -> str:
     return _mac(_canonical(event))
 
 
+def _lock_chain_head() -> None:
+    """Serialise appends until this transaction ends, so two writers never chain onto
+    the same predecessor (a fork).
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite has one database-wide write
+    lock: a write statement that touches no row takes it (RESERVED) before the head is
+    read, and holds it to commit — what ``BEGIN IMMEDIATE`` would, inside the session's
+    already-open transaction. Waiting writers queue on the busy timeout.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
+    elif dialect == "sqlite":
+        db.session.execute(sa.text("UPDATE audit_event SET hash_alg = hash_alg WHERE 0 = 1"))
+
+
 def _object_ref(obj: Any) -> tuple[str, str]:
     if obj is None:
         return "", ""
@@ -128,9 +144,7 @@ def record(
     if has_request_context():
         ip = request.remote_addr or ""
         ua = (request.user_agent.string or "")[:300]
-    bind = db.session.get_bind()
-    if bind.dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
+    _lock_chain_head()
     last = db.session.execute(
         sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar()

@@ -254,3 +254,15 @@ def test_verify_now_needs_the_csrf_token(app, client, login_as):
         assert client.post("/audit/verify").status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_production_refuses_to_start_without_the_audit_key(monkeypatch):
+    from flo_portal import create_app
+    from tests.core.test_robustness import _production
+
+    config = _production(monkeypatch)
+    monkeypatch.setattr(config, "AUDIT_HMAC_KEY", "")
+    with pytest.raises(RuntimeError, match="AUDIT_HMAC_KEY"):
+        create_app(config)
+    monkeypatch.setattr(config, "AUDIT_HMAC_KEY", "b" * 48)
+    assert create_app(config).config["AUDIT_HMAC_KEY"] == "b" * 48
