@@ -266,3 +266,14 @@ def test_production_refuses_to_start_without_the_audit_key(monkeypatch):
         create_app(config)
     monkeypatch.setattr(config, "AUDIT_HMAC_KEY", "b" * 48)
     assert create_app(config).config["AUDIT_HMAC_KEY"] == "b" * 48
+
+
+def test_the_job_does_not_sign_a_broken_chain(app, db, make_user, checkpoint_file):
+    events = _events(db, make_user, 2)
+    _sql(db, [f"UPDATE audit_event SET summary = 'x' WHERE id = {events[0].id}"])
+    with time_machine.travel(NOW, tick=False):
+        run = run_job("audit_checkpoint")
+    assert run.outcome == "ok" and run.counts["ok"] == 0
+    assert not checkpoint_file.exists()
+    last = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert last.action == "audit.verified" and last.details["ok"] is False
