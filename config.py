@@ -106,6 +106,16 @@ class Config:
         if t.strip()
     ]
     RETENTION_YEARS = _env_int("RETENTION_YEARS", 5)
+
+    # The audit chain is an HMAC under this key, kept outside the database. Empty
+    # outside production: a fixed development key is used, with a warning.
+    AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+    # Signed checkpoints of the chain head, written outside the database by a job.
+    AUDIT_CHECKPOINT_FILE = os.environ.get(
+        "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
+    )
+    # "host:port" (UDP) or a socket path such as "/dev/log"; empty = no syslog copy.
+    AUDIT_SYSLOG_ADDRESS = os.environ.get("AUDIT_SYSLOG_ADDRESS", "")
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
 
 
@@ -126,6 +136,8 @@ class TestConfig(Config):
     # Request-level tests post forms directly; CSRF is tested on its own with it on, and
     # the browser tests' live server runs with it on (tests/browser/fixtures.py).
     WTF_CSRF_ENABLED = False
+    # Tests that need checkpoints point this at a temporary file.
+    AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
 
 
 class ProductionConfig(Config):
@@ -157,6 +169,12 @@ class ProductionConfig(Config):
                 raise RuntimeError(
                     "MFA_ENCRYPTION_KEYS holds a key that is not a Fernet key."
                 ) from err
+        if len(cls.AUDIT_HMAC_KEY) < 32:
+            raise RuntimeError(
+                "Refusing to start in production without AUDIT_HMAC_KEY (at least 32 random "
+                "characters, kept outside the database); make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
         if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             raise RuntimeError("Production needs DATABASE_URL pointing at PostgreSQL.")
 

@@ -29,6 +29,9 @@ class AuditEvent(db.Model):
     ip: Mapped[str] = mapped_column(sa.String(64), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    # How ``hash`` was computed: "sha256" for the rows written before the chain was
+    # keyed (migration 0013), "hmac-sha256" (AUDIT_HMAC_KEY) for every row since.
+    hash_alg: Mapped[str] = mapped_column(sa.String(20), default="hmac-sha256")
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from flo_portal.admin.forms import AuditFilterForm
 from flo_portal.audit.models import AuditEvent
 from flo_portal.audit.reads import audit_listing
+from flo_portal.audit.services import last_verification, verify_and_record
+from flo_portal.auth.forms import EmptyForm
 from flo_portal.csv_export import csv_response
 from flo_portal.extensions import db
 from flo_portal.security import Permission, require
@@ -62,7 +65,27 @@ def index():
     stmt = _filtered(form)
     page = db.paginate(stmt, per_page=50, error_out=False)
     audit_listing("audit", _filter_values(form), page.total, values=AUDIT_FILTERS, page=page.page)
-    return render_template("audit/index.html", form=form, page=page)
+    return render_template(
+        "audit/index.html",
+        form=form,
+        page=page,
+        last_check=last_verification(),
+        verify_form=EmptyForm(),
+    )
+
+
+@bp.route("/verify", methods=["POST"])
+@require(Permission.AUDIT_READ)
+def verify_now():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    report = verify_and_record(actor=current_user)
+    db.session.commit()
+    if report.ok:
+        flash(f"Audit chain intact: {report.checked} events checked.", "success")
+    else:
+        flash(f"Audit chain BROKEN at event {report.broken_at}: {report.reason}.", "danger")
+    return redirect(url_for("audit.index"))
 
 
 @bp.route("/export.csv")

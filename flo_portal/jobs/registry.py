@@ -72,6 +72,12 @@ def daily_digest(now: datetime):
     return send_daily_digests(now)
 
 
+def audit_checkpoint(now: datetime):
+    from flo_portal.audit.services import checkpoint_job
+
+    return checkpoint_job(now)
+
+
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
@@ -123,5 +129,11 @@ JOBS: dict[str, JobSpec] = {
         ),
         # Hourly: each user gets the digest at 07:00 in their own time zone.
         JobSpec("daily_digest", "Daily digest of unread notices", HOUR, daily_digest),
+        JobSpec(
+            "audit_checkpoint",
+            "Audit trail: verify and write a signed checkpoint",
+            HOUR,
+            audit_checkpoint,
+        ),
     ]
 }

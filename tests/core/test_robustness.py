@@ -45,6 +45,7 @@ def _production(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://x@h/db")
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "k" * 40)
     monkeypatch.setattr(ProductionConfig, "MFA_ENCRYPTION_KEYS", [Fernet.generate_key().decode()])
+    monkeypatch.setattr(ProductionConfig, "AUDIT_HMAC_KEY", "a" * 48)
     return ProductionConfig
 
 
