@@ -1,7 +1,7 @@
 """MFA secrets encrypted at rest, Argon2 recovery codes, grace period, change requests
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 
 The TOTP secrets are encrypted here, in the migration, with the same keys the app
 uses (``flo_portal.auth.mfa.secret_box`` reading MFA_ENCRYPTION_KEYS from the app

@@ -74,7 +74,7 @@ def test_backfill_from_the_products_audience_under_each_versions_tlp(tmp_path):
             flo_id, agency_id, product_id = flo.id, agency.id, product.id
             db.session.remove()
 
-            downgrade(revision="0014")
+            downgrade(revision="0013")
             names = sa.inspect(db.engine).get_table_names()
             assert "product_version_audience" not in names
             upgrade(revision="heads")

@@ -4,8 +4,8 @@ Rows written before this revision were hashed with plain SHA-256 and are append-
 so they keep that algorithm (``hash_alg = 'sha256'``) and verify the old way; rows
 written from now on are HMAC-SHA256 under AUDIT_HMAC_KEY.
 
-Revision ID: 0013
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 13:05:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0013"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

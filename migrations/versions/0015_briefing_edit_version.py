@@ -1,6 +1,6 @@
 """briefing edit version: optimistic concurrency on the briefing edit form
 
-Revision ID: 0019
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-02 13:00:00
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0019"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
