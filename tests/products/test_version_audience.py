@@ -370,8 +370,8 @@ def _load_migration():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).parents[2] / "migrations/versions/0015_product_version_audience.py"
-    spec = importlib.util.spec_from_file_location("mig_0015", path)
+    path = Path(__file__).parents[2] / "migrations/versions/0014_product_version_audience.py"
+    spec = importlib.util.spec_from_file_location("mig_0014", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -379,7 +379,7 @@ def _load_migration():
 
 @pytest.mark.parametrize("tlp", list(Tlp), ids=lambda t: t.value)
 def test_backfill_rows_are_the_policys_effective_audience(tlp):
-    """Migration 0015 backfills each version from the product's audience under the
+    """Migration 0014 backfills each version from the product's audience under the
     version's own TLP: the same rows the release now writes."""
     from flo_portal.audience import Audience
 

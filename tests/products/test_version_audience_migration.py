@@ -1,4 +1,4 @@
-"""Migration 0015 backfills product_version_audience for versions released before it:
+"""Migration 0014 backfills product_version_audience for versions released before it:
 the product's current audience under each version's own TLP (what the policy used until
 then, so upgrading changes nobody's access); the downgrade drops the table."""
 
