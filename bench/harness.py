@@ -145,3 +145,15 @@ def print_table(
     print(f"{indent}{label:<{width}} {head:>{fmt.split('.')[0]}} {'queries':>8}")
     for name, seconds, queries in rows:
         print(f"{indent}{name:<{width}} {seconds * scale:>{fmt}} {queries!s:>8}")
+
+
+def vacuum_analyze() -> None:
+    """After building data: fresh planner statistics and no dead rows, as a server with
+    autovacuum on would have (the RFI queue ran at half speed on PostgreSQL without it)."""
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()

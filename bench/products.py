@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, measure, print_table, signed_in_client
+from bench.harness import bench_app, measure, print_table, signed_in_client, vacuum_analyze
 from bench.roster import make_agencies
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
@@ -143,7 +143,7 @@ def build_world(n_products: int, seed: int = 11) -> dict:
         ]
     db.session.execute(ProductAudience.__table__.insert(), aud)
     db.session.execute(ProductRecipient.__table__.insert(), rec)
-    db.session.commit()
+    vacuum_analyze()
     return {"author": staff.id, "coordinator": coord.id, "flo": user_ids[5]}
 
 

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, measure, print_table, signed_in_client
+from bench.harness import bench_app, measure, print_table, signed_in_client, vacuum_analyze
 from bench.roster import make_agencies
 from flo_portal.agencies.models import Agency
 from flo_portal.extensions import db
@@ -195,12 +195,7 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
         RfiCounter.__table__.insert(),
         [{"year": y, "last_seq": n} for y, n in per_year.items()],
     )
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text("ANALYZE"))
-    else:
-        db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
+    vacuum_analyze()
 
 
 def bench_pages(app, runs: int) -> dict[str, tuple[float, int]]:

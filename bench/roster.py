@@ -27,6 +27,7 @@ from bench.harness import (
     measure,
     print_table,
     signed_in_client,
+    vacuum_analyze,
 )
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.extensions import db
@@ -238,7 +239,7 @@ def build_world(agencies: int, officers: int, records: int, seed: int = 7) -> fl
     assert report.ok and report.created == officers, report.summary()
     make_records(records, rng)
     refresh_training_current()
-    db.session.commit()
+    vacuum_analyze()
     return elapsed
 
 

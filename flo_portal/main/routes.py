@@ -32,7 +32,15 @@ def dashboard():
 def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))
-        return jsonify({"status": "ok", "database": "ok"})
+        body: dict = {"status": "ok", "database": "ok"}
+        if db.engine.dialect.name == "postgresql":
+            # Without autovacuum, dead rows pile up and list pages slow down week by week
+            # (the RFI queue ran at half speed until a manual VACUUM): say so to monitoring.
+            autovacuum = db.session.scalar(sa.text("SELECT current_setting('autovacuum')"))
+            body["autovacuum"] = autovacuum
+            if autovacuum != "on":
+                body["warnings"] = ["PostgreSQL autovacuum is off: turn it on (postgresql.conf)."]
+        return jsonify(body)
     except Exception:
         db.session.rollback()
         return jsonify({"status": "error", "database": "unreachable"}), 503
