@@ -16,6 +16,7 @@ PAGES: dict[str, frozenset[Role]] = {
     "/auth/password/change": ALL,
     "/admin/users": frozenset({Role.ADMIN}),
     "/admin/users/new": frozenset({Role.ADMIN}),
+    "/admin/change-requests": frozenset({Role.ADMIN}),
     "/audit/": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
     "/audit/export.csv": frozenset({Role.ADMIN, Role.PRIVACY_OFFICER}),
 }
