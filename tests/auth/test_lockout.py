@@ -100,7 +100,9 @@ def test_every_form_adds_to_the_same_count(app, client, login_as):
     other.post("/auth/login/verify", data={"code": "000000"})
     assert locked(user)
     failed = db.session.scalars(
-        sa.select(AuditEvent.summary).where(AuditEvent.action == "auth.login_failed")
+        sa.select(AuditEvent.summary)
+        .where(AuditEvent.action == "auth.login_failed")
+        .order_by(AuditEvent.id)
     ).all()
     assert failed == [
         "wrong password",

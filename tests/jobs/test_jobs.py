@@ -136,7 +136,9 @@ def test_training_expiry_notices_at_60_30_7_days_once_each(make_user):
         day += timedelta(days=1)
     assert sent_on == [(60, 2), (30, 2), (7, 2)]
     titles = db.session.scalars(
-        sa.select(Notification.title).where(Notification.user_id == flo.id)
+        sa.select(Notification.title)
+        .where(Notification.user_id == flo.id)
+        .order_by(Notification.id)  # PostgreSQL reuses deleted rows' space: no heap order
     ).all()
     assert titles == [
         "FLO-B FLO Basic expires in 60 days",

@@ -14,7 +14,7 @@ from tests.products.helpers import draft, publish, staff
 
 def _searches():
     return db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "product.searched")
+        sa.select(AuditEvent).where(AuditEvent.action == "product.searched").order_by(AuditEvent.id)
     ).all()
 
 
