@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -50,6 +51,36 @@ def _pg_schema_config(url: str, schema: str) -> dict:
             "connect_args": {"options": f"-csearch_path={schema}"},
         },
     }
+
+
+@contextmanager
+def scratch_app(tmp_path, **overrides):
+    """An app on an empty database of its own (a PostgreSQL schema or a SQLite file), for
+    tests that run the migrations themselves; the schema is dropped afterwards."""
+    overrides.setdefault("UPLOAD_DIR", str(tmp_path))
+    schema = None
+    if PG_URL:
+        schema = f"test_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        _run_on_pg(f'CREATE SCHEMA "{schema}"')
+        overrides.update(_pg_schema_config(PG_URL, schema))
+    else:
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+    app = create_app(TestConfig, **overrides)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+        if schema:
+            _run_on_pg(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _run_on_pg(statement: str) -> None:
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text(statement))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
