@@ -6,14 +6,16 @@ briefing's version; a stale save answers 409 with both values and the typed inpu
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from bench.harness import signed_in_client
 from flo_portal.briefings.models import Briefing
 from flo_portal.extensions import db
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
-from tests.core.test_lost_update import edit_form_values, load_form
+from tests.core.test_lost_update import (
+    edit_form_values,
+    load_form,
+    post_while_another_save_commits,
+)
 
 
 def _two_editors(app, make_user):
@@ -91,25 +93,14 @@ def test_a_briefing_save_racing_another_at_flush_gets_the_conflict_page(app, mak
     briefing_id, first, _ = _two_editors(app, make_user)
     url = f"/briefings/{briefing_id}/edit"
     values = load_form(first, url)
-    table = Briefing.__table__
-    raced = []
-
-    def other_save_commits_first(session, flush_context, instances):
-        if raced or not any(isinstance(o, Briefing) for o in session.dirty):
-            return
-        raced.append(True)
-        with db.engine.begin() as other:
-            other.execute(
-                sa.update(table)
-                .where(table.c.id == briefing_id)
-                .values(presenter="Saved by the other", version=2)
-            )
-
-    sa.event.listen(db.session, "before_flush", other_save_commits_first)
-    try:
-        r = first.post(url, data={**values, "presenter": "Typed by me"})
-    finally:
-        sa.event.remove(db.session, "before_flush", other_save_commits_first)
+    r, raced = post_while_another_save_commits(
+        first,
+        url,
+        {**values, "presenter": "Typed by me"},
+        Briefing,
+        briefing_id,
+        presenter="Saved by the other",
+    )
     page = r.get_data(as_text=True)
     assert raced
     assert r.status_code == 409, page

@@ -91,6 +91,27 @@ def edit_form_values(html: str) -> dict[str, list[str]]:
     return values
 
 
+def post_while_another_save_commits(client, url, data, model, row_id, **theirs):
+    """POST ``data`` while a second connection commits ``theirs`` to the same row after the
+    request checked the form's version and before it writes (its first flush of a
+    ``model``). Returns the response and whether the other save happened."""
+    table = model.__table__
+    raced: list[bool] = []
+
+    def other_save_commits_first(session, flush_context, instances):
+        if raced or not any(isinstance(o, model) for o in session.dirty):
+            return
+        raced.append(True)
+        with db.engine.begin() as other:
+            other.execute(sa.update(table).where(table.c.id == row_id).values(**theirs, version=2))
+
+    sa.event.listen(db.session, "before_flush", other_save_commits_first)
+    try:
+        return client.post(url, data=data), raced
+    finally:
+        sa.event.remove(db.session, "before_flush", other_save_commits_first)
+
+
 def load_form(client, url: str) -> dict[str, list[str]]:
     response = client.get(url)
     assert response.status_code == 200, response.data
@@ -250,24 +271,14 @@ def test_a_save_racing_another_at_flush_gets_the_conflict_page(app, make_user, c
     url = f"/agencies/{agency_id}/edit"
     login_as(Role.COORDINATOR)
     values = load_form(client, url)
-    raced = []
-
-    def other_save_commits_first(session, flush_context, instances):
-        if raced:
-            return
-        raced.append(True)
-        with db.engine.begin() as other:
-            other.execute(
-                sa.update(Agency.__table__)
-                .where(Agency.__table__.c.id == agency_id)
-                .values(jurisdiction="Saved by the other", version=2)
-            )
-
-    sa.event.listen(db.session, "before_flush", other_save_commits_first)
-    try:
-        r = client.post(url, data={**values, "jurisdiction": "Typed by me"})
-    finally:
-        sa.event.remove(db.session, "before_flush", other_save_commits_first)
+    r, raced = post_while_another_save_commits(
+        client,
+        url,
+        {**values, "jurisdiction": "Typed by me"},
+        Agency,
+        agency_id,
+        jurisdiction="Saved by the other",
+    )
     page = r.get_data(as_text=True)
     assert raced
     assert r.status_code == 409, page
