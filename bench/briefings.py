@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from bench.harness import bench_app, count_queries, measure, print_table, signed_in_client
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 
 def build_users(agencies: int, users: int) -> None:
@@ -67,9 +67,9 @@ def run(app, args) -> list[tuple[str, float, int | str]]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Sink
 
-    from flo_portal.audience import Audience
     from flo_portal.briefings.models import Briefing
     from flo_portal.briefings.services import BriefingData, schedule_briefing
+    from flo_portal.core.audience import Audience
     from flo_portal.jobs.runner import run_job
     from flo_portal.notifications.models import OutboxEmail
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 
 @contextmanager

@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from bench.harness import bench_app, measure, print_table, signed_in_client, vacuum_analyze
 from bench.roster import make_agencies
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.rfis.models import (
     Rfi,
     RfiCounter,

@@ -30,8 +30,8 @@ from bench.harness import (
     vacuum_analyze,
 )
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import expiry_for, refresh_training_current

@@ -15,9 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from config import BASE_DIR, CONFIGS
-from flo_portal.extensions import csrf, db, limiter, login_manager, migrate
-from flo_portal.formtools import refuse_control_characters_in_query
-from flo_portal.ids import refuse_out_of_range_ids
+from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
+from flo_portal.core.formtools import refuse_control_characters_in_query
+from flo_portal.core.ids import refuse_out_of_range_ids
 from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES
 
 
@@ -228,7 +228,7 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flo_portal import display
+    from flo_portal.core import display
     from flo_portal.security.access import can
     from flo_portal.security.permissions import Permission
 

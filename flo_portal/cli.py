@@ -7,7 +7,7 @@ import importlib
 import click
 from flask import Flask, current_app
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 # Features whose demo steps register on import.
 DEMO_MODULES: list[str] = [

@@ -18,7 +18,7 @@ from flask_migrate import upgrade
 from bench.harness import sign_in
 from config import TestConfig
 from flo_portal import create_app
-from flo_portal.extensions import db as _db
+from flo_portal.core.extensions import db as _db
 from flo_portal.security.permissions import Role
 
 pytest_plugins = ["tests.browser.fixtures"]

@@ -7,7 +7,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.auth.passwords import hash_password
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 

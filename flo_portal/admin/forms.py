@@ -5,8 +5,8 @@ from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
-from flo_portal.formtools import PortalForm, choices, enum_choices
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import PortalForm, choices, enum_choices
 from flo_portal.security.permissions import CENTER_STAFF, Role
 
 

@@ -16,7 +16,7 @@ from flo_portal.admin.models import AccountChangeRequest, ChangeKind
 from flo_portal.audit.reads import audit_listing
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.auth.services import send_invitation
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security import Permission, require
 from flo_portal.users.models import User
 

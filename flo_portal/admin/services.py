@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from flo_portal.admin.models import AccountChangeRequest, ChangeKind, ChangeStatus
 from flo_portal.audit.services import record
 from flo_portal.auth.services import send_invitation, send_password_reset
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
+from flo_portal.core.workflow import TransitionRefused
 from flo_portal.notifications.services import queue_email
-from flo_portal.orm import utcnow
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-from flo_portal.workflow import TransitionRefused
 
 # Account fields whose change on center staff needs a second administrator.
 GUARDED_FIELDS = ("email", "role", "agency_id")

@@ -5,8 +5,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.extensions import db
-from flo_portal.formtools import PortalForm, VersionMixin, enum_choices
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import PortalForm, VersionMixin, enum_choices
 
 
 class AgencyForm(VersionMixin, PortalForm):

@@ -7,8 +7,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, str_enum
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, str_enum
 
 
 class Discipline(StrEnum):
@@ -56,7 +56,7 @@ class Agency(TimestampMixin, db.Model):
     contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     active: Mapped[bool] = mapped_column(default=True, index=True)
-    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # Optimistic concurrency (flo_portal.core.formtools.stale_edit): SQLAlchemy adds
     # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
     version: Mapped[int] = mapped_column(default=1)
 

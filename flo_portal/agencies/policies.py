@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
 

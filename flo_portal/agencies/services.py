@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.services import record as audit
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 SORTS = {
     "name": (Agency.name,),

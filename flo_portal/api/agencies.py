@@ -15,7 +15,7 @@ from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page, QueryText
 from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security import Permission, require
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from flo_portal.api.errors import ApiError
 from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import clear_token_marks
-from flo_portal.extensions import csrf, limiter
+from flo_portal.core.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -28,8 +28,8 @@ from flo_portal.briefings.policies import (
     invitation_for,
     visible_briefings_condition,
 )
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, require
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length
 
 from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import EXPIRY_CHOICES_DAYS
-from flo_portal.formtools import PortalForm, choices, enum_choices
+from flo_portal.core.formtools import PortalForm, choices, enum_choices
 
 
 class NewTokenForm(PortalForm):

@@ -8,8 +8,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
 class TokenScope(StrEnum):

@@ -23,8 +23,8 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import IntegerConverter
 
 from flo_portal.api.errors import ApiError
-from flo_portal.formtools import control_character_problem
-from flo_portal.ids import MAX_ID
+from flo_portal.core.formtools import control_character_problem
+from flo_portal.core.ids import MAX_ID
 from flo_portal.security.access import declared_access
 
 REF_TEMPLATE = "#/components/schemas/{model}"

@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from flo_portal.api.errors import validation_error
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100

@@ -15,7 +15,7 @@ from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
 from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import Product, ProductStatus, ProductType
 from flo_portal.products.policies import can_view_product, visible_products_condition

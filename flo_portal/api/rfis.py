@@ -21,7 +21,7 @@ from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, LineText, ListQuery, Out, Page
 from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (

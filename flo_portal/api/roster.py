@@ -26,7 +26,7 @@ from flo_portal.api.schemas import (
 )
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster import services as roster_services
 from flo_portal.roster.coverage import WINDOWS, coverage_for
 from flo_portal.roster.models import FloLevel, Officer, OfficerStatus

@@ -14,7 +14,7 @@ from flo_portal.api.docs import reference_sections
 from flo_portal.api.models import ApiToken
 from flo_portal.api.openapi import build_spec, iter_operations, operation
 from flo_portal.api.schemas import AgencyRef, MeOut, TokenInfo
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security import authenticated, public
 from flo_portal.security.permissions import ROLE_PERMISSIONS, Role
 

@@ -8,7 +8,7 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from flo_portal.api.openapi import QueryInt
-from flo_portal.formtools import control_character_problem
+from flo_portal.core.formtools import control_character_problem
 from flo_portal.security.permissions import Role
 
 T = TypeVar("T")
@@ -26,7 +26,7 @@ def _multi_line(value: str) -> str:
     return value
 
 
-# The portal's input rule (flo_portal/formtools.py), as pydantic types.
+# The portal's input rule (flo_portal/core/formtools.py), as pydantic types.
 # Text in query strings and one-line body fields (names, titles): no control characters.
 QueryText = Annotated[str, Field(max_length=200), AfterValidator(_single_line)]
 LineText = Annotated[str, AfterValidator(_single_line)]

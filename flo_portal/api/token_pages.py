@@ -16,7 +16,7 @@ from flo_portal.api.tokens import (
 )
 from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security import authenticated
 
 bp = Blueprint("api_tokens", __name__)

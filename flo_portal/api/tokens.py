@@ -15,8 +15,8 @@ from flask import g, request
 
 from flo_portal.api.models import ApiToken, TokenScope
 from flo_portal.audit.services import record
-from flo_portal.extensions import db, login_manager
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db, login_manager
+from flo_portal.core.orm import utcnow
 from flo_portal.users.models import User
 
 TOKEN_PREFIX = "flo_pat_"  # noqa: S105 - a public prefix, not a secret

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from flask import abort, g, has_request_context, request
 
 from flo_portal.audit.services import record
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 _PENDING = "_flo_read_audit_pending"
 # How a list is ordered or paged is not a filter.

@@ -13,8 +13,8 @@ from flo_portal.audit.models import AuditEvent
 from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import last_verification, verify_and_record
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.csv_export import csv_response
-from flo_portal.extensions import db
+from flo_portal.core.csv_export import csv_response
+from flo_portal.core.extensions import db
 from flo_portal.security import Permission, require
 
 bp = Blueprint("audit", __name__)

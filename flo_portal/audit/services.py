@@ -33,8 +33,8 @@ from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 
 GENESIS = "0" * 64
 _AUDIT_LOCK_KEY = 0x464C4F41  # "FLOA"

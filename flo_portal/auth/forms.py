@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from flo_portal.auth.passwords import password_problems
-from flo_portal.formtools import PortalForm
+from flo_portal.core.formtools import PortalForm
 
 
 class LoginForm(PortalForm):

@@ -25,8 +25,8 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from flo_portal.auth.passwords import hash_password, verify_password
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.users.models import RecoveryCode, User
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from flo_portal.auth.forms import (
     SetPasswordForm,
     TotpForm,
 )
-from flo_portal.extensions import db, limiter
+from flo_portal.core.extensions import db, limiter
 from flo_portal.security import authenticated, public
 from flo_portal.security.redirects import local_path
 from flo_portal.users.models import User

@@ -13,9 +13,9 @@ from flo_portal.auth import tokens
 from flo_portal.auth.models import UserSession
 from flo_portal.auth.passwords import hash_password, needs_rehash, verify_password
 from flo_portal.auth.session_rules import revoke_sessions
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import queue_email
-from flo_portal.orm import utcnow
 from flo_portal.users.models import User
 
 # One answer for a wrong password, an unknown e-mail and a locked account, so the

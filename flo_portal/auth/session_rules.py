@@ -17,8 +17,8 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from flo_portal.auth.models import UserSession
-from flo_portal.extensions import db, login_manager
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db, login_manager
+from flo_portal.core.orm import utcnow
 from flo_portal.users.models import User
 
 SESSION_KEY = "sid"

@@ -11,7 +11,7 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.users.models import User
 
 

@@ -14,9 +14,9 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.briefings.policies import sees_all_briefings
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.dashboard import card_provider
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
 

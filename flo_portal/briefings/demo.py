@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flo_portal.audience import Audience
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import BriefingData, schedule_briefing
+from flo_portal.core.audience import Audience
 from flo_portal.demo import DemoContext, demo_step
 
 

@@ -8,7 +8,7 @@ from flask import current_app, url_for
 from icalendar import Calendar, Event
 
 from flo_portal.briefings.models import Briefing, BriefingMode
-from flo_portal.orm import utcnow
+from flo_portal.core.orm import utcnow
 
 
 def _calendar(name: str) -> Calendar:

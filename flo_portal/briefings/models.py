@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
 class BriefingMode(StrEnum):
@@ -92,7 +92,7 @@ class Briefing(TimestampMixin, db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     # iCalendar SEQUENCE: bumped on every change calendar clients must pick up.
     sequence: Mapped[int] = mapped_column(default=0)
-    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # Optimistic concurrency (flo_portal.core.formtools.stale_edit): SQLAlchemy adds
     # "AND version = :old" to every UPDATE, and the edit form carries the version it
     # showed. Not ``sequence``: that counts what calendar clients must pick up.
     version: Mapped[int] = mapped_column(default=1)

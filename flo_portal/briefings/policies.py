@@ -33,7 +33,7 @@ def visible_briefings_condition(user):
 
 def can_view_briefing(user, briefing: Briefing) -> bool:
     """The same rule for one briefing (detail page, .ics, API)."""
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
 
     if not can(Permission.BRIEFING_READ, user):
         return False
@@ -51,7 +51,7 @@ def can_view_briefing(user, briefing: Briefing) -> bool:
 
 
 def invitation_for(user, briefing: Briefing) -> BriefingInvitation | None:
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
 
     return db.session.scalar(
         sa.select(BriefingInvitation).where(

@@ -7,8 +7,8 @@ from flask import url_for
 
 from flo_portal.briefings.models import Briefing, BriefingInvitation
 from flo_portal.briefings.policies import visible_briefings_condition
-from flo_portal.display import localtime
-from flo_portal.extensions import db
+from flo_portal.core.display import localtime
+from flo_portal.core.extensions import db
 from flo_portal.roster.profile_sections import profile_section
 
 LIMIT = 10

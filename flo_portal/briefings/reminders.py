@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from flo_portal.briefings.models import Briefing, BriefingInvitation, BriefingStatus
 from flo_portal.briefings.services import REMINDED, briefing_path, format_for
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.services import Notice, notify_many
 
 # (name, column, window start before the briefing, window end before the briefing)

@@ -39,10 +39,10 @@ from flo_portal.briefings.policies import (
     invitation_for,
     visible_briefings_condition,
 )
-from flo_portal.display import viewer_zone
-from flo_portal.extensions import db
-from flo_portal.formtools import show_version, stale_edit
-from flo_portal.orm import utcnow
+from flo_portal.core.display import viewer_zone
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import show_version, stale_edit
+from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, can, public, require
 
 bp = Blueprint("briefings", __name__)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
-from flo_portal.audience import Audience, recipients_query
 from flo_portal.audit.services import record as audit
 from flo_portal.briefings.models import (
     Briefing,
@@ -25,9 +24,10 @@ from flo_portal.briefings.models import (
     Recurrence,
     RsvpStatus,
 )
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import Notice, notify, notify_many
-from flo_portal.orm import utcnow
 from flo_portal.training.services import add_months
 
 SEAT_HOLDERS = (RsvpStatus.YES,)

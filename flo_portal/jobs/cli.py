@@ -33,9 +33,9 @@ def register(app: Flask) -> None:
     @click.argument("name")
     def run_job_command(name: str) -> None:
         """Run one job now (recorded like a scheduled run)."""
+        from flo_portal.core.orm import utcnow
         from flo_portal.jobs.registry import JOBS
         from flo_portal.jobs.runner import run_job
-        from flo_portal.orm import utcnow
 
         if name not in JOBS:
             raise click.ClickException(f"Unknown job {name!r}; known: {', '.join(JOBS)}")

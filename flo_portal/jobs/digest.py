@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask import current_app
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification
 from flo_portal.notifications.services import EMAIL, channel_for, kind_label, queue_email
 from flo_portal.users.models import User

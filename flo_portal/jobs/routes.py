@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
 from flo_portal.audit.reads import audit_listing
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.jobs.models import JobRun
 from flo_portal.jobs.registry import JOBS
 from flo_portal.jobs.runner import latest_runs

@@ -30,9 +30,9 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context
 from sqlalchemy.exc import IntegrityError
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.jobs.models import JobLease, JobRun
-from flo_portal.orm import utcnow
 
 log = logging.getLogger("flo_portal.jobs")
 

@@ -20,7 +20,7 @@ from flo_portal.jobs.runner import EPOCH
 
 def run_in_app(app: Flask, name: str, slot: datetime | None = None) -> None:
     """APScheduler calls this: one app context (and one session) per run."""
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
     from flo_portal.jobs.runner import run_job
 
     with app.app_context():

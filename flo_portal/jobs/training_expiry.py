@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.jobs.models import TrainingExpiryNotice
 from flo_portal.notifications.services import notify, queue_email
 from flo_portal.roster.models import Officer, OfficerStatus

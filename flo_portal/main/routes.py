@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from flo_portal.core.extensions import db
 from flo_portal.dashboard import dashboard_cards
-from flo_portal.extensions import db
 from flo_portal.security import authenticated, public
 
 bp = Blueprint("main", __name__)

@@ -25,10 +25,10 @@ from email.utils import formatdate, make_msgid
 import sqlalchemy as sa
 from flask import current_app
 
-from flo_portal.extensions import db
-from flo_portal.formtools import CONTROL_CHARACTERS
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import CONTROL_CHARACTERS
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.models import OutboxEmail
-from flo_portal.orm import utcnow
 
 log = logging.getLogger(__name__)
 

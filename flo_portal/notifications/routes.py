@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications import services
 from flo_portal.notifications.models import Notification
 from flo_portal.security import authenticated

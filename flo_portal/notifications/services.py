@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import (
     Notification,
     NotificationPreference,
@@ -205,7 +205,7 @@ def user_notifications_query(user_id: int, *, unread_only: bool = False):
 
 def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
     """Mark the user's notices read (all unread ones when no ids are given); returns how many."""
-    from flo_portal.orm import utcnow
+    from flo_portal.core.orm import utcnow
 
     stmt = sa.update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
@@ -248,7 +248,7 @@ def _email_text(title: str, body: str, link: str) -> str:
 def notify_many(notices: Sequence[Notice]) -> int:
     """notify() for many users at once, in a fixed number of queries (dedupe keys and
     preferences read in bulk, rows inserted in bulk). Returns how many notices are new."""
-    from flo_portal.orm import utcnow
+    from flo_portal.core.orm import utcnow
 
     if not notices:
         return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import url_for
 
+from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
-from flo_portal.extensions import db
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,

@@ -14,8 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.extensions import db
-from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.products.models import ProductType, Tlp
 from flo_portal.products.services import partner_user_choices
 

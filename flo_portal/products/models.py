@@ -9,9 +9,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, str_enum, utcnow
-from flo_portal.tlp import Tlp
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.core.tlp import Tlp
 
 
 class ProductType(StrEnum):
@@ -76,7 +76,7 @@ class Product(TimestampMixin, db.Model):
     tlp: Mapped[Tlp] = mapped_column(str_enum(Tlp, 20), index=True)
     caveats: Mapped[str] = mapped_column(sa.String(500), default="")
     topics: Mapped[str] = mapped_column(sa.String(500), default="")
-    # The Audience spec (flo_portal.audience); product_audience rows are derived from it.
+    # The Audience spec (flo_portal.core.audience); product_audience rows are derived from it.
     audience: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[ProductStatus] = mapped_column(
         str_enum(ProductStatus), default=ProductStatus.DRAFT, index=True
@@ -107,7 +107,7 @@ class Product(TimestampMixin, db.Model):
     validated_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
 
-    # Optimistic concurrency (flo_portal.formtools.stale_edit). ``version`` above is the
+    # Optimistic concurrency (flo_portal.core.formtools.stale_edit). ``version`` above is the
     # release number, so the edit counter has its own name.
     edit_version: Mapped[int] = mapped_column(default=1)
 

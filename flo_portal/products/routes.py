@@ -22,9 +22,9 @@ from sqlalchemy.orm import joinedload
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.csv_export import csv_response
-from flo_portal.extensions import db
-from flo_portal.formtools import show_version, stale_edit
+from flo_portal.core.csv_export import csv_response
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import show_version, stale_edit
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products import services
 from flo_portal.products.forms import (

@@ -15,11 +15,18 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.audit.services import record as audit
-from flo_portal.extensions import db
+from flo_portal.core.audience import PARTNER_ROLES, Audience, recipients_query
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
+from flo_portal.core.uploads import (
+    DOCUMENTS,
+    UploadRefused,
+    check_upload,
+    read_limited,
+    write_upload,
+)
 from flo_portal.notifications.services import Notice, notify, notify_many
-from flo_portal.orm import utcnow
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
@@ -44,13 +51,6 @@ from flo_portal.products.policies import (
 from flo_portal.products.workflow import TRANSITIONS, guard_problem
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
-from flo_portal.uploads import (
-    DOCUMENTS,
-    UploadRefused,
-    check_upload,
-    read_limited,
-    write_upload,
-)
 from flo_portal.users.models import User
 
 
@@ -657,7 +657,7 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
 
 # ---------------------------------------------------------------- attachments
 
-# The file types a product takes; the check itself is flo_portal.uploads.check_upload.
+# The file types a product takes; the check itself is flo_portal.core.uploads.check_upload.
 PRODUCT_EXTENSIONS = (*DOCUMENTS, "pptx")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from flo_portal.formtools import PortalForm
+from flo_portal.core.formtools import PortalForm
 
 
 class RedressForm(PortalForm):

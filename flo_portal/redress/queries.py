@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
-from flo_portal.extensions import db
 from flo_portal.redress.models import RedressRequest, RedressStatus
 from flo_portal.redress.policies import visible_redress_condition
 from flo_portal.security.access import can

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.redress import queries, services
 from flo_portal.redress.forms import AnswerForm, RedressForm
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus

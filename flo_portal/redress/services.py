@@ -8,9 +8,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from flo_portal.audit.services import record
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify, register_kind
-from flo_portal.orm import utcnow
 from flo_portal.redress import workflow
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.workflow import Action, TransitionRefused

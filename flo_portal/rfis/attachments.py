@@ -1,4 +1,4 @@
-"""RFI attachments: checked by flo_portal.uploads, stored outside static/."""
+"""RFI attachments: checked by flo_portal.core.uploads, stored outside static/."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 from flask import current_app
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.uploads import DOCUMENTS, allowed_label, check_upload, write_upload
 from flo_portal.rfis.models import Rfi, RfiAttachment
-from flo_portal.uploads import DOCUMENTS, allowed_label, check_upload, write_upload
 
-# The file types an RFI takes; the check itself is flo_portal.uploads.check_upload.
+# The file types an RFI takes; the check itself is flo_portal.core.uploads.check_upload.
 RFI_EXTENSIONS = DOCUMENTS
 ALLOWED_LABEL = allowed_label(RFI_EXTENSIONS)
 

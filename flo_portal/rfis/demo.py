@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from flo_portal.audience import Audience
+from flo_portal.core.audience import Audience
 from flo_portal.demo import DemoContext, demo_step
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Tlp

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.models import Rfi, RfiDissemination, RfiRecipient
 from flo_portal.security.permissions import Role

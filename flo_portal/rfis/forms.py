@@ -20,12 +20,12 @@ from wtforms.validators import (
 )
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.extensions import db
-from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
+from flo_portal.core.uploads import UploadRefused, check_upload
 from flo_portal.rfis.attachments import ALLOWED_LABEL, RFI_EXTENSIONS
 from flo_portal.rfis.models import RfiPriority, Tlp
 from flo_portal.security.permissions import Role
-from flo_portal.uploads import UploadRefused, check_upload
 from flo_portal.users.models import User
 
 ATTESTATION = (

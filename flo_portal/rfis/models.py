@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, str_enum, utcnow
-from flo_portal.tlp import Tlp
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.core.tlp import Tlp
 from flo_portal.users.models import User
 
 
@@ -116,7 +116,7 @@ class Rfi(TimestampMixin, db.Model):
     agency: Mapped[Agency | None] = relationship()
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    # For taskings: the audience spec (flo_portal.audience.Audience JSON) it was sent to.
+    # For taskings: the audience spec (flo_portal.core.audience.Audience JSON) it was sent to.
     audience: Mapped[dict | None] = mapped_column(sa.JSON)
 
     attested_at: Mapped[datetime | None]

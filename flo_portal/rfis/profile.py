@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import url_for
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.rfis.models import Rfi, RfiRecipient
 from flo_portal.rfis.policies import visible_rfis_condition
 from flo_portal.roster.profile_sections import profile_section

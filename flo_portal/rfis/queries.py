@@ -14,8 +14,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
-from flo_portal.extensions import db
 from flo_portal.rfis.models import (
     OPEN_STATUSES,
     Rfi,

@@ -19,11 +19,11 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.agencies.models import Agency
-from flo_portal.audience import Audience
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
-from flo_portal.csv_export import csv_response
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.csv_export import csv_response
+from flo_portal.core.extensions import db
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.rfis import queries, services

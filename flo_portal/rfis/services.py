@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from flo_portal.audience import Audience, recipients_query
 from flo_portal.audit.services import record
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
-from flo_portal.orm import utcnow
 from flo_portal.rfis import workflow
 from flo_portal.rfis.attachments import store_attachment
 from flo_portal.rfis.models import (

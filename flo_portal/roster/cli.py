@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 
 def register(app: Flask) -> None:
@@ -60,7 +60,7 @@ def register(app: Flask) -> None:
 
         from flo_portal.agencies.models import Agency
         from flo_portal.audit.services import record as audit
-        from flo_portal.csv_export import csv_text
+        from flo_portal.core.csv_export import csv_text
         from flo_portal.roster import importer
         from flo_portal.roster.models import Officer
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import NEVER

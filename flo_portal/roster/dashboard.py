@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import url_for
 
+from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
-from flo_portal.extensions import db
 from flo_portal.roster.coverage import overall_percent
 from flo_portal.roster.policies import officer_for_user
 from flo_portal.roster.services import pending_nominations_count

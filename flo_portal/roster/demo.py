@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.demo import DemoContext, demo_step
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
 from flo_portal.roster.models import (
     FloLevel,
     Officer,

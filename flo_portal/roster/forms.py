@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from flo_portal.agencies.models import Discipline
-from flo_portal.formtools import PortalForm, VersionMixin, choices, enum_choices
+from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.roster.models import FloLevel
 
 

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
-from flo_portal.extensions import db
-from flo_portal.formtools import control_character_problem
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import control_character_problem
+from flo_portal.core.orm import utcnow
 from flo_portal.roster.lifecycle import TRANSITIONS, onboarding_problems
 from flo_portal.roster.models import (
     FloLevel,

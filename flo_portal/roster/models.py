@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, str_enum, utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
 class OfficerStatus(StrEnum):
@@ -58,7 +58,7 @@ class Officer(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     mobile: Mapped[str] = mapped_column(sa.String(40), default="")
-    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # Optimistic concurrency (flo_portal.core.formtools.stale_edit): SQLAlchemy adds
     # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -12,10 +12,10 @@ from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
-from flo_portal.csv_export import csv_response
-from flo_portal.extensions import db
-from flo_portal.formtools import choices, show_version, stale_edit
-from flo_portal.ids import parse_id
+from flo_portal.core.csv_export import csv_response
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import choices, show_version, stale_edit
+from flo_portal.core.ids import parse_id
 from flo_portal.roster import coverage as coverage_mod
 from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.roster import importer, services

@@ -12,9 +12,9 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify
-from flo_portal.orm import utcnow
 from flo_portal.roster.lifecycle import find_transition, onboarding_problems
 from flo_portal.roster.models import (
     FloLevel,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import current_app
 
+from flo_portal.core.orm import utcnow
 from flo_portal.demo import DemoContext, demo_step
-from flo_portal.orm import utcnow
 from flo_portal.sar import services
 from flo_portal.sar.models import SarCategory
 from flo_portal.sar.workflow import Action

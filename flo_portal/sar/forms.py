@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from flo_portal.formtools import PortalForm, choices
+from flo_portal.core.formtools import PortalForm, choices
 from flo_portal.sar.models import DEFINED_CRIMINAL, NEEDS_MORE_FACTS
 
 ATTESTATION = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
-from flo_portal.extensions import db
 from flo_portal.sar.models import OPEN_SAR_STATUSES, SarStatus
 from flo_portal.sar.models import SuspiciousActivityReport as Sar
 from flo_portal.sar.policies import visible_sars_condition

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from flo_portal.audit.services import record
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify, register_kind
-from flo_portal.orm import utcnow
 from flo_portal.rfis.services import protected_terms_in
 from flo_portal.sar import workflow
 from flo_portal.sar.models import SarCategory, SarStatus, SuspiciousActivityReport

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flo_portal.core.workflow import StateMachine, Transition, TransitionRefused
 from flo_portal.sar.models import SarStatus
 from flo_portal.security.permissions import Role
-from flo_portal.workflow import StateMachine, Transition, TransitionRefused
 
 S = SarStatus
 

@@ -22,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from flo_portal.formtools import PortalForm, VersionMixin
+from flo_portal.core.formtools import PortalForm, VersionMixin
 
 
 class CourseForm(VersionMixin, PortalForm):

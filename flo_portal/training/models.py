@@ -7,8 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from flo_portal.extensions import db
-from flo_portal.orm import TimestampMixin, utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import TimestampMixin, utcnow
 
 
 class TrainingCourse(TimestampMixin, db.Model):
@@ -26,7 +26,7 @@ class TrainingCourse(TimestampMixin, db.Model):
     cve_reviewed_by: Mapped[str] = mapped_column(sa.String(200), default="")
     cve_reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
     active: Mapped[bool] = mapped_column(default=True)
-    # Optimistic concurrency (flo_portal.formtools.stale_edit): SQLAlchemy adds
+    # Optimistic concurrency (flo_portal.core.formtools.stale_edit): SQLAlchemy adds
     # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -20,10 +20,10 @@ from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.csv_export import csv_response
-from flo_portal.extensions import db
-from flo_portal.formtools import choices, show_version, stale_edit
-from flo_portal.ids import parse_id
+from flo_portal.core.csv_export import csv_response
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import choices, show_version, stale_edit
+from flo_portal.core.ids import parse_id
 from flo_portal.roster import importer
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition

@@ -17,17 +17,17 @@ import sqlalchemy as sa
 from flask import current_app
 
 from flo_portal.audit.services import record as audit
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
-from flo_portal.roster.models import Officer
-from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.uploads import (
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
+from flo_portal.core.uploads import (
     IMAGES_AND_PDF,
     UploadRefused,
     check_upload,
     read_limited,
     write_upload,
 )
+from flo_portal.roster.models import Officer
+from flo_portal.training.models import TrainingCourse, TrainingRecord
 
 NEVER = date(9999, 12, 31)  # stands for "never expires" inside SQL aggregates
 
@@ -217,7 +217,7 @@ def save_course(course: TrainingCourse | None, data: dict) -> TrainingCourse:
 
 # --- evidence files -------------------------------------------------------------
 
-# Evidence is a scan or a certificate; the check itself is flo_portal.uploads.check_upload.
+# Evidence is a scan or a certificate; the check itself is flo_portal.core.uploads.check_upload.
 EVIDENCE_EXTENSIONS = IMAGES_AND_PDF
 EvidenceError = UploadRefused  # what attach_evidence raises; the message is for the user
 
@@ -229,7 +229,7 @@ def evidence_dir() -> Path:
 
 
 def attach_evidence(rec: TrainingRecord, storage) -> None:
-    """Check (flo_portal.uploads: PDF, PNG or JPEG, content matching the name, size-limited)
+    """Check (flo_portal.core.uploads: PDF, PNG or JPEG, content matching the name, size-limited)
     and store an uploaded file for a record."""
     data = read_limited(storage.stream)
     checked = check_upload(storage.filename, data, allowed=EVIDENCE_EXTENSIONS)

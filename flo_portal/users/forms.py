@@ -4,7 +4,7 @@ from zoneinfo import available_timezones
 
 from wtforms import SelectField, SubmitField
 
-from flo_portal.formtools import PortalForm, choices
+from flo_portal.core.formtools import PortalForm, choices
 
 COMMON_ZONES = [
     "America/New_York",

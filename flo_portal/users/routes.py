@@ -8,7 +8,7 @@ from flask_login import current_user
 from flo_portal.audit.services import record
 from flo_portal.auth import mfa, services, session_rules
 from flo_portal.auth.forms import ConfirmPasswordForm, EmptyForm
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security import authenticated
 from flo_portal.users.forms import PreferencesForm
 

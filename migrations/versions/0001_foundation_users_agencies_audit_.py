@@ -8,7 +8,7 @@ Create Date: 2026-11-27 20:56:36.625100
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -30,8 +30,8 @@ def upgrade():
     sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('contact_phone', sa.String(length=40), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
     sa.UniqueConstraint('name', name=op.f('uq_agency_name'))
     )
@@ -42,7 +42,7 @@ def upgrade():
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_email', sa.String(length=254), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
@@ -65,15 +65,15 @@ def upgrade():
 
     op.create_table('outbox_email',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('kind', sa.String(length=60), nullable=False),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_email')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_email_dedupe_key'))
@@ -88,7 +88,7 @@ def upgrade():
     sa.Column('role', sa.Enum('admin', 'coordinator', 'analyst', 'privacy_officer', 'agency_head', 'liaison_officer', name='role', native_enum=False, length=30), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=True),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
-    sa.Column('password_changed_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
@@ -96,10 +96,10 @@ def upgrade():
     sa.Column('mfa_enabled', sa.Boolean(), nullable=False),
     sa.Column('mfa_last_timestep', sa.Integer(), nullable=True),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_user_account_agency_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
@@ -116,8 +116,8 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('link', sa.String(length=500), nullable=False),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_notification_dedupe_key'))
@@ -130,7 +130,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('used_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_recovery_code_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
     )

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 20:58:59.942160
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -32,8 +32,8 @@ def upgrade():
     sa.Column('cve_reviewed_by', sa.String(length=200), nullable=False),
     sa.Column('cve_reviewed_on', sa.Date(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_course')),
     sa.UniqueConstraint('code', name=op.f('uq_training_course_code'))
     )
@@ -53,15 +53,15 @@ def upgrade():
     sa.Column('mobile', sa.String(length=40), nullable=False),
     sa.Column('flo_level', sa.Enum('basic', 'intermediate', 'advanced', name='flolevel', native_enum=False, length=40), nullable=False),
     sa.Column('status', sa.Enum('nominated', 'vetting', 'active', 'inactive', 'suspended', 'separated', name='officerstatus', native_enum=False, length=40), nullable=False),
-    sa.Column('status_changed_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status_changed_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('supervisor_approved_on', sa.Date(), nullable=True),
     sa.Column('nda_signed_on', sa.Date(), nullable=True),
     sa.Column('privacy_ack_on', sa.Date(), nullable=True),
     sa.Column('privacy_policy_version', sa.String(length=20), nullable=False),
     sa.Column('training_current', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_officer_agency_id_agency')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_officer_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_officer')),
@@ -82,7 +82,7 @@ def upgrade():
     sa.Column('officer_id', sa.Integer(), nullable=False),
     sa.Column('from_status', sa.Enum('nominated', 'vetting', 'active', 'inactive', 'suspended', 'separated', name='officerstatus', native_enum=False, length=40), nullable=True),
     sa.Column('to_status', sa.Enum('nominated', 'vetting', 'active', 'inactive', 'suspended', 'separated', name='officerstatus', native_enum=False, length=40), nullable=False),
-    sa.Column('changed_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('changed_by_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['user_account.id'], name=op.f('fk_officer_status_change_changed_by_id_user_account')),
@@ -102,11 +102,11 @@ def upgrade():
     sa.Column('evidence_name', sa.String(length=200), nullable=False),
     sa.Column('evidence_mime', sa.String(length=60), nullable=False),
     sa.Column('verified_by_id', sa.Integer(), nullable=True),
-    sa.Column('verified_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('verified_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('source', sa.String(length=60), nullable=False),
-    sa.Column('recorded_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['training_course.id'], name=op.f('fk_training_record_course_id_training_course')),
     sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_training_record_officer_id_officer'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['verified_by_id'], ['user_account.id'], name=op.f('fk_training_record_verified_by_id_user_account')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm  # noqa: F401
+import flo_portal.core.orm  # noqa: F401
 
 
 # revision identifiers, used by Alembic.

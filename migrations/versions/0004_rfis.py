@@ -12,7 +12,7 @@ SQLite the same-named index is a plain one, so models and migrations agree on bo
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -116,16 +116,16 @@ def upgrade():
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("audience", sa.JSON(), nullable=True),
         sa.Column(
-            "attested_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=True
+            "attested_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column(
-            "submitted_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False
+            "submitted_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("privacy_flagged", sa.Boolean(), nullable=False),
         sa.Column("privacy_terms", sa.String(length=500), nullable=False),
         sa.Column(
             "privacy_reviewed_at",
-            flo_portal.orm.UTCDateTime(timezone=True),
+            flo_portal.core.orm.UTCDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column("privacy_reviewer_id", sa.Integer(), nullable=True),
@@ -134,21 +134,21 @@ def upgrade():
         sa.Column("reject_reason", sa.Text(), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column(
-            "answered_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=True
+            "answered_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("answered_by_id", sa.Integer(), nullable=True),
         sa.Column(
-            "closed_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=True
+            "closed_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("satisfaction", sa.Integer(), nullable=True),
         sa.Column("closure_comment", sa.Text(), nullable=False),
         sa.Column("criminal_intelligence", sa.Boolean(), nullable=False),
         sa.Column("review_due_on", sa.Date(), nullable=True),
         sa.Column(
-            "created_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False
+            "created_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "updated_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False
+            "updated_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False
         ),
         sa.CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
@@ -221,7 +221,7 @@ def upgrade():
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column(
-            "created_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False
+            "created_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["author_id"],
@@ -248,7 +248,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("response", sa.Text(), nullable=False),
         sa.Column(
-            "responded_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=True
+            "responded_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["rfi_id"],
@@ -309,7 +309,7 @@ def upgrade():
             nullable=False,
         ),
         sa.Column(
-            "changed_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False
+            "changed_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("changed_by_id", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
@@ -343,7 +343,7 @@ def upgrade():
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column(
-            "created_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False
+            "created_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["message_id"],

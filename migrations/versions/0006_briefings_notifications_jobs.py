@@ -8,7 +8,7 @@ Create Date: 2026-11-27 21:02:23.520000
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -23,15 +23,15 @@ def upgrade():
     op.create_table('job_lease',
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('holder', sa.String(length=120), nullable=False),
-    sa.Column('expires_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_job_lease'))
     )
     op.create_table('job_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=60), nullable=False),
-    sa.Column('slot', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('slot', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
@@ -51,8 +51,8 @@ def upgrade():
     sa.Column('topic', sa.String(length=200), nullable=False),
     sa.Column('presenter', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('starts_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('mode', sa.Enum('in_person', 'virtual', name='briefingmode', native_enum=False, length=40), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=False),
@@ -61,13 +61,13 @@ def upgrade():
     sa.Column('audience', sa.JSON(), nullable=False),
     sa.Column('recurrence', sa.Enum('none', 'weekly', 'monthly', name='recurrence', native_enum=False, length=40), nullable=False),
     sa.Column('status', sa.Enum('scheduled', 'cancelled', name='briefingstatus', native_enum=False, length=40), nullable=False),
-    sa.Column('cancelled_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=False),
     sa.Column('credit_course_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_briefing_ends_after_start')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_briefing_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['credit_course_id'], ['training_course.id'], name=op.f('fk_briefing_credit_course_id_training_course')),
@@ -81,9 +81,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_calendar_feed_token_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feed_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feed_token_token_hash'))
@@ -96,7 +96,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=60), nullable=False),
     sa.Column('channel', sa.String(length=10), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_preference_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preference')),
     sa.UniqueConstraint('user_id', 'kind', name='uq_notification_preference_user_kind')
@@ -106,13 +106,13 @@ def upgrade():
     sa.Column('briefing_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'yes', 'maybe', 'no', 'waitlisted', name='rsvpstatus', native_enum=False, length=40), nullable=False),
-    sa.Column('invited_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('responded_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('waitlisted_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('reminded_24h_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('reminded_1h_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('invited_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('responded_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('waitlisted_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_24h_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_1h_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attended', sa.Boolean(), nullable=True),
-    sa.Column('attendance_marked_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attendance_marked_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attendance_marked_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['attendance_marked_by_id'], ['user_account.id'], name=op.f('fk_briefing_invitation_attendance_marked_by_id_user_account')),
     sa.ForeignKeyConstraint(['briefing_id'], ['briefing.id'], name=op.f('fk_briefing_invitation_briefing_id_briefing'), ondelete='CASCADE'),
@@ -128,7 +128,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('days_before', sa.Integer(), nullable=False),
-    sa.Column('sent_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['record_id'], ['training_record.id'], name=op.f('fk_training_expiry_notice_record_id_training_record'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_expiry_notice')),
     sa.UniqueConstraint('record_id', 'days_before', name='uq_training_expiry_notice_once')

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 21:20:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -25,11 +25,11 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('scope', sa.Enum('read', 'read-write', name='tokenscope', native_enum=False, length=20), nullable=False),
-    sa.Column('expires_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))

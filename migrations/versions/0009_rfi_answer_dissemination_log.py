@@ -8,7 +8,7 @@ Create Date: 2026-11-27 22:00:24.390771
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rfi_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('disseminated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disseminated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('rule', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['rfi_id'], ['rfi.id'], name=op.f('fk_rfi_dissemination_rfi_id_rfi'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_rfi_dissemination_user_id_user_account')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 22:06:38.168877
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -28,15 +28,15 @@ def upgrade():
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('received', 'in_review', 'answered', name='redressstatus', native_enum=False, length=20), nullable=False),
-    sa.Column('received_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('reviewer_id', sa.Integer(), nullable=True),
-    sa.Column('review_started_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_started_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answer', sa.Text(), nullable=False),
-    sa.Column('answered_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_redress_request_answered_by_id_user_account')),
     sa.ForeignKeyConstraint(['requester_id'], ['user_account.id'], name=op.f('fk_redress_request_requester_id_user_account')),
     sa.ForeignKeyConstraint(['reviewer_id'], ['user_account.id'], name=op.f('fk_redress_request_reviewer_id_user_account')),
@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('category', sa.Enum('breach_attempted_intrusion', 'misrepresentation', 'theft_loss_diversion', 'sabotage_tampering_vandalism', 'cyber_attack', 'expressed_implied_threat', 'aviation_activity', 'eliciting_information', 'testing_probing_security', 'recruiting_financing', 'photography', 'observation_surveillance', 'materials_acquisition_storage', 'acquisition_of_expertise', 'weapons_collection_discovery', 'sector_specific_incident', name='sarcategory', native_enum=False, length=40), nullable=False),
     sa.Column('observed', sa.Text(), nullable=False),
-    sa.Column('observed_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('observed_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('observed_tz', sa.String(length=64), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=False),
     sa.Column('subjects', sa.Text(), nullable=False),
@@ -60,16 +60,16 @@ def upgrade():
     sa.Column('status', sa.Enum('submitted', 'under_review', 'vetted', 'closed_not_sar', name='sarstatus', native_enum=False, length=20), nullable=False),
     sa.Column('reporter_id', sa.Integer(), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=True),
-    sa.Column('attested_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attested_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('privacy_terms', sa.String(length=500), nullable=False),
     sa.Column('reviewer_id', sa.Integer(), nullable=True),
-    sa.Column('review_started_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_started_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decision_note', sa.Text(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_sar_report_agency_id_agency')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_sar_report_decided_by_id_user_account')),
     sa.ForeignKeyConstraint(['reporter_id'], ['user_account.id'], name=op.f('fk_sar_report_reporter_id_user_account')),

@@ -8,7 +8,7 @@ Create Date: 2026-12-02 12:20:00
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 # revision identifiers, used by Alembic.
@@ -23,9 +23,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sa.String(length=100), nullable=False),
     sa.Column('ip', sa.String(length=45), nullable=False),
     sa.Column('user_agent', sa.String(length=255), nullable=False),

@@ -15,7 +15,7 @@ new ones on their account page and TOTP keeps working.
 from alembic import op
 import sqlalchemy as sa
 
-import flo_portal.orm
+import flo_portal.core.orm
 
 
 revision = "0012"
@@ -36,7 +36,7 @@ def upgrade():
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.add_column(sa.Column("mfa_secret_encrypted", sa.String(length=255), nullable=True))
         batch_op.add_column(
-            sa.Column("mfa_grace_started_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("mfa_grace_started_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True)
         )
 
     users = sa.table(
@@ -73,9 +73,9 @@ def upgrade():
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("status", sa.Enum("pending", "approved", "rejected", name="changestatus", native_enum=False, length=20), nullable=False),
         sa.Column("requested_by_id", sa.Integer(), nullable=False),
-        sa.Column("requested_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=False),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("decided_at", flo_portal.orm.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", flo_portal.core.orm.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["target_id"], ["user_account.id"], name=op.f("fk_account_change_request_target_id_user_account")),
         sa.ForeignKeyConstraint(["requested_by_id"], ["user_account.id"], name=op.f("fk_account_change_request_requested_by_id_user_account")),
         sa.ForeignKeyConstraint(["decided_by_id"], ["user_account.id"], name=op.f("fk_account_change_request_decided_by_id_user_account")),

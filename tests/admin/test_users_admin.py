@@ -74,7 +74,7 @@ def test_deactivation_ends_the_users_sessions(client, app, login_as, make_user, 
 def test_unlock_and_reset_mfa_of_a_partner_user_apply_at_once(client, login_as, make_user, db):
     from datetime import timedelta
 
-    from flo_portal.orm import utcnow
+    from flo_portal.core.orm import utcnow
 
     target = make_user(
         Role.LIAISON_OFFICER,

@@ -6,7 +6,7 @@ import pytest
 
 from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import create_token
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role
 from tests.api.conftest import error_of

@@ -68,7 +68,7 @@ def second_app(app):
         return other
 
     yield _make
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
 
     for other in made:
         with other.app_context():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role
 from tests.api.conftest import error_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products.models import ProductFeedback, ProductRecipient
 from flo_portal.rfis.models import Rfi, RfiMessage, RfiStatus
 from flo_portal.roster.models import Officer, OfficerStatus

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import RfiDissemination, RfiStatus
 from flo_portal.rfis.workflow import Action

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from flo_portal.api.models import ApiToken, TokenScope
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.security.permissions import Role
 from tests.api.conftest import error_of
 

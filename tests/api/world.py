@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flo_portal.audience import Audience
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
 from tests.factories import AgencyFactory

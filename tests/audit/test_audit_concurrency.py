@@ -17,7 +17,7 @@ def _append(uri: str, engine_options: dict, start, n: int) -> None:
     from config import TestConfig
     from flo_portal import create_app
     from flo_portal.audit.services import record
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
 
     app = create_app(
         TestConfig, SQLALCHEMY_DATABASE_URI=uri, SQLALCHEMY_ENGINE_OPTIONS=engine_options

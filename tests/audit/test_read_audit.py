@@ -18,7 +18,7 @@ from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import create_token
 from flo_portal.audit.models import AuditEvent
 from flo_portal.audit.services import verify_chain
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.models import OfficerStatus
 from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory

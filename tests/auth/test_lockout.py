@@ -13,9 +13,9 @@ import sqlalchemy as sa
 import time_machine
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.models import OutboxEmail
-from flo_portal.orm import utcnow
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 from tests.factories import TEST_PASSWORD

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from flask_migrate import downgrade, upgrade
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from tests.conftest import scratch_app
 
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 import time_machine
 
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.models import OutboxEmail
-from flo_portal.orm import utcnow
 from flo_portal.security.permissions import Role
 from tests.factories import TEST_PASSWORD
 

@@ -25,6 +25,6 @@ def test_login_posts_are_rate_limited(app):
     assert b"Too many requests" in last.data
     assert client.get("/auth/login").status_code == 200  # reading the page is not limited
     with limited.app_context():
-        from flo_portal.extensions import db
+        from flo_portal.core.extensions import db
 
         db.engine.dispose()

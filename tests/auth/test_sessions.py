@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from flo_portal.auth.models import UserSession
-from flo_portal.orm import utcnow
+from flo_portal.core.orm import utcnow
 from flo_portal.security.permissions import Role
 from tests.factories import TEST_PASSWORD
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flo_portal.audience import Audience
 from flo_portal.briefings.models import BriefingMode
 from flo_portal.briefings.services import BriefingData, schedule_briefing
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 
 
 def make_briefing(

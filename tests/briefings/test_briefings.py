@@ -15,7 +15,7 @@ from flo_portal.briefings.models import (
     Recurrence,
     RsvpStatus,
 )
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing

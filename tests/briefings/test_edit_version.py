@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bench.harness import signed_in_client
 from flo_portal.briefings.models import Briefing
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
 from tests.core.test_lost_update import (

@@ -60,7 +60,7 @@ def live_server(app):
     server.shutdown()
     thread.join(timeout=5)
     with served.app_context():
-        from flo_portal.extensions import db
+        from flo_portal.core.extensions import db
 
         db.engine.dispose()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory, UserFactory
 

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from flo_portal.agencies.models import Agency
-from flo_portal.audience import Audience
 from flo_portal.audit.models import AuditEvent
 from flo_portal.briefings.models import Briefing, BriefingInvitation, RsvpStatus
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.products import services as products
 from flo_portal.products.models import PrivacyStatus, Product, ProductRecipient, ProductStatus

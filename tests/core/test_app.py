@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from flo_portal.extensions import db as _db
+from flo_portal.core.extensions import db as _db
 
 
 def test_models_and_migrations_agree(db):
@@ -91,7 +91,7 @@ def test_ids_beyond_the_database_range_are_404(client, login_as, url):
 
 
 def test_parse_id_accepts_only_ascii_ids_in_range():
-    from flo_portal.ids import MAX_ID, parse_id
+    from flo_portal.core.ids import MAX_ID, parse_id
 
     assert parse_id("42") == 42
     for junk in ["²", "-1", "0", str(MAX_ID + 1), "4 2", "", "1e3"]:

@@ -3,8 +3,8 @@
 import pytest
 
 from flo_portal.agencies.models import Discipline
-from flo_portal.audience import Audience, recipients_query, user_in_audience
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience, recipients_query, user_in_audience
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory
 

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 
-from flo_portal.extensions import db
-from flo_portal.formtools import PortalForm, control_character_problem
+from flo_portal.core.extensions import db
+from flo_portal.core.formtools import PortalForm, control_character_problem
 from flo_portal.roster.importer import import_csv
 from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bench.harness import signed_in_client
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products.models import Product
 from flo_portal.roster import services as roster_services
 from flo_portal.roster.models import Officer

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from bench.harness import sign_in
-from flo_portal.csv_export import csv_text, safe_cell
+from flo_portal.core.csv_export import csv_text, safe_cell
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_a_huge_page_is_an_empty_page_and_a_bad_one_is_page_one(client, login_as
 
     login_as("coordinator")
     AgencyFactory(name="Zulu County Sheriff")
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
 
     db.session.commit()
     assert b"Zulu County Sheriff" in client.get("/agencies/?page=abc").data
@@ -149,7 +149,7 @@ def test_an_unreachable_database_is_503_with_retry_after(url, tmp_path):
     assert api.status_code == 503 and api.headers["Retry-After"] == "30"
     assert api.json["error"]["code"] == "database_unavailable"
     with app.app_context():
-        from flo_portal.extensions import db
+        from flo_portal.core.extensions import db
 
         db.engine.dispose()
 
@@ -161,7 +161,7 @@ def test_a_backend_terminated_mid_request_is_503(app, make_user):
 
     from config import TestConfig
     from flo_portal import create_app
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
@@ -207,7 +207,7 @@ def test_an_upload_in_a_request_that_then_fails_leaves_no_file(
 ):
     import io
 
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
     from flo_portal.products import services
     from flo_portal.products.models import ProductAttachment
     from tests.products.helpers import PDF, draft
@@ -243,7 +243,7 @@ def test_an_upload_in_a_request_that_then_fails_leaves_no_file(
 
 
 def test_an_rfi_file_goes_when_its_transaction_rolls_back(app, make_user):
-    from flo_portal.extensions import db
+    from flo_portal.core.extensions import db
     from flo_portal.rfis.attachments import store_attachment
     from tests.products.helpers import PDF
     from tests.rfis.helpers import submit

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import time_machine
 
 from flo_portal.briefings.models import BriefingInvitation, RsvpStatus
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.jobs.models import JobRun
 from flo_portal.jobs.runner import job_lock, run_job, slot_for
 from flo_portal.notifications.models import Notification, OutboxEmail

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from apscheduler.triggers.date import DateTrigger
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.jobs.models import JobRun
 from flo_portal.jobs.registry import JOBS
 from flo_portal.jobs.scheduler import build_scheduler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import (
     Notification,
     NotificationPreference,

@@ -12,7 +12,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.delivery import deliver_outbox
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.notifications.services import queue_email

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import ProductType, Tlp
 from flo_portal.security.permissions import Role

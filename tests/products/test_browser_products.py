@@ -7,7 +7,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import ProductRecipient, ProductStatus
 from flo_portal.security.permissions import Role

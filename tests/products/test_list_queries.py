@@ -4,7 +4,7 @@ query per row for the author or the recipient)."""
 from __future__ import annotations
 
 from bench.harness import count_queries
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import Product
 from flo_portal.security.permissions import Role

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification
 from flo_portal.products import services
 from flo_portal.products.models import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import PrivacyStatus, Product, ProductVersion
 from tests.products.helpers import draft, product_data, publish, staff

@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.products.helpers import draft, publish, staff
 

@@ -1,4 +1,4 @@
-"""flo_portal.uploads: the one upload check, used by products, RFIs and training evidence."""
+"""flo_portal.core.uploads: the one upload check, used by products, RFIs and training evidence."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.uploads import UploadRefused, allowed_label, check_upload
 from flo_portal.products import services as product_services
 from flo_portal.products.models import ProductAttachment
 from flo_portal.rfis import attachments as rfi_attachments
 from flo_portal.training import services as training_services
-from flo_portal.uploads import UploadRefused, allowed_label, check_upload
 from tests.products.helpers import PDF, draft, staff
 from tests.roster.factories import CourseFactory, OfficerFactory
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from bench.harness import signed_in_client
 from flo_portal.agencies.models import Discipline
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification
 from flo_portal.products import services
 from flo_portal.products.models import (
@@ -381,7 +381,7 @@ def _load_migration():
 def test_backfill_rows_are_the_policys_effective_audience(tlp):
     """Migration 0014 backfills each version from the product's audience under the
     version's own TLP: the same rows the release now writes."""
-    from flo_portal.audience import Audience
+    from flo_portal.core.audience import Audience
 
     spec = {
         "all_flos": True,

@@ -9,8 +9,8 @@ import json
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from flo_portal.audience import Audience
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import Tlp
 from flo_portal.security.permissions import Role

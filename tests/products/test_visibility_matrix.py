@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from flo_portal.agencies.models import Discipline
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.products.models import Product, Tlp
 from flo_portal.products.policies import can_view_product, visible_products_condition
 from flo_portal.security.permissions import Role

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.redress import services
 from flo_portal.redress.models import RedressRequest, RedressStatus

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flo_portal.audience import Audience
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Tlp
 

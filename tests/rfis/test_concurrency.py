@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, Tlp
 from flo_portal.security.permissions import Role

@@ -5,7 +5,7 @@ expired and reloaded one by one)."""
 from __future__ import annotations
 
 from bench.harness import count_queries
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.rfis.helpers import submit
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiStatus

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Discipline
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis import queries, services
 from flo_portal.rfis.models import Rfi, RfiPriority, RfiRecipient, RfiStatus, Tlp

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from flo_portal.audience import Audience
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 from flo_portal.rfis.models import Rfi, Tlp
 from flo_portal.rfis.policies import can_view_rfi, visible_rfis_condition
 from flo_portal.security.permissions import Role

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from flo_portal.audience import Audience
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.audience import Audience
+from flo_portal.core.extensions import db
 from flo_portal.rfis import workflow
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiStatus, RfiStatusChange, Tlp
 from flo_portal.rfis.workflow import TRANSITIONS, Action, Actor

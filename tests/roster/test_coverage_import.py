@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.coverage import coverage_for
 from flo_portal.roster.importer import import_csv
 from flo_portal.roster.models import Officer, OfficerStatus, OfficerStatusChange

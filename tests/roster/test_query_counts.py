@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from bench.roster import build_world, count_queries, signed_in_client
 from flo_portal.agencies.models import Agency
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer, OfficerStatus
 
 PAGES = {

@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.roster.lifecycle import TRANSITIONS, allowed_transitions
 from flo_portal.roster.models import Officer, OfficerStatus, OfficerStatusChange

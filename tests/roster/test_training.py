@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role
 from flo_portal.training.models import TrainingCourse, TrainingRecord

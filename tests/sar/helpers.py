@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flo_portal.extensions import db
-from flo_portal.orm import utcnow
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.sar import services
 from flo_portal.sar.models import SarCategory
 

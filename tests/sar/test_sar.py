@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.models import Notification, OutboxEmail
-from flo_portal.orm import utcnow
 from flo_portal.sar.models import DEFINED_CRIMINAL, NEEDS_MORE_FACTS, SarCategory, SarStatus
 from flo_portal.sar.models import SuspiciousActivityReport as Sar
 from flo_portal.sar.workflow import TRANSITIONS, Action

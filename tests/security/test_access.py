@@ -49,7 +49,7 @@ def test_a_view_that_declares_nothing_is_refused(app, make_user):
     assert signed_in.status_code == 403
     assert b"should never be served" not in signed_in.data
     with other.app_context():
-        from flo_portal.extensions import db
+        from flo_portal.core.extensions import db
 
         db.engine.dispose()
 

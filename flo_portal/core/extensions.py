@@ -8,7 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from flo_portal.orm import Base
+from flo_portal.core.orm import Base
 
 # The highest page number a list accepts: beyond it offsets overflow the database's
 # integer (500 on SQLite and PostgreSQL); no list here is anywhere near this long.

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from flo_portal.extensions import db
+from flo_portal.core.extensions import db
 
 ZIP = (b"PK\x03\x04",)
 
@@ -149,7 +149,7 @@ def check_upload(filename: str | None, data: bytes, *, allowed=DOCUMENTS) -> Che
 # adds its row: if that transaction ends without committing (an error later in the
 # request, a refused commit), the file is removed, so no file is left without a row.
 
-_WRITTEN = "flo_portal.uploads.written"
+_WRITTEN = "flo_portal.core.uploads.written"
 
 
 def write_upload(path: Path, data: bytes) -> None:
