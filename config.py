@@ -93,6 +93,8 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 3600  # vendored assets; cache-busted by file name changes
     WTF_CSRF_TIME_LIMIT = None  # the session's own expiry bounds the token
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "America/New_York")
+    # The center's calendar: what "today" means for expiries, review dates and deadlines.
+    CENTER_TIMEZONE = os.environ.get("CENTER_TIMEZONE", DISPLAY_TIMEZONE)
 
     # Words that send an RFI or product to privacy review (configurable).
     PROTECTED_ACTIVITY_TERMS = [

@@ -8,13 +8,15 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from config import BASE_DIR, CONFIGS
+from flo_portal.core import unit_of_work
+from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from flo_portal.core.formtools import refuse_control_characters_in_query
 from flo_portal.core.ids import refuse_out_of_range_ids
@@ -28,7 +30,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     if hasattr(config, "validate"):
         config.validate()
 
-    app = Flask(
+    app = unit_of_work.PortalFlask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
@@ -57,7 +59,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from flo_portal.audit.reads import commit_read_events
+    from flo_portal.audit import reads
     from flo_portal.auth import mfa, session_rules
     from flo_portal.security.access import enforce_declared_access
 
@@ -75,7 +77,8 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     app.before_request(mfa.require_enrolment)
     app.before_request(enforce_declared_access)
     app.after_request(_security_headers)
-    app.after_request(commit_read_events)
+    unit_of_work.before_commit(app, reads.write_read_events)
+    unit_of_work.after_failure(app, reads.write_refusals)
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
@@ -151,6 +154,24 @@ def _error_response(
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
 
 
+def _same_site_referrer() -> str | None:
+    """The referring page when it is one of ours (never an open redirect)."""
+    from urllib.parse import urlsplit
+
+    ref = request.referrer
+    if not ref:
+        return None
+    parts = urlsplit(ref)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def _is_database_unavailable(err: Exception) -> bool:
     """True for errors that mean the database is gone (refused, dropped, terminated),
     not for a query the database rejected."""
@@ -196,12 +217,26 @@ def _register_error_pages(app: Flask) -> None:
             and view is not None
         ):
             try:
-                response = app.make_response(view(**(request.view_args or {})))
+                response = app.dispatch_request()  # again, inside its own unit of work
             except StaleDataError:
                 db.session.rollback()
             else:
                 return response  # 409 and the conflict page, unless nothing would be lost
         return _error_response(409)
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        """A service refused: the API answers its JSON error body; a page flashes the
+        message and goes back to the page the user came from (or shows the error page)."""
+        if request.path.startswith("/api/"):
+            from flo_portal.api.errors import error_response
+
+            return error_response(err.status, err.message, err.code, err.fields)
+        back = _same_site_referrer()
+        if request.method == "POST" and back:
+            flash(err.message, "danger")
+            return redirect(back, 303)
+        return _error_response(err.status, err.message)
 
     @app.errorhandler(sa_exc.DBAPIError)
     @app.errorhandler(sa_exc.DisconnectionError)

@@ -10,10 +10,10 @@ Two helpers, used by every feature:
   exists but that the viewer may not see. An id that names no row is a plain 404 and
   leaves no event (it says nothing about anyone's data).
 
-A listing event is written and committed by ``commit_read_events`` (an
-``after_request`` hook) once the page has rendered: a commit never expires the rows a
-template is still reading, the chain's lock is held for one insert, and a request that
-fails (status 400 or more) records no listing.
+A listing event is written by ``write_read_events``, a hook of the unit of work
+(``core/unit_of_work.py``), once the page has rendered and just before the request's one
+commit: a commit never expires the rows a template is still reading, the chain's lock is
+held for one insert, and a request that fails (status 400 or more) records no listing.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any, NoReturn
 from flask import abort, g, has_request_context, request
 
 from flo_portal.audit.services import record
-from flo_portal.core.extensions import db
 
 _PENDING = "_flo_read_audit_pending"
+_REFUSED = "_flo_read_audit_refused"
 # How a list is ordered or paged is not a filter.
 _NOT_FILTERS = frozenset({"sort", "page", "per_page", "limit", "cursor"})
 
@@ -84,7 +84,7 @@ def audit_listing(
         "object_id": listing,
     }
     if has_request_context():
-        # Written after the response is built (commit_read_events): the chain's lock is
+        # Written after the response is built (write_read_events): the chain's lock is
         # then held for one insert, not for the whole rendering of the page.
         g.setdefault(_PENDING, []).append(event)
     else:
@@ -95,33 +95,41 @@ def refuse(obj: Any, status: int = 404, *, object_type: str | None = None) -> No
     """Answer ``status`` for ``obj``; record ``access.refused`` when ``obj`` exists.
 
     ``obj`` is the row the viewer asked for (``None`` when the id names no row: then a
-    bare 404 and no event). Whatever the request did before is rolled back, since a
-    refused request keeps nothing, and the refusal is committed on its own.
+    bare 404 and no event). The request fails, so the unit of work rolls back whatever it
+    did, then ``write_refusals`` records the refusal and it is committed on its own.
     """
     if obj is None:
         abort(404)
     otype = object_type or obj.__tablename__
-    oid = obj.id
-    db.session.rollback()
     details: dict[str, Any] = {"status": status}
     if has_request_context():
         details.update(endpoint=request.endpoint or "", method=request.method)
-    record(
-        "access.refused",
-        summary=f"Refused {otype} {oid} ({status})",
-        details=details,
-        object_type=otype,
-        object_id=oid,
-    )
-    db.session.commit()
+    event = {
+        "action": "access.refused",
+        "summary": f"Refused {otype} {obj.id} ({status})",
+        "details": details,
+        "object_type": otype,
+        "object_id": obj.id,
+    }
+    if has_request_context():
+        g.setdefault(_REFUSED, []).append(event)
+    else:
+        record(**event)
     abort(status)
 
 
-def commit_read_events(response):
-    """after_request: write and commit the listing events of a request that succeeded."""
-    events = g.pop(_PENDING, None)
-    if events and response.status_code < 400:
-        for event in events:
-            record(**event)
-        db.session.commit()
-    return response
+def write_read_events() -> None:
+    """Unit of work, before the commit of a request that succeeded: its listing events."""
+    for event in g.pop(_PENDING, None) or ():
+        record(**event)
+    g.pop(_REFUSED, None)
+
+
+def write_refusals() -> bool:
+    """Unit of work, after the rollback of a request that failed: its refusals (a failed
+    request records no listing)."""
+    g.pop(_PENDING, None)
+    events = g.pop(_REFUSED, None) or ()
+    for event in events:
+        record(**event)
+    return bool(events)

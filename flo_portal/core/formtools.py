@@ -192,3 +192,16 @@ def stale_edit(form, obj, yours: dict, current: dict | None = None) -> bool:
         return False
     form.edit_conflicts = conflicts
     return True
+
+
+def show_error(form, err) -> None:
+    """Put a domain error's message on the form: next to its field when it names one the
+    form has, else among the form's own errors (``form.form_errors``)."""
+    placed = False
+    for name, messages in (getattr(err, "fields", None) or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors or ()), *messages]
+            placed = True
+    if not placed:
+        form.form_errors.append(str(err))

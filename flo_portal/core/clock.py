@@ -1,0 +1,38 @@
+"""The one clock: the center's "now" (aware UTC) and "today" (the date in the center's zone).
+
+Every service, job and form asks here, never ``date.today()`` or ``datetime.now()``: a
+training record that expires "today" expires on the center's calendar, not the server's
+(a server on UTC is a day ahead of New York every evening). Tests move this clock with
+time-machine (``FLO_TEST_CLOCK``), which moves both.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, has_app_context
+
+DEFAULT_ZONE = "America/New_York"
+
+
+def center_zone() -> ZoneInfo:
+    name = DEFAULT_ZONE
+    if has_app_context():
+        name = current_app.config.get("CENTER_TIMEZONE") or current_app.config.get(
+            "DISPLAY_TIMEZONE", DEFAULT_ZONE
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """The center's calendar date now."""
+    return now().astimezone(center_zone()).date()
