@@ -56,28 +56,25 @@ def _id_of(actor) -> Any:
     return getattr(actor, "id", None)
 
 
-def requester(attr: str = "requester_id") -> Guard:
+def party(name: str, attr: str, reason: str) -> Guard:
+    """Only the user whose id is in ``obj.<attr>`` (the requester, the assignee, the author)."""
     return Guard(
-        "requester",
+        name,
         lambda actor, obj: _id_of(actor) is not None and getattr(obj, attr) == _id_of(actor),
-        "only the person who asked may do that",
+        reason,
     )
+
+
+def requester(attr: str = "requester_id") -> Guard:
+    return party("requester", attr, "only the person who asked may do that")
 
 
 def assignee(attr: str = "assignee_id") -> Guard:
-    return Guard(
-        "assignee",
-        lambda actor, obj: _id_of(actor) is not None and getattr(obj, attr) == _id_of(actor),
-        "only the person it is assigned to may do that",
-    )
+    return party("assignee", attr, "only the person it is assigned to may do that")
 
 
 def author(attr: str = "author_id") -> Guard:
-    return Guard(
-        "author",
-        lambda actor, obj: _id_of(actor) is not None and getattr(obj, attr) == _id_of(actor),
-        "only its author may do that",
-    )
+    return party("author", attr, "only its author may do that")
 
 
 def not_author(attr: str = "author_id") -> Guard:
