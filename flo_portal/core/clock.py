@@ -8,10 +8,12 @@ time-machine (``FLO_TEST_CLOCK``), which moves both.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
+
+from flo_portal.core.orm import utcnow as now  # the one "now": aware UTC
 
 DEFAULT_ZONE = "America/New_York"
 
@@ -28,11 +30,9 @@ def center_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def now() -> datetime:
-    """The current instant, timezone-aware, in UTC."""
-    return datetime.now(UTC)
-
-
 def today() -> date:
     """The center's calendar date now."""
     return now().astimezone(center_zone()).date()
+
+
+__all__ = ["center_zone", "now", "today"]
