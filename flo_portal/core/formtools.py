@@ -21,6 +21,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from flo_portal.core.unit_of_work import discard
+
 # C0 controls, DEL and C1 controls. Multi-line text keeps tab, LF and CR.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MULTILINE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -196,7 +198,10 @@ def stale_edit(form, obj, yours: dict, current: dict | None = None) -> bool:
 
 def show_error(form, err) -> None:
     """Put a domain error's message on the form: next to its field when it names one the
-    form has, else among the form's own errors (``form.form_errors``)."""
+    form has, else among the form's own errors (``form.form_errors``, shown by the
+    ``form_problems`` macro). The request keeps nothing it did (``unit_of_work.discard``).
+    """
+    discard()
     placed = False
     for name, messages in (getattr(err, "fields", None) or {}).items():
         field = getattr(form, name, None)

@@ -29,9 +29,11 @@ _DISCARDED = "flo_uow_discarded"
 
 
 def discard() -> None:
-    """This request keeps nothing it did, whatever status it answers (a form shown again
-    with a service's error: status 200, but the service's partial writes roll back)."""
+    """This request keeps nothing it did, whatever status it answers: a form shown again
+    with a service's error. The session rolls back now, so the page shows the stored state
+    (not a service's half-done change), and the request commits nothing at its end."""
     g.setdefault(_DISCARDED, True)
+    db.session.rollback()
 
 
 def before_commit(app: Flask, hook: Callable[[], None]) -> None:
