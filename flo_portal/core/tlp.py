@@ -34,3 +34,20 @@ TLP_MEANING = {
     Tlp.GREEN: "Limited disclosure: the recipient's community; not via publicly accessible channels.",
     Tlp.CLEAR: "Disclosure is not limited.",
 }
+
+
+# The one rule for what marked text may leave the portal by e-mail. Mail passes through
+# relays and mailboxes the center does not control, so it may carry a marked object's
+# own words (its title, summary, question) only where the label allows disclosure beyond
+# the recipient's organisation: TLP:CLEAR and TLP:GREEN (the recipient's community). For
+# TLP:AMBER, TLP:AMBER+STRICT and TLP:RED the e-mail says only the reference, the label
+# and a link to sign in; the text stays in the portal.
+EMAIL_MAY_CARRY_TEXT = frozenset({Tlp.CLEAR, Tlp.GREEN})
+
+
+def email_may_carry_text(tlp: str | Tlp) -> bool:
+    """Whether an e-mail about an object marked ``tlp`` may carry the object's text."""
+    try:
+        return Tlp(tlp) in EMAIL_MAY_CARRY_TEXT
+    except ValueError:
+        return False  # an unknown or missing marking is treated as the strictest

@@ -4,7 +4,6 @@ reach figures and retention. Services flush; the request or job commits."""
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
+from flo_portal.core import protected_activity
 from flo_portal.core.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
@@ -61,19 +61,8 @@ class ProductError(Exception):
 # ---------------------------------------------------------------- privacy terms
 
 
-def protected_terms_found(*texts: str) -> list[str]:
-    """Configured protected-activity terms present in ``texts`` (whole words, any case)."""
-    joined = "\n".join(t or "" for t in texts)
-    found = []
-    for term in current_app.config["PROTECTED_ACTIVITY_TERMS"]:
-        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.split()) + r"(?!\w)"
-        if re.search(pattern, joined, flags=re.IGNORECASE):
-            found.append(term)
-    return found
-
-
 def _product_terms(product: Product) -> list[str]:
-    return protected_terms_found(
+    return protected_activity.terms_in(
         product.title, product.summary, product.body_md, product.topics, product.caveats
     )
 

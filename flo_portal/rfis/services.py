@@ -3,7 +3,6 @@ the request (or job) commits once. Transitions go through ``workflow.check``."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +11,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flo_portal.audit.services import record
+from flo_portal.core import protected_activity
 from flo_portal.core.audience import Audience, recipients_query
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
@@ -59,18 +59,6 @@ def center_today(now: datetime | None = None) -> date:
     except Exception:
         zone = ZoneInfo("UTC")
     return now.astimezone(zone).date()
-
-
-def protected_terms_in(*texts: str) -> list[str]:
-    """The configured protected-activity terms found in ``texts`` (whole words, any case)."""
-    found: list[str] = []
-    joined = "\n".join(t or "" for t in texts)
-    for term in current_app.config["PROTECTED_ACTIVITY_TERMS"]:
-        words = [re.escape(w) for w in term.split()]
-        pattern = r"\b" + r"\s+".join(words) + r"\b"
-        if re.search(pattern, joined, flags=re.IGNORECASE) and term not in found:
-            found.append(term)
-    return found
 
 
 def allocate_reference(year: int) -> tuple[int, str]:
@@ -184,7 +172,7 @@ def submit_rfi(
     if not attested:
         raise RfiInputError("You must make the attestation before submitting.")
     _validate_common(title=title, question=question, justification=justification, due_on=due_on)
-    terms = protected_terms_in(title, question, justification)
+    terms = protected_activity.terms_in(title, question, justification)
     now = utcnow()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
@@ -456,7 +444,7 @@ def perform(
         if "tlp" in edits:
             rfi.tlp = Tlp(edits["tlp"])
         # The revised text is checked again; an earlier privacy approval does not carry over.
-        terms = protected_terms_in(rfi.title, rfi.question, rfi.justification)
+        terms = protected_activity.terms_in(rfi.title, rfi.question, rfi.justification)
         rfi.privacy_flagged = rfi.privacy_flagged or bool(terms)
         rfi.privacy_terms = ", ".join(terms)[:500]
         rfi.privacy_reviewed_at = None

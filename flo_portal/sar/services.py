@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from flo_portal.audit.services import record
+from flo_portal.core import protected_activity
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify, register_kind
-from flo_portal.rfis.services import protected_terms_in
 from flo_portal.sar import workflow
 from flo_portal.sar.models import SarCategory, SarStatus, SuspiciousActivityReport
 from flo_portal.sar.workflow import Action, TransitionRefused
@@ -96,7 +96,7 @@ def submit_sar(
         raise SarInputError("Say how the activity was reported locally.")
     if observed_at.tzinfo is None or observed_at > utcnow():
         raise SarInputError("The observation time cannot be in the future.")
-    terms = protected_terms_in(observed, subjects, location, local_report)
+    terms = protected_activity.terms_in(observed, subjects, location, local_report)
     if terms and not confirmed_facts:
         raise ProtectedActivityNeedsFacts(terms)
     now = utcnow()

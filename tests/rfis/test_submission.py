@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import protected_activity
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis import services
@@ -216,9 +217,9 @@ def test_privacy_officer_returns_with_a_note_and_requester_revises(client, login
 
 def test_terms_match_whole_words_only(app):
     with app.test_request_context():
-        assert services.protected_terms_in("The protester left") == []
-        assert services.protected_terms_in("a RALLY at noon") == ["rally"]
-        assert services.protected_terms_in("their immigration   status") == ["immigration status"]
+        assert protected_activity.terms_in("The protester left") == []
+        assert protected_activity.terms_in("a RALLY at noon") == ["rally"]
+        assert protected_activity.terms_in("their immigration   status") == ["immigration status"]
 
 
 def test_script_in_text_is_escaped(client, login_as):
