@@ -76,12 +76,16 @@ class PortalFlask(Flask):
     """Flask with the request's unit of work around every view."""
 
     def dispatch_request(self):  # type: ignore[override]
+        # The flag belongs to this dispatch only (an app context, and so ``g``, can outlive
+        # one request: a test's, or a re-dispatch after a stale edit).
+        g.pop(_DISCARDED, None)
         try:
             response = self.make_response(super().dispatch_request())
         except BaseException:
+            g.pop(_DISCARDED, None)
             _failed()
             raise
-        if response.status_code < 400 and not g.pop(_DISCARDED, False):
+        if not g.pop(_DISCARDED, False) and response.status_code < 400:
             try:
                 _succeeded()
             except BaseException:
