@@ -8,7 +8,7 @@ time-machine (``FLO_TEST_CLOCK``), which moves both.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
@@ -30,9 +30,9 @@ def center_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def today() -> date:
-    """The center's calendar date now."""
-    return now().astimezone(center_zone()).date()
+def today(at: datetime | None = None) -> date:
+    """The center's calendar date now, or at the moment ``at`` (aware)."""
+    return (at or now()).astimezone(center_zone()).date()
 
 
 __all__ = ["center_zone", "now", "today"]
