@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from flo_portal.core.extensions import db
+from flo_portal.core.unit_of_work import transaction
 
 # Features whose demo steps register on import.
 DEMO_MODULES: list[str] = [
@@ -37,8 +38,8 @@ def register(app: Flask) -> None:
             raise click.ClickException("The database already has users; seed an empty one.")
         for module in DEMO_MODULES:
             importlib.import_module(module)
-        ctx = run_demo()
-        db.session.commit()
+        with transaction():
+            ctx = run_demo()
         _save_sign_ins(ctx.sign_ins)
         _print_sign_ins(ctx.sign_ins)
 
@@ -60,13 +61,16 @@ def register(app: Flask) -> None:
             raise click.ClickException(" ".join(problems))
         if db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower())):
             raise click.ClickException(f"A user {email} already exists.")
-        user = User(
-            email=email.lower(), name=name, role=Role.ADMIN, password_hash=hash_password(password)
-        )
-        db.session.add(user)
-        db.session.flush()
-        record("user.created", user, summary="flask create-admin", actor=user)
-        db.session.commit()
+        with transaction():
+            user = User(
+                email=email.lower(),
+                name=name,
+                role=Role.ADMIN,
+                password_hash=hash_password(password),
+            )
+            db.session.add(user)
+            db.session.flush()
+            record("user.created", user, summary="flask create-admin", actor=user)
         click.echo(f"Administrator {email} created.")
 
     audit = click.Group("audit", help="Audit trail commands.")

@@ -17,17 +17,12 @@ from flo_portal.audit.reads import audit_listing
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.auth.services import send_invitation
 from flo_portal.core.extensions import db
+from flo_portal.core.unit_of_work import discard
 from flo_portal.security import Permission, require
 from flo_portal.users.models import User
+from flo_portal.users.queries import get_user_or_404
 
 bp = Blueprint("admin", __name__)
-
-
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/users")
@@ -52,7 +47,6 @@ def new_user():
             agency_id=form.agency_id.data,
             inviter=current_user,
         )
-        db.session.commit()
         flash(f"{user.name} is invited; an e-mail with a sign-up link is queued.", "success")
         return redirect(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
@@ -62,7 +56,7 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @require(Permission.USERS_MANAGE)
 def edit_user(user_id: int):
-    user = _user_or_404(user_id)
+    user = get_user_or_404(user_id)
     form = UserForm(obj=user, editing=user)
     if request.method == "GET":
         form.agency_id.data = user.agency_id or 0
@@ -75,7 +69,6 @@ def edit_user(user_id: int):
             agency_id=form.agency_id.data,
             actor=current_user,
         )
-        db.session.commit()
         if change is not None:
             flash(_filed_message(change), "info")
         else:
@@ -107,13 +100,14 @@ def _filed_message(change: AccountChangeRequest) -> str:
     )
 
 
+# Each action is fn(user, acting administrator).
 ACTIONS = {
-    "deactivate": (lambda u: services.set_active(u, False), "deactivated"),
-    "activate": (lambda u: services.set_active(u, True), "reactivated"),
+    "deactivate": (lambda u, by: services.set_active(u, False, by), "deactivated"),
+    "activate": (lambda u, by: services.set_active(u, True, by), "reactivated"),
     "unlock": (services.unlock, "unlocked"),
     "reset-mfa": (services.reset_mfa, "reset: they will enrol again at next sign-in"),
     "reset-password": (services.reset_password, "password voided; a reset link is on its way"),
-    "resend-invitation": (lambda u: send_invitation(u, current_user), "sent a new invitation"),
+    "resend-invitation": (send_invitation, "sent a new invitation"),
 }
 # Actions that a center-staff account gets only with a second administrator's approval.
 TWO_PERSON_ACTIONS = {
@@ -125,7 +119,7 @@ TWO_PERSON_ACTIONS = {
 @bp.route("/users/<int:user_id>/<action>", methods=["POST"])
 @require(Permission.USERS_MANAGE)
 def user_action(user_id: int, action: str):
-    user = _user_or_404(user_id)
+    user = get_user_or_404(user_id)
     if action not in ACTIONS:
         abort(404)
     form = EmptyForm()
@@ -136,12 +130,10 @@ def user_action(user_id: int, action: str):
         return redirect(url_for("admin.users"))
     if action in TWO_PERSON_ACTIONS and services.needs_second_admin(user):
         change = services.request_change(user, TWO_PERSON_ACTIONS[action], current_user)
-        db.session.commit()
         flash(_filed_message(change), "info")
     else:
         fn, verb = ACTIONS[action]
-        fn(user)
-        db.session.commit()
+        fn(user, current_user)
         flash(f"{user.name}: {verb}.", "success")
     return redirect(
         request.referrer
@@ -165,8 +157,8 @@ def change_requests():
 @bp.route("/change-requests/<int:request_id>/<decision>", methods=["POST"])
 @require(Permission.USERS_MANAGE)
 def decide_change_request(request_id: int, decision: str):
-    change = db.session.get(AccountChangeRequest, request_id)
-    if change is None or decision not in {"approve", "reject"}:
+    change = services.get_change_request_or_404(request_id)
+    if decision not in {"approve", "reject"}:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -176,10 +168,11 @@ def decide_change_request(request_id: int, decision: str):
         else:
             services.reject_change(change, current_user)
     except services.ChangeRefused as exc:
-        db.session.rollback()
+        # Back to the list whatever the referrer, keeping nothing of the attempt (an
+        # approval may have claimed the request before finding it overtaken).
+        discard()
         flash(str(exc), "danger")
         return redirect(url_for("admin.change_requests"))
-    db.session.commit()
     verb = "approved and applied" if decision == "approve" else "rejected"
     flash(f"Request #{change.id} {verb}.", "success")
     return redirect(url_for("admin.change_requests"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flo_portal.admin.models import AccountChangeRequest, ChangeKind, ChangeStatus
+from flo_portal.audit.reads import refuse
 from flo_portal.audit.services import record
 from flo_portal.auth.services import send_invitation, send_password_reset
 from flo_portal.core.extensions import db
@@ -38,7 +39,12 @@ def create_user(*, name: str, email: str, role: str, agency_id: int | None, invi
     )
     db.session.add(user)
     db.session.flush()
-    record("user.created", user, details={"role": user.role, "agency_id": user.agency_id})
+    record(
+        "user.created",
+        user,
+        actor=inviter,
+        details={"role": user.role, "agency_id": user.agency_id},
+    )
     send_invitation(user, inviter)
     return user
 
@@ -62,13 +68,13 @@ def update_user(
     guarded = {}
     if needs_second_admin(user, wanted["role"]):
         guarded = {f: wanted.pop(f) for f in GUARDED_FIELDS if getattr(user, f) != wanted[f]}
-    _apply_details(user, wanted)
+    _apply_details(user, wanted, actor)
     if guarded:
         return request_change(user, ChangeKind.ACCOUNT_DETAILS, actor, guarded)
     return None
 
 
-def _apply_details(user: User, values: dict) -> dict:
+def _apply_details(user: User, values: dict, actor) -> dict:
     changes = {}
     for field, value in values.items():
         if getattr(user, field) != value:
@@ -77,7 +83,7 @@ def _apply_details(user: User, values: dict) -> dict:
     if "role" in changes or "agency_id" in changes or "email" in changes:
         user.rotate_session_token()  # new rights take effect at once
     if changes:
-        record("user.updated", user, details=changes)
+        record("user.updated", user, actor=actor, details=changes)
     return changes
 
 
@@ -127,6 +133,14 @@ def request_change(
     return change
 
 
+def get_change_request_or_404(request_id: int) -> AccountChangeRequest:
+    """The change request with this id (the change-requests page; USERS_MANAGE sees all)."""
+    change = db.session.get(AccountChangeRequest, request_id)
+    if change is None:
+        refuse(None)
+    return change
+
+
 def pending_changes():
     return (
         sa.select(AccountChangeRequest)
@@ -170,11 +184,12 @@ def approve_change(change: AccountChangeRequest, actor: User) -> None:
         _apply_details(
             user,
             {f: Role(new) if f == "role" else new for f, (_was, new) in change.changes.items()},
+            actor,
         )
     elif change.kind_enum is ChangeKind.MFA_RESET:
-        reset_mfa(user)
+        reset_mfa(user, actor)
     else:
-        reset_password(user)
+        reset_password(user, actor)
     record(
         "user.change_approved",
         user,
@@ -204,20 +219,20 @@ def reject_change(change: AccountChangeRequest, actor: User) -> None:
     )
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(user: User, active: bool, actor) -> None:
     user.is_active_account = active
     if not active:
         user.rotate_session_token()
-    record("user.activated" if active else "user.deactivated", user)
+    record("user.activated" if active else "user.deactivated", user, actor=actor)
 
 
-def unlock(user: User) -> None:
+def unlock(user: User, actor) -> None:
     user.locked_until = None
     user.failed_logins = 0
-    record("user.unlocked", user)
+    record("user.unlocked", user, actor=actor)
 
 
-def reset_mfa(user: User) -> None:
+def reset_mfa(user: User, actor) -> None:
     """Clear the user's authenticator; center staff re-enrol at their next sign-in."""
     user.mfa_enabled = False
     user.mfa_secret = None
@@ -225,14 +240,14 @@ def reset_mfa(user: User) -> None:
     for rc in list(user.recovery_codes):
         db.session.delete(rc)
     user.rotate_session_token()
-    record("user.mfa_reset", user)
+    record("user.mfa_reset", user, actor=actor)
 
 
-def reset_password(user: User) -> None:
+def reset_password(user: User, actor) -> None:
     """Void the password and sessions, and send a reset link to the account's address."""
     user.password_hash = None
     user.rotate_session_token()
-    record("user.password_reset", user)
+    record("user.password_reset", user, actor=actor)
     send_password_reset(user)
 
 

@@ -11,12 +11,14 @@ from flo_portal.api.tokens import (
     MAX_ACTIVE_TOKENS,
     count_usable_tokens,
     create_token,
+    forget_token_use,
+    get_own_token_or_404,
+    keep_token_use,
     revoke_token,
     tokens_of,
 )
-from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
-from flo_portal.core.extensions import db
+from flo_portal.core import unit_of_work
 from flo_portal.security import authenticated
 
 bp = Blueprint("api_tokens", __name__)
@@ -30,6 +32,16 @@ def _api_tokens_of_current_user() -> list[ApiToken]:
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(my_api_tokens=_api_tokens_of_current_user)
 )
+
+
+def _keep_token_use_in_the_unit_of_work(state) -> None:
+    """A bearer token's "last used" is written by the request loader (api/tokens.py) and
+    committed with the request; a failed request keeps it too."""
+    unit_of_work.before_commit(state.app, forget_token_use)
+    unit_of_work.after_failure(state.app, keep_token_use)
+
+
+bp.record_once(_keep_token_use_in_the_unit_of_work)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -49,7 +61,6 @@ def index():
             TokenScope(form.scope.data),
             int(form.expires_in_days.data),
         )
-        db.session.commit()
         # Shown once, in this response only; never stored, never in a redirect or flash.
         return render_template("api/token_created.html", token=token, token_text=token_text)
     return render_template(
@@ -63,10 +74,7 @@ def index():
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
 @authenticated
 def revoke(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        refuse(token)
+    token = get_own_token_or_404(current_user, token_id)
     if EmptyForm().validate_on_submit() and revoke_token(token, current_user):
-        db.session.commit()
         flash(f"Token “{token.name}” revoked.", "success")
     return redirect(url_for("api_tokens.index"))

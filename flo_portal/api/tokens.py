@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from flask import g, request
 
 from flo_portal.api.models import ApiToken, TokenScope
+from flo_portal.audit.reads import refuse
 from flo_portal.audit.services import record
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db, login_manager
 from flo_portal.core.orm import utcnow
 from flo_portal.users.models import User
@@ -44,7 +46,7 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """Make a token for ``user``; returns the row and the token text, which is shown once."""
     if expires_in_days not in EXPIRY_CHOICES_DAYS:
-        raise ValueError("expiry must be one of the offered choices")
+        raise InputError("expiry must be one of the offered choices", field="expires_in_days")
     token_text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -87,6 +89,14 @@ def revoke_token(token: ApiToken, by: User) -> bool:
     return True
 
 
+def get_own_token_or_404(user: User, token_id: int) -> ApiToken:
+    """One of ``user``'s own tokens; anyone else's is refused as if it did not exist."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        refuse(token)
+    return token
+
+
 def find_usable_token(token_text: str, now: datetime | None = None) -> ApiToken | None:
     """The unrevoked, unexpired token with this text whose owner's account is active."""
     if not token_text.startswith(TOKEN_PREFIX) or len(token_text) > 200:
@@ -124,11 +134,8 @@ def load_user_from_bearer(req) -> User | None:
         return None
     user = db.session.get(User, token.user_id)
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        db.session.execute(
-            sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        db.session.commit()
+        _touch(token.id, now)
+        g.api_token_touched = (token.id, now)
     # Per-request marks: the idle-session rule skips token requests; the API checks scope.
     user.via_token = True
     user.token_id = token.id
@@ -137,8 +144,37 @@ def load_user_from_bearer(req) -> User | None:
     return user
 
 
+def _touch(token_id: int, now: datetime) -> None:
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now),
+        )
+        .values(last_used_at=now),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def keep_token_use() -> bool:
+    """Unit of work, after a failed request's rollback: a token's use is kept even when
+    the request was refused or failed (a stolen token probing shows in "last used").
+    A request that succeeds commits it with the rest."""
+    touched = g.pop("api_token_touched", None)
+    if touched is None:
+        return False
+    _touch(*touched)
+    return True
+
+
+def forget_token_use() -> None:
+    """Unit of work, before a successful request's commit: the touch commits with it."""
+    g.pop("api_token_touched", None)
+
+
 def clear_token_marks(_exc=None) -> None:
     """teardown_request: the User instance may outlive the request in the identity map."""
+    g.pop("api_token_touched", None)
     user = g.pop("api_token_user", None)
     if user is not None:
         for attr in ("via_token", "token_id", "token_scope"):

@@ -27,6 +27,7 @@ from flask_login import current_user
 from flo_portal.auth.passwords import hash_password, verify_password
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
+from flo_portal.core.unit_of_work import transaction
 from flo_portal.users.models import RecoveryCode, User
 
 logger = logging.getLogger(__name__)
@@ -257,10 +258,9 @@ def register(app) -> None:
     def rotate_key() -> None:
         """Re-encrypt every TOTP secret with the first key of MFA_ENCRYPTION_KEYS."""
         try:
-            count = rotate_secrets()
-            db.session.commit()
+            with transaction():
+                count = rotate_secrets()
         except InvalidToken as err:
-            db.session.rollback()
             raise click.ClickException(
                 "A stored secret opens with none of MFA_ENCRYPTION_KEYS; keep the old key in "
                 "the list (after the new one) until rotation has run."

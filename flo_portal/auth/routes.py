@@ -27,6 +27,7 @@ from flo_portal.auth.forms import (
     TotpForm,
 )
 from flo_portal.core.extensions import db, limiter
+from flo_portal.core.unit_of_work import keep
 from flo_portal.security import authenticated, public
 from flo_portal.security.redirects import local_path
 from flo_portal.users.models import User
@@ -73,7 +74,6 @@ def _finish_login(user: User, method: str):
     session.pop("pending", None)
     services.complete_sign_in(user, method)
     session_rules.begin_session(user)
-    db.session.commit()
     flash(f"Signed in as {user.name}.", "success")
     return redirect(safe_next(nxt))
 
@@ -87,8 +87,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         result = services.check_password_step(form.email.data, form.password.data)
-        db.session.commit()
         if result.error:
+            keep()  # the failure counts toward the lock-out and stays in the audit trail
             flash(result.error, "danger")
             return render_template("auth/login.html", form=form), 401
         user = result.user
@@ -99,7 +99,6 @@ def login():
         mfa.start_grace(user)
         if mfa.must_enrol_now(user):
             _set_pending(user, "enrol")
-            db.session.commit()
             flash("Set up multi-factor sign-in before continuing.", "info")
             return redirect(url_for("auth.mfa_setup"))
         if mfa.enrolment_due(user):  # within the grace period: walked to enrolment, may skip
@@ -132,11 +131,11 @@ def mfa_verify():
             flash(f"Recovery code accepted; {mfa.remaining_recovery_codes(user)} left.", "warning")
             return _finish_login(user, "password+recovery_code")
         services.register_failure(user, "wrong authentication code")
-        db.session.commit()
         if user.is_locked():
             session.pop("pending", None)
             flash(services.lockout_message(), "danger")
             return redirect(url_for("auth.login"))
+        keep()  # the failure counts toward the lock-out
         form.code.errors.append("That code is not valid. Check your device's clock and try again.")
         return render_template("auth/mfa_verify.html", form=form), 401
     status = 422 if form.is_submitted() else 200
@@ -174,7 +173,6 @@ def mfa_setup():
                 session_rules.revoke_sessions(
                     user, reason="MFA turned on", keep=session_rules.current_session_record()
                 )
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
         form.code.errors.append("That code does not match. Scan the code again and retry.")
     uri = mfa.provisioning_uri(user, secret)
@@ -197,9 +195,8 @@ def mfa_setup():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
-        record("auth.logout", current_user)
+        record("auth.logout", current_user, actor=current_user)
         session_rules.end_session("signed out")
-        db.session.commit()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -213,7 +210,6 @@ def forgot_password():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.is_active_account:
             services.send_password_reset(user)
-            db.session.commit()
         # Same answer whether or not the account exists.
         flash("If that address has an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
@@ -229,7 +225,6 @@ def _token_password_page(token: str, purpose: str, max_age: int, template: str):
     form = SetPasswordForm(policy_user=user)
     if form.validate_on_submit():
         services.set_password(user, form.password.data, reason=purpose)
-        db.session.commit()
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200
@@ -260,7 +255,7 @@ def change_password():
             user, form.current_password.data, reason="wrong current password (password change)"
         )
         if not check.ok:
-            db.session.commit()  # the failure counts toward the lock-out
+            keep()  # the failure counts toward the lock-out
             form.current_password.errors.append(
                 services.lockout_message()
                 if check.locked
@@ -273,7 +268,6 @@ def change_password():
                 reason="changed by user",
                 keep=session_rules.current_session_record(),
             )
-            db.session.commit()
             login_user(user)  # the session token rotated; keep this session
             flash("Your password is changed. Other sessions were signed out.", "success")
             return redirect(url_for("users.profile"))

@@ -115,6 +115,7 @@ def check_password_step(email: str, password: str) -> AuthResult:
         verify_password(None, password)
         record(
             "auth.login_failed",
+            actor=None,  # no account: nobody to name
             summary="unknown e-mail",
             details={"email": (email or "")[:254]},
         )
@@ -178,4 +179,4 @@ def send_invitation(user: User, inviter: User | None) -> None:
         f"Open this link within {days} days to choose your password:\n{base}{link}\n",
         kind="invitation",
     )
-    record("user.invited", user, summary=f"invitation sent to {user.email}")
+    record("user.invited", user, actor=inviter, summary=f"invitation sent to {user.email}")

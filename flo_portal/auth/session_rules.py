@@ -114,7 +114,9 @@ def expire_idle_session():
     """before_request: end a browser session that was revoked, idle longer than
     SESSION_IDLE_MINUTES or older than SESSION_ABSOLUTE_HOURS; otherwise note it is in use.
 
-    It commits its own small write: the view's unit of work has not started yet.
+    It commits its own small write (the touch, or the expiry): the unit of work wraps
+    only the view, and this hook runs before it — an expired session is answered with a
+    redirect from here and never reaches a view at all.
     """
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None

@@ -7,9 +7,11 @@ of work around them commits once when they succeed and rolls back when they fail
   (templates render before the commit, so no row expires under them), then commits when
   the status is below 400 and rolls back otherwise, on any exception (the exception then
   goes on to the error handlers) or when the view called ``discard()`` (a form shown
-  again with a service's message). Hooks registered with ``before_commit`` run just before
-  the commit (the audit trail's listing events); hooks registered with ``after_failure``
-  run after the rollback and may write what a failed request must still keep (a refused
+  again with a service's message); a view that answers an error status but whose writes
+  are the point calls ``keep()`` (a failed sign-in, 401, still counts toward the
+  lock-out). Hooks registered with ``before_commit`` run just before the commit (the
+  audit trail's listing events); hooks registered with ``after_failure`` run after the
+  rollback and may write what a failed request must still keep (a refused
   access), which is then committed on its own;
 * a **job** or a **CLI command**: ``with transaction():`` around the work.
 """
@@ -26,6 +28,7 @@ from flo_portal.core.extensions import db
 _BEFORE_COMMIT = "flo_uow_before_commit"
 _AFTER_FAILURE = "flo_uow_after_failure"
 _DISCARDED = "flo_uow_discarded"
+_KEPT = "flo_uow_kept"
 
 
 def discard() -> None:
@@ -34,6 +37,13 @@ def discard() -> None:
     (not a service's half-done change), and the request commits nothing at its end."""
     g.setdefault(_DISCARDED, True)
     db.session.rollback()
+
+
+def keep() -> None:
+    """This request commits what it did although it answers an error status: a failed
+    sign-in or password check (401/422) still counts toward the lock-out and stays in
+    the audit trail. ``discard()`` wins over it; an exception still rolls back."""
+    g.setdefault(_KEPT, True)
 
 
 def before_commit(app: Flask, hook: Callable[[], None]) -> None:
@@ -51,10 +61,10 @@ def transaction() -> Iterator[None]:
     """Commit what the block did when it succeeds; roll back when it raises."""
     try:
         yield
+        db.session.commit()  # inside: a commit that fails (a unique key) rolls back too
     except BaseException:
         db.session.rollback()
         raise
-    db.session.commit()
 
 
 def _succeeded() -> None:
@@ -79,13 +89,16 @@ class PortalFlask(Flask):
         # The flag belongs to this dispatch only (an app context, and so ``g``, can outlive
         # one request: a test's, or a re-dispatch after a stale edit).
         g.pop(_DISCARDED, None)
+        g.pop(_KEPT, None)
         try:
             response = self.make_response(super().dispatch_request())
         except BaseException:
             g.pop(_DISCARDED, None)
+            g.pop(_KEPT, None)
             _failed()
             raise
-        if not g.pop(_DISCARDED, False) and response.status_code < 400:
+        kept = g.pop(_KEPT, False)
+        if not g.pop(_DISCARDED, False) and (response.status_code < 400 or kept):
             try:
                 _succeeded()
             except BaseException:

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
+from flo_portal.core.unit_of_work import transaction
 from flo_portal.jobs.models import JobLease, JobRun
 
 log = logging.getLogger("flo_portal.jobs")
@@ -111,13 +112,15 @@ def _as_counts(result) -> dict:
 def run_job(
     name: str, *, slot: datetime | None = None, now: datetime | None = None
 ) -> JobRun | None:
-    """Run job ``name`` for ``slot`` (default: the current tick). Commits.
+    """Run job ``name`` for ``slot`` (default: the current tick). Commits: the tick's
+    claim, the job's work and the run's outcome are three transactions.
 
     Returns the JobRun, or None when another scheduler already claimed this tick.
     """
     if not has_request_context():
         # Jobs build links with url_for(), which needs a request: a synthetic one on the
-        # public base URL (no user is signed in, so audit events carry no actor).
+        # public base URL. It is for links only: nobody is signed in in it, and a job
+        # names its actor explicitly (core.actors.system_actor("job:<name>")).
         base = current_app.config.get("PUBLIC_BASE_URL", "http://localhost")
         with current_app.test_request_context(base_url=base):
             return run_job(name, slot=slot, now=now)
@@ -127,11 +130,11 @@ def run_job(
     now = now or utcnow()
     slot = slot or slot_for(spec.every_seconds, now)
     run = JobRun(job=name, slot=slot, started_at=utcnow(), host=HOLDER[:120], counts={})
-    db.session.add(run)
     try:
-        db.session.commit()
+        with transaction():
+            db.session.add(run)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         log.info(
             "job %s: tick %s already claimed by another scheduler",
             name,
@@ -141,26 +144,28 @@ def run_job(
     run_id = run.id
     with job_lock(name, now) as got:
         if not got:
-            run.outcome = "skipped"
-            run.error = "another run of this job still holds its lock"
-            run.finished_at = utcnow()
-            db.session.commit()
+            with transaction():
+                run.outcome = "skipped"
+                run.error = "another run of this job still holds its lock"
+                run.finished_at = utcnow()
             log.info("job %s: skipped, lock held elsewhere", name)
             return run
         try:
-            counts = _as_counts(spec.func(now))
-            db.session.commit()
+            # The job's own transaction: all its work, or (rolled back) none of it.
+            with transaction():
+                counts = _as_counts(spec.func(now))
             outcome, error = "ok", ""
         except Exception:
-            db.session.rollback()
             counts, outcome, error = {}, "error", traceback.format_exc()[-4000:]
             log.exception("job %s failed", name)
-    run = db.session.get(JobRun, run_id)
-    run.counts = counts
-    run.outcome = outcome
-    run.error = error
-    run.finished_at = utcnow()
-    db.session.commit()
+    # Its bookkeeping, in a transaction of its own: a failed run is recorded (and its
+    # tick stays claimed); the job retries at its next tick.
+    with transaction():
+        run = db.session.get(JobRun, run_id)
+        run.counts = counts
+        run.outcome = outcome
+        run.error = error
+        run.finished_at = utcnow()
     log.info("job %s: %s %s", name, outcome, counts)
     return run
 

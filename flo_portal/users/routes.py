@@ -21,8 +21,12 @@ def profile():
     form = PreferencesForm(obj=current_user)
     if form.validate_on_submit():
         current_user.timezone = form.timezone.data
-        record("user.preferences_changed", current_user, details={"timezone": form.timezone.data})
-        db.session.commit()
+        record(
+            "user.preferences_changed",
+            current_user,
+            actor=current_user,
+            details={"timezone": form.timezone.data},
+        )
         flash("Preferences saved.", "success")
         return redirect(url_for("users.profile"))
     return render_template(
@@ -46,8 +50,7 @@ def _password_confirmed(purpose: str) -> bool:
             return True
     else:
         check = services.SecretCheck(False, locked=current_user.is_locked())
-    record("auth.reauth_failed", current_user, summary=purpose)
-    db.session.commit()
+    record("auth.reauth_failed", current_user, actor=current_user, summary=purpose)
     if check.locked:
         flash(services.lockout_message(), "danger")
     else:
@@ -64,8 +67,7 @@ def regenerate_recovery_codes():
     if not _password_confirmed("recovery codes"):
         return redirect(url_for("users.profile"))
     codes = mfa.generate_recovery_codes(current_user)
-    record("auth.recovery_codes_regenerated", current_user)
-    db.session.commit()
+    record("auth.recovery_codes_regenerated", current_user, actor=current_user)
     return render_template("auth/recovery_codes.html", codes=codes)
 
 
@@ -81,10 +83,9 @@ def disable_mfa():
     current_user.mfa_secret = None
     for rc in list(current_user.recovery_codes):
         db.session.delete(rc)
-    record("auth.mfa_disabled", current_user)
+    record("auth.mfa_disabled", current_user, actor=current_user)
     session_rules.revoke_sessions(
         current_user, reason="MFA turned off", keep=session_rules.current_session_record()
     )
-    db.session.commit()
     flash("Multi-factor sign-in is off. Your other sessions were signed out.", "info")
     return redirect(url_for("users.profile"))

@@ -152,7 +152,8 @@ def test_an_administrator_deactivating_the_account_ends_its_sessions(client, mak
     from flo_portal.admin.services import set_active
 
     user = make_user()
+    admin = make_user(Role.ADMIN)
     sign_in_by_form(client, user)
-    set_active(user, False)
+    set_active(user, False, admin)
     db.session.commit()
     assert client.get("/dashboard").status_code == 302
