@@ -160,11 +160,7 @@ def mfa_setup():
     if form.validate_on_submit():
         step = mfa.check_totp(secret, form.code.data)
         if step is not None:
-            user.mfa_secret = secret
-            user.mfa_enabled = True
-            user.mfa_last_timestep = step
-            codes = mfa.generate_recovery_codes(user)
-            record("auth.mfa_enrolled", user, actor=user)
+            codes = services.turn_on_mfa(user, secret, step)
             session.pop("mfa_setup_secret", None)
             if enrolling_at_login:
                 services.complete_sign_in(user, "password+totp-enrolment")

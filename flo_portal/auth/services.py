@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 
 from flo_portal.audit.services import record
-from flo_portal.auth import tokens
+from flo_portal.auth import mfa, tokens
 from flo_portal.auth.models import UserSession
 from flo_portal.auth.passwords import hash_password, needs_rehash, verify_password
 from flo_portal.auth.session_rules import revoke_sessions
@@ -180,3 +180,34 @@ def send_invitation(user: User, inviter: User | None) -> None:
         kind="invitation",
     )
     record("user.invited", user, actor=inviter, summary=f"invitation sent to {user.email}")
+
+
+def turn_on_mfa(user: User, secret: str, step: int) -> list[str]:
+    """``user`` proved they hold ``secret`` (TOTP ``step``): MFA is on; returns the new
+    recovery codes to show once."""
+    user.mfa_secret = secret
+    user.mfa_enabled = True
+    user.mfa_last_timestep = step
+    codes = mfa.generate_recovery_codes(user)
+    record("auth.mfa_enrolled", user, actor=user)
+    return codes
+
+
+def turn_off_mfa(user: User, *, keep: UserSession | None = None) -> None:
+    """``user`` turns their MFA off (password confirmed): every other session ends."""
+    user.mfa_enabled = False
+    user.mfa_secret = None
+    for rc in list(user.recovery_codes):
+        db.session.delete(rc)
+    record("auth.mfa_disabled", user, actor=user)
+    revoke_sessions(user, reason="MFA turned off", keep=keep)
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    codes = mfa.generate_recovery_codes(user)
+    record("auth.recovery_codes_regenerated", user, actor=user)
+    return codes
+
+
+def reauth_failed(user: User, purpose: str) -> None:
+    record("auth.reauth_failed", user, actor=user, summary=purpose)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from flo_portal.audit.services import record
 from flo_portal.auth import mfa, services, session_rules
 from flo_portal.auth.forms import ConfirmPasswordForm, EmptyForm
-from flo_portal.core.extensions import db
 from flo_portal.security import authenticated
+from flo_portal.users import services as user_services
 from flo_portal.users.forms import PreferencesForm
 
 bp = Blueprint("users", __name__)
@@ -20,13 +19,7 @@ bp = Blueprint("users", __name__)
 def profile():
     form = PreferencesForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.timezone = form.timezone.data
-        record(
-            "user.preferences_changed",
-            current_user,
-            actor=current_user,
-            details={"timezone": form.timezone.data},
-        )
+        user_services.set_preferences(current_user, timezone=form.timezone.data)
         flash("Preferences saved.", "success")
         return redirect(url_for("users.profile"))
     return render_template(
@@ -50,7 +43,7 @@ def _password_confirmed(purpose: str) -> bool:
             return True
     else:
         check = services.SecretCheck(False, locked=current_user.is_locked())
-    record("auth.reauth_failed", current_user, actor=current_user, summary=purpose)
+    services.reauth_failed(current_user, purpose)
     if check.locked:
         flash(services.lockout_message(), "danger")
     else:
@@ -66,8 +59,7 @@ def regenerate_recovery_codes():
         return redirect(url_for("users.profile"))
     if not _password_confirmed("recovery codes"):
         return redirect(url_for("users.profile"))
-    codes = mfa.generate_recovery_codes(current_user)
-    record("auth.recovery_codes_regenerated", current_user, actor=current_user)
+    codes = services.regenerate_recovery_codes(current_user)
     return render_template("auth/recovery_codes.html", codes=codes)
 
 
@@ -79,13 +71,6 @@ def disable_mfa():
     if current_user.mfa_required:
         flash("Your role must keep multi-factor sign-in on.", "danger")
         return redirect(url_for("users.profile"))
-    current_user.mfa_enabled = False
-    current_user.mfa_secret = None
-    for rc in list(current_user.recovery_codes):
-        db.session.delete(rc)
-    record("auth.mfa_disabled", current_user, actor=current_user)
-    session_rules.revoke_sessions(
-        current_user, reason="MFA turned off", keep=session_rules.current_session_record()
-    )
+    services.turn_off_mfa(current_user, keep=session_rules.current_session_record())
     flash("Multi-factor sign-in is off. Your other sessions were signed out.", "info")
     return redirect(url_for("users.profile"))
