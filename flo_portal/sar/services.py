@@ -11,15 +11,13 @@ from flo_portal.core import protected_activity
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.notifications.services import notify, register_kind
+from flo_portal.notifications.services import notify
 from flo_portal.sar import workflow
 from flo_portal.sar.models import SarCategory, SarStatus, SuspiciousActivityReport
 from flo_portal.sar.workflow import Action, TransitionRefused
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 from flo_portal.users.queries import active_users_with_role
-
-register_kind("sar", "Suspicious activity reports")
 
 __all__ = ["SarInputError", "TransitionRefused", "observed_moment", "perform", "submit_sar"]
 
