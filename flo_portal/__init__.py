@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import logging
 import os
@@ -291,19 +292,25 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
 
-def _nav_entries(user) -> list[tuple[str, str]]:
+def _nav_entries(user) -> tuple[tuple[str, str], ...]:
     """(label, url) of the navigation entries ``user`` may open, in the features' order:
-    for each slot of the manifest, its first option the user's permissions allow."""
+    for each slot of the manifest, its first option the user's role allows. It depends
+    on the role alone, so it is worked out once per role (and script root)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    from flask import request
+
+    return _nav_for_role(str(user.role), request.script_root)
+
+
+@functools.lru_cache(maxsize=64)
+def _nav_for_role(role: str, script_root: str) -> tuple[tuple[str, str], ...]:
     from flask import url_for
 
-    from flo_portal.security.access import can as security_can
-
-    if not getattr(user, "is_authenticated", False):
-        return []
     shown = []
     for options in NAV:
         for option in options:
-            if option.allows(user, security_can):
+            if option.allows_role(role):
                 shown.append((option.label, url_for(option.endpoint)))
                 break
-    return shown
+    return tuple(shown)

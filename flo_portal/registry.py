@@ -18,10 +18,9 @@ This module holds data only; it imports nothing from the features.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flo_portal.security.permissions import Permission, Role
+from flo_portal.security.permissions import Permission, Role, role_has
 
 MINUTE = 60
 HOUR = 3600
@@ -43,12 +42,10 @@ class Nav:
     permissions: tuple[Permission, ...] = ()  # any one of them; none: any signed-in user
     roles: tuple[Role, ...] = ()  # and, when given, one of these roles
 
-    def allows(self, user, can: Callable[[Permission], bool]) -> bool:
-        if not getattr(user, "is_authenticated", False):
+    def allows_role(self, role: str) -> bool:
+        if self.roles and role not in {str(r) for r in self.roles}:
             return False
-        if self.roles and str(user.role) not in {str(r) for r in self.roles}:
-            return False
-        return not self.permissions or any(can(p) for p in self.permissions)
+        return not self.permissions or any(role_has(role, p) for p in self.permissions)
 
 
 @dataclass(frozen=True)
