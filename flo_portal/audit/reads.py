@@ -39,6 +39,19 @@ def _active(value: Any) -> bool:
     return True
 
 
+def viewer() -> Any:
+    """The signed-in user of this request (None outside a request or when signed out):
+    who saw a listing or was refused an object. Read here, when the event is noted, so
+    the event names its actor explicitly when it is written."""
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    return current_user._get_current_object()
+
+
 def audit_listing(
     kind: str,
     filters: Mapping[str, Any],
@@ -48,8 +61,10 @@ def audit_listing(
     listing: str = "list",
     export: bool = False,
     page: int | None = None,
+    actor: Any = None,
 ) -> None:
-    """Record that the current user listed, searched or exported ``kind`` rows.
+    """Record that the viewer (``actor``, else the signed-in user) listed, searched or
+    exported ``kind`` rows.
 
     ``filters`` maps each filter's name to what the user asked for; only the names of
     those in use are kept. ``values`` names the enumerated filters (status, TLP, ...)
@@ -82,6 +97,7 @@ def audit_listing(
         "details": details,
         "object_type": kind,
         "object_id": listing,
+        "actor": actor if actor is not None else viewer(),
     }
     if has_request_context():
         # Written after the response is built (write_read_events): the chain's lock is
@@ -91,7 +107,9 @@ def audit_listing(
         record(**event)
 
 
-def refuse(obj: Any, status: int = 404, *, object_type: str | None = None) -> NoReturn:
+def refuse(
+    obj: Any, status: int = 404, *, object_type: str | None = None, actor: Any = None
+) -> NoReturn:
     """Answer ``status`` for ``obj``; record ``access.refused`` when ``obj`` exists.
 
     ``obj`` is the row the viewer asked for (``None`` when the id names no row: then a
@@ -110,6 +128,7 @@ def refuse(obj: Any, status: int = 404, *, object_type: str | None = None) -> No
         "details": details,
         "object_type": otype,
         "object_id": obj.id,
+        "actor": actor if actor is not None else viewer(),
     }
     if has_request_context():
         g.setdefault(_REFUSED, []).append(event)

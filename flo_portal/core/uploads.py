@@ -7,7 +7,8 @@ Each feature passes the extensions it takes::
     checked = check_upload(filename, data, allowed=("pdf", "png", "jpg", "jpeg"))
     checked.filename, checked.content_type, checked.extension
 
-and gets :class:`UploadRefused` (a ``ValueError``) with a message for the user otherwise.
+and gets :class:`UploadRefused` (an ``InputError``, 422) with a message for the user otherwise.
+Files are kept in the one file store below (:func:`store_file`, :func:`stored_path`).
 Read a stream with :func:`read_limited` so an oversized file is never read whole.
 """
 
@@ -22,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 
 ZIP = (b"PK\x03\x04",)
@@ -62,7 +64,7 @@ DOCUMENTS = ("pdf", "png", "jpg", "jpeg", "gif", "docx", "xlsx", "txt", "csv")
 IMAGES_AND_PDF = ("pdf", "png", "jpg", "jpeg")
 
 
-class UploadRefused(ValueError):
+class UploadRefused(InputError):
     """The file is empty, too large, of a type not taken, or not what its name says."""
 
 
@@ -155,10 +157,12 @@ _WRITTEN = "flo_portal.core.uploads.written"
 def write_upload(path: Path, data: bytes) -> None:
     """Write ``data`` to a new file at ``path`` (owner-only), kept only if the current
     database transaction commits."""
+    session = db.session()
+    session.connection()  # begin the transaction now, so its end is seen even if no SQL ran
     with open(path, "xb") as fh:
         fh.write(data)
     os.chmod(path, 0o600)
-    db.session().info.setdefault(_WRITTEN, []).append(path)
+    session.info.setdefault(_WRITTEN, []).append(path)
 
 
 @event.listens_for(Session, "after_commit")
@@ -172,3 +176,45 @@ def _remove_uncommitted_files(session: Session, transaction) -> None:
         return
     for path in session.info.pop(_WRITTEN, []):
         Path(path).unlink(missing_ok=True)
+
+
+# --- the one file store ------------------------------------------------------------
+# Every stored file lives under UPLOAD_DIR/<area>/ (rfis, products, training) with a
+# name the portal chose, never the uploader's; the row that refers to it keeps the
+# uploader's (safe) name for display. A file is written only with its row's transaction
+# (write_upload) and is read back only through stored_path, which refuses any name that
+# would leave its area.
+
+
+def area_root(area: str) -> Path:
+    root = Path(current_app.config["UPLOAD_DIR"]) / area
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def store_file(area: str, data: bytes, *, suffix: str = "", prefix: str = "") -> str:
+    """Store ``data`` in ``area`` under a new random name (returned), kept only if the
+    current transaction commits."""
+    import secrets
+
+    name = f"{prefix}{secrets.token_hex(16)}{suffix}"
+    write_upload(area_root(area) / name, data)
+    return name
+
+
+def stored_path(area: str, name: str | None) -> Path | None:
+    """The stored file ``name`` of ``area``, or None when it is missing or the name would
+    lead outside the area."""
+    if not name:
+        return None
+    root = area_root(area).resolve()
+    path = (root / name).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def remove_stored(area: str, name: str | None) -> None:
+    path = stored_path(area, name)
+    if path is not None:
+        path.unlink(missing_ok=True)

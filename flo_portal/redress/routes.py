@@ -7,13 +7,15 @@ from flask_login import current_user
 
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import show_error
+from flo_portal.core.unit_of_work import discard
 from flo_portal.redress import queries, services
 from flo_portal.redress.forms import AnswerForm, RedressForm
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.policies import can_view_redress
 from flo_portal.redress.workflow import Action, TransitionRefused, allowed_actions
-from flo_portal.rfis.services import center_today
 from flo_portal.security import Permission, authenticated, can, require
 
 bp = Blueprint("redress", __name__)
@@ -37,7 +39,7 @@ def _render_detail(req, *, status: int = 200, posted=None, error: str = ""):
         )
         actions.append((t, form))
     return render_template(
-        "redress/detail.html", req=req, actions=actions, today=center_today(), error=error
+        "redress/detail.html", req=req, actions=actions, today=clock.today(), error=error
     ), status
 
 
@@ -57,7 +59,7 @@ def index():
         page=page,
         reviewer=reviewer,
         open_only=open_only,
-        today=center_today(),
+        today=clock.today(),
         heading="Redress requests" if reviewer else "My redress requests",
     )
 
@@ -79,16 +81,14 @@ def new():
                 description=form.description.data,
             )
         except services.RedressInputError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash(
                 f"{req.reference} received. The privacy officer answers by {req.due_on.isoformat()}.",
                 "success",
             )
             return redirect(url_for("redress.detail", req_id=req.id))
-    status = 422 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() else 200  # 422: the unit of work keeps nothing
     return render_template("redress/form.html", form=form, days=RESPONSE_DAYS), status
 
 
@@ -96,8 +96,7 @@ def new():
 @authenticated
 def detail(req_id: int):
     req = _request_or_404(req_id)
-    record("redress.viewed", req, summary=req.reference)
-    db.session.commit()
+    record("redress.viewed", req, summary=req.reference, actor=current_user)
     return _render_detail(req)
 
 
@@ -117,12 +116,10 @@ def transition(req_id: int, action: str):
     try:
         services.perform(current_user, req, act, answer=form.answer.data)
     except TransitionRefused as exc:
-        db.session.rollback()
-        return _render_detail(_request_or_404(req_id), status=409, error=str(exc))
+        discard()
+        return _render_detail(req, status=exc.status, error=str(exc))
     except services.RedressInputError as exc:
-        db.session.rollback()
-        form.answer.errors = [str(exc)]
-        return _render_detail(_request_or_404(req_id), status=422, posted=form, error=str(exc))
-    db.session.commit()
+        show_error(form, exc)
+        return _render_detail(req, status=exc.status, posted=form, error=str(exc))
     flash(f"{req.reference}: {RedressStatus(req.status).label.lower()}.", "success")
     return redirect(url_for("redress.detail", req_id=req.id))

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
-
 from flo_portal.audit.services import record
+from flo_portal.core import clock
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.notifications.services import notify, register_kind
+from flo_portal.notifications.services import notify
 from flo_portal.redress import workflow
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.workflow import Action, TransitionRefused
-from flo_portal.rfis.services import center_today
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-
-register_kind("redress", "Redress requests")
+from flo_portal.users.queries import active_users_with_role
 
 __all__ = ["RedressInputError", "TransitionRefused", "file_request", "perform"]
 
 
-class RedressInputError(ValueError):
+class RedressInputError(InputError):
     """Input a person must correct."""
 
 
@@ -49,16 +47,13 @@ def file_request(
         requester_id=requester.id,
         status=RedressStatus.RECEIVED,
         received_at=now,
-        due_on=center_today(now) + timedelta(days=RESPONSE_DAYS),
+        due_on=clock.today(now) + timedelta(days=RESPONSE_DAYS),
         **values,
     )
     db.session.add(req)
     db.session.flush()
     record("redress.received", req, summary=f"{req.reference}: {req.subject}", actor=requester)
-    officers = db.session.scalars(
-        sa.select(User).where(User.role == Role.PRIVACY_OFFICER, User.is_active_account.is_(True))
-    )
-    for officer in officers:
+    for officer in active_users_with_role(Role.PRIVACY_OFFICER):
         notify(
             officer,
             "redress.received",
@@ -75,7 +70,7 @@ def perform(user: User, req: RedressRequest, action: Action | str, *, answer: st
     t = workflow.check(user, req, action)
     answer = (answer or "").strip()
     if t.needs_note and not answer:
-        raise RedressInputError("Write the answer to the requester.")
+        raise RedressInputError("Write the answer to the requester.", field="answer")
     before = RedressStatus(req.status)
     now = utcnow()
     req.status = t.target

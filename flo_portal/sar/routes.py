@@ -8,6 +8,8 @@ from flask_login import current_user
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import show_error
+from flo_portal.core.unit_of_work import discard
 from flo_portal.sar import queries, services
 from flo_portal.sar.forms import PROTECTED_WARNING, TIMEZONES, DecisionForm, SarForm
 from flo_portal.sar.models import (
@@ -100,17 +102,14 @@ def new():
                 confirmed_facts=form.confirmed_facts.data,
             )
         except services.ProtectedActivityNeedsFacts as exc:
-            db.session.rollback()
             needs_facts = exc.terms
             form.confirmed_facts.errors = [str(exc)]
         except services.SarInputError as exc:
-            db.session.rollback()
             flash(str(exc), "danger")
         else:
-            db.session.commit()
             flash(f"{sar.reference} submitted to the center's vetting queue.", "success")
             return redirect(url_for("sar.detail", sar_id=sar.id))
-    status = 422 if form.is_submitted() else 200
+    status = 422 if form.is_submitted() else 200  # 422: the unit of work keeps nothing
     return render_template(
         "sar/form.html",
         form=form,
@@ -127,8 +126,7 @@ def detail(sar_id: int):
     if not (can(Permission.SAR_SUBMIT) or can(Permission.SAR_VET)):
         abort(403)
     sar = _sar_or_404(sar_id)
-    record("sar.viewed", sar, summary=sar.reference)
-    db.session.commit()
+    record("sar.viewed", sar, summary=sar.reference, actor=current_user)
     return _render_detail(sar)
 
 
@@ -150,12 +148,10 @@ def transition(sar_id: int, action: str):
     try:
         services.perform(current_user, sar, act, note=form.note.data)
     except TransitionRefused as exc:
-        db.session.rollback()
-        return _render_detail(_sar_or_404(sar_id), status=409, error=str(exc))
+        discard()
+        return _render_detail(sar, status=exc.status, error=str(exc))
     except services.SarInputError as exc:
-        db.session.rollback()
-        form.note.errors = [str(exc)]
-        return _render_detail(_sar_or_404(sar_id), status=422, posted={act: form}, error=str(exc))
-    db.session.commit()
+        show_error(form, exc)
+        return _render_detail(sar, status=exc.status, posted={act: form}, error=str(exc))
     flash(f"{sar.reference}: {SarStatus(sar.status).label.lower()}.", "success")
     return redirect(url_for("sar.detail", sar_id=sar.id))

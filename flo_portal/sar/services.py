@@ -6,25 +6,23 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-
 from flo_portal.audit.services import record
 from flo_portal.core import protected_activity
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.notifications.services import notify, register_kind
+from flo_portal.notifications.services import notify
 from flo_portal.sar import workflow
 from flo_portal.sar.models import SarCategory, SarStatus, SuspiciousActivityReport
 from flo_portal.sar.workflow import Action, TransitionRefused
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-
-register_kind("sar", "Suspicious activity reports")
+from flo_portal.users.queries import active_users_with_role
 
 __all__ = ["SarInputError", "TransitionRefused", "observed_moment", "perform", "submit_sar"]
 
 
-class SarInputError(ValueError):
+class SarInputError(InputError):
     """Input a person must correct (missing attestation, time in the future...)."""
 
 
@@ -57,14 +55,6 @@ def observed_moment(on: date | None, at: time | None, tz_name: str) -> datetime:
     if moment > utcnow():
         raise SarInputError("The observation time cannot be in the future.")
     return moment
-
-
-def _active_users_with_role(role: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == role, User.is_active_account.is_(True))
-        )
-    )
 
 
 def submit_sar(
@@ -124,7 +114,7 @@ def submit_sar(
         details={"category": category.value, "privacy_terms": terms},
         actor=reporter,
     )
-    for coordinator in _active_users_with_role(Role.COORDINATOR):
+    for coordinator in active_users_with_role(Role.COORDINATOR):
         notify(
             coordinator,
             "sar.submitted",
@@ -143,7 +133,7 @@ def perform(
     t = workflow.check(user, sar, action)
     note = (note or "").strip()
     if t.needs_note and not note:
-        raise SarInputError(f"{t.note_label} is required.")
+        raise SarInputError(f"{t.note_label} is required.", field="note")
     before = SarStatus(sar.status)
     now = utcnow()
     sar.status = t.target
