@@ -43,15 +43,3 @@ class UserForm(PortalForm):
             raise ValidationError("Center staff belong to no partner agency.")
         if role not in CENTER_STAFF and not field.data:
             raise ValidationError("Choose the user's agency.")
-
-
-class AuditFilterForm(PortalForm):
-    class Meta:
-        csrf = False
-
-    action = StringField("Action", validators=[Length(max=60)])
-    actor = StringField("Actor e-mail", validators=[Length(max=254)])
-    object_type = StringField("Object type", validators=[Length(max=60)])
-    object_id = StringField("Object id", validators=[Length(max=60)])
-    since = StringField("From (YYYY-MM-DD)", validators=[Length(max=10)])
-    until = StringField("To (YYYY-MM-DD)", validators=[Length(max=10)])

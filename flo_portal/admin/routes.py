@@ -14,9 +14,9 @@ from flo_portal.admin import services
 from flo_portal.admin.forms import UserForm
 from flo_portal.admin.models import AccountChangeRequest, ChangeKind
 from flo_portal.audit.reads import audit_listing
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.auth.services import send_invitation
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import EmptyForm
 from flo_portal.core.unit_of_work import discard
 from flo_portal.security import Permission, require
 from flo_portal.users.models import User

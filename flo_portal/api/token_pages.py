@@ -17,8 +17,8 @@ from flo_portal.api.tokens import (
     revoke_token,
     tokens_of,
 )
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.core import unit_of_work
+from flo_portal.core.formtools import EmptyForm
 from flo_portal.security import authenticated
 
 bp = Blueprint("api_tokens", __name__)

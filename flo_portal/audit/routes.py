@@ -8,13 +8,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from flo_portal.admin.forms import AuditFilterForm
+from flo_portal.audit.forms import AuditFilterForm
 from flo_portal.audit.models import AuditEvent
 from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import last_verification, verify_and_record
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import EmptyForm
 from flo_portal.security import Permission, require
 
 bp = Blueprint("audit", __name__)

@@ -4,6 +4,9 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from flo_portal.auth.passwords import password_problems
+
+# EmptyForm lives in core now; re-exported until every feature imports it from there.
+from flo_portal.core.formtools import EmptyForm as EmptyForm
 from flo_portal.core.formtools import PortalForm
 
 
@@ -64,22 +67,6 @@ class ChangePasswordForm(SetPasswordForm):
     )
 
 
-class ConfirmPasswordForm(PortalForm):
-    """Re-authentication before a change to the account's own security."""
-
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired(), Length(max=256)],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
 class ForgotPasswordForm(PortalForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send reset link")
-
-
-class EmptyForm(PortalForm):
-    """For button-only POST actions: carries the CSRF token."""
-
-    submit = SubmitField("Confirm")

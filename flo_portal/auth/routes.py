@@ -20,13 +20,13 @@ from flo_portal.audit.services import record
 from flo_portal.auth import mfa, services, session_rules, tokens
 from flo_portal.auth.forms import (
     ChangePasswordForm,
-    EmptyForm,
     ForgotPasswordForm,
     LoginForm,
     SetPasswordForm,
     TotpForm,
 )
 from flo_portal.core.extensions import db, limiter
+from flo_portal.core.formtools import EmptyForm
 from flo_portal.core.unit_of_work import keep
 from flo_portal.security import authenticated, public
 from flo_portal.security.redirects import local_path

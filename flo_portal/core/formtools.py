@@ -18,7 +18,7 @@ from enum import Enum
 import sqlalchemy as sa
 from flask import abort, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, TextAreaField
+from wtforms import HiddenField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
 from flo_portal.core.unit_of_work import discard
@@ -68,6 +68,12 @@ class PortalForm(FlaskForm):
         if refused:
             return False
         return super().validate(extra_validators=extra_validators)
+
+
+class EmptyForm(PortalForm):
+    """For button-only POST actions: carries the CSRF token."""
+
+    submit = SubmitField("Confirm")
 
 
 def refuse_control_characters_in_query() -> None:

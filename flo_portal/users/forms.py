@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from wtforms import SelectField, SubmitField
+from wtforms import PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length
 
 from flo_portal.core.formtools import PortalForm, choices
 
@@ -31,3 +32,13 @@ class PreferencesForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = choices(timezone_choices())
+
+
+class ConfirmPasswordForm(PortalForm):
+    """Re-authentication before a change to the account's own security."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )

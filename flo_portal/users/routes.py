@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from flo_portal.auth import mfa, services, session_rules
-from flo_portal.auth.forms import ConfirmPasswordForm, EmptyForm
+from flo_portal.core.formtools import EmptyForm
 from flo_portal.security import authenticated
 from flo_portal.users import services as user_services
-from flo_portal.users.forms import PreferencesForm
+from flo_portal.users.forms import ConfirmPasswordForm, PreferencesForm
 
 bp = Blueprint("users", __name__)
 
