@@ -93,7 +93,7 @@ def get_own_token_or_404(user: User, token_id: int) -> ApiToken:
     """One of ``user``'s own tokens; anyone else's is refused as if it did not exist."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        refuse(token)
+        refuse(token, actor=user)
     return token
 
 
