@@ -138,7 +138,5 @@ def rsvp_briefing(briefing_id: int, body: RsvpIn):
     try:
         status = services.rsvp(b, invitation, body.answer.value)
     except services.BriefingError as exc:
-        db.session.rollback()
         raise conflict(str(exc)) from None
-    db.session.commit()
     return RsvpOut(briefing_id=b.id, status=status)

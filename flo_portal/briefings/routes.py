@@ -43,6 +43,7 @@ from flo_portal.core.display import viewer_zone
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import show_version, stale_edit
 from flo_portal.core.orm import utcnow
+from flo_portal.core.unit_of_work import discard
 from flo_portal.security import Permission, can, public, require
 
 bp = Blueprint("briefings", __name__)
@@ -140,7 +141,6 @@ def new():
         except services.BriefingError as exc:
             form.title.errors = [*form.title.errors, str(exc)]
         else:
-            db.session.commit()
             invited = db.session.scalar(
                 sa.select(sa.func.count(BriefingInvitation.id)).where(
                     BriefingInvitation.briefing_id == created[0].id
@@ -223,7 +223,6 @@ def edit(briefing_id: int):
         except services.BriefingError as exc:
             form.title.errors = [*form.title.errors, str(exc)]
         else:
-            db.session.commit()
             extra = f" {result['invited']} newly invited." if result["invited"] else ""
             flash("Briefing saved." + extra, "success")
             return redirect(url_for("briefings.detail", briefing_id=b.id))
@@ -240,7 +239,6 @@ def cancel(briefing_id: int):
         flash("The reason is too long.", "danger")
         return redirect(url_for("briefings.detail", briefing_id=b.id))
     told = services.cancel_briefing(b, form.reason.data or "")
-    db.session.commit()
     flash(f"Briefing cancelled; {told} invitees told.", "success")
     return redirect(url_for("briefings.detail", briefing_id=b.id))
 
@@ -257,10 +255,9 @@ def rsvp(briefing_id: int):
     try:
         status = services.rsvp(b, invitation, request.form.get("answer", ""))
     except services.BriefingError as exc:
-        db.session.rollback()
+        discard()
         flash(str(exc), "danger")
         return redirect(url_for("briefings.detail", briefing_id=b.id)), 303
-    db.session.commit()
     messages = {
         RsvpStatus.YES: "You are attending.",
         RsvpStatus.WAITLISTED: "The briefing is full: you are on the waitlist and will be told if a place frees up.",
@@ -295,10 +292,9 @@ def attendance(briefing_id: int):
         try:
             result = services.take_attendance(b, present, current_user)
         except services.BriefingError as exc:
-            db.session.rollback()
+            discard()
             flash(str(exc), "danger")
             return redirect(url_for("briefings.attendance", briefing_id=b.id))
-        db.session.commit()
         text = f"Attendance saved: {result.attended} present."
         if b.credit_course_id:
             text += f" {result.credited} training records created"
@@ -317,7 +313,6 @@ def attendance(briefing_id: int):
 def briefing_ics(briefing_id: int):
     b = _visible_or_404(briefing_id)
     record("briefing.ics_downloaded", b, summary=b.title)
-    db.session.commit()
     return Response(
         ics.calendar_bytes([b], b.title),
         mimetype="text/calendar",
@@ -344,7 +339,6 @@ def feed_new():
     if not EmptyForm().validate_on_submit():
         abort(400)
     token = services.create_feed_token(current_user)
-    db.session.commit()
     # Shown once on the next page, then gone: only its hash is stored.
     session["new_feed_token"] = token
     return redirect(url_for("briefings.feed_settings"))
@@ -356,7 +350,6 @@ def feed_revoke():
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.revoke_feed_tokens(current_user)
-    db.session.commit()
     flash("Your calendar feed link no longer works.", "success")
     return redirect(url_for("briefings.feed_settings"))
 
@@ -375,5 +368,4 @@ def feed(token: str):
         .order_by(Briefing.starts_at)
         .limit(1000)
     ).all()
-    db.session.commit()
     return Response(ics.calendar_bytes(briefings, "FLO Portal briefings"), mimetype="text/calendar")

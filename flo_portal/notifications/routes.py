@@ -47,7 +47,6 @@ def open_notice(notification_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user.id, [notice.id])
-    db.session.commit()
     return redirect(local_path(notice.link) or url_for("notifications.index"))
 
 
@@ -58,7 +57,6 @@ def mark_read(notification_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user.id, [notice.id])
-    db.session.commit()
     return redirect(url_for("notifications.index"))
 
 
@@ -68,7 +66,6 @@ def mark_all_read():
     if not EmptyForm().validate_on_submit():
         abort(400)
     count = services.mark_read(current_user.id)
-    db.session.commit()
     flash(f"{count} notices marked read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -87,7 +84,6 @@ def preferences():
                 abort(400)
             choices[kind] = value
         changed = services.set_preferences(current_user, choices)
-        db.session.commit()
         flash("Preferences saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", prefs=prefs, form=form)

@@ -24,6 +24,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
+from flo_portal.core.unit_of_work import discard
 from flo_portal.roster import importer
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition
@@ -117,7 +118,6 @@ def _course_form(course: TrainingCourse | None):
             form.code.errors.append("Another course has this code.")
         else:
             services.save_course(course, values)
-            db.session.commit()
             flash("Course saved.", "success")
             return redirect(url_for("training.courses"))
     status = 422 if form.is_submitted() else 200
@@ -150,10 +150,9 @@ def add_record(officer_id: int):
         try:
             services.attach_evidence(rec, storage)
         except services.EvidenceError as err:
-            db.session.rollback()
+            discard()
             flash(f"Nothing saved: {err}", "danger")
             return back
-    db.session.commit()
     flash(
         "Training recorded." if created else "That record already existed.",
         "success" if created else "info",
@@ -181,10 +180,9 @@ def upload_evidence(record_id: int):
     try:
         services.attach_evidence(rec, storage)
     except services.EvidenceError as err:
-        db.session.rollback()
+        discard()
         flash(str(err), "danger")
         return back
-    db.session.commit()
     flash("Evidence uploaded.", "success")
     return back
 
@@ -197,7 +195,6 @@ def download_evidence(record_id: int):
     if path is None:
         abort(404)
     audit("training.evidence_viewed", rec, summary=rec.evidence_name)
-    db.session.commit()
     return send_file(
         path,
         mimetype=rec.evidence_mime,
@@ -213,7 +210,6 @@ def delete_record(record_id: int):
     officer_id = rec.officer_id
     if EmptyForm().validate_on_submit():
         services.delete_record(rec)
-        db.session.commit()
         flash("Training record deleted.", "success")
     return redirect(url_for("roster.profile", officer_id=officer_id) + "#training")
 
@@ -287,7 +283,6 @@ def bulk():
                 form.completed_on.data,
                 verified_by=current_user if form.verified.data else None,
             )
-            db.session.commit()
             flash(
                 f"{course.code}: {created} records added, {existing} already there.",
                 "success",
