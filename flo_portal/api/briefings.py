@@ -11,7 +11,6 @@ from flask_login import current_user
 from pydantic import Field
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.errors import conflict
 from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import In, ListQuery, Out, Page
@@ -135,8 +134,5 @@ def rsvp_briefing(briefing_id: int, body: RsvpIn):
     invitation = invitation_for(current_user, b)
     if invitation is None:
         abort(404)
-    try:
-        status = services.rsvp(b, invitation, body.answer.value)
-    except services.BriefingError as exc:
-        raise conflict(str(exc)) from None
+    status = services.rsvp(b, invitation, body.answer.value)  # 409 when cancelled or over
     return RsvpOut(briefing_id=b.id, status=status)

@@ -40,10 +40,10 @@ from flo_portal.briefings.policies import (
     visible_briefings_condition,
 )
 from flo_portal.core.display import viewer_zone
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_version, stale_edit
+from flo_portal.core.formtools import show_error, show_version, stale_edit
 from flo_portal.core.orm import utcnow
-from flo_portal.core.unit_of_work import discard
 from flo_portal.security import Permission, can, public, require
 
 bp = Blueprint("briefings", __name__)
@@ -138,8 +138,8 @@ def new():
     if form.validate_on_submit():
         try:
             created = services.schedule_briefing(form.to_data(), current_user)
-        except services.BriefingError as exc:
-            form.title.errors = [*form.title.errors, str(exc)]
+        except InputError as exc:
+            show_error(form, exc)
         else:
             invited = db.session.scalar(
                 sa.select(sa.func.count(BriefingInvitation.id)).where(
@@ -220,8 +220,8 @@ def edit(briefing_id: int):
             return render_template("briefings/form.html", form=form, briefing=b), 409
         try:
             result = services.update_briefing(b, form.to_data())
-        except services.BriefingError as exc:
-            form.title.errors = [*form.title.errors, str(exc)]
+        except InputError as exc:
+            show_error(form, exc)
         else:
             extra = f" {result['invited']} newly invited." if result["invited"] else ""
             flash("Briefing saved." + extra, "success")
@@ -252,12 +252,7 @@ def rsvp(briefing_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        status = services.rsvp(b, invitation, request.form.get("answer", ""))
-    except services.BriefingError as exc:
-        discard()
-        flash(str(exc), "danger")
-        return redirect(url_for("briefings.detail", briefing_id=b.id)), 303
+    status = services.rsvp(b, invitation, request.form.get("answer", ""))
     messages = {
         RsvpStatus.YES: "You are attending.",
         RsvpStatus.WAITLISTED: "The briefing is full: you are on the waitlist and will be told if a place frees up.",
@@ -289,12 +284,7 @@ def attendance(briefing_id: int):
                 present.add(int(raw))
             except ValueError:
                 abort(400)
-        try:
-            result = services.take_attendance(b, present, current_user)
-        except services.BriefingError as exc:
-            discard()
-            flash(str(exc), "danger")
-            return redirect(url_for("briefings.attendance", briefing_id=b.id))
+        result = services.take_attendance(b, present, current_user)
         text = f"Attendance saved: {result.attended} present."
         if b.credit_course_id:
             text += f" {result.credited} training records created"

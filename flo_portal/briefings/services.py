@@ -25,6 +25,7 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.errors import Conflict, DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import Notice, notify, notify_many
@@ -37,8 +38,17 @@ REMINDED = (RsvpStatus.PENDING, RsvpStatus.YES, RsvpStatus.MAYBE)
 MAX_OCCURRENCES = 26
 
 
-class BriefingError(ValueError):
-    """A request the rules refuse (shown to the user, never a 500)."""
+class BriefingError(DomainError):
+    """A request the briefing rules refuse (shown to the user, never a 500); the core
+    handler answers it (``core/errors.py``)."""
+
+
+class BriefingInputError(BriefingError, InputError):
+    """What was asked is not a valid briefing or answer (422; ``field`` names the field)."""
+
+
+class BriefingConflict(BriefingError, Conflict):
+    """Not possible in the briefing's current state: cancelled, over, not started (409)."""
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -81,19 +91,23 @@ class BriefingData:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise BriefingError("Unknown time zone.") from exc
+            raise BriefingInputError("Unknown time zone.", field="timezone") from exc
         if self.local_end <= self.local_start:
-            raise BriefingError("The end must be after the start.")
+            raise BriefingInputError("The end must be after the start.", field="ends")
         if self.mode == BriefingMode.IN_PERSON and not self.location.strip():
-            raise BriefingError("An in-person briefing needs a place.")
+            raise BriefingInputError("An in-person briefing needs a place.", field="location")
         if self.mode == BriefingMode.VIRTUAL and not self.join_url.strip():
-            raise BriefingError("A virtual briefing needs a link.")
+            raise BriefingInputError("A virtual briefing needs a link.", field="join_url")
         if self.capacity is not None and self.capacity < 1:
-            raise BriefingError("Capacity must be at least 1, or empty for no limit.")
+            raise BriefingInputError(
+                "Capacity must be at least 1, or empty for no limit.", field="capacity"
+            )
         if self.audience.is_empty:
-            raise BriefingError("Choose who is invited.")
+            raise BriefingInputError("Choose who is invited.")
         if not 1 <= self.occurrences <= MAX_OCCURRENCES:
-            raise BriefingError(f"Between 1 and {MAX_OCCURRENCES} occurrences.")
+            raise BriefingInputError(
+                f"Between 1 and {MAX_OCCURRENCES} occurrences.", field="occurrences"
+            )
 
 
 def occurrence_starts(data: BriefingData) -> list[tuple[datetime, datetime]]:
@@ -219,7 +233,7 @@ def invite_audience(b: Briefing) -> int:
 def update_briefing(b: Briefing, data: BriefingData) -> dict:
     """Edit one occurrence. Invitees are told when the time or place changes."""
     if b.is_cancelled:
-        raise BriefingError("A cancelled briefing cannot be edited.")
+        raise BriefingConflict("A cancelled briefing cannot be edited.")
     data.occurrences = 1
     data.check()
     before = {
@@ -342,13 +356,13 @@ def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
     try:
         wanted = RsvpStatus(answer)
     except ValueError as exc:
-        raise BriefingError("Answer yes, no or maybe.") from exc
+        raise BriefingInputError("Answer yes, no or maybe.", field="answer") from exc
     if wanted not in (RsvpStatus.YES, RsvpStatus.NO, RsvpStatus.MAYBE):
-        raise BriefingError("Answer yes, no or maybe.")
+        raise BriefingInputError("Answer yes, no or maybe.", field="answer")
     if b.is_cancelled:
-        raise BriefingError("This briefing is cancelled.")
+        raise BriefingConflict("This briefing is cancelled.")
     if b.ends_at <= utcnow():
-        raise BriefingError("This briefing is over.")
+        raise BriefingConflict("This briefing is over.")
     _lock(b)
     old = RsvpStatus(inv.status)
     now = utcnow()
@@ -430,9 +444,9 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
     from flo_portal.training.services import record_training
 
     if b.is_cancelled:
-        raise BriefingError("A cancelled briefing has no attendance.")
+        raise BriefingConflict("A cancelled briefing has no attendance.")
     if b.starts_at > utcnow() + timedelta(hours=1):
-        raise BriefingError("Attendance opens one hour before the start.")
+        raise BriefingConflict("Attendance opens one hour before the start.")
     result = AttendanceResult()
     now = utcnow()
     invitations = list(

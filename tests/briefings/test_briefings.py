@@ -333,3 +333,34 @@ def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(
     assert _actions("briefing.updated")
     bad = client.post(f"/briefings/{br.id}/edit", data={"title": "", "starts": "nonsense"})
     assert bad.status_code == 422
+
+
+def test_refused_rsvp_is_answered_once_for_pages_and_api(app, client, login_as, make_user):
+    """A BriefingConflict (cancelled or over) is answered by the core handler: the page
+    flashes it and goes back (303); the API answers 409 with its error body."""
+    from flo_portal.api.tokens import TokenScope, create_token
+
+    flo = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        coord = login_as(Role.COORDINATOR)
+        br = make_briefing(coord, user_ids=[flo.id])
+        client.post(f"/briefings/{br.id}/cancel", data={"reason": ""})
+        login_as(flo)
+        detail = f"http://localhost/briefings/{br.id}"
+        response = client.post(
+            f"/briefings/{br.id}/rsvp", data={"answer": "yes"}, headers={"Referer": detail}
+        )
+        assert response.status_code == 303 and response.location.endswith(f"/briefings/{br.id}")
+        assert b"This briefing is cancelled." in client.get(f"/briefings/{br.id}").data
+        _row, token = create_token(flo, "test token", TokenScope.READ_WRITE, 30)
+        db.session.commit()
+        api = client.post(
+            f"/api/v1/briefings/{br.id}/rsvp",
+            json={"answer": "yes"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert api.status_code == 409 and api.json["error"]["code"] == "conflict"
+    assert api.json["error"]["message"] == "This briefing is cancelled."
+    statuses = set(db.session.scalars(sa.select(BriefingInvitation.status)))
+    assert statuses == {RsvpStatus.PENDING}
+    assert not _actions("briefing.rsvp")
