@@ -36,7 +36,7 @@ def briefing_reminders(now: datetime):
 
 
 def training_expiry_notices(now: datetime):
-    from flo_portal.jobs.training_expiry import send_training_expiry_notices
+    from flo_portal.training.expiry import send_training_expiry_notices
 
     return send_training_expiry_notices(now)
 
@@ -67,7 +67,7 @@ def training_current_refresh(now: datetime):
 
 
 def daily_digest(now: datetime):
-    from flo_portal.jobs.digest import send_daily_digests
+    from flo_portal.notifications.digest import send_daily_digests
 
     return send_daily_digests(now)
 

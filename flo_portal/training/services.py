@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.core.uploads import (
@@ -142,7 +143,7 @@ def required_courses_select():
 
 def current_officer_ids_subquery(today: date | None = None):
     """SQL: ids of officers holding an unexpired record for every required course."""
-    today = today or date.today()
+    today = today or clock.today()
     required = required_courses_select()
     valid = (
         sa.select(TrainingRecord.officer_id, TrainingRecord.course_id)
