@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.briefings import (
@@ -35,9 +35,15 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.briefings.policies import (
-    can_view_briefing,
+    can_manage_briefings,
     invitation_for,
     visible_briefings_condition,
+)
+from flo_portal.briefings.queries import (
+    get_manageable_briefing_or_404,
+    get_own_invitation_or_404,
+    get_visible_briefing_or_404,
+    my_rsvps,
 )
 from flo_portal.core.display import viewer_zone
 from flo_portal.core.errors import InputError
@@ -47,20 +53,6 @@ from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, can, public, require
 
 bp = Blueprint("briefings", __name__)
-
-
-def _visible_or_404(briefing_id: int) -> Briefing:
-    b = db.session.get(Briefing, briefing_id)
-    if b is None or not can_view_briefing(current_user, b):
-        refuse(b)
-    return b
-
-
-def _manageable_or_404(briefing_id: int) -> Briefing:
-    b = db.session.get(Briefing, briefing_id)
-    if b is None:
-        abort(404)
-    return b
 
 
 def _parse_month(value: str | None) -> date:
@@ -116,17 +108,7 @@ def index():
         stmt = stmt.where(Briefing.ends_at >= utcnow()).order_by(Briefing.starts_at)
     page = db.paginate(stmt, per_page=20, error_out=False)
     audit_listing("briefing", {}, page.total, listing=show, page=page.page)
-    ids = [b.id for b in page.items]
-    mine = {}
-    if ids:
-        mine = dict(
-            db.session.execute(
-                sa.select(BriefingInvitation.briefing_id, BriefingInvitation.status).where(
-                    BriefingInvitation.user_id == current_user.id,
-                    BriefingInvitation.briefing_id.in_(ids),
-                )
-            ).all()
-        )
+    mine = my_rsvps(current_user, [b.id for b in page.items])
     return render_template("briefings/list.html", page=page, show=show, mine=mine)
 
 
@@ -159,9 +141,9 @@ def new():
 @bp.route("/<int:briefing_id>")
 @require(Permission.BRIEFING_READ)
 def detail(briefing_id: int):
-    b = _visible_or_404(briefing_id)
+    b = get_visible_briefing_or_404(current_user, briefing_id)
     invitation = invitation_for(current_user, b)
-    manage = can(Permission.BRIEFING_MANAGE)
+    manage = can_manage_briefings(current_user)
     invitations = None
     if manage:
         invitations = db.paginate(
@@ -207,7 +189,7 @@ def detail(briefing_id: int):
 @bp.route("/<int:briefing_id>/edit", methods=["GET", "POST"])
 @require(Permission.BRIEFING_MANAGE)
 def edit(briefing_id: int):
-    b = _manageable_or_404(briefing_id)
+    b = get_manageable_briefing_or_404(current_user, briefing_id)
     if b.is_cancelled:
         flash("A cancelled briefing cannot be edited.", "warning")
         return redirect(url_for("briefings.detail", briefing_id=b.id))
@@ -233,7 +215,7 @@ def edit(briefing_id: int):
 @bp.route("/<int:briefing_id>/cancel", methods=["POST"])
 @require(Permission.BRIEFING_MANAGE)
 def cancel(briefing_id: int):
-    b = _manageable_or_404(briefing_id)
+    b = get_manageable_briefing_or_404(current_user, briefing_id)
     form = CancelForm()
     if not form.validate_on_submit():
         flash("The reason is too long.", "danger")
@@ -246,10 +228,8 @@ def cancel(briefing_id: int):
 @bp.route("/<int:briefing_id>/rsvp", methods=["POST"])
 @require(Permission.BRIEFING_RSVP)
 def rsvp(briefing_id: int):
-    b = _visible_or_404(briefing_id)
-    invitation = invitation_for(current_user, b)
-    if invitation is None:
-        abort(404)
+    b = get_visible_briefing_or_404(current_user, briefing_id)
+    invitation = get_own_invitation_or_404(current_user, b)
     if not EmptyForm().validate_on_submit():
         abort(400)
     status = services.rsvp(b, invitation, request.form.get("answer", ""))
@@ -266,7 +246,7 @@ def rsvp(briefing_id: int):
 @bp.route("/<int:briefing_id>/attendance", methods=["GET", "POST"])
 @require(Permission.BRIEFING_MANAGE)
 def attendance(briefing_id: int):
-    b = _manageable_or_404(briefing_id)
+    b = get_manageable_briefing_or_404(current_user, briefing_id)
     invitations = (
         db.session.scalars(
             sa.select(BriefingInvitation)
@@ -301,7 +281,7 @@ def attendance(briefing_id: int):
 @bp.route("/<int:briefing_id>/calendar.ics")
 @require(Permission.BRIEFING_READ)
 def briefing_ics(briefing_id: int):
-    b = _visible_or_404(briefing_id)
+    b = get_visible_briefing_or_404(current_user, briefing_id)
     record("briefing.ics_downloaded", b, summary=b.title)
     return Response(
         ics.calendar_bytes([b], b.title),

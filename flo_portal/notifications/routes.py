@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.extensions import db
 from flo_portal.notifications import services
-from flo_portal.notifications.models import Notification
+from flo_portal.notifications.queries import get_own_notice_or_404
 from flo_portal.security import authenticated
 from flo_portal.security.redirects import local_path
 
@@ -33,17 +32,10 @@ def index():
     )
 
 
-def _own_notice_or_404(notification_id: int) -> Notification:
-    notice = db.session.get(Notification, notification_id)
-    if notice is None or notice.user_id != current_user.id:
-        refuse(notice)
-    return notice
-
-
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @authenticated
 def open_notice(notification_id: int):
-    notice = _own_notice_or_404(notification_id)
+    notice = get_own_notice_or_404(current_user, notification_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user.id, [notice.id])
@@ -53,7 +45,7 @@ def open_notice(notification_id: int):
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @authenticated
 def mark_read(notification_id: int):
-    notice = _own_notice_or_404(notification_id)
+    notice = get_own_notice_or_404(current_user, notification_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user.id, [notice.id])

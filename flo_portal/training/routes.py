@@ -32,6 +32,7 @@ from flo_portal.security import Permission, authenticated, require
 from flo_portal.training import services
 from flo_portal.training.forms import BulkForm, CourseForm, EvidenceForm, RecordForm
 from flo_portal.training.models import TrainingCourse, TrainingRecord
+from flo_portal.training.queries import get_visible_record_or_404
 
 bp = Blueprint("training", __name__)
 
@@ -160,17 +161,10 @@ def add_record(officer_id: int):
     return back
 
 
-def _record_or_404(record_id: int) -> TrainingRecord:
-    rec = db.session.get(TrainingRecord, record_id)
-    if rec is None or not can_view_officer(current_user, rec.officer):
-        refuse(rec)
-    return rec
-
-
 @bp.route("/records/<int:record_id>/evidence", methods=["POST"])
 @require(Permission.TRAINING_EDIT)
 def upload_evidence(record_id: int):
-    rec = _record_or_404(record_id)
+    rec = get_visible_record_or_404(current_user, record_id)
     form = EvidenceForm()
     back = redirect(url_for("roster.profile", officer_id=rec.officer_id) + "#training")
     storage = form.evidence.data if form.validate_on_submit() else None
@@ -190,7 +184,7 @@ def upload_evidence(record_id: int):
 @bp.route("/records/<int:record_id>/evidence")
 @authenticated
 def download_evidence(record_id: int):
-    rec = _record_or_404(record_id)
+    rec = get_visible_record_or_404(current_user, record_id)
     path = services.evidence_file(rec)
     if path is None:
         abort(404)
@@ -206,7 +200,7 @@ def download_evidence(record_id: int):
 @bp.route("/records/<int:record_id>/delete", methods=["POST"])
 @require(Permission.TRAINING_EDIT)
 def delete_record(record_id: int):
-    rec = _record_or_404(record_id)
+    rec = get_visible_record_or_404(current_user, record_id)
     officer_id = rec.officer_id
     if EmptyForm().validate_on_submit():
         services.delete_record(rec)
