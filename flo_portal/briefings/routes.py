@@ -201,7 +201,7 @@ def edit(briefing_id: int):
         if stale_edit(form, b, form.values(), current=briefing_values(b)):
             return render_template("briefings/form.html", form=form, briefing=b), 409
         try:
-            result = services.update_briefing(b, form.to_data())
+            result = services.update_briefing(b, form.to_data(), current_user)
         except InputError as exc:
             show_error(form, exc)
         else:
@@ -220,7 +220,7 @@ def cancel(briefing_id: int):
     if not form.validate_on_submit():
         flash("The reason is too long.", "danger")
         return redirect(url_for("briefings.detail", briefing_id=b.id))
-    told = services.cancel_briefing(b, form.reason.data or "")
+    told = services.cancel_briefing(b, form.reason.data or "", current_user)
     flash(f"Briefing cancelled; {told} invitees told.", "success")
     return redirect(url_for("briefings.detail", briefing_id=b.id))
 
@@ -232,7 +232,7 @@ def rsvp(briefing_id: int):
     invitation = get_own_invitation_or_404(current_user, b)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    status = services.rsvp(b, invitation, request.form.get("answer", ""))
+    status = services.rsvp(b, invitation, request.form.get("answer", ""), current_user)
     messages = {
         RsvpStatus.YES: "You are attending.",
         RsvpStatus.WAITLISTED: "The briefing is full: you are on the waitlist and will be told if a place frees up.",
@@ -282,7 +282,7 @@ def attendance(briefing_id: int):
 @require(Permission.BRIEFING_READ)
 def briefing_ics(briefing_id: int):
     b = get_visible_briefing_or_404(current_user, briefing_id)
-    record("briefing.ics_downloaded", b, summary=b.title)
+    record("briefing.ics_downloaded", b, summary=b.title, actor=current_user)
     return Response(
         ics.calendar_bytes([b], b.title),
         mimetype="text/calendar",

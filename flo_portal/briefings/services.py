@@ -1,6 +1,7 @@
 """Scheduling briefings, inviting the audience, RSVP with a waitlist, attendance, feeds.
 
-Services flush and audit; the view (or job) commits.
+Services take the acting user (``actor``), flush and audit; the unit of work around the
+request (or job) commits.
 """
 
 from __future__ import annotations
@@ -166,6 +167,7 @@ def schedule_briefing(data: BriefingData, creator) -> list[Briefing]:
             b,
             summary=f"{b.title} at {b.starts_at:%Y-%m-%d %H:%M}Z",
             details={"invited": invited, "series": series, "audience": b.audience},
+            actor=creator,
         )
         created.append(b)
     return created
@@ -230,7 +232,7 @@ def invite_audience(b: Briefing) -> int:
     return len(users)
 
 
-def update_briefing(b: Briefing, data: BriefingData) -> dict:
+def update_briefing(b: Briefing, data: BriefingData, actor) -> dict:
     """Edit one occurrence. Invitees are told when the time or place changes."""
     if b.is_cancelled:
         raise BriefingConflict("A cancelled briefing cannot be edited.")
@@ -278,11 +280,12 @@ def update_briefing(b: Briefing, data: BriefingData) -> dict:
         b,
         summary=b.title,
         details={"changed": changed, "invited": invited},
+        actor=actor,
     )
     return {"changed": changed, "invited": invited, "promoted": promoted}
 
 
-def cancel_briefing(b: Briefing, reason: str = "") -> int:
+def cancel_briefing(b: Briefing, reason: str, actor) -> int:
     """Cancel the briefing and tell every invitee who had not declined. Returns how many."""
     if b.is_cancelled:
         return 0
@@ -310,6 +313,7 @@ def cancel_briefing(b: Briefing, reason: str = "") -> int:
         b,
         summary=b.title,
         details={"reason": b.cancel_reason, "told": told},
+        actor=actor,
     )
     return told
 
@@ -350,9 +354,10 @@ def _lock(b: Briefing) -> None:
     db.session.execute(sa.select(Briefing.id).where(Briefing.id == b.id).with_for_update()).first()
 
 
-def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
-    """Answer yes / no / maybe. A yes on a full briefing joins the waitlist; a seat given
-    up promotes the next person waiting. Returns the invitation's new status."""
+def rsvp(b: Briefing, inv: BriefingInvitation, answer: str, actor) -> RsvpStatus:
+    """``actor`` (the invitee) answers yes / no / maybe. A yes on a full briefing joins the
+    waitlist; a seat given up promotes the next person waiting. Returns the invitation's
+    new status."""
     try:
         wanted = RsvpStatus(answer)
     except ValueError as exc:
@@ -391,6 +396,7 @@ def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
             "invitation_id": inv.id,
             "promoted_user_ids": [p.user_id for p in promoted],
         },
+        actor=actor,
     )
     return RsvpStatus(inv.status)
 
@@ -481,6 +487,7 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
                 completed_on,
                 source=f"briefing:{b.id}",
                 verified_by=actor,
+                actor=actor,
             )
             if created:
                 result.credited += 1
@@ -496,6 +503,7 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
             "already_credited": result.already_credited,
             "not_on_roster": result.not_on_roster,
         },
+        actor=actor,
     )
     return result
 
@@ -509,12 +517,12 @@ def _hash_token(token: str) -> str:
 
 def create_feed_token(user) -> str:
     """A new feed token for ``user`` (any older one is revoked). Only its hash is kept;
-    the caller shows the token once."""
+    the caller shows the token once. ``user`` acts on their own link."""
     revoke_feed_tokens(user, audit_it=False)
     token = secrets.token_urlsafe(32)
     db.session.add(CalendarFeedToken(user_id=user.id, token_hash=_hash_token(token)))
     db.session.flush()
-    audit("briefing.feed_token_created", user, summary="calendar feed link created")
+    audit("briefing.feed_token_created", user, summary="calendar feed link created", actor=user)
     return token
 
 
@@ -526,7 +534,7 @@ def revoke_feed_tokens(user, *, audit_it: bool = True) -> int:
         execution_options={"synchronize_session": False},
     )
     if audit_it and result.rowcount:
-        audit("briefing.feed_token_revoked", user, summary="calendar feed link revoked")
+        audit("briefing.feed_token_revoked", user, summary="calendar feed link revoked", actor=user)
     return result.rowcount or 0
 
 

@@ -118,7 +118,7 @@ def _course_form(course: TrainingCourse | None):
         if _code_taken(values["code"], course):
             form.code.errors.append("Another course has this code.")
         else:
-            services.save_course(course, values)
+            services.save_course(course, values, current_user)
             flash("Course saved.", "success")
             return redirect(url_for("training.courses"))
     status = 422 if form.is_submitted() else 200
@@ -145,11 +145,12 @@ def add_record(officer_id: int):
         course,
         form.completed_on.data,
         verified_by=current_user if form.verified.data else None,
+        actor=current_user,
     )
     storage = form.evidence.data
     if storage is not None and getattr(storage, "filename", ""):
         try:
-            services.attach_evidence(rec, storage)
+            services.attach_evidence(rec, storage, actor=current_user)
         except services.EvidenceError as err:
             discard()
             flash(f"Nothing saved: {err}", "danger")
@@ -172,7 +173,7 @@ def upload_evidence(record_id: int):
         flash("Choose a PDF, PNG or JPEG file.", "danger")
         return back
     try:
-        services.attach_evidence(rec, storage)
+        services.attach_evidence(rec, storage, actor=current_user)
     except services.EvidenceError as err:
         discard()
         flash(str(err), "danger")
@@ -188,7 +189,7 @@ def download_evidence(record_id: int):
     path = services.evidence_file(rec)
     if path is None:
         abort(404)
-    audit("training.evidence_viewed", rec, summary=rec.evidence_name)
+    audit("training.evidence_viewed", rec, summary=rec.evidence_name, actor=current_user)
     return send_file(
         path,
         mimetype=rec.evidence_mime,
@@ -203,7 +204,7 @@ def delete_record(record_id: int):
     rec = get_visible_record_or_404(current_user, record_id)
     officer_id = rec.officer_id
     if EmptyForm().validate_on_submit():
-        services.delete_record(rec)
+        services.delete_record(rec, current_user)
         flash("Training record deleted.", "success")
     return redirect(url_for("roster.profile", officer_id=officer_id) + "#training")
 
@@ -276,6 +277,7 @@ def bulk():
                 officer_rows,
                 form.completed_on.data,
                 verified_by=current_user if form.verified.data else None,
+                actor=current_user,
             )
             flash(
                 f"{course.code}: {created} records added, {existing} already there.",

@@ -119,7 +119,7 @@ def test_changing_validity_rederives_expiry(client, login_as):
     db.session.commit()
     from flo_portal.training.services import save_course
 
-    save_course(course, {"validity_months": 24})
+    save_course(course, {"validity_months": 24}, None)
     rec = db.session.scalar(sa.select(TrainingRecord))
     assert rec.expires_on == date(2027, 1, 10)
 
