@@ -45,6 +45,7 @@ from flo_portal.briefings.queries import (
     get_visible_briefing_or_404,
     my_rsvps,
 )
+from flo_portal.core import clock
 from flo_portal.core.display import viewer_zone
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
@@ -56,7 +57,7 @@ bp = Blueprint("briefings", __name__)
 
 
 def _parse_month(value: str | None) -> date:
-    today = datetime.now(viewer_zone()).date()
+    today = clock.now().astimezone(viewer_zone()).date()  # the viewer's calendar
     try:
         year, month = (int(x) for x in (value or "").split("-", 1))
         return date(year, month, 1) if 1900 < year < 3000 else today.replace(day=1)
@@ -94,7 +95,7 @@ def index():
             by_day=by_day,
             prev_month=prev_month,
             next_month=next_month,
-            today=datetime.now(zone).date(),
+            today=clock.now().astimezone(zone).date(),
             month_items=[
                 b for b in rows if b.starts_at.astimezone(zone).date().month == first.month
             ],
