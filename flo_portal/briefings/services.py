@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -260,18 +261,11 @@ def update_briefing(b: Briefing, data: BriefingData, actor) -> dict:
             execution_options={"synchronize_session": False},
         )
     if moved:
-        notify_many(
-            [
-                Notice(
-                    inv.user,
-                    "briefing.changed",
-                    f"Changed: {b.title}",
-                    f"Now {format_for(inv.user, b.starts_at)} ({_where(b)}).",
-                    _link(b),
-                    dedupe_key=f"briefing:{b.id}:changed:s{b.sequence}:user:{inv.user_id}",
-                )
-                for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
-            ]
+        _tell_invitees(
+            b,
+            f"Changed: {b.title}",
+            lambda user: f"Now {format_for(user, b.starts_at)} ({_where(b)}).",
+            f"changed:s{b.sequence}",
         )
     invited = invite_audience(b)
     promoted = promote_waitlisted(b)
@@ -294,18 +288,11 @@ def cancel_briefing(b: Briefing, reason: str, actor) -> int:
     b.cancel_reason = reason.strip()[:500]
     b.sequence += 1
     reason = f" Reason: {b.cancel_reason}" if b.cancel_reason else ""
-    told = notify_many(
-        [
-            Notice(
-                inv.user,
-                "briefing.changed",
-                f"Cancelled: {b.title}",
-                f"The briefing on {format_for(inv.user, b.starts_at)} is cancelled.{reason}",
-                _link(b),
-                dedupe_key=f"briefing:{b.id}:cancelled:user:{inv.user_id}",
-            )
-            for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
-        ]
+    told = _tell_invitees(
+        b,
+        f"Cancelled: {b.title}",
+        lambda user: f"The briefing on {format_for(user, b.starts_at)} is cancelled.{reason}",
+        "cancelled",
     )
     db.session.flush()
     audit(
@@ -316,6 +303,24 @@ def cancel_briefing(b: Briefing, reason: str, actor) -> int:
         actor=actor,
     )
     return told
+
+
+def _tell_invitees(b: Briefing, title: str, body: Callable[[object], str], key: str) -> int:
+    """A "briefing.changed" notice to everyone still concerned (not those who declined),
+    each in their own time zone, once per ``key``. Returns how many were told."""
+    return notify_many(
+        [
+            Notice(
+                inv.user,
+                "briefing.changed",
+                title,
+                body(inv.user),
+                _link(b),
+                dedupe_key=f"briefing:{b.id}:{key}:user:{inv.user_id}",
+            )
+            for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
+        ]
+    )
 
 
 def _invitations(b: Briefing, statuses) -> list[BriefingInvitation]:
