@@ -119,7 +119,6 @@ def rsvp_briefing(briefing_id: int, body: RsvpIn):
     409 when the briefing is cancelled or over."""
     b = get_visible_briefing_or_404(current_user, briefing_id)
     invitation = get_own_invitation_or_404(current_user, b)
-    status = services.rsvp(
-        b, invitation, body.answer.value, current_user
-    )  # 409 when cancelled or over
+    # A cancelled or finished briefing raises BriefingConflict: the core handler answers 409.
+    status = services.rsvp(b, invitation, body.answer.value, current_user)
     return RsvpOut(briefing_id=b.id, status=status)
