@@ -93,7 +93,7 @@ FEATURES: tuple[Feature, ...] = (
                 "daily_digest",
                 "Daily digest of unread notices",
                 HOUR,
-                "flo_portal.jobs.digest:send_daily_digests",
+                "flo_portal.notifications.digest:send_daily_digests",
             ),
         ),
         notification_kinds=(("digest", "Daily digest of unread notices"),),
@@ -174,7 +174,7 @@ FEATURES: tuple[Feature, ...] = (
                 "training_expiry",
                 "Training-expiry notices (60/30/7 days)",
                 HOUR,
-                "flo_portal.jobs.training_expiry:send_training_expiry_notices",
+                "flo_portal.training.expiry:send_training_expiry_notices",
             ),
             Job(
                 "training_current_refresh",

@@ -6,16 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import abort
 from flask_login import current_user
 from pydantic import Field
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.errors import conflict
 from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import In, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.briefings import services
 from flo_portal.briefings.models import (
     Briefing,
@@ -23,12 +21,12 @@ from flo_portal.briefings.models import (
     BriefingStatus,
     RsvpStatus,
 )
-from flo_portal.briefings.policies import (
-    can_view_briefing,
-    invitation_for,
-    visible_briefings_condition,
+from flo_portal.briefings.policies import visible_briefings_condition
+from flo_portal.briefings.queries import (
+    get_own_invitation_or_404,
+    get_visible_briefing_or_404,
+    my_rsvps,
 )
-from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, require
 
@@ -103,17 +101,7 @@ def list_briefings(query: BriefingQuery):
         stmt = stmt.where(Briefing.ends_at <= utcnow())
     rows, next_cursor = paginate(stmt, Briefing.id, query.limit, query.cursor, "briefings")
     audit_listing("briefing", query.model_dump(), len(rows), values=["upcoming"], listing="api")
-    mine: dict[int, RsvpStatus] = {}
-    if rows:
-        from flo_portal.briefings.models import BriefingInvitation
-
-        for inv in db.session.scalars(
-            sa.select(BriefingInvitation).where(
-                BriefingInvitation.user_id == current_user.id,
-                BriefingInvitation.briefing_id.in_([b.id for b in rows]),
-            )
-        ):
-            mine[inv.briefing_id] = RsvpStatus(inv.status)
+    mine = my_rsvps(current_user, [b.id for b in rows])
     return Page[BriefingOut](data=[_out(b, mine.get(b.id)) for b in rows], next_cursor=next_cursor)
 
 
@@ -129,16 +117,8 @@ def list_briefings(query: BriefingQuery):
 def rsvp_briefing(briefing_id: int, body: RsvpIn):
     """yes / no / maybe. A yes to a full briefing joins the waitlist. 404 when not invited;
     409 when the briefing is cancelled or over."""
-    b = db.session.get(Briefing, briefing_id)
-    if b is None or not can_view_briefing(current_user, b):
-        refuse(b)
-    invitation = invitation_for(current_user, b)
-    if invitation is None:
-        abort(404)
-    try:
-        status = services.rsvp(b, invitation, body.answer.value)
-    except services.BriefingError as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    db.session.commit()
+    b = get_visible_briefing_or_404(current_user, briefing_id)
+    invitation = get_own_invitation_or_404(current_user, b)
+    # A cancelled or finished briefing raises BriefingConflict: the core handler answers 409.
+    status = services.rsvp(b, invitation, body.answer.value, current_user)
     return RsvpOut(briefing_id=b.id, status=status)

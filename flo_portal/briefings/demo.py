@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import BriefingData, schedule_briefing
+from flo_portal.core import clock
 from flo_portal.core.audience import Audience
 from flo_portal.demo import DemoContext, demo_step
 
@@ -13,7 +14,7 @@ from flo_portal.demo import DemoContext, demo_step
 @demo_step(50)
 def seed_briefings(ctx: DemoContext) -> None:
     coordinator = ctx.users.get("coordinator")
-    today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = datetime.combine(clock.today(), time.min)  # the center's midnight, wall-clock
     flo_ids = [u.id for u in ctx.users.values() if u.role == "liaison_officer"]
     plans = [
         BriefingData(

@@ -31,6 +31,11 @@ def visible_briefings_condition(user):
     return Briefing.id.in_(invited)
 
 
+def can_manage_briefings(user) -> bool:
+    """Schedule, edit, cancel and take attendance (any briefing)."""
+    return can(Permission.BRIEFING_MANAGE, user)
+
+
 def can_view_briefing(user, briefing: Briefing) -> bool:
     """The same rule for one briefing (detail page, .ics, API)."""
     from flo_portal.core.extensions import db

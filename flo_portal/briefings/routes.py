@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.briefings import (
@@ -35,35 +35,29 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.briefings.policies import (
-    can_view_briefing,
+    can_manage_briefings,
     invitation_for,
     visible_briefings_condition,
 )
+from flo_portal.briefings.queries import (
+    get_manageable_briefing_or_404,
+    get_own_invitation_or_404,
+    get_visible_briefing_or_404,
+    my_rsvps,
+)
+from flo_portal.core import clock
 from flo_portal.core.display import viewer_zone
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_version, stale_edit
+from flo_portal.core.formtools import show_error, show_version, stale_edit
 from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, can, public, require
 
 bp = Blueprint("briefings", __name__)
 
 
-def _visible_or_404(briefing_id: int) -> Briefing:
-    b = db.session.get(Briefing, briefing_id)
-    if b is None or not can_view_briefing(current_user, b):
-        refuse(b)
-    return b
-
-
-def _manageable_or_404(briefing_id: int) -> Briefing:
-    b = db.session.get(Briefing, briefing_id)
-    if b is None:
-        abort(404)
-    return b
-
-
 def _parse_month(value: str | None) -> date:
-    today = datetime.now(viewer_zone()).date()
+    today = clock.now().astimezone(viewer_zone()).date()  # the viewer's calendar
     try:
         year, month = (int(x) for x in (value or "").split("-", 1))
         return date(year, month, 1) if 1900 < year < 3000 else today.replace(day=1)
@@ -101,7 +95,7 @@ def index():
             by_day=by_day,
             prev_month=prev_month,
             next_month=next_month,
-            today=datetime.now(zone).date(),
+            today=clock.now().astimezone(zone).date(),
             month_items=[
                 b for b in rows if b.starts_at.astimezone(zone).date().month == first.month
             ],
@@ -115,17 +109,7 @@ def index():
         stmt = stmt.where(Briefing.ends_at >= utcnow()).order_by(Briefing.starts_at)
     page = db.paginate(stmt, per_page=20, error_out=False)
     audit_listing("briefing", {}, page.total, listing=show, page=page.page)
-    ids = [b.id for b in page.items]
-    mine = {}
-    if ids:
-        mine = dict(
-            db.session.execute(
-                sa.select(BriefingInvitation.briefing_id, BriefingInvitation.status).where(
-                    BriefingInvitation.user_id == current_user.id,
-                    BriefingInvitation.briefing_id.in_(ids),
-                )
-            ).all()
-        )
+    mine = my_rsvps(current_user, [b.id for b in page.items])
     return render_template("briefings/list.html", page=page, show=show, mine=mine)
 
 
@@ -137,10 +121,9 @@ def new():
     if form.validate_on_submit():
         try:
             created = services.schedule_briefing(form.to_data(), current_user)
-        except services.BriefingError as exc:
-            form.title.errors = [*form.title.errors, str(exc)]
+        except InputError as exc:
+            show_error(form, exc)
         else:
-            db.session.commit()
             invited = db.session.scalar(
                 sa.select(sa.func.count(BriefingInvitation.id)).where(
                     BriefingInvitation.briefing_id == created[0].id
@@ -159,9 +142,9 @@ def new():
 @bp.route("/<int:briefing_id>")
 @require(Permission.BRIEFING_READ)
 def detail(briefing_id: int):
-    b = _visible_or_404(briefing_id)
+    b = get_visible_briefing_or_404(current_user, briefing_id)
     invitation = invitation_for(current_user, b)
-    manage = can(Permission.BRIEFING_MANAGE)
+    manage = can_manage_briefings(current_user)
     invitations = None
     if manage:
         invitations = db.paginate(
@@ -207,7 +190,7 @@ def detail(briefing_id: int):
 @bp.route("/<int:briefing_id>/edit", methods=["GET", "POST"])
 @require(Permission.BRIEFING_MANAGE)
 def edit(briefing_id: int):
-    b = _manageable_or_404(briefing_id)
+    b = get_manageable_briefing_or_404(current_user, briefing_id)
     if b.is_cancelled:
         flash("A cancelled briefing cannot be edited.", "warning")
         return redirect(url_for("briefings.detail", briefing_id=b.id))
@@ -219,11 +202,10 @@ def edit(briefing_id: int):
         if stale_edit(form, b, form.values(), current=briefing_values(b)):
             return render_template("briefings/form.html", form=form, briefing=b), 409
         try:
-            result = services.update_briefing(b, form.to_data())
-        except services.BriefingError as exc:
-            form.title.errors = [*form.title.errors, str(exc)]
+            result = services.update_briefing(b, form.to_data(), current_user)
+        except InputError as exc:
+            show_error(form, exc)
         else:
-            db.session.commit()
             extra = f" {result['invited']} newly invited." if result["invited"] else ""
             flash("Briefing saved." + extra, "success")
             return redirect(url_for("briefings.detail", briefing_id=b.id))
@@ -234,13 +216,12 @@ def edit(briefing_id: int):
 @bp.route("/<int:briefing_id>/cancel", methods=["POST"])
 @require(Permission.BRIEFING_MANAGE)
 def cancel(briefing_id: int):
-    b = _manageable_or_404(briefing_id)
+    b = get_manageable_briefing_or_404(current_user, briefing_id)
     form = CancelForm()
     if not form.validate_on_submit():
         flash("The reason is too long.", "danger")
         return redirect(url_for("briefings.detail", briefing_id=b.id))
-    told = services.cancel_briefing(b, form.reason.data or "")
-    db.session.commit()
+    told = services.cancel_briefing(b, form.reason.data or "", current_user)
     flash(f"Briefing cancelled; {told} invitees told.", "success")
     return redirect(url_for("briefings.detail", briefing_id=b.id))
 
@@ -248,19 +229,11 @@ def cancel(briefing_id: int):
 @bp.route("/<int:briefing_id>/rsvp", methods=["POST"])
 @require(Permission.BRIEFING_RSVP)
 def rsvp(briefing_id: int):
-    b = _visible_or_404(briefing_id)
-    invitation = invitation_for(current_user, b)
-    if invitation is None:
-        abort(404)
+    b = get_visible_briefing_or_404(current_user, briefing_id)
+    invitation = get_own_invitation_or_404(current_user, b)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        status = services.rsvp(b, invitation, request.form.get("answer", ""))
-    except services.BriefingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("briefings.detail", briefing_id=b.id)), 303
-    db.session.commit()
+    status = services.rsvp(b, invitation, request.form.get("answer", ""), current_user)
     messages = {
         RsvpStatus.YES: "You are attending.",
         RsvpStatus.WAITLISTED: "The briefing is full: you are on the waitlist and will be told if a place frees up.",
@@ -274,7 +247,7 @@ def rsvp(briefing_id: int):
 @bp.route("/<int:briefing_id>/attendance", methods=["GET", "POST"])
 @require(Permission.BRIEFING_MANAGE)
 def attendance(briefing_id: int):
-    b = _manageable_or_404(briefing_id)
+    b = get_manageable_briefing_or_404(current_user, briefing_id)
     invitations = (
         db.session.scalars(
             sa.select(BriefingInvitation)
@@ -292,13 +265,7 @@ def attendance(briefing_id: int):
                 present.add(int(raw))
             except ValueError:
                 abort(400)
-        try:
-            result = services.take_attendance(b, present, current_user)
-        except services.BriefingError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-            return redirect(url_for("briefings.attendance", briefing_id=b.id))
-        db.session.commit()
+        result = services.take_attendance(b, present, current_user)
         text = f"Attendance saved: {result.attended} present."
         if b.credit_course_id:
             text += f" {result.credited} training records created"
@@ -315,9 +282,8 @@ def attendance(briefing_id: int):
 @bp.route("/<int:briefing_id>/calendar.ics")
 @require(Permission.BRIEFING_READ)
 def briefing_ics(briefing_id: int):
-    b = _visible_or_404(briefing_id)
-    record("briefing.ics_downloaded", b, summary=b.title)
-    db.session.commit()
+    b = get_visible_briefing_or_404(current_user, briefing_id)
+    record("briefing.ics_downloaded", b, summary=b.title, actor=current_user)
     return Response(
         ics.calendar_bytes([b], b.title),
         mimetype="text/calendar",
@@ -344,7 +310,6 @@ def feed_new():
     if not EmptyForm().validate_on_submit():
         abort(400)
     token = services.create_feed_token(current_user)
-    db.session.commit()
     # Shown once on the next page, then gone: only its hash is stored.
     session["new_feed_token"] = token
     return redirect(url_for("briefings.feed_settings"))
@@ -356,7 +321,6 @@ def feed_revoke():
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.revoke_feed_tokens(current_user)
-    db.session.commit()
     flash("Your calendar feed link no longer works.", "success")
     return redirect(url_for("briefings.feed_settings"))
 
@@ -375,5 +339,4 @@ def feed(token: str):
         .order_by(Briefing.starts_at)
         .limit(1000)
     ).all()
-    db.session.commit()
     return Response(ics.calendar_bytes(briefings, "FLO Portal briefings"), mimetype="text/calendar")

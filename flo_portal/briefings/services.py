@@ -1,6 +1,7 @@
 """Scheduling briefings, inviting the audience, RSVP with a waitlist, attendance, feeds.
 
-Services flush and audit; the view (or job) commits.
+Services take the acting user (``actor``), flush and audit; the unit of work around the
+request (or job) commits.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +27,7 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.errors import Conflict, DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import Notice, notify, notify_many
@@ -37,8 +40,17 @@ REMINDED = (RsvpStatus.PENDING, RsvpStatus.YES, RsvpStatus.MAYBE)
 MAX_OCCURRENCES = 26
 
 
-class BriefingError(ValueError):
-    """A request the rules refuse (shown to the user, never a 500)."""
+class BriefingError(DomainError):
+    """A request the briefing rules refuse (shown to the user, never a 500); the core
+    handler answers it (``core/errors.py``)."""
+
+
+class BriefingInputError(BriefingError, InputError):
+    """What was asked is not a valid briefing or answer (422; ``field`` names the field)."""
+
+
+class BriefingConflict(BriefingError, Conflict):
+    """Not possible in the briefing's current state: cancelled, over, not started (409)."""
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -81,19 +93,23 @@ class BriefingData:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise BriefingError("Unknown time zone.") from exc
+            raise BriefingInputError("Unknown time zone.", field="timezone") from exc
         if self.local_end <= self.local_start:
-            raise BriefingError("The end must be after the start.")
+            raise BriefingInputError("The end must be after the start.", field="ends")
         if self.mode == BriefingMode.IN_PERSON and not self.location.strip():
-            raise BriefingError("An in-person briefing needs a place.")
+            raise BriefingInputError("An in-person briefing needs a place.", field="location")
         if self.mode == BriefingMode.VIRTUAL and not self.join_url.strip():
-            raise BriefingError("A virtual briefing needs a link.")
+            raise BriefingInputError("A virtual briefing needs a link.", field="join_url")
         if self.capacity is not None and self.capacity < 1:
-            raise BriefingError("Capacity must be at least 1, or empty for no limit.")
+            raise BriefingInputError(
+                "Capacity must be at least 1, or empty for no limit.", field="capacity"
+            )
         if self.audience.is_empty:
-            raise BriefingError("Choose who is invited.")
+            raise BriefingInputError("Choose who is invited.")
         if not 1 <= self.occurrences <= MAX_OCCURRENCES:
-            raise BriefingError(f"Between 1 and {MAX_OCCURRENCES} occurrences.")
+            raise BriefingInputError(
+                f"Between 1 and {MAX_OCCURRENCES} occurrences.", field="occurrences"
+            )
 
 
 def occurrence_starts(data: BriefingData) -> list[tuple[datetime, datetime]]:
@@ -152,6 +168,7 @@ def schedule_briefing(data: BriefingData, creator) -> list[Briefing]:
             b,
             summary=f"{b.title} at {b.starts_at:%Y-%m-%d %H:%M}Z",
             details={"invited": invited, "series": series, "audience": b.audience},
+            actor=creator,
         )
         created.append(b)
     return created
@@ -216,10 +233,10 @@ def invite_audience(b: Briefing) -> int:
     return len(users)
 
 
-def update_briefing(b: Briefing, data: BriefingData) -> dict:
+def update_briefing(b: Briefing, data: BriefingData, actor) -> dict:
     """Edit one occurrence. Invitees are told when the time or place changes."""
     if b.is_cancelled:
-        raise BriefingError("A cancelled briefing cannot be edited.")
+        raise BriefingConflict("A cancelled briefing cannot be edited.")
     data.occurrences = 1
     data.check()
     before = {
@@ -244,18 +261,11 @@ def update_briefing(b: Briefing, data: BriefingData) -> dict:
             execution_options={"synchronize_session": False},
         )
     if moved:
-        notify_many(
-            [
-                Notice(
-                    inv.user,
-                    "briefing.changed",
-                    f"Changed: {b.title}",
-                    f"Now {format_for(inv.user, b.starts_at)} ({_where(b)}).",
-                    _link(b),
-                    dedupe_key=f"briefing:{b.id}:changed:s{b.sequence}:user:{inv.user_id}",
-                )
-                for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
-            ]
+        _tell_invitees(
+            b,
+            f"Changed: {b.title}",
+            lambda user: f"Now {format_for(user, b.starts_at)} ({_where(b)}).",
+            f"changed:s{b.sequence}",
         )
     invited = invite_audience(b)
     promoted = promote_waitlisted(b)
@@ -264,11 +274,12 @@ def update_briefing(b: Briefing, data: BriefingData) -> dict:
         b,
         summary=b.title,
         details={"changed": changed, "invited": invited},
+        actor=actor,
     )
     return {"changed": changed, "invited": invited, "promoted": promoted}
 
 
-def cancel_briefing(b: Briefing, reason: str = "") -> int:
+def cancel_briefing(b: Briefing, reason: str, actor) -> int:
     """Cancel the briefing and tell every invitee who had not declined. Returns how many."""
     if b.is_cancelled:
         return 0
@@ -277,18 +288,11 @@ def cancel_briefing(b: Briefing, reason: str = "") -> int:
     b.cancel_reason = reason.strip()[:500]
     b.sequence += 1
     reason = f" Reason: {b.cancel_reason}" if b.cancel_reason else ""
-    told = notify_many(
-        [
-            Notice(
-                inv.user,
-                "briefing.changed",
-                f"Cancelled: {b.title}",
-                f"The briefing on {format_for(inv.user, b.starts_at)} is cancelled.{reason}",
-                _link(b),
-                dedupe_key=f"briefing:{b.id}:cancelled:user:{inv.user_id}",
-            )
-            for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
-        ]
+    told = _tell_invitees(
+        b,
+        f"Cancelled: {b.title}",
+        lambda user: f"The briefing on {format_for(user, b.starts_at)} is cancelled.{reason}",
+        "cancelled",
     )
     db.session.flush()
     audit(
@@ -296,8 +300,27 @@ def cancel_briefing(b: Briefing, reason: str = "") -> int:
         b,
         summary=b.title,
         details={"reason": b.cancel_reason, "told": told},
+        actor=actor,
     )
     return told
+
+
+def _tell_invitees(b: Briefing, title: str, body: Callable[[object], str], key: str) -> int:
+    """A "briefing.changed" notice to everyone still concerned (not those who declined),
+    each in their own time zone, once per ``key``. Returns how many were told."""
+    return notify_many(
+        [
+            Notice(
+                inv.user,
+                "briefing.changed",
+                title,
+                body(inv.user),
+                _link(b),
+                dedupe_key=f"briefing:{b.id}:{key}:user:{inv.user_id}",
+            )
+            for inv in _invitations(b, (*REMINDED, RsvpStatus.WAITLISTED))
+        ]
+    )
 
 
 def _invitations(b: Briefing, statuses) -> list[BriefingInvitation]:
@@ -336,19 +359,20 @@ def _lock(b: Briefing) -> None:
     db.session.execute(sa.select(Briefing.id).where(Briefing.id == b.id).with_for_update()).first()
 
 
-def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
-    """Answer yes / no / maybe. A yes on a full briefing joins the waitlist; a seat given
-    up promotes the next person waiting. Returns the invitation's new status."""
+def rsvp(b: Briefing, inv: BriefingInvitation, answer: str, actor) -> RsvpStatus:
+    """``actor`` (the invitee) answers yes / no / maybe. A yes on a full briefing joins the
+    waitlist; a seat given up promotes the next person waiting. Returns the invitation's
+    new status."""
     try:
         wanted = RsvpStatus(answer)
     except ValueError as exc:
-        raise BriefingError("Answer yes, no or maybe.") from exc
+        raise BriefingInputError("Answer yes, no or maybe.", field="answer") from exc
     if wanted not in (RsvpStatus.YES, RsvpStatus.NO, RsvpStatus.MAYBE):
-        raise BriefingError("Answer yes, no or maybe.")
+        raise BriefingInputError("Answer yes, no or maybe.", field="answer")
     if b.is_cancelled:
-        raise BriefingError("This briefing is cancelled.")
+        raise BriefingConflict("This briefing is cancelled.")
     if b.ends_at <= utcnow():
-        raise BriefingError("This briefing is over.")
+        raise BriefingConflict("This briefing is over.")
     _lock(b)
     old = RsvpStatus(inv.status)
     now = utcnow()
@@ -377,6 +401,7 @@ def rsvp(b: Briefing, inv: BriefingInvitation, answer: str) -> RsvpStatus:
             "invitation_id": inv.id,
             "promoted_user_ids": [p.user_id for p in promoted],
         },
+        actor=actor,
     )
     return RsvpStatus(inv.status)
 
@@ -430,9 +455,9 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
     from flo_portal.training.services import record_training
 
     if b.is_cancelled:
-        raise BriefingError("A cancelled briefing has no attendance.")
+        raise BriefingConflict("A cancelled briefing has no attendance.")
     if b.starts_at > utcnow() + timedelta(hours=1):
-        raise BriefingError("Attendance opens one hour before the start.")
+        raise BriefingConflict("Attendance opens one hour before the start.")
     result = AttendanceResult()
     now = utcnow()
     invitations = list(
@@ -467,6 +492,7 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
                 completed_on,
                 source=f"briefing:{b.id}",
                 verified_by=actor,
+                actor=actor,
             )
             if created:
                 result.credited += 1
@@ -482,6 +508,7 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
             "already_credited": result.already_credited,
             "not_on_roster": result.not_on_roster,
         },
+        actor=actor,
     )
     return result
 
@@ -495,12 +522,12 @@ def _hash_token(token: str) -> str:
 
 def create_feed_token(user) -> str:
     """A new feed token for ``user`` (any older one is revoked). Only its hash is kept;
-    the caller shows the token once."""
+    the caller shows the token once. ``user`` acts on their own link."""
     revoke_feed_tokens(user, audit_it=False)
     token = secrets.token_urlsafe(32)
     db.session.add(CalendarFeedToken(user_id=user.id, token_hash=_hash_token(token)))
     db.session.flush()
-    audit("briefing.feed_token_created", user, summary="calendar feed link created")
+    audit("briefing.feed_token_created", user, summary="calendar feed link created", actor=user)
     return token
 
 
@@ -512,7 +539,7 @@ def revoke_feed_tokens(user, *, audit_it: bool = True) -> int:
         execution_options={"synchronize_session": False},
     )
     if audit_it and result.rowcount:
-        audit("briefing.feed_token_revoked", user, summary="calendar feed link revoked")
+        audit("briefing.feed_token_revoked", user, summary="calendar feed link revoked", actor=user)
     return result.rowcount or 0
 
 

@@ -41,6 +41,5 @@ def healthz():
             if autovacuum != "on":
                 body["warnings"] = ["PostgreSQL autovacuum is off: turn it on (postgresql.conf)."]
         return jsonify(body)
-    except Exception:
-        db.session.rollback()
+    except Exception:  # the unit of work rolls back a 503
         return jsonify({"status": "error", "database": "unreachable"}), 503

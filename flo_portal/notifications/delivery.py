@@ -7,8 +7,10 @@ at ``OUTBOX_MAX_BACKOFF_MINUTES``), so it is retried until the mail server takes
 Each message is *claimed* before sending by one conditional UPDATE that pushes
 ``next_attempt_at`` a lease ahead: two deliverers running at once (they should not,
 the scheduler holds a lock, but a manual ``flask scheduler run-job`` could) never
-both send the same row. The claim, and the result, are committed per message, so a
-crash mid-batch loses nothing: an unfinished claim simply expires and is retried.
+both send the same row. The claim, and the result, are committed per message (each its
+own ``transaction()``: this job is the one place that must keep one row's outcome when
+another's fails), so a crash mid-batch loses nothing: an unfinished claim simply expires
+and is retried.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from flask import current_app
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import CONTROL_CHARACTERS
 from flo_portal.core.orm import utcnow
+from flo_portal.core.unit_of_work import transaction
 from flo_portal.notifications.models import OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -67,18 +70,18 @@ def due_ids(now: datetime, limit: int) -> list[int]:
 def _claim_ids(ids: list[int], now: datetime) -> list[int]:
     if not ids:
         return []
-    claimed = db.session.scalars(
-        sa.update(OutboxEmail)
-        .where(
-            OutboxEmail.id.in_(ids),
-            OutboxEmail.sent_at.is_(None),
-            OutboxEmail.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxEmail.attempts + 1)
-        .returning(OutboxEmail.id),
-        execution_options={"synchronize_session": False},
-    ).all()
-    db.session.commit()
+    with transaction():
+        claimed = db.session.scalars(
+            sa.update(OutboxEmail)
+            .where(
+                OutboxEmail.id.in_(ids),
+                OutboxEmail.sent_at.is_(None),
+                OutboxEmail.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxEmail.attempts + 1)
+            .returning(OutboxEmail.id),
+            execution_options={"synchronize_session": False},
+        ).all()
     return sorted(claimed)
 
 
@@ -126,21 +129,23 @@ def _connect() -> smtplib.SMTP:
 
 
 def _record_failure(email_id: int, now: datetime, error: str) -> int:
-    """Write this row's failure and its next try, in its own transaction; its attempts."""
-    db.session.rollback()  # whatever the failed send left half-done is not ours to keep
-    email = db.session.get(OutboxEmail, email_id)
-    email.last_error = error[:500]
-    email.next_attempt_at = now + backoff(email.attempts)
-    attempts = email.attempts
-    db.session.commit()
+    """Write this row's failure and its next try, in its own transaction; its attempts.
+
+    Building and sending a message write nothing, so the session holds only this row's
+    committed claim: the transaction below keeps the failure and nothing else."""
+    with transaction():
+        email = db.session.get(OutboxEmail, email_id)
+        email.last_error = error[:500]
+        email.next_attempt_at = now + backoff(email.attempts)
+        attempts = email.attempts
     return attempts
 
 
 def _record_sent(email: OutboxEmail) -> None:
     """The server took it: committed at once, so a later failure can never resend it."""
-    email.sent_at = utcnow()
-    email.last_error = ""
-    db.session.commit()
+    with transaction():
+        email.sent_at = utcnow()
+        email.last_error = ""
 
 
 def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> DeliveryReport:
@@ -155,12 +160,12 @@ def deliver_outbox(now: datetime | None = None, *, limit: int = 500) -> Delivery
     now = now or utcnow()
     report = DeliveryReport()
     if not current_app.config.get("MAIL_ENABLED", True):
-        report.skipped = len(due_ids(now, limit))
-        db.session.rollback()
+        with transaction():  # a read: it writes nothing, and ends the row locks
+            report.skipped = len(due_ids(now, limit))
         log.info("MAIL_ENABLED is off: %s e-mails stay in the outbox", report.skipped)
         return report
-    ids = sorted(due_ids(now, limit))  # oldest first, as queued
-    db.session.commit()  # end the read; each row's own claim below decides who sends it
+    with transaction():  # end the read; each row's own claim below decides who sends it
+        ids = sorted(due_ids(now, limit))  # oldest first, as queued
     smtp: smtplib.SMTP | None = None
     try:
         for email_id in ids:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from flo_portal.audit.reads import refuse
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.extensions import db
 from flo_portal.notifications import services
-from flo_portal.notifications.models import Notification
+from flo_portal.notifications.queries import get_own_notice_or_404
 from flo_portal.security import authenticated
 from flo_portal.security.redirects import local_path
 
@@ -33,32 +32,23 @@ def index():
     )
 
 
-def _own_notice_or_404(notification_id: int) -> Notification:
-    notice = db.session.get(Notification, notification_id)
-    if notice is None or notice.user_id != current_user.id:
-        refuse(notice)
-    return notice
-
-
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @authenticated
 def open_notice(notification_id: int):
-    notice = _own_notice_or_404(notification_id)
+    notice = get_own_notice_or_404(current_user, notification_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user.id, [notice.id])
-    db.session.commit()
     return redirect(local_path(notice.link) or url_for("notifications.index"))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @authenticated
 def mark_read(notification_id: int):
-    notice = _own_notice_or_404(notification_id)
+    notice = get_own_notice_or_404(current_user, notification_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.mark_read(current_user.id, [notice.id])
-    db.session.commit()
     return redirect(url_for("notifications.index"))
 
 
@@ -68,7 +58,6 @@ def mark_all_read():
     if not EmptyForm().validate_on_submit():
         abort(400)
     count = services.mark_read(current_user.id)
-    db.session.commit()
     flash(f"{count} notices marked read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -87,7 +76,6 @@ def preferences():
                 abort(400)
             choices[kind] = value
         changed = services.set_preferences(current_user, choices)
-        db.session.commit()
         flash("Preferences saved." if changed else "Nothing changed.", "success")
         return redirect(url_for("notifications.preferences"))
     return render_template("notifications/preferences.html", prefs=prefs, form=form)

@@ -100,7 +100,7 @@ def set_preferences(user, choices: dict[str, str]) -> dict[str, str]:
     if changed:
         from flo_portal.audit.services import record
 
-        record("notifications.preferences_changed", user, details=changed)
+        record("notifications.preferences_changed", user, details=changed, actor=user)
     return changed
 
 

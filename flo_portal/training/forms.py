@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -22,6 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from flo_portal.core import clock
 from flo_portal.core.formtools import PortalForm, VersionMixin
 
 
@@ -74,7 +73,7 @@ class RecordForm(PortalForm):
     submit = SubmitField("Add training record")
 
     def validate_completed_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError("The completion date cannot be in the future.")
 
 
@@ -97,5 +96,5 @@ class BulkForm(PortalForm):
     submit = SubmitField("Record training")
 
     def validate_completed_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > clock.today():
             raise ValidationError("The completion date cannot be in the future.")

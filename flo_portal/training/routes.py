@@ -24,6 +24,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
+from flo_portal.core.unit_of_work import discard
 from flo_portal.roster import importer
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition
@@ -31,6 +32,7 @@ from flo_portal.security import Permission, authenticated, require
 from flo_portal.training import services
 from flo_portal.training.forms import BulkForm, CourseForm, EvidenceForm, RecordForm
 from flo_portal.training.models import TrainingCourse, TrainingRecord
+from flo_portal.training.queries import get_visible_record_or_404
 
 bp = Blueprint("training", __name__)
 
@@ -116,8 +118,7 @@ def _course_form(course: TrainingCourse | None):
         if _code_taken(values["code"], course):
             form.code.errors.append("Another course has this code.")
         else:
-            services.save_course(course, values)
-            db.session.commit()
+            services.save_course(course, values, current_user)
             flash("Course saved.", "success")
             return redirect(url_for("training.courses"))
     status = 422 if form.is_submitted() else 200
@@ -144,16 +145,16 @@ def add_record(officer_id: int):
         course,
         form.completed_on.data,
         verified_by=current_user if form.verified.data else None,
+        actor=current_user,
     )
     storage = form.evidence.data
     if storage is not None and getattr(storage, "filename", ""):
         try:
-            services.attach_evidence(rec, storage)
+            services.attach_evidence(rec, storage, actor=current_user)
         except services.EvidenceError as err:
-            db.session.rollback()
+            discard()
             flash(f"Nothing saved: {err}", "danger")
             return back
-    db.session.commit()
     flash(
         "Training recorded." if created else "That record already existed.",
         "success" if created else "info",
@@ -161,17 +162,10 @@ def add_record(officer_id: int):
     return back
 
 
-def _record_or_404(record_id: int) -> TrainingRecord:
-    rec = db.session.get(TrainingRecord, record_id)
-    if rec is None or not can_view_officer(current_user, rec.officer):
-        refuse(rec)
-    return rec
-
-
 @bp.route("/records/<int:record_id>/evidence", methods=["POST"])
 @require(Permission.TRAINING_EDIT)
 def upload_evidence(record_id: int):
-    rec = _record_or_404(record_id)
+    rec = get_visible_record_or_404(current_user, record_id)
     form = EvidenceForm()
     back = redirect(url_for("roster.profile", officer_id=rec.officer_id) + "#training")
     storage = form.evidence.data if form.validate_on_submit() else None
@@ -179,12 +173,11 @@ def upload_evidence(record_id: int):
         flash("Choose a PDF, PNG or JPEG file.", "danger")
         return back
     try:
-        services.attach_evidence(rec, storage)
+        services.attach_evidence(rec, storage, actor=current_user)
     except services.EvidenceError as err:
-        db.session.rollback()
+        discard()
         flash(str(err), "danger")
         return back
-    db.session.commit()
     flash("Evidence uploaded.", "success")
     return back
 
@@ -192,12 +185,11 @@ def upload_evidence(record_id: int):
 @bp.route("/records/<int:record_id>/evidence")
 @authenticated
 def download_evidence(record_id: int):
-    rec = _record_or_404(record_id)
+    rec = get_visible_record_or_404(current_user, record_id)
     path = services.evidence_file(rec)
     if path is None:
         abort(404)
-    audit("training.evidence_viewed", rec, summary=rec.evidence_name)
-    db.session.commit()
+    audit("training.evidence_viewed", rec, summary=rec.evidence_name, actor=current_user)
     return send_file(
         path,
         mimetype=rec.evidence_mime,
@@ -209,11 +201,10 @@ def download_evidence(record_id: int):
 @bp.route("/records/<int:record_id>/delete", methods=["POST"])
 @require(Permission.TRAINING_EDIT)
 def delete_record(record_id: int):
-    rec = _record_or_404(record_id)
+    rec = get_visible_record_or_404(current_user, record_id)
     officer_id = rec.officer_id
     if EmptyForm().validate_on_submit():
-        services.delete_record(rec)
-        db.session.commit()
+        services.delete_record(rec, current_user)
         flash("Training record deleted.", "success")
     return redirect(url_for("roster.profile", officer_id=officer_id) + "#training")
 
@@ -286,8 +277,8 @@ def bulk():
                 officer_rows,
                 form.completed_on.data,
                 verified_by=current_user if form.verified.data else None,
+                actor=current_user,
             )
-            db.session.commit()
             flash(
                 f"{course.code}: {created} records added, {existing} already there.",
                 "success",

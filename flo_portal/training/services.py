@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.core.uploads import (
@@ -53,10 +54,14 @@ def record_training(
     source: str = "manual",
     verified_by=None,
     refresh: bool = True,
+    actor=None,
 ) -> tuple[TrainingRecord, bool]:
-    """Add a record unless the same officer/course/day exists. Returns (record, created).
+    """``actor`` adds a record unless the same officer/course/day exists. Returns (record,
+    created). ``verified_by`` is who checked the certificate (often the actor, or nobody).
 
-    ``refresh=False`` lets bulk callers recompute `training_current` once at the end.
+    ``actor`` is None only where no one acts (demo data, tests); every view, API endpoint
+    and service passes the acting user. ``refresh=False`` lets bulk callers recompute
+    `training_current` once at the end.
     """
     existing = db.session.scalar(
         sa.select(TrainingRecord).where(
@@ -87,6 +92,7 @@ def record_training(
             "course": course.code,
             "completed_on": completed_on,
         },
+        actor=actor,
     )
     if refresh:
         refresh_training_current([officer.id])
@@ -99,8 +105,10 @@ def bulk_record(
     completed_on: date,
     *,
     verified_by=None,
+    actor,
 ) -> tuple[int, int]:
-    """One course for many officers (after a class). Returns (created, already there)."""
+    """``actor`` records one course for many officers (after a class). Returns (created,
+    already there)."""
     created = existing = 0
     ids = []
     for officer in officers:
@@ -111,6 +119,7 @@ def bulk_record(
             source="bulk",
             verified_by=verified_by,
             refresh=False,
+            actor=actor,
         )
         ids.append(officer.id)
         created += new
@@ -120,13 +129,14 @@ def bulk_record(
     return created, existing
 
 
-def delete_record(rec: TrainingRecord) -> None:
+def delete_record(rec: TrainingRecord, actor) -> None:
     officer_id = rec.officer_id
     audit(
         "training.deleted",
         rec,
         summary=f"record {rec.id} of officer {officer_id} deleted",
         details={"course_id": rec.course_id, "completed_on": rec.completed_on},
+        actor=actor,
     )
     remove_evidence_file(rec)
     db.session.delete(rec)
@@ -142,7 +152,7 @@ def required_courses_select():
 
 def current_officer_ids_subquery(today: date | None = None):
     """SQL: ids of officers holding an unexpired record for every required course."""
-    today = today or date.today()
+    today = today or clock.today()
     required = required_courses_select()
     valid = (
         sa.select(TrainingRecord.officer_id, TrainingRecord.course_id)
@@ -187,8 +197,9 @@ def refresh_training_current(
     return result.rowcount or 0
 
 
-def save_course(course: TrainingCourse | None, data: dict) -> TrainingCourse:
-    """Create or update a catalogue course; re-derive expiries and the current flags."""
+def save_course(course: TrainingCourse | None, data: dict, actor) -> TrainingCourse:
+    """``actor`` creates or updates a catalogue course; expiries and the current flags are
+    derived again."""
     creating = course is None
     course = course or TrainingCourse()
     before = {k: getattr(course, k, None) for k in data}
@@ -203,6 +214,7 @@ def save_course(course: TrainingCourse | None, data: dict) -> TrainingCourse:
         course,
         summary=f"{course.code} {course.title}",
         details=diff,
+        actor=actor,
     )
     if not creating and "validity_months" in diff:
         for rec in db.session.scalars(
@@ -228,9 +240,9 @@ def evidence_dir() -> Path:
     return path
 
 
-def attach_evidence(rec: TrainingRecord, storage) -> None:
+def attach_evidence(rec: TrainingRecord, storage, *, actor=None) -> None:
     """Check (flo_portal.core.uploads: PDF, PNG or JPEG, content matching the name, size-limited)
-    and store an uploaded file for a record."""
+    and store a file ``actor`` uploaded for a record (``actor`` None: tests only)."""
     data = read_limited(storage.stream)
     checked = check_upload(storage.filename, data, allowed=EVIDENCE_EXTENSIONS)
     mime, ext = checked.content_type, checked.extension
@@ -247,6 +259,7 @@ def attach_evidence(rec: TrainingRecord, storage) -> None:
         rec,
         summary=f"{rec.evidence_name} ({len(data)} bytes)",
         details={"mime": mime, "bytes": len(data)},
+        actor=actor,
     )
 
 

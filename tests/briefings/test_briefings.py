@@ -189,7 +189,7 @@ def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, log
         )
         from flo_portal.briefings.services import cancel_briefing
 
-        cancel_briefing(gone)
+        cancel_briefing(gone, "", coord)
         db.session.commit()
         client.post("/briefings/feed/new")
         page = client.get("/briefings/feed")
@@ -298,7 +298,7 @@ def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(
         inv = db.session.scalars(
             sa.select(BriefingInvitation).where(BriefingInvitation.user_id == user.id)
         ).one()
-        rsvp(br, inv, "yes")
+        rsvp(br, inv, "yes", user)
     db.session.commit()
     assert client.get(f"/briefings/{br.id}/edit").status_code == 200
     response = client.post(
@@ -333,3 +333,71 @@ def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(
     assert _actions("briefing.updated")
     bad = client.post(f"/briefings/{br.id}/edit", data={"title": "", "starts": "nonsense"})
     assert bad.status_code == 422
+
+
+def test_refused_rsvp_is_answered_once_for_pages_and_api(app, client, login_as, make_user):
+    """A BriefingConflict (cancelled or over) is answered by the core handler: the page
+    flashes it and goes back (303); the API answers 409 with its error body."""
+    from flo_portal.api.tokens import TokenScope, create_token
+
+    flo = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        coord = login_as(Role.COORDINATOR)
+        br = make_briefing(coord, user_ids=[flo.id])
+        client.post(f"/briefings/{br.id}/cancel", data={"reason": ""})
+        login_as(flo)
+        detail = f"http://localhost/briefings/{br.id}"
+        response = client.post(
+            f"/briefings/{br.id}/rsvp", data={"answer": "yes"}, headers={"Referer": detail}
+        )
+        assert response.status_code == 303 and response.location.endswith(f"/briefings/{br.id}")
+        assert b"This briefing is cancelled." in client.get(f"/briefings/{br.id}").data
+        _row, token = create_token(flo, "test token", TokenScope.READ_WRITE, 30)
+        db.session.commit()
+        api = client.post(
+            f"/api/v1/briefings/{br.id}/rsvp",
+            json={"answer": "yes"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert api.status_code == 409 and api.json["error"]["code"] == "conflict"
+    assert api.json["error"]["message"] == "This briefing is cancelled."
+    statuses = set(db.session.scalars(sa.select(BriefingInvitation.status)))
+    assert statuses == {RsvpStatus.PENDING}
+    assert not _actions("briefing.rsvp")
+
+
+def test_briefing_events_name_the_acting_user(app, client, login_as, make_user, monkeypatch):
+    """Services take the actor explicitly; the trail names who scheduled, answered,
+    downloaded and cancelled, with no help from ``current_user`` in ``audit.record``."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(
+        "flo_portal.audit.services.current_user", SimpleNamespace(is_authenticated=False)
+    )
+    flo = make_user(Role.LIAISON_OFFICER)
+    with time_machine.travel(NOW, tick=False):
+        coord = login_as(Role.COORDINATOR)
+        br = make_briefing(coord, user_ids=[flo.id])
+        login_as(flo)
+        assert client.post(f"/briefings/{br.id}/rsvp", data={"answer": "yes"}).status_code == 302
+        assert client.get(f"/briefings/{br.id}/calendar.ics").status_code == 200
+        assert client.post("/briefings/feed/new").status_code == 302
+        login_as(coord)
+        assert client.post(f"/briefings/{br.id}/cancel", data={"reason": ""}).status_code == 302
+    actors = {
+        action: {e.actor_id for e in _actions(action)}
+        for action in (
+            "briefing.created",
+            "briefing.rsvp",
+            "briefing.ics_downloaded",
+            "briefing.feed_token_created",
+            "briefing.cancelled",
+        )
+    }
+    assert actors == {
+        "briefing.created": {coord.id},
+        "briefing.rsvp": {flo.id},
+        "briefing.ics_downloaded": {flo.id},
+        "briefing.feed_token_created": {flo.id},
+        "briefing.cancelled": {coord.id},
+    }

@@ -152,7 +152,7 @@ def test_training_expiry_notices_at_60_30_7_days_once_each(make_user):
 
 
 def test_late_record_gets_only_the_nearest_threshold(make_user):
-    from flo_portal.jobs.training_expiry import threshold_for
+    from flo_portal.training.expiry import threshold_for
 
     assert [threshold_for(d) for d in (61, 60, 31, 30, 8, 7, 1, 0)] == [
         None,

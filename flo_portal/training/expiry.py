@@ -2,7 +2,10 @@
 
 A notice is claimed by inserting a ``TrainingExpiryNotice`` row (unique per record and
 threshold) in a savepoint; only then is the officer told. A record first seen inside a
-window (entered late, or the job was down) gets the nearest threshold only.
+window (entered late, or the job was down) gets the nearest threshold only. Days are
+counted on the center's calendar (``core.clock``), as ``expires_on`` is.
+
+The scheduled job is ``training_expiry`` in ``flo_portal/jobs/registry.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.jobs.models import TrainingExpiryNotice
 from flo_portal.notifications.services import notify, queue_email
@@ -61,7 +65,7 @@ def records_expiring_query(today):
 
 def send_training_expiry_notices(now: datetime) -> dict:
     """Tell officers about training expiring in 60/30/7 days; each notice once. Flushes."""
-    today = now.date()
+    today = clock.today(now)
     records = db.session.scalars(records_expiring_query(today)).unique().all()
     if not records:
         return {"checked": 0, "sent": 0}

@@ -1,5 +1,7 @@
 """The daily digest: at 07:00 in each user's own time zone, one e-mail listing the
-unread in-app notices of the last day. Idempotent per user and local date."""
+unread in-app notices of the last day. Idempotent per user and local date.
+
+The scheduled job is ``daily_digest`` in ``flo_portal/jobs/registry.py``."""
 
 from __future__ import annotations
 
