@@ -149,7 +149,7 @@ def _error_response(
 ):
     title, text = ERROR_TEXT.get(code, ("Error", "Something went wrong."))
     if request.path.startswith("/api/"):
-        from flo_portal.api.errors import error_response
+        from flo_portal.core.errors import error_response
 
         return error_response(code, message or text, error_code, fields)
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
@@ -230,7 +230,7 @@ def _register_error_pages(app: Flask) -> None:
         """A service refused: the API answers its JSON error body; a page flashes the
         message and goes back to the page the user came from (or shows the error page)."""
         if request.path.startswith("/api/"):
-            from flo_portal.api.errors import error_response
+            from flo_portal.core.errors import error_response
 
             return error_response(err.status, err.message, err.code, err.fields)
         back = _same_site_referrer()
@@ -277,7 +277,7 @@ def _register_template_helpers(app: Flask) -> None:
     def nav_context():
         from flask_login import current_user
 
-        from flo_portal.auth.forms import EmptyForm
+        from flo_portal.core.formtools import EmptyForm
 
         unread = 0
         if current_user.is_authenticated:

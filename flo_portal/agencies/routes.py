@@ -11,10 +11,9 @@ from flo_portal.agencies.forms import AgencyForm
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import can_view_agency, visible_agencies_condition
 from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, show_version, stale_edit
 from flo_portal.roster import importer
 from flo_portal.roster.coverage import WINDOWS, coverage_for
 from flo_portal.roster.services import roster_query

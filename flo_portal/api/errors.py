@@ -6,42 +6,12 @@ The app factory renders every HTTP error under /api/ with ``error_body``; views 
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import request
 from werkzeug.exceptions import HTTPException
 
-# Machine-readable code for each status the API answers with.
-STATUS_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_failed",
-    428: "precondition_required",
-    429: "rate_limited",
-    500: "server_error",
-}
-
-
-def error_body(
-    status: int, message: str, code: str | None = None, fields: dict | None = None
-) -> dict:
-    return {
-        "error": {
-            "code": code or STATUS_CODES.get(status, "error"),
-            "message": message,
-            "fields": fields or {},
-        }
-    }
-
-
-def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
-    response = jsonify(error_body(status, message, code, fields))
-    response.status_code = status
-    return response
+# The body itself is the portal's one error shape (flo_portal.core.errors): the app
+# factory and the access guard answer with it too.
+from flo_portal.core.errors import STATUS_CODES, error_response
 
 
 class ApiError(HTTPException):

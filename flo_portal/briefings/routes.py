@@ -21,7 +21,6 @@ from flask_login import current_user
 
 from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.briefings import (
     dashboard,  # noqa: F401 - registers the dashboard card
     ics,
@@ -49,7 +48,7 @@ from flo_portal.core import clock
 from flo_portal.core.display import viewer_zone
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_error, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
 from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, can, public, require
 

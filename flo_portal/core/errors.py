@@ -16,6 +16,8 @@ message next to a field catches ``InputError`` and re-renders (``formtools.show_
 
 from __future__ import annotations
 
+from flask import jsonify
+
 
 class DomainError(Exception):
     status = 400
@@ -63,3 +65,39 @@ class Conflict(DomainError):
 
 class Stale(Conflict):
     default_message = "It changed since you read it; read it again and re-apply your change."
+
+
+# --- the JSON error body (the API, and any JSON answer of the portal) ---------------
+# Machine-readable code for each status the API answers with.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def error_body(
+    status: int, message: str, code: str | None = None, fields: dict | None = None
+) -> dict:
+    return {
+        "error": {
+            "code": code or STATUS_CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
+
+
+def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
+    response = jsonify(error_body(status, message, code, fields))
+    response.status_code = status
+    return response

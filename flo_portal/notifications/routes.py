@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import EmptyForm
 from flo_portal.notifications import services
 from flo_portal.notifications.queries import get_own_notice_or_404
 from flo_portal.security import authenticated

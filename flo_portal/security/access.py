@@ -39,7 +39,7 @@ def _is_api_request() -> bool:
 
 def _unauthenticated():
     if _is_api_request():
-        from flo_portal.api.errors import error_response
+        from flo_portal.core.errors import error_response
 
         response = error_response(401, "Sign in or send a valid token.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="flo-portal"'
@@ -49,7 +49,7 @@ def _unauthenticated():
 
 def _forbidden():
     if _is_api_request():
-        from flo_portal.api.errors import error_response
+        from flo_portal.core.errors import error_response
 
         return error_response(403, "Your role may not use this.")
     abort(403)

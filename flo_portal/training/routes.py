@@ -19,10 +19,9 @@ from flo_portal.agencies.models import Agency
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import choices, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
 from flo_portal.core.unit_of_work import discard
 from flo_portal.roster import importer
