@@ -27,6 +27,7 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.clock import zone
 from flo_portal.core.errors import Conflict, DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
@@ -51,13 +52,6 @@ class BriefingInputError(BriefingError, InputError):
 
 class BriefingConflict(BriefingError, Conflict):
     """Not possible in the briefing's current state: cancelled, over, not started (409)."""
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_to_utc(local: datetime, tz: str) -> datetime:

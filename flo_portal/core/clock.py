@@ -18,16 +18,21 @@ from flo_portal.core.orm import utcnow as now  # the one "now": aware UTC
 DEFAULT_ZONE = "America/New_York"
 
 
+def zone(name: str | None) -> ZoneInfo:
+    """The time zone ``name`` (IANA), or UTC when it is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def center_zone() -> ZoneInfo:
     name = DEFAULT_ZONE
     if has_app_context():
         name = current_app.config.get("CENTER_TIMEZONE") or current_app.config.get(
             "DISPLAY_TIMEZONE", DEFAULT_ZONE
         )
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone(name)
 
 
 def today(at: datetime | None = None) -> date:
@@ -35,4 +40,4 @@ def today(at: datetime | None = None) -> date:
     return (at or now()).astimezone(center_zone()).date()
 
 
-__all__ = ["center_zone", "now", "today"]
+__all__ = ["center_zone", "now", "today", "zone"]

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_login import current_user
 
+from flo_portal.core.clock import zone
+
 
 def viewer_zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) or current_app.config["DISPLAY_TIMEZONE"]
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone(getattr(current_user, "timezone", None) or current_app.config["DISPLAY_TIMEZONE"])
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:

@@ -6,22 +6,15 @@ The scheduled job is ``daily_digest`` in ``flo_portal/jobs/registry.py``."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app
 
+from flo_portal.core.clock import zone
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification
 from flo_portal.notifications.services import EMAIL, channel_for, kind_label, queue_email
 from flo_portal.users.models import User
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def send_daily_digests(now: datetime) -> dict:
@@ -43,13 +36,13 @@ def send_daily_digests(now: datetime) -> dict:
         .join(unread, unread.c.user_id == User.id)
         .where(User.is_active_account.is_(True))
     ).all()
-    due = [(u, n) for u, n in rows if now.astimezone(_zone(u.timezone)).hour == hour]
+    due = [(u, n) for u, n in rows if now.astimezone(zone(u.timezone)).hour == hour]
     queued = 0
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     for user, count in due:
         if channel_for(user.id, "digest") != EMAIL:
             continue
-        local_day = now.astimezone(_zone(user.timezone)).date()
+        local_day = now.astimezone(zone(user.timezone)).date()
         # Counts per kind of notice only: titles can carry RFI or product text, and
         # e-mail leaves the portal whatever the item's TLP marking.
         per_kind = db.session.execute(
