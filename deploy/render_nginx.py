@@ -1,6 +1,6 @@
 """Print the nginx site for this deployment: `python deploy/render_nginx.py > site.conf`.
 
-Reads SERVER_NAME, TLS_CERTIFICATE, TLS_CERTIFICATE_KEY, STATIC_ROOT, UPSTREAM and
+Reads SERVER_NAME, TLS_CERTIFICATE, TLS_CERTIFICATE_KEY, STATIC_ROOT, UPSTREAM, NGINX_LOG_DIR and
 MAX_CONTENT_LENGTH from the environment (the app's own env file), so nginx's upload
 limit is the app's (config.Config.MAX_CONTENT_LENGTH, 10 MiB by default).
 """
@@ -26,6 +26,7 @@ def render(env: dict[str, str] | None = None) -> str:
         "TLS_CERTIFICATE_KEY": env.get("TLS_CERTIFICATE_KEY", "/etc/ssl/flo-portal/privkey.pem"),
         "STATIC_ROOT": env.get("STATIC_ROOT", str(HERE.parent / "static")).rstrip("/"),
         "UPSTREAM": env.get("UPSTREAM", "127.0.0.1:8000"),
+        "LOG_DIR": env.get("NGINX_LOG_DIR", "/var/log/nginx").rstrip("/"),
         # nginx takes a plain number as bytes; the app refuses the same bodies with 413.
         "CLIENT_MAX_BODY_SIZE": str(
             int(env.get("MAX_CONTENT_LENGTH") or Config.MAX_CONTENT_LENGTH)

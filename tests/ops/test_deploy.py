@@ -52,7 +52,7 @@ def test_nginx_site_has_tls_hsts_proxy_headers_upload_limit_and_static(monkeypat
     assert "${" not in site  # every placeholder of ours is filled; nginx's $vars remain
     assert f"client_max_body_size {Config.MAX_CONTENT_LENGTH};" in site
     assert "client_max_body_size 2097152;" in module.render({"MAX_CONTENT_LENGTH": "2097152"})
-    assert "listen 443 ssl;" in site and "return 301 https://$host$request_uri;" in site
+    assert "listen 443 ssl http2;" in site and "return 301 https://$host$request_uri;" in site
     assert re.search(r"Strict-Transport-Security \"max-age=\d+; includeSubDomains\" always", site)
     for header in (
         "proxy_set_header X-Forwarded-For $remote_addr;",
