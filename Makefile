@@ -69,12 +69,12 @@ test-pg:
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) test
 
 lint: install-test
-	$(VENV)/bin/ruff check flo_portal tests bench config.py wsgi.py
-	$(VENV)/bin/ruff format --check flo_portal tests bench config.py wsgi.py
+	$(VENV)/bin/ruff check flo_portal tests bench deploy config.py wsgi.py
+	$(VENV)/bin/ruff format --check flo_portal tests bench deploy config.py wsgi.py
 
 fmt: install-test
-	$(VENV)/bin/ruff format flo_portal tests bench config.py wsgi.py
-	$(VENV)/bin/ruff check --fix flo_portal tests bench config.py wsgi.py
+	$(VENV)/bin/ruff format flo_portal tests bench deploy config.py wsgi.py
+	$(VENV)/bin/ruff check --fix flo_portal tests bench deploy config.py wsgi.py
 
 bench: install-test
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || $(PY) -m bench.$$(basename $$b .py); done

@@ -54,11 +54,12 @@ def test_nginx_site_has_tls_hsts_proxy_headers_upload_limit_and_static(monkeypat
     assert "client_max_body_size 2097152;" in module.render({"MAX_CONTENT_LENGTH": "2097152"})
     assert "listen 443 ssl http2;" in site and "return 301 https://$host$request_uri;" in site
     assert re.search(r"Strict-Transport-Security \"max-age=\d+; includeSubDomains\" always", site)
+    assert "proxy_hide_header Strict-Transport-Security;" in site  # one HSTS header, not two
     for header in (
         "proxy_set_header X-Forwarded-For $remote_addr;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
         "proxy_set_header X-Request-ID $request_id;",
-        "proxy_set_header Host $host;",
+        "proxy_set_header Host $http_host;",
     ):
         assert header in site
     assert "location /static/ {\n        alias /srv/x/static/;" in site
