@@ -6,8 +6,11 @@ FLASK := $(VENV)/bin/flask
 export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Every link in mail and .ics files starts with PUBLIC_BASE_URL; make run sets it to the
+# address it serves on unless it is given.
+RUN_BASE_URL = $(or $(PUBLIC_BASE_URL),http://$(HOST):$(PORT))
 
-.PHONY: run serve test test-pg lint fmt bench chromium install install-test clean
+.PHONY: run serve serve-prod test test-pg lint fmt bench chromium install install-test clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -31,10 +34,25 @@ run: install
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
 	@echo "Scheduler log: instance/scheduler.log"
-	@$(FLASK) scheduler run > instance/scheduler.log 2>&1 & echo $$! > instance/scheduler.pid
+	@PUBLIC_BASE_URL=$(RUN_BASE_URL) $(FLASK) scheduler run > instance/scheduler.log 2>&1 & echo $$! > instance/scheduler.pid
 	@trap 'kill $$(cat instance/scheduler.pid) 2>/dev/null' EXIT INT TERM; \
 	echo "FLO Portal on http://$(HOST):$(PORT)  (sign-ins above)"; \
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	echo "Mail is not sent: administrators read it at $(RUN_BASE_URL)/dev/mail/"; \
+	PUBLIC_BASE_URL=$(RUN_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+
+## serve-prod: production mode on this machine: migrate, then gunicorn (deploy/gunicorn.conf.py)
+## and one scheduler against DATABASE_URL (PostgreSQL); secrets from the environment.
+## Behind nginx see README "Running in production"; systemd units in deploy/systemd.
+GUNICORN_BIND ?= 127.0.0.1:8000
+PROD_BASE_URL = $(or $(PUBLIC_BASE_URL),http://$(GUNICORN_BIND))
+serve-prod: install
+	@test -n "$$DATABASE_URL" || { echo "serve-prod needs DATABASE_URL=postgresql+psycopg://user@host:5432/db (and SECRET_KEY, MFA_ENCRYPTION_KEYS, AUDIT_HMAC_KEY, RATELIMIT_STORAGE_URI=redis://...; see deploy/env.example)"; exit 2; }
+	@mkdir -p instance
+	FLO_ENV=production $(FLASK) db upgrade heads
+	@FLO_ENV=production PYTHONUNBUFFERED=1 PUBLIC_BASE_URL=$(PROD_BASE_URL) $(FLASK) scheduler run > instance/scheduler-prod.log 2>&1 & echo $$! > instance/scheduler-prod.pid
+	@echo "Scheduler pid $$(cat instance/scheduler-prod.pid), log instance/scheduler-prod.log"
+	@trap 'kill $$(cat instance/scheduler-prod.pid) 2>/dev/null; rm -f instance/scheduler-prod.pid' EXIT INT TERM; \
+	FLO_ENV=production PUBLIC_BASE_URL=$(PROD_BASE_URL) GUNICORN_BIND=$(GUNICORN_BIND) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 ## chromium: Debian's Chromium for the browser tests (never a downloaded browser)
 chromium:
@@ -51,12 +69,12 @@ test-pg:
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) test
 
 lint: install-test
-	$(VENV)/bin/ruff check flo_portal tests bench config.py wsgi.py
-	$(VENV)/bin/ruff format --check flo_portal tests bench config.py wsgi.py
+	$(VENV)/bin/ruff check flo_portal tests bench deploy config.py wsgi.py
+	$(VENV)/bin/ruff format --check flo_portal tests bench deploy config.py wsgi.py
 
 fmt: install-test
-	$(VENV)/bin/ruff format flo_portal tests bench config.py wsgi.py
-	$(VENV)/bin/ruff check --fix flo_portal tests bench config.py wsgi.py
+	$(VENV)/bin/ruff format flo_portal tests bench deploy config.py wsgi.py
+	$(VENV)/bin/ruff check --fix flo_portal tests bench deploy config.py wsgi.py
 
 bench: install-test
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || $(PY) -m bench.$$(basename $$b .py); done

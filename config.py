@@ -76,15 +76,34 @@ class Config:
     MFA_ENCRYPTION_KEYS = _env_list("MFA_ENCRYPTION_KEYS")
 
     # Mail goes through the outbox; the delivery job talks SMTP.
+    # MAIL_BACKEND: "smtp" (the relay below) or "sink" (development: mail is kept in the
+    # outbox, marked sent, and shown to administrators at /dev/mail; never production).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp").strip().lower()
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _env_int("MAIL_PORT", 25)
+    # STARTTLS on a plain port (587/25), or implicit TLS (MAIL_USE_SSL, the default on 465);
+    # either way the server's certificate and host name are verified against the system's
+    # CAs, or only against MAIL_CA_FILE (PEM) when it is set (a center's own CA).
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", MAIL_PORT == 465)
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE", "")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds, connect and each reply
+    # After a failed send a row is retried after BASE, 2*BASE, 4*BASE ... minutes, capped.
+    OUTBOX_BACKOFF_BASE_MINUTES = _env_int("OUTBOX_BACKOFF_BASE_MINUTES", 1)
+    OUTBOX_MAX_BACKOFF_MINUTES = _env_int("OUTBOX_MAX_BACKOFF_MINUTES", 360)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "flo-portal@fusion.example.gov")
     MAIL_ENABLED = _env_bool("MAIL_ENABLED", True)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
+    # Behind nginx (or any proxy) set TRUSTED_PROXY_HOPS to the number of proxies in front
+    # of the app: client address and scheme are then read from X-Forwarded-For/-Proto
+    # (flo_portal/core/proxy.py). 0: the headers are ignored (a client could forge them).
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
+
+    # One store shared by every worker: redis://host:6379/0 in production (memory:// is
+    # per process, so each gunicorn worker would count on its own).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
@@ -120,11 +139,19 @@ class Config:
     AUDIT_SYSLOG_ADDRESS = os.environ.get("AUDIT_SYSLOG_ADDRESS", "")
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
 
+    # Housekeeping (a daily job): job runs and delivered e-mails older than these are
+    # deleted. The defaults keep more than the year CJIS asks for (Security Policy 5.4.7).
+    JOB_RUN_RETENTION_DAYS = _env_int("JOB_RUN_RETENTION_DAYS", 400)
+    SENT_MAIL_RETENTION_DAYS = _env_int("SENT_MAIL_RETENTION_DAYS", 400)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
-    MAIL_ENABLED = _env_bool("MAIL_ENABLED", False)
+    # `make run`: mail is caught by the sink (shown to administrators at /dev/mail), so
+    # invitations and password resets can be followed without a mail server.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "sink").strip().lower()
+    MAIL_ENABLED = _env_bool("MAIL_ENABLED", MAIL_BACKEND == "sink")
 
 
 class TestConfig(Config):
@@ -179,6 +206,19 @@ class ProductionConfig(Config):
             )
         if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             raise RuntimeError("Production needs DATABASE_URL pointing at PostgreSQL.")
+        if cls.RATELIMIT_STORAGE_URI.strip().lower().startswith("memory://"):
+            raise RuntimeError(
+                "Refusing to start in production with RATELIMIT_STORAGE_URI=memory:// (each "
+                "worker would keep its own sign-in counters); set RATELIMIT_STORAGE_URI to "
+                "the shared Redis, e.g. redis://127.0.0.1:6379/0."
+            )
+        if cls.MAIL_BACKEND != "smtp":
+            raise RuntimeError(
+                f"Refusing to start in production with MAIL_BACKEND={cls.MAIL_BACKEND!r}; "
+                "production sends mail through the SMTP relay (MAIL_BACKEND=smtp)."
+            )
+        if cls.TRUSTED_PROXY_HOPS < 0:
+            raise RuntimeError("TRUSTED_PROXY_HOPS must be 0 (no proxy) or more.")
 
 
 CONFIGS = {

@@ -21,6 +21,7 @@ from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from flo_portal.core.formtools import refuse_control_characters_in_query
 from flo_portal.core.ids import refuse_out_of_range_ids
+from flo_portal.core.proxy import trust_proxies
 from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES, NAV
 
 
@@ -46,6 +47,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
         )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
+    trust_proxies(app)  # TRUSTED_PROXY_HOPS: client address from X-Forwarded-For
 
     for module in MODEL_MODULES:
         importlib.import_module(module)

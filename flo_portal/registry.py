@@ -215,8 +215,18 @@ FEATURES: tuple[Feature, ...] = (
         blueprints=(("flo_portal.jobs.routes", "/jobs"),),
         models="flo_portal.jobs.models",
         cli="flo_portal.jobs.cli",
+        jobs=(
+            Job(
+                "housekeeping",
+                "Housekeeping: delete old job runs and delivered e-mails",
+                DAY,
+                "flo_portal.jobs.housekeeping:prune_old_rows",
+            ),
+        ),
         nav=((Nav("Jobs", "jobs.index", (P.JOBS_READ,)),),),
     ),
+    # Development only (MAIL_BACKEND=sink): the mail the portal would have sent, for admins.
+    Feature("mailsink", blueprints=(("flo_portal.mailsink.routes", "/dev/mail"),)),
     Feature(
         "sar",
         blueprints=(("flo_portal.sar.routes", "/sar"),),

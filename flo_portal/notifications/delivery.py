@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy as email_policy
@@ -51,8 +52,9 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     """Delay before the next try after ``attempts`` failures: 1, 2, 4, 8 ... minutes, capped."""
+    base = int(current_app.config.get("OUTBOX_BACKOFF_BASE_MINUTES", 1))
     cap = int(current_app.config.get("OUTBOX_MAX_BACKOFF_MINUTES", 360))
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), cap))
+    return timedelta(minutes=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
 def due_ids(now: datetime, limit: int) -> list[int]:
@@ -117,14 +119,50 @@ def build_message(email: OutboxEmail) -> EmailMessage:
     return msg
 
 
+class SinkConnection:
+    """``MAIL_BACKEND=sink`` (development): takes every message and sends none. The row
+    is marked sent like any other and administrators read it at /dev/mail."""
+
+    def send_message(self, message: EmailMessage) -> dict:
+        log.info("mail sink: kept %r for %s", message["Subject"], message["To"])
+        return {}
+
+    def quit(self) -> None:
+        return None
+
+    close = quit
+
+
+def tls_context() -> ssl.SSLContext:
+    """The verifying context for the mail relay: certificate chain and host name checked,
+    against the system's CAs or, when ``MAIL_CA_FILE`` is set, against that file only."""
+    cafile = current_app.config.get("MAIL_CA_FILE") or None
+    context = ssl.create_default_context(cafile=cafile)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 def _connect() -> smtplib.SMTP:
+    """One connection to the relay: implicit TLS (``MAIL_USE_SSL``, port 465) or STARTTLS
+    (``MAIL_USE_TLS``), both verified; ``MAIL_TIMEOUT`` bounds the connect and each reply.
+    STARTTLS that the server does not offer is an error, never a fall-back to plain text."""
     config = current_app.config
+    if config.get("MAIL_BACKEND", "smtp") == "sink":
+        return SinkConnection()  # type: ignore[return-value]
+    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
     timeout = float(config.get("MAIL_TIMEOUT", 10))
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout)
-    if config.get("MAIL_USE_TLS"):
-        smtp.starttls()
-    if config.get("MAIL_USERNAME"):
-        smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    if config.get("MAIL_USE_SSL"):
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
+            smtp.starttls(context=tls_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
 
 

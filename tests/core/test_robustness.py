@@ -46,6 +46,10 @@ def _production(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "k" * 40)
     monkeypatch.setattr(ProductionConfig, "MFA_ENCRYPTION_KEYS", [Fernet.generate_key().decode()])
     monkeypatch.setattr(ProductionConfig, "AUDIT_HMAC_KEY", "a" * 48)
+    # Production refuses memory:// (tests/ops/test_rate_limit_storage.py); the limiter is
+    # off here so this app does not leave the global limiter counting in that Redis.
+    monkeypatch.setattr(ProductionConfig, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/5")
+    monkeypatch.setattr(ProductionConfig, "RATELIMIT_ENABLED", False, raising=False)
     return ProductionConfig
 
 
