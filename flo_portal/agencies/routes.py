@@ -67,7 +67,6 @@ def new():
     del form["version"]  # nothing to be stale against yet
     if form.validate_on_submit():
         agency = services.save_agency(None, form.values())
-        db.session.commit()
         flash(f"{agency.name} added.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
     status = 422 if form.is_submitted() else 200
@@ -103,7 +102,6 @@ def edit(agency_id: int):
         if stale_edit(form, agency, values):
             return render_template("agencies/form.html", form=form, agency=agency), 409
         services.save_agency(agency, values)
-        db.session.commit()
         flash("Agency saved.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
     status = 422 if form.is_submitted() else 200
@@ -117,7 +115,6 @@ def toggle_active(agency_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         services.set_agency_active(agency, not agency.active)
-        db.session.commit()
         flash(
             f"{agency.name} is now {'active' if agency.active else 'deactivated'}.",
             "success",

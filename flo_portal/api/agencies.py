@@ -117,5 +117,4 @@ def patch_agency(agency_id: int, body: AgencyPatch):
     if "contact_email" in values:
         values["contact_email"] = values["contact_email"].lower()
     services.save_agency(agency, values)
-    db.session.commit()
     return AgencyOut.model_validate(agency)

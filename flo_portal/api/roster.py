@@ -215,7 +215,6 @@ def list_officers(query: OfficerQuery):
 def get_officer(officer_id: int):
     officer = _officer_or_404(officer_id)
     audit("officer.viewed", officer, summary=f"{officer.full_name} (API)")
-    db.session.commit()
     return OfficerOut.model_validate(officer)
 
 
@@ -238,7 +237,6 @@ def patch_officer(officer_id: int, body: OfficerPatch):
     if "email" in changes:
         changes["email"] = changes["email"].lower()
     roster_services.update_officer(officer, current_user, changes)
-    db.session.commit()
     return OfficerOut.model_validate(officer)
 
 
@@ -263,7 +261,6 @@ def nominate_officer(body: NominationIn):
     officer = roster_services.nominate_officer(
         current_user, agency=agency, reason=body.reason, **fields
     )
-    db.session.commit()
     return OfficerOut.model_validate(officer), 201
 
 
@@ -324,8 +321,6 @@ def add_training_record(officer_id: int, body: TrainingRecordIn):
         body.completed_on,
         verified_by=current_user if body.verified else None,
     )
-    db.session.commit()
-    rec = db.session.get(TrainingRecord, rec.id)
     return _record_out(rec), 201 if created else 200
 
 

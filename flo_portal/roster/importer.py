@@ -716,15 +716,16 @@ def import_csv(
     return report
 
 
-def _audit(report: ImportReport, data: bytes, actor) -> None:
-    audit(
-        "roster.imported" if report.applied else "roster.import_refused",
-        None,
-        object_type="import",
-        object_id=report.kind or "unknown",
-        actor=actor,
-        summary=report.summary(),
-        details={
+def import_event(report: ImportReport, data: bytes, actor) -> dict:
+    """The audit event of one import (``record(**import_event(...))``)."""
+    return {
+        "action": "roster.imported" if report.applied else "roster.import_refused",
+        "obj": None,
+        "object_type": "import",
+        "object_id": report.kind or "unknown",
+        "actor": actor,
+        "summary": report.summary(),
+        "details": {
             "file": report.filename,
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
@@ -736,7 +737,11 @@ def _audit(report: ImportReport, data: bytes, actor) -> None:
             "good_rows_only": report.good_rows_only,
             "dry_run": report.dry_run,
         },
-    )
+    }
+
+
+def _audit(report: ImportReport, data: bytes, actor) -> None:
+    audit(**import_event(report, data, actor))
 
 
 # --- exports in the import layout ---------------------------------------------------

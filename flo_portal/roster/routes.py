@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from flo_portal.agencies.models import Agency, Discipline
@@ -16,6 +16,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
+from flo_portal.core.unit_of_work import after_failure, discard
 from flo_portal.roster import coverage as coverage_mod
 from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.roster import importer, services
@@ -152,7 +153,6 @@ def nominate():
             officer = services.nominate_officer(
                 current_user, agency=agency, reason=form.reason.data or "", **fields
             )
-            db.session.commit()
             flash(
                 f"{officer.full_name} is nominated; the FLO coordinators will vet the nomination.",
                 "success",
@@ -194,7 +194,6 @@ def _officer_fields(form: OfficerForm) -> dict:
 def profile(officer_id: int):
     officer = _officer_or_404(officer_id)
     audit("officer.viewed", officer, summary=officer.full_name)
-    db.session.commit()
     officer = services.load_profile(officer_id)
     records = (
         db.session.execute(
@@ -264,7 +263,6 @@ def edit(officer_id: int):
             form.external_id.errors.append("Another officer already has this ID.")
         else:
             services.update_officer(officer, current_user, fields)
-            db.session.commit()
             flash("Officer saved.", "success")
             return redirect(url_for("roster.profile", officer_id=officer.id))
     status = 422 if form.is_submitted() else 200
@@ -288,7 +286,6 @@ def contact(officer_id: int):
         if stale_edit(form, officer, values):
             return render_template("roster/contact_form.html", form=form, officer=officer), 409
         services.update_contact(officer, current_user, **values)
-        db.session.commit()
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))
     status = 422 if form.is_submitted() else 200
@@ -309,10 +306,9 @@ def change_status(officer_id: int):
     try:
         services.change_status(officer, form.target.data, current_user, form.reason.data)
     except services.TransitionError as err:
-        db.session.rollback()
+        discard()
         flash(str(err), "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    db.session.commit()
     flash(
         f"{officer.full_name} is now {OfficerStatus(officer.status).label.lower()}.",
         "success",
@@ -331,10 +327,9 @@ def invite(officer_id: int):
     try:
         user = services.invite_officer(officer, current_user, form.email.data)
     except services.InviteError as err:
-        db.session.rollback()
+        discard()
         flash(str(err), "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    db.session.commit()
     flash(f"{officer.full_name} is linked to the account {user.email}.", "success")
     return redirect(url_for("roster.profile", officer_id=officer.id))
 
@@ -400,6 +395,23 @@ def coverage_csv():
 # --- import ---------------------------------------------------------------------------
 
 
+_REFUSED_IMPORT = "flo_roster_refused_import"
+
+
+def _write_refused_import() -> bool:
+    """After the rollback of a refused import: its audit event, committed on its own."""
+    event = g.pop(_REFUSED_IMPORT, None)
+    if event is None:
+        return False
+    audit(**event)
+    return True
+
+
+@bp.record_once
+def _keep_refused_imports(state) -> None:
+    after_failure(state.app, _write_refused_import)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @require(Permission.ROSTER_IMPORT)
 def import_csv():
@@ -408,26 +420,26 @@ def import_csv():
     if form.validate_on_submit():
         storage = form.file.data
         data = storage.stream.read(importer.MAX_BYTES + 1)
-        try:
-            report = importer.import_csv(
-                data,
-                kind=form.kind.data or None,
-                good_rows_only=form.mode.data == "good",
-                dry_run=bool(form.dry_run.data),
-                actor=current_user,
-                filename=storage.filename or "",
-            )
-        except Exception:
-            db.session.rollback()
-            raise
-        db.session.commit()
+        report = importer.import_csv(
+            data,
+            kind=form.kind.data or None,
+            good_rows_only=form.mode.data == "good",
+            dry_run=bool(form.dry_run.data),
+            actor=current_user,
+            filename=storage.filename or "",
+        )
         flash(
             report.summary(),
             "success"
             if report.applied and report.ok
             else ("warning" if report.applied else "danger"),
         )
-    status = 422 if form.is_submitted() and (report is None or not report.ok) else 200
+        if not report.applied and not report.ok:
+            # 422: the unit of work rolls back; the refused import stays in the audit trail.
+            g.setdefault(_REFUSED_IMPORT, importer.import_event(report, data, current_user))
+    # The good rows of a partly bad file are imported: that request succeeded (200).
+    refused = report is None or not (report.ok or report.applied)
+    status = 422 if form.is_submitted() and refused else 200
     return render_template(
         "roster/import.html", form=form, report=report, columns=importer.COLUMNS
     ), status

@@ -226,6 +226,34 @@ def test_import_page_and_cli(client, login_as, app, tmp_path):
     assert result.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in result.output
 
 
+def test_import_page_keeps_refused_imports_in_the_trail_and_good_rows(client, login_as):
+    """The unit of work rolls a 422 back: a refused import still leaves its audit event;
+    importing the good rows of a partly bad file is a request that succeeded."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+
+    def post(mode):
+        return client.post(
+            "/roster/import",
+            data={"file": (io.BytesIO(BAD_CSV.encode()), "bad.csv"), "kind": "", "mode": mode},
+            content_type="multipart/form-data",
+        )
+
+    def events(action):
+        return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+    assert post("all").status_code == 422
+    db.session.expire_all()
+    refused = events("roster.import_refused")
+    assert len(refused) == 1 and refused[0].details["file"] == "bad.csv"
+    assert refused[0].actor_id is not None and _count(Officer) == 0
+    response = post("good")
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert _count(Officer) == 1 and len(events("roster.imported")) == 1
+
+
 def test_sample_files_in_the_repo_import_cleanly():
     from pathlib import Path
 
