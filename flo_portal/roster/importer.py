@@ -24,13 +24,13 @@ from flo_portal.audit.services import record as audit
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import control_character_problem
 from flo_portal.core.orm import utcnow
-from flo_portal.roster.lifecycle import TRANSITIONS, onboarding_problems
 from flo_portal.roster.models import (
     FloLevel,
     Officer,
     OfficerStatus,
     OfficerStatusChange,
 )
+from flo_portal.roster.workflow import TRANSITIONS, needs_onboarding, onboarding_problems
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import expiry_for, refresh_training_current
 
@@ -376,8 +376,8 @@ def _validate_agencies(rows: _Rows, problems: list[Problem]):
 # Statuses only reachable through a transition that needs onboarding (the officer page's
 # "Activate"): active, and inactive/suspended, which are reached from active.
 _ONBOARDED_STATUSES = (
-    {t.target for t in TRANSITIONS if t.needs_onboarding}
-    | {t.target for t in TRANSITIONS if t.source == OfficerStatus.ACTIVE}
+    {t.target for t in TRANSITIONS if needs_onboarding(t)}
+    | {t.target for t in TRANSITIONS if OfficerStatus.ACTIVE in t.sources}
 ) - {OfficerStatus.SEPARATED}
 
 

@@ -16,7 +16,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
-from flo_portal.core.unit_of_work import after_failure, discard
+from flo_portal.core.unit_of_work import after_failure
 from flo_portal.roster import coverage as coverage_mod
 from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.roster import importer, services
@@ -27,7 +27,6 @@ from flo_portal.roster.forms import (
     OfficerForm,
     TransitionForm,
 )
-from flo_portal.roster.lifecycle import allowed_transitions, onboarding_problems
 from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.roster.policies import (
     can_edit_contact,
@@ -37,6 +36,7 @@ from flo_portal.roster.policies import (
     officer_for_user,
 )
 from flo_portal.roster.profile_sections import sections_for
+from flo_portal.roster.workflow import allowed_transitions, onboarding_problems
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.security.access import can
 from flo_portal.training.models import TrainingCourse, TrainingRecord
@@ -303,12 +303,9 @@ def change_status(officer_id: int):
     if not form.validate_on_submit():
         flash("Choose one of the offered changes and give a reason.", "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    try:
-        services.change_status(officer, form.target.data, current_user, form.reason.data)
-    except services.TransitionError as err:
-        discard()
-        flash(str(err), "danger")
-        return redirect(url_for("roster.profile", officer_id=officer.id))
+    # A refusal (wrong status 409, role 403, onboarding 409) is answered by the app's
+    # domain-error handler: the message flashed on the profile the form was posted from.
+    services.change_status(officer, form.target.data, current_user, form.reason.data)
     flash(
         f"{officer.full_name} is now {OfficerStatus(officer.status).label.lower()}.",
         "success",
@@ -324,12 +321,7 @@ def invite(officer_id: int):
     if not form.validate_on_submit():
         flash("Give a valid e-mail address.", "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    try:
-        user = services.invite_officer(officer, current_user, form.email.data)
-    except services.InviteError as err:
-        discard()
-        flash(str(err), "danger")
-        return redirect(url_for("roster.profile", officer_id=officer.id))
+    user = services.invite_officer(officer, current_user, form.email.data)
     flash(f"{officer.full_name} is linked to the account {user.email}.", "success")
     return redirect(url_for("roster.profile", officer_id=officer.id))
 

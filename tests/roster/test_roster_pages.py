@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flo_portal.audit.models import AuditEvent
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
-from flo_portal.roster.lifecycle import TRANSITIONS, allowed_transitions
 from flo_portal.roster.models import Officer, OfficerStatus, OfficerStatusChange
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition
+from flo_portal.roster.workflow import TRANSITIONS, allowed_transitions
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 from tests.factories import AgencyFactory
@@ -259,8 +259,8 @@ def test_status_machine_offers_only_allowed_transitions(client, login_as, make_u
 
 
 def test_transition_table_has_no_way_out_of_separated():
-    assert not [t for t in TRANSITIONS if t.source == OfficerStatus.SEPARATED]
-    sources = {t.source for t in TRANSITIONS}
+    assert not [t for t in TRANSITIONS if OfficerStatus.SEPARATED in t.sources]
+    sources = {s for t in TRANSITIONS for s in t.sources}
     assert OfficerStatus.ACTIVE in sources and OfficerStatus.INACTIVE in sources
 
 
@@ -274,6 +274,48 @@ def test_allowed_transitions_depend_on_role(make_user):
         OfficerStatus.SEPARATED,
     }
     assert allowed_transitions(head, officer) == []
+
+
+def test_refused_status_changes_answer_the_engines_status(client, login_as, make_user):
+    """Not from this status: 409; not for this role: 403; no reason: 422 on the field;
+    onboarding dates missing: 409. Nothing changes. A page posted from the profile gets
+    the message flashed back there."""
+    import pytest
+
+    from flo_portal.core.errors import Conflict, InputError, Refused
+    from flo_portal.roster import services
+    from flo_portal.roster.workflow import OnboardingIncomplete, TransitionRefused
+
+    officer = OfficerFactory(status=OfficerStatus.VETTING)
+    coordinator = make_user(Role.COORDINATOR)
+    analyst = make_user(Role.ANALYST)
+    with pytest.raises(TransitionRefused) as wrong_state:
+        services.change_status(officer, OfficerStatus.SUSPENDED, coordinator, "why")
+    assert wrong_state.value.status == 409 and isinstance(wrong_state.value, Refused)
+    with pytest.raises(TransitionRefused) as wrong_role:
+        services.change_status(officer, OfficerStatus.NOMINATED, analyst, "why")
+    assert wrong_role.value.status == 403
+    with pytest.raises(InputError) as no_reason:
+        services.change_status(officer, OfficerStatus.NOMINATED, coordinator, " ")
+    assert no_reason.value.status == 422 and no_reason.value.field == "reason"
+    with pytest.raises(OnboardingIncomplete) as onboarding:
+        services.change_status(officer, OfficerStatus.ACTIVE, coordinator, "Cleared")
+    assert isinstance(onboarding.value, Conflict) and onboarding.value.status == 409
+    assert officer.status == OfficerStatus.VETTING and not _actions("officer.status_changed")
+    db.session.commit()
+
+    login_as(coordinator)
+    profile = f"/roster/officers/{officer.id}"
+    token = _token(client, profile)
+    response = client.post(
+        f"{profile}/status",
+        data={"csrf_token": token, "target": "active", "reason": "Cleared"},
+        headers={"Referer": f"http://localhost{profile}"},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(profile)
+    assert "Before activation record" in client.get(profile).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Officer, officer.id).status == OfficerStatus.VETTING
 
 
 def test_invite_officer_creates_linked_account(client, login_as):
@@ -297,11 +339,12 @@ def test_invite_officer_creates_linked_account(client, login_as):
         )
     )
     assert _actions("officer.invited")
-    # A second invite is refused.
-    client.post(
+    # A second invite is refused (409: the officer already has an account).
+    again = client.post(
         f"/roster/officers/{officer.id}/invite",
         data={"csrf_token": token, "email": "x@y.example.gov"},
     )
+    assert again.status_code == 409
     assert (
         db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == "x@y.example.gov"))
         == 0
