@@ -26,6 +26,7 @@ from flo_portal.api.schemas import (
 )
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster import services as roster_services
 from flo_portal.roster.coverage import WINDOWS, coverage_for
@@ -309,7 +310,7 @@ def add_training_record(officer_id: int, body: TrainingRecordIn):
     problems: dict[str, list[str]] = {}
     if course is None or not course.active:
         problems["course_id"] = ["No such active course."]
-    if body.completed_on > date.today():
+    if body.completed_on > clock.today():
         problems["completed_on"] = ["Cannot be in the future."]
     elif body.completed_on < date(1970, 1, 1):
         problems["completed_on"] = ["Too far in the past."]

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import control_character_problem
 from flo_portal.core.orm import utcnow
@@ -286,7 +287,7 @@ def _parse_date(
     if day.year < 1950:
         problems.append(Problem(line, column, f"{value} is too far in the past"))
         return None
-    if not_future and day > date.today():
+    if not_future and day > clock.today():
         problems.append(Problem(line, column, f"{value} is in the future"))
         return None
     return day

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +10,7 @@ from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import choices, show_version, stale_edit
@@ -228,7 +227,7 @@ def profile(officer_id: int):
         "roster/profile.html",
         officer=officer,
         records=records,
-        today=date.today(),
+        today=clock.today(),
         transitions=transitions,
         transition_form=transition_form,
         onboarding_missing=onboarding_problems(officer),

@@ -5,13 +5,12 @@ Services flush and audit; the view commits.
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.errors import Conflict, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
@@ -27,6 +26,7 @@ from flo_portal.roster.policies import visible_officers_condition
 from flo_portal.roster.workflow import onboarding_problems
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from flo_portal.users.queries import active_users_with_role
 
 CONTACT_FIELDS = ("email", "phone", "mobile")
 PROFILE_FIELDS = (
@@ -137,7 +137,7 @@ def nominate_officer(actor, *, agency: Agency, reason: str = "", **fields) -> Of
         and officer.supervisor_approved_on is None
     ):
         # The agency head nominating is the supervisor approval the programme asks for.
-        officer.supervisor_approved_on = date.today()
+        officer.supervisor_approved_on = clock.today()
     db.session.add(officer)
     db.session.flush()
     _log_status(officer, None, OfficerStatus.NOMINATED, actor, reason or "Nominated")
@@ -157,10 +157,7 @@ def _tell_coordinators_of_nomination(officer: Officer, agency: Agency, actor) ->
         return
     from flask import url_for
 
-    coordinators = db.session.scalars(
-        sa.select(User).where(User.role == Role.COORDINATOR, User.is_active_account.is_(True))
-    ).all()
-    for user in coordinators:
+    for user in active_users_with_role(Role.COORDINATOR):
         notify(
             user,
             "roster.nomination",

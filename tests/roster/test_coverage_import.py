@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster.coverage import coverage_for
 from flo_portal.roster.importer import import_csv
@@ -24,7 +25,7 @@ def _count(model):
 
 
 def _world():
-    today = date.today()
+    today = clock.today()
     a, b, empty = (
         AgencyFactory(name="Alpha PD"),
         AgencyFactory(name="Beta Fire"),

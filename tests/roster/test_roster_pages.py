@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.roster.models import Officer, OfficerStatus, OfficerStatusChange
@@ -167,7 +166,7 @@ def test_agency_head_nominates_for_own_agency_only(client, login_as, make_user):
     assert client.post("/roster/officers/new", data=data).status_code == 302
     officer = db.session.scalar(sa.select(Officer).where(Officer.last_name == "Nominee"))
     assert officer.status == OfficerStatus.NOMINATED and officer.agency_id == mine.id
-    assert officer.supervisor_approved_on == date.today()
+    assert officer.supervisor_approved_on == clock.today()
     history = officer.status_history
     assert [h.to_status for h in history] == [OfficerStatus.NOMINATED] and history[
         0
@@ -232,7 +231,7 @@ def test_status_machine_offers_only_allowed_transitions(client, login_as, make_u
     )
     assert "Before activation record" in response.get_data(as_text=True)
     officer = db.session.get(Officer, officer.id)
-    officer.supervisor_approved_on = officer.nda_signed_on = officer.privacy_ack_on = date.today()
+    officer.supervisor_approved_on = officer.nda_signed_on = officer.privacy_ack_on = clock.today()
     db.session.commit()
     client.post(
         url,

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role
@@ -63,15 +64,15 @@ def test_current_needs_every_required_course_unexpired():
         CourseFactory(code="INTER", validity_months=12),
     )
     db.session.commit()
-    record_training(officer, basic, date.today() - timedelta(days=10))
+    record_training(officer, basic, clock.today() - timedelta(days=10))
     assert db.session.get(Officer, officer.id).training_current is False
-    record_training(officer, inter, date.today() - timedelta(days=400))  # expired
+    record_training(officer, inter, clock.today() - timedelta(days=400))  # expired
     assert db.session.get(Officer, officer.id).training_current is False
-    rec, created = record_training(officer, inter, date.today())
+    rec, created = record_training(officer, inter, clock.today())
     assert created and db.session.get(Officer, officer.id).training_current is True
-    assert record_training(officer, inter, date.today()) == (rec, False)  # idempotent
+    assert record_training(officer, inter, clock.today()) == (rec, False)  # idempotent
     # Records expire with time, not only when rows change.
-    refresh_training_current(today=date.today() + timedelta(days=800))
+    refresh_training_current(today=clock.today() + timedelta(days=800))
     assert db.session.get(Officer, officer.id).training_current is False
 
 
@@ -138,7 +139,7 @@ def test_add_record_with_evidence_and_download(client, login_as, make_user, app)
         data={
             "csrf_token": token,
             "course_id": course.id,
-            "completed_on": date.today().isoformat(),
+            "completed_on": clock.today().isoformat(),
             "verified": "y",
             "evidence": (io.BytesIO(PDF), "certificate.pdf"),
         },
@@ -147,7 +148,7 @@ def test_add_record_with_evidence_and_download(client, login_as, make_user, app)
     assert response.status_code == 302
     rec = db.session.scalar(sa.select(TrainingRecord))
     assert rec.verified_by_id == coordinator.id and rec.evidence_mime == "application/pdf"
-    assert rec.expires_on == expiry_for(course, date.today())
+    assert rec.expires_on == expiry_for(course, clock.today())
     stored = app.config["UPLOAD_DIR"] + "/" + rec.evidence_path
     assert Path(stored).read_bytes() == PDF
     assert "static" not in stored
@@ -171,7 +172,7 @@ def test_evidence_checked_by_content_and_size(client, login_as, app):
     db.session.commit()
     login_as(Role.COORDINATOR)
     token = _token(client, f"/roster/officers/{officer.id}")
-    rec, _ = record_training(officer, course, date.today())
+    rec, _ = record_training(officer, course, clock.today())
     db.session.commit()
     url = f"/training/records/{rec.id}/evidence"
     fake = client.post(
@@ -217,7 +218,7 @@ def test_bulk_entry_records_one_course_for_many(client, login_as):
     data = {
         "csrf_token": token,
         "course_id": course.id,
-        "completed_on": date.today().isoformat(),
+        "completed_on": clock.today().isoformat(),
         "officer_ids": [officers[0].id, officers[1].id],
         "keys": "PASTE-1\n",
     }
