@@ -24,7 +24,7 @@ from flo_portal.api.schemas import (
     Page,
     QueryText,
 )
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
@@ -34,8 +34,8 @@ from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.roster.policies import (
     can_nominate_for,
     can_record_training,
-    can_view_officer,
 )
+from flo_portal.roster.queries import get_visible_officer_or_404
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import record_training
@@ -164,13 +164,6 @@ class CoverageQuery(BaseModel):  # no pagination: one row per visible agency
     agency_id: QueryInt | None = Field(None, ge=1, le=2**31 - 1)
 
 
-def _officer_or_404(officer_id: int) -> Officer:
-    officer = db.session.get(Officer, officer_id)
-    if not can_view_officer(current_user, officer):
-        refuse(officer)
-    return officer
-
-
 def _record_out(rec: TrainingRecord) -> TrainingRecordOut:
     return TrainingRecordOut(
         id=rec.id,
@@ -214,7 +207,7 @@ def list_officers(query: OfficerQuery):
 @authenticated
 @operation(summary="One officer", tags=["roster"], response=OfficerOut, etag=True)
 def get_officer(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     audit("officer.viewed", officer, summary=f"{officer.full_name} (API)")
     return OfficerOut.model_validate(officer)
 
@@ -231,7 +224,7 @@ def get_officer(officer_id: int):
 def patch_officer(officer_id: int, body: OfficerPatch):
     """Changes the profile fields given. Send `If-Match` with the ETag you read (or
     `version`): if someone changed the officer since, 409 and nothing is saved."""
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     check_version(officer.version, body.version)
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
@@ -275,7 +268,7 @@ def nominate_officer(body: NominationIn):
 )
 def list_training_records(officer_id: int, query: ListQuery):
     """Records of one officer the caller may see (FLOs: their own)."""
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     stmt = (
         sa.select(TrainingRecord)
         .where(TrainingRecord.officer_id == officer.id)
@@ -303,7 +296,7 @@ def list_training_records(officer_id: int, query: ListQuery):
 def add_training_record(officer_id: int, body: TrainingRecordIn):
     """201 with the new record; 200 with the existing one when the same officer, course and
     day were already recorded (the training service is idempotent)."""
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     if not can_record_training(current_user, officer):
         abort(404)
     course = db.session.get(TrainingCourse, body.course_id)

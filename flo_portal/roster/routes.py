@@ -31,10 +31,10 @@ from flo_portal.roster.policies import (
     can_edit_contact,
     can_edit_officer,
     can_nominate_for,
-    can_view_officer,
     officer_for_user,
 )
 from flo_portal.roster.profile_sections import sections_for
+from flo_portal.roster.queries import get_visible_officer_or_404
 from flo_portal.roster.workflow import allowed_transitions, onboarding_problems
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.security.access import can
@@ -47,13 +47,6 @@ PER_PAGE = 50
 
 def _can_read_roster() -> bool:
     return can(Permission.ROSTER_READ_ALL) or can(Permission.ROSTER_READ_OWN_AGENCY)
-
-
-def _officer_or_404(officer_id: int) -> Officer:
-    officer = db.session.get(Officer, officer_id)
-    if not can_view_officer(current_user, officer):
-        refuse(officer)
-    return officer
 
 
 def _visible_agency_choices(only_nominatable: bool = False):
@@ -191,7 +184,7 @@ def _officer_fields(form: OfficerForm) -> dict:
 @bp.route("/officers/<int:officer_id>")
 @authenticated
 def profile(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     audit("officer.viewed", officer, summary=officer.full_name)
     officer = services.load_profile(officer_id)
     records = (
@@ -244,7 +237,7 @@ def profile(officer_id: int):
 @bp.route("/officers/<int:officer_id>/edit", methods=["GET", "POST"])
 @require(Permission.ROSTER_EDIT)
 def edit(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     form = OfficerForm(obj=officer)
     del form["reason"]
     form.set_agencies(_visible_agency_choices())
@@ -271,9 +264,9 @@ def edit(officer_id: int):
 @bp.route("/officers/<int:officer_id>/contact", methods=["GET", "POST"])
 @authenticated
 def contact(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     if not can_edit_contact(current_user, officer):
-        refuse(officer, 403)  # _officer_or_404 already refused what they may not see
+        refuse(officer, 403)  # the loader already refused what they may not see
     form = ContactForm(obj=officer)
     show_version(form, officer)
     if form.validate_on_submit():
@@ -294,7 +287,7 @@ def contact(officer_id: int):
 @bp.route("/officers/<int:officer_id>/status", methods=["POST"])
 @require(Permission.ROSTER_EDIT)
 def change_status(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     form = TransitionForm()
     form.target.choices = choices(
         [(t.target.value, t.label) for t in allowed_transitions(current_user, officer)]
@@ -315,7 +308,7 @@ def change_status(officer_id: int):
 @bp.route("/officers/<int:officer_id>/invite", methods=["POST"])
 @require(Permission.ROSTER_EDIT, Permission.ROSTER_VET)
 def invite(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     form = InviteForm()
     if not form.validate_on_submit():
         flash("Give a valid e-mail address.", "danger")
