@@ -60,7 +60,7 @@ def new():
     form = AgencyForm()
     del form["version"]  # nothing to be stale against yet
     if form.validate_on_submit():
-        agency = services.save_agency(None, form.values())
+        agency = services.save_agency(None, form.values(), actor=current_user)
         flash(f"{agency.name} added.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
     status = 422 if form.is_submitted() else 200
@@ -95,7 +95,7 @@ def edit(agency_id: int):
         values = form.values()
         if stale_edit(form, agency, values):
             return render_template("agencies/form.html", form=form, agency=agency), 409
-        services.save_agency(agency, values)
+        services.save_agency(agency, values, actor=current_user)
         flash("Agency saved.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
     status = 422 if form.is_submitted() else 200
@@ -108,7 +108,7 @@ def toggle_active(agency_id: int):
     agency = get_visible_agency_or_404(current_user, agency_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        services.set_agency_active(agency, not agency.active)
+        services.set_agency_active(agency, not agency.active, actor=current_user)
         flash(
             f"{agency.name} is now {'active' if agency.active else 'deactivated'}.",
             "success",

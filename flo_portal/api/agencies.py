@@ -113,5 +113,5 @@ def patch_agency(agency_id: int, body: AgencyPatch):
             raise validation_error({"name": ["An agency with this name already exists."]})
     if "contact_email" in values:
         values["contact_email"] = values["contact_email"].lower()
-    services.save_agency(agency, values)
+    services.save_agency(agency, values, actor=current_user)
     return AgencyOut.model_validate(agency)

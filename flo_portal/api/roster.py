@@ -208,7 +208,7 @@ def list_officers(query: OfficerQuery):
 @operation(summary="One officer", tags=["roster"], response=OfficerOut, etag=True)
 def get_officer(officer_id: int):
     officer = get_visible_officer_or_404(current_user, officer_id)
-    audit("officer.viewed", officer, summary=f"{officer.full_name} (API)")
+    audit("officer.viewed", officer, summary=f"{officer.full_name} (API)", actor=current_user)
     return OfficerOut.model_validate(officer)
 
 

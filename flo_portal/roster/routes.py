@@ -185,7 +185,7 @@ def _officer_fields(form: OfficerForm) -> dict:
 @authenticated
 def profile(officer_id: int):
     officer = get_visible_officer_or_404(current_user, officer_id)
-    audit("officer.viewed", officer, summary=officer.full_name)
+    audit("officer.viewed", officer, summary=officer.full_name, actor=current_user)
     officer = services.load_profile(officer_id)
     records = (
         db.session.execute(

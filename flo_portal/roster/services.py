@@ -1,6 +1,6 @@
 """Roster changes: nominate, edit, contact details, status transitions, account invites.
 
-Services flush and audit; the view commits.
+Services take the acting user, flush and audit; the unit of work commits.
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def nominate_officer(actor, *, agency: Agency, reason: str = "", **fields) -> Of
         officer,
         summary=f"{officer.full_name} nominated for {agency.name}",
         details={"agency_id": agency.id},
+        actor=actor,
     )
     _tell_coordinators_of_nomination(officer, agency, actor)
     db.session.flush()
@@ -187,6 +188,7 @@ def update_officer(officer: Officer, actor, changes: dict) -> dict:
             officer,
             summary=f"{officer.full_name}: {', '.join(sorted(diff))}",
             details=diff,
+            actor=actor,
         )
         db.session.flush()
     return diff
@@ -239,6 +241,7 @@ def _record_status_change(actor, officer: Officer, transition, *, source, reason
         officer,
         summary=f"{officer.full_name}: {source.value} → {transition.target.value}",
         details={"from": source.value, "to": transition.target.value, "reason": reason},
+        actor=actor,
     )
     if officer.user_id and officer.user is not None:
         notify(
@@ -288,6 +291,7 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
             officer,
             summary=f"linked to existing account {email}",
             details={"user_id": user.id},
+            actor=inviter,
         )
     else:
         user = create_user(
@@ -302,6 +306,7 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
             officer,
             summary=f"account invited at {email}",
             details={"user_id": user.id},
+            actor=inviter,
         )
     officer.user_id = user.id
     if not officer.email:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from flo_portal.agencies.models import Agency
 from flo_portal.audit.models import AuditEvent
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
@@ -360,3 +361,38 @@ def test_roster_export_is_audited_and_formula_safe(client, login_as):
     assert text.splitlines()[0].startswith("external_id,first_name,last_name,agency")
     assert "'=cmd()" in text
     assert _actions("roster.exported")
+
+
+def test_agency_and_officer_changes_record_who_made_them(client, login_as):
+    """Services take the acting user: every event names them (no thread-local fallback)."""
+    coordinator = login_as(Role.COORDINATOR)
+    token = _token(client, "/agencies/new")
+    response = client.post(
+        "/agencies/new",
+        data={
+            "csrf_token": token,
+            "name": "Delta Sheriff",
+            "discipline": "law_enforcement",
+            "region": "East",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    agency = db.session.scalar(sa.select(Agency).where(Agency.name == "Delta Sheriff"))
+    assert client.post(f"/agencies/{agency.id}/active", data={"csrf_token": token}).status_code
+    officer = OfficerFactory(agency=agency, status=OfficerStatus.NOMINATED)
+    db.session.commit()
+    client.get(f"/roster/officers/{officer.id}")
+    client.post(
+        f"/roster/officers/{officer.id}/status",
+        data={"csrf_token": token, "target": "vetting", "reason": "Checks started"},
+    )
+    db.session.expire_all()
+    for action in (
+        "agency.created",
+        "agency.deactivated",
+        "officer.viewed",
+        "officer.status_changed",
+    ):
+        events = _actions(action)
+        assert events and all(e.actor_id == coordinator.id for e in events), action
