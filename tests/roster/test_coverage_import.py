@@ -165,6 +165,35 @@ def test_malformed_files_yield_clear_reports():
     assert _count(Officer) == 0
 
 
+def test_read_problems_name_their_line_and_column():
+    """Each step of the import (header, records, values) says where the problem is."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    header = "external_id,first_name,last_name,agency\n"
+    r = import_csv((header + 'A-1,"Multi\nline",Ok,Alpha PD\nA-2,Two,Fields\n').encode())
+    assert [str(p) for p in r.problems] == [
+        "line 2, column first_name: control character not allowed (U+000A at position 6)",
+        "line 4: has 3 fields, the header has 4",  # the quoted cell spanned line 3
+    ]
+    assert r.rows == 2 and r.good_rows == 0
+    r = import_csv((header + f"A-1,{'x' * 2001},Long,Alpha PD\n").encode())
+    assert [str(p) for p in r.problems] == [
+        "line 2, column first_name: value longer than 2000 characters"
+    ]
+    r = import_csv(b"external_id,first_name,first_name,agency,last_name,colour\nA,B,C,D,E,F\n")
+    assert [str(p) for p in r.problems] == ["line 1, column first_name: column appears twice"]
+    r = import_csv(b"external_id,first_name,last_name,agency,colour\nA,B,C,Alpha PD,F\n")
+    assert [str(p) for p in r.problems] == [
+        "line 1, column colour: unknown column (check the spelling)"
+    ]
+    r = import_csv(header.encode())
+    assert [str(p) for p in r.problems] == ["line 2: The file has a header but no rows."]
+    r = import_csv((header + "A-1,Ann,Archer,Alpha PD\nA-2,Bo,Baker,Beta PD\n").encode())
+    assert [str(p) for p in r.problems] == [
+        "line 3, column agency: unknown agency 'Beta PD' (import agencies first)"
+    ]
+
+
 def test_import_agencies_and_training(make_user):
     agencies = b"name,discipline,region,active\nNew PD,law_enforcement,North,yes\nOld Fire,Fire service,South,no\n"
     r = import_csv(agencies)
