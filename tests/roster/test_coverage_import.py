@@ -329,3 +329,23 @@ def test_import_refuses_active_officers_without_onboarding_like_the_officer_page
         "U-4": OfficerStatus.ACTIVE,
         "U-5": OfficerStatus.VETTING,
     }
+
+
+def test_cli_export_and_refresh_commit_their_work(app, tmp_path):
+    """The CLI commands run in one transaction each and audit as a system actor."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    for what in ("agencies", "officers", "training"):
+        out = tmp_path / f"{what}.csv"
+        result = runner.invoke(args=["roster", "export", what, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8").splitlines()[0]
+    db.session.expire_all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "agencies.exported")
+    ).all()
+    assert len(events) == 1 and events[0].actor_id is None
+    assert "1 rows" in events[0].summary
+    result = runner.invoke(args=["roster", "refresh-current"])
+    assert result.exit_code == 0 and "recomputed" in result.output
