@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from flo_portal.agencies import services
 from flo_portal.agencies.forms import AgencyForm
-from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.agencies.policies import can_view_agency, visible_agencies_condition
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.agencies.models import Discipline
+from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.agencies.queries import get_visible_agency_or_404
+from flo_portal.audit.reads import audit_listing
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import EmptyForm, show_version, stale_edit
@@ -20,13 +21,6 @@ from flo_portal.roster.services import roster_query
 from flo_portal.security import Permission, require
 
 bp = Blueprint("agencies", __name__)
-
-
-def _agency_or_404(agency_id: int) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if not can_view_agency(current_user, agency):
-        refuse(agency)
-    return agency
 
 
 @bp.route("/")
@@ -65,8 +59,7 @@ def new():
     form = AgencyForm()
     del form["version"]  # nothing to be stale against yet
     if form.validate_on_submit():
-        agency = services.save_agency(None, form.values())
-        db.session.commit()
+        agency = services.save_agency(None, form.values(), actor=current_user)
         flash(f"{agency.name} added.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
     status = 422 if form.is_submitted() else 200
@@ -76,7 +69,7 @@ def new():
 @bp.route("/<int:agency_id>")
 @require(Permission.AGENCY_READ)
 def detail(agency_id: int):
-    agency = _agency_or_404(agency_id)
+    agency = get_visible_agency_or_404(current_user, agency_id)
     page = db.paginate(
         roster_query(current_user, agency_id=agency.id), per_page=50, error_out=False
     )
@@ -94,15 +87,14 @@ def detail(agency_id: int):
 @bp.route("/<int:agency_id>/edit", methods=["GET", "POST"])
 @require(Permission.AGENCY_EDIT)
 def edit(agency_id: int):
-    agency = _agency_or_404(agency_id)
+    agency = get_visible_agency_or_404(current_user, agency_id)
     form = AgencyForm(obj=agency, editing=agency)
     show_version(form, agency)
     if form.validate_on_submit():
         values = form.values()
         if stale_edit(form, agency, values):
             return render_template("agencies/form.html", form=form, agency=agency), 409
-        services.save_agency(agency, values)
-        db.session.commit()
+        services.save_agency(agency, values, actor=current_user)
         flash("Agency saved.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
     status = 422 if form.is_submitted() else 200
@@ -112,11 +104,10 @@ def edit(agency_id: int):
 @bp.route("/<int:agency_id>/active", methods=["POST"])
 @require(Permission.AGENCY_EDIT)
 def toggle_active(agency_id: int):
-    agency = _agency_or_404(agency_id)
+    agency = get_visible_agency_or_404(current_user, agency_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        services.set_agency_active(agency, not agency.active)
-        db.session.commit()
+        services.set_agency_active(agency, not agency.active, actor=current_user)
         flash(
             f"{agency.name} is now {'active' if agency.active else 'deactivated'}.",
             "success",

@@ -1,4 +1,4 @@
-"""Agency changes (coordinators). Audited; the view commits."""
+"""Agency changes (coordinators), made by ``actor``. Audited; the unit of work commits."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def regions() -> list[str]:
     return list(db.session.scalars(sa.select(Agency.region).distinct().order_by(Agency.region)))
 
 
-def save_agency(agency: Agency | None, values: dict) -> Agency:
+def save_agency(agency: Agency | None, values: dict, *, actor) -> Agency:
     creating = agency is None
     agency = agency or Agency()
     diff = {
@@ -65,16 +65,16 @@ def save_agency(agency: Agency | None, values: dict) -> Agency:
         db.session.add(agency)
     db.session.flush()
     if creating:
-        audit("agency.created", agency, summary=agency.name)
+        audit("agency.created", agency, summary=agency.name, actor=actor)
     elif diff:
         action = (
             "agency.deactivated" if diff.get("active") == ["True", "False"] else "agency.updated"
         )
-        audit(action, agency, summary=agency.name, details=diff)
+        audit(action, agency, summary=agency.name, details=diff, actor=actor)
     return agency
 
 
-def set_agency_active(agency: Agency, active: bool) -> None:
+def set_agency_active(agency: Agency, active: bool, *, actor) -> None:
     if agency.active == active:
         return
     agency.active = active
@@ -83,4 +83,5 @@ def set_agency_active(agency: Agency, active: bool) -> None:
         "agency.activated" if active else "agency.deactivated",
         agency,
         summary=agency.name,
+        actor=actor,
     )

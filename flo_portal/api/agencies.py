@@ -8,13 +8,14 @@ from pydantic import Field
 
 from flo_portal.agencies import services
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.agencies.policies import can_view_agency, visible_agencies_condition
+from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.agencies.queries import get_visible_agency_or_404
 from flo_portal.api.blueprint import bp
 from flo_portal.api.errors import check_version, validation_error
 from flo_portal.api.openapi import QueryBool, operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page, QueryText
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.core.extensions import db
 from flo_portal.security import Permission, require
 
@@ -84,9 +85,7 @@ def list_agencies(query: AgencyQuery):
 @require(Permission.AGENCY_READ)
 @operation(summary="One agency", tags=["agencies"], response=AgencyOut, etag=True)
 def get_agency(agency_id: int):
-    agency = db.session.get(Agency, agency_id)
-    if not can_view_agency(current_user, agency):
-        refuse(agency)
+    agency = get_visible_agency_or_404(current_user, agency_id)
     return AgencyOut.model_validate(agency)
 
 
@@ -102,9 +101,7 @@ def get_agency(agency_id: int):
 def patch_agency(agency_id: int, body: AgencyPatch):
     """Changes the fields given. Send `If-Match` with the ETag you read (or `version`):
     if someone changed the agency since, 409 and nothing is saved."""
-    agency = db.session.get(Agency, agency_id)
-    if not can_view_agency(current_user, agency):
-        refuse(agency)
+    agency = get_visible_agency_or_404(current_user, agency_id)
     check_version(agency.version, body.version)
     values = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
@@ -116,6 +113,5 @@ def patch_agency(agency_id: int, body: AgencyPatch):
             raise validation_error({"name": ["An agency with this name already exists."]})
     if "contact_email" in values:
         values["contact_email"] = values["contact_email"].lower()
-    services.save_agency(agency, values)
-    db.session.commit()
+    services.save_agency(agency, values, actor=current_user)
     return AgencyOut.model_validate(agency)

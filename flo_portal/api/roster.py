@@ -24,8 +24,9 @@ from flo_portal.api.schemas import (
     Page,
     QueryText,
 )
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster import services as roster_services
 from flo_portal.roster.coverage import WINDOWS, coverage_for
@@ -33,8 +34,8 @@ from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.roster.policies import (
     can_nominate_for,
     can_record_training,
-    can_view_officer,
 )
+from flo_portal.roster.queries import get_visible_officer_or_404
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import record_training
@@ -163,13 +164,6 @@ class CoverageQuery(BaseModel):  # no pagination: one row per visible agency
     agency_id: QueryInt | None = Field(None, ge=1, le=2**31 - 1)
 
 
-def _officer_or_404(officer_id: int) -> Officer:
-    officer = db.session.get(Officer, officer_id)
-    if not can_view_officer(current_user, officer):
-        refuse(officer)
-    return officer
-
-
 def _record_out(rec: TrainingRecord) -> TrainingRecordOut:
     return TrainingRecordOut(
         id=rec.id,
@@ -213,9 +207,8 @@ def list_officers(query: OfficerQuery):
 @authenticated
 @operation(summary="One officer", tags=["roster"], response=OfficerOut, etag=True)
 def get_officer(officer_id: int):
-    officer = _officer_or_404(officer_id)
-    audit("officer.viewed", officer, summary=f"{officer.full_name} (API)")
-    db.session.commit()
+    officer = get_visible_officer_or_404(current_user, officer_id)
+    audit("officer.viewed", officer, summary=f"{officer.full_name} (API)", actor=current_user)
     return OfficerOut.model_validate(officer)
 
 
@@ -231,14 +224,13 @@ def get_officer(officer_id: int):
 def patch_officer(officer_id: int, body: OfficerPatch):
     """Changes the profile fields given. Send `If-Match` with the ETag you read (or
     `version`): if someone changed the officer since, 409 and nothing is saved."""
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     check_version(officer.version, body.version)
     changes = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
     changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
     if "email" in changes:
         changes["email"] = changes["email"].lower()
     roster_services.update_officer(officer, current_user, changes)
-    db.session.commit()
     return OfficerOut.model_validate(officer)
 
 
@@ -263,7 +255,6 @@ def nominate_officer(body: NominationIn):
     officer = roster_services.nominate_officer(
         current_user, agency=agency, reason=body.reason, **fields
     )
-    db.session.commit()
     return OfficerOut.model_validate(officer), 201
 
 
@@ -277,7 +268,7 @@ def nominate_officer(body: NominationIn):
 )
 def list_training_records(officer_id: int, query: ListQuery):
     """Records of one officer the caller may see (FLOs: their own)."""
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     stmt = (
         sa.select(TrainingRecord)
         .where(TrainingRecord.officer_id == officer.id)
@@ -305,14 +296,14 @@ def list_training_records(officer_id: int, query: ListQuery):
 def add_training_record(officer_id: int, body: TrainingRecordIn):
     """201 with the new record; 200 with the existing one when the same officer, course and
     day were already recorded (the training service is idempotent)."""
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     if not can_record_training(current_user, officer):
         abort(404)
     course = db.session.get(TrainingCourse, body.course_id)
     problems: dict[str, list[str]] = {}
     if course is None or not course.active:
         problems["course_id"] = ["No such active course."]
-    if body.completed_on > date.today():
+    if body.completed_on > clock.today():
         problems["completed_on"] = ["Cannot be in the future."]
     elif body.completed_on < date(1970, 1, 1):
         problems["completed_on"] = ["Too far in the past."]
@@ -324,8 +315,6 @@ def add_training_record(officer_id: int, body: TrainingRecordIn):
         body.completed_on,
         verified_by=current_user if body.verified else None,
     )
-    db.session.commit()
-    rec = db.session.get(TrainingRecord, rec.id)
     return _record_out(rec), 201 if created else 200
 
 

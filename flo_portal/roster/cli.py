@@ -8,7 +8,52 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from flo_portal.core.extensions import db
+from flo_portal.core.actors import system_actor
+from flo_portal.core.unit_of_work import transaction
+
+
+def _export(what: str, output: Path) -> list:
+    """Write the CSV and record the export; the caller's transaction commits it."""
+    import sqlalchemy as sa
+
+    from flo_portal.agencies.models import Agency
+    from flo_portal.audit.services import record as audit
+    from flo_portal.core.csv_export import csv_text
+    from flo_portal.roster import importer
+    from flo_portal.roster.models import Officer
+
+    if what == "agencies":
+        header, rows = (
+            importer.AGENCY_EXPORT_HEADER,
+            importer.agency_export_rows(sa.true()),
+        )
+    elif what == "officers":
+        stmt = (
+            sa.select(Officer)
+            .join(Officer.agency)
+            .options(sa.orm.contains_eager(Officer.agency))
+            .order_by(Agency.name, Officer.last_name, Officer.first_name)
+        )
+        header, rows = (
+            importer.OFFICER_EXPORT_HEADER,
+            importer.officer_export_rows(stmt),
+        )
+    else:
+        header, rows = (
+            importer.TRAINING_EXPORT_HEADER,
+            importer.training_export_rows(sa.true()),
+        )
+    rows = list(rows)
+    output.write_text(csv_text(header, rows), encoding="utf-8")
+    audit(
+        f"{what}.exported",
+        None,
+        object_type=what,
+        object_id="cli",
+        summary=f"{len(rows)} rows to {output.name}",
+        actor=system_actor("cli:roster-export"),
+    )
+    return rows
 
 
 def register(app: Flask) -> None:
@@ -32,13 +77,15 @@ def register(app: Flask) -> None:
         """Import FILE (CSV, UTF-8). Exit status 1 when any row is bad."""
         from flo_portal.roster.importer import import_csv
 
-        report = import_csv(
-            file.read_bytes(),
-            kind=kind,
-            good_rows_only=good_rows_only,
-            dry_run=dry_run,
-            filename=file.name,
-        )
+        with transaction():  # the audit event, and the rows when applied
+            report = import_csv(
+                file.read_bytes(),
+                kind=kind,
+                good_rows_only=good_rows_only,
+                dry_run=dry_run,
+                actor=system_actor("cli:roster-import"),
+                filename=file.name,
+            )
         for problem in report.shown_problems:
             click.echo(str(problem), err=True)
         if len(report.problems) > len(report.shown_problems):
@@ -46,7 +93,6 @@ def register(app: Flask) -> None:
                 f"... and {len(report.problems) - len(report.shown_problems)} more problems",
                 err=True,
             )
-        db.session.commit()  # the audit event, and the rows when applied
         click.echo(report.summary())
         if report.problems:
             sys.exit(1)
@@ -56,45 +102,8 @@ def register(app: Flask) -> None:
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
     def export_cmd(what: str, output: Path) -> None:
         """Write agencies, officers or training records as CSV in the import layout."""
-        import sqlalchemy as sa
-
-        from flo_portal.agencies.models import Agency
-        from flo_portal.audit.services import record as audit
-        from flo_portal.core.csv_export import csv_text
-        from flo_portal.roster import importer
-        from flo_portal.roster.models import Officer
-
-        if what == "agencies":
-            header, rows = (
-                importer.AGENCY_EXPORT_HEADER,
-                importer.agency_export_rows(sa.true()),
-            )
-        elif what == "officers":
-            stmt = (
-                sa.select(Officer)
-                .join(Officer.agency)
-                .options(sa.orm.contains_eager(Officer.agency))
-                .order_by(Agency.name, Officer.last_name, Officer.first_name)
-            )
-            header, rows = (
-                importer.OFFICER_EXPORT_HEADER,
-                importer.officer_export_rows(stmt),
-            )
-        else:
-            header, rows = (
-                importer.TRAINING_EXPORT_HEADER,
-                importer.training_export_rows(sa.true()),
-            )
-        rows = list(rows)
-        output.write_text(csv_text(header, rows), encoding="utf-8")
-        audit(
-            f"{what}.exported",
-            None,
-            object_type=what,
-            object_id="cli",
-            summary=f"{len(rows)} rows to {output.name}",
-        )
-        db.session.commit()
+        with transaction():
+            rows = _export(what, output)
         click.echo(f"{len(rows)} rows written to {output}")
 
     @roster.command("refresh-current")
@@ -102,8 +111,8 @@ def register(app: Flask) -> None:
         """Recompute every officer's training-current flag (run daily: records expire)."""
         from flo_portal.training.services import refresh_training_current
 
-        n = refresh_training_current()
-        db.session.commit()
+        with transaction():
+            n = refresh_training_current()
         click.echo(f"training_current recomputed for {n} officers")
 
     app.cli.add_command(roster)

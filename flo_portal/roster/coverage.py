@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.training.models import TrainingCourse, TrainingRecord
@@ -112,7 +113,7 @@ def coverage_for(
     missing_limit: int = MISSING_LIST_LIMIT,
 ) -> Coverage:
     """Everything the coverage page shows, for the agencies ``viewer`` may see."""
-    today = today or date.today()
+    today = today or clock.today()
     agency_scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
     if agency_id:
         agency_scope.append(Agency.id == agency_id)

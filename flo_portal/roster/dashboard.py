@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import url_for
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
 from flo_portal.roster.coverage import overall_percent
@@ -53,7 +54,7 @@ def roster_cards(user) -> list[dict]:
     ):
         officer = officer_for_user(user)
         if officer is not None:
-            soon = date.today() + timedelta(days=60)
+            soon = clock.today() + timedelta(days=60)
             expiring = db.session.scalar(
                 sa.select(sa.func.count(TrainingRecord.id))
                 .join(TrainingCourse, TrainingCourse.id == TrainingRecord.course_id)
@@ -61,7 +62,7 @@ def roster_cards(user) -> list[dict]:
                     TrainingRecord.officer_id == officer.id,
                     TrainingCourse.required.is_(True),
                     TrainingRecord.expires_on.is_not(None),
-                    TrainingRecord.expires_on > date.today(),
+                    TrainingRecord.expires_on > clock.today(),
                     TrainingRecord.expires_on <= soon,
                 )
             )

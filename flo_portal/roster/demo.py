@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.demo import DemoContext, demo_step
@@ -161,7 +162,7 @@ REASONS = {
 
 @demo_step(20)
 def seed_roster(ctx: DemoContext) -> None:
-    rng, today = ctx.rng, date.today()
+    rng, today = ctx.rng, clock.today()
     coordinator = ctx.users.get("coordinator")
     courses = []
     for code, title, hours, provider, months, required, cve in CATALOGUE:

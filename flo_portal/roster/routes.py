@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
+from flo_portal.core.unit_of_work import after_failure
 from flo_portal.roster import coverage as coverage_mod
 from flo_portal.roster import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.roster import importer, services
@@ -26,16 +26,16 @@ from flo_portal.roster.forms import (
     OfficerForm,
     TransitionForm,
 )
-from flo_portal.roster.lifecycle import allowed_transitions, onboarding_problems
 from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.roster.policies import (
     can_edit_contact,
     can_edit_officer,
     can_nominate_for,
-    can_view_officer,
     officer_for_user,
 )
 from flo_portal.roster.profile_sections import sections_for
+from flo_portal.roster.queries import get_visible_officer_or_404
+from flo_portal.roster.workflow import allowed_transitions, onboarding_problems
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.security.access import can
 from flo_portal.training.models import TrainingCourse, TrainingRecord
@@ -47,13 +47,6 @@ PER_PAGE = 50
 
 def _can_read_roster() -> bool:
     return can(Permission.ROSTER_READ_ALL) or can(Permission.ROSTER_READ_OWN_AGENCY)
-
-
-def _officer_or_404(officer_id: int) -> Officer:
-    officer = db.session.get(Officer, officer_id)
-    if not can_view_officer(current_user, officer):
-        refuse(officer)
-    return officer
 
 
 def _visible_agency_choices(only_nominatable: bool = False):
@@ -152,7 +145,6 @@ def nominate():
             officer = services.nominate_officer(
                 current_user, agency=agency, reason=form.reason.data or "", **fields
             )
-            db.session.commit()
             flash(
                 f"{officer.full_name} is nominated; the FLO coordinators will vet the nomination.",
                 "success",
@@ -192,9 +184,8 @@ def _officer_fields(form: OfficerForm) -> dict:
 @bp.route("/officers/<int:officer_id>")
 @authenticated
 def profile(officer_id: int):
-    officer = _officer_or_404(officer_id)
-    audit("officer.viewed", officer, summary=officer.full_name)
-    db.session.commit()
+    officer = get_visible_officer_or_404(current_user, officer_id)
+    audit("officer.viewed", officer, summary=officer.full_name, actor=current_user)
     officer = services.load_profile(officer_id)
     records = (
         db.session.execute(
@@ -223,13 +214,13 @@ def profile(officer_id: int):
     transition_form = TransitionForm()
     transitions = allowed_transitions(current_user, officer)
     transition_form.target.choices = choices([(t.target.value, t.label) for t in transitions])
-    from flo_portal.auth.forms import EmptyForm
+    from flo_portal.core.formtools import EmptyForm
 
     return render_template(
         "roster/profile.html",
         officer=officer,
         records=records,
-        today=date.today(),
+        today=clock.today(),
         transitions=transitions,
         transition_form=transition_form,
         onboarding_missing=onboarding_problems(officer),
@@ -246,7 +237,7 @@ def profile(officer_id: int):
 @bp.route("/officers/<int:officer_id>/edit", methods=["GET", "POST"])
 @require(Permission.ROSTER_EDIT)
 def edit(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     form = OfficerForm(obj=officer)
     del form["reason"]
     form.set_agencies(_visible_agency_choices())
@@ -264,7 +255,6 @@ def edit(officer_id: int):
             form.external_id.errors.append("Another officer already has this ID.")
         else:
             services.update_officer(officer, current_user, fields)
-            db.session.commit()
             flash("Officer saved.", "success")
             return redirect(url_for("roster.profile", officer_id=officer.id))
     status = 422 if form.is_submitted() else 200
@@ -274,9 +264,9 @@ def edit(officer_id: int):
 @bp.route("/officers/<int:officer_id>/contact", methods=["GET", "POST"])
 @authenticated
 def contact(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     if not can_edit_contact(current_user, officer):
-        refuse(officer, 403)  # _officer_or_404 already refused what they may not see
+        refuse(officer, 403)  # the loader already refused what they may not see
     form = ContactForm(obj=officer)
     show_version(form, officer)
     if form.validate_on_submit():
@@ -288,7 +278,6 @@ def contact(officer_id: int):
         if stale_edit(form, officer, values):
             return render_template("roster/contact_form.html", form=form, officer=officer), 409
         services.update_contact(officer, current_user, **values)
-        db.session.commit()
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))
     status = 422 if form.is_submitted() else 200
@@ -298,7 +287,7 @@ def contact(officer_id: int):
 @bp.route("/officers/<int:officer_id>/status", methods=["POST"])
 @require(Permission.ROSTER_EDIT)
 def change_status(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     form = TransitionForm()
     form.target.choices = choices(
         [(t.target.value, t.label) for t in allowed_transitions(current_user, officer)]
@@ -306,13 +295,9 @@ def change_status(officer_id: int):
     if not form.validate_on_submit():
         flash("Choose one of the offered changes and give a reason.", "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    try:
-        services.change_status(officer, form.target.data, current_user, form.reason.data)
-    except services.TransitionError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
-        return redirect(url_for("roster.profile", officer_id=officer.id))
-    db.session.commit()
+    # A refusal (wrong status 409, role 403, onboarding 409) is answered by the app's
+    # domain-error handler: the message flashed on the profile the form was posted from.
+    services.change_status(officer, form.target.data, current_user, form.reason.data)
     flash(
         f"{officer.full_name} is now {OfficerStatus(officer.status).label.lower()}.",
         "success",
@@ -323,18 +308,12 @@ def change_status(officer_id: int):
 @bp.route("/officers/<int:officer_id>/invite", methods=["POST"])
 @require(Permission.ROSTER_EDIT, Permission.ROSTER_VET)
 def invite(officer_id: int):
-    officer = _officer_or_404(officer_id)
+    officer = get_visible_officer_or_404(current_user, officer_id)
     form = InviteForm()
     if not form.validate_on_submit():
         flash("Give a valid e-mail address.", "danger")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    try:
-        user = services.invite_officer(officer, current_user, form.email.data)
-    except services.InviteError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
-        return redirect(url_for("roster.profile", officer_id=officer.id))
-    db.session.commit()
+    user = services.invite_officer(officer, current_user, form.email.data)
     flash(f"{officer.full_name} is linked to the account {user.email}.", "success")
     return redirect(url_for("roster.profile", officer_id=officer.id))
 
@@ -400,6 +379,23 @@ def coverage_csv():
 # --- import ---------------------------------------------------------------------------
 
 
+_REFUSED_IMPORT = "flo_roster_refused_import"
+
+
+def _write_refused_import() -> bool:
+    """After the rollback of a refused import: its audit event, committed on its own."""
+    event = g.pop(_REFUSED_IMPORT, None)
+    if event is None:
+        return False
+    audit(**event)
+    return True
+
+
+@bp.record_once
+def _keep_refused_imports(state) -> None:
+    after_failure(state.app, _write_refused_import)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @require(Permission.ROSTER_IMPORT)
 def import_csv():
@@ -408,26 +404,26 @@ def import_csv():
     if form.validate_on_submit():
         storage = form.file.data
         data = storage.stream.read(importer.MAX_BYTES + 1)
-        try:
-            report = importer.import_csv(
-                data,
-                kind=form.kind.data or None,
-                good_rows_only=form.mode.data == "good",
-                dry_run=bool(form.dry_run.data),
-                actor=current_user,
-                filename=storage.filename or "",
-            )
-        except Exception:
-            db.session.rollback()
-            raise
-        db.session.commit()
+        report = importer.import_csv(
+            data,
+            kind=form.kind.data or None,
+            good_rows_only=form.mode.data == "good",
+            dry_run=bool(form.dry_run.data),
+            actor=current_user,
+            filename=storage.filename or "",
+        )
         flash(
             report.summary(),
             "success"
             if report.applied and report.ok
             else ("warning" if report.applied else "danger"),
         )
-    status = 422 if form.is_submitted() and (report is None or not report.ok) else 200
+        if not report.applied and not report.ok:
+            # 422: the unit of work rolls back; the refused import stays in the audit trail.
+            g.setdefault(_REFUSED_IMPORT, importer.import_event(report, data, current_user))
+    # The good rows of a partly bad file are imported: that request succeeded (200).
+    refused = report is None or not (report.ok or report.applied)
+    status = 422 if form.is_submitted() and refused else 200
     return render_template(
         "roster/import.html", form=form, report=report, columns=importer.COLUMNS
     ), status

@@ -1,21 +1,21 @@
 """Roster changes: nominate, edit, contact details, status transitions, account invites.
 
-Services flush and audit; the view commits.
+Services take the acting user, flush and audit; the unit of work commits.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
+from flo_portal.core import clock
+from flo_portal.core.errors import Conflict, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify
-from flo_portal.roster.lifecycle import find_transition, onboarding_problems
+from flo_portal.roster import workflow
 from flo_portal.roster.models import (
     FloLevel,
     Officer,
@@ -23,9 +23,10 @@ from flo_portal.roster.models import (
     OfficerStatusChange,
 )
 from flo_portal.roster.policies import visible_officers_condition
-from flo_portal.security.access import can
+from flo_portal.roster.workflow import onboarding_problems
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from flo_portal.users.queries import active_users_with_role
 
 CONTACT_FIELDS = ("email", "phone", "mobile")
 PROFILE_FIELDS = (
@@ -49,10 +50,6 @@ SORTS = {
     "status": (Officer.status, Officer.last_name, Officer.first_name, Officer.id),
     "updated": (Officer.updated_at.desc(), Officer.id.desc()),
 }
-
-
-class TransitionError(ValueError):
-    """A status change that the machine or the onboarding rules refuse."""
 
 
 def roster_query(
@@ -140,7 +137,7 @@ def nominate_officer(actor, *, agency: Agency, reason: str = "", **fields) -> Of
         and officer.supervisor_approved_on is None
     ):
         # The agency head nominating is the supervisor approval the programme asks for.
-        officer.supervisor_approved_on = date.today()
+        officer.supervisor_approved_on = clock.today()
     db.session.add(officer)
     db.session.flush()
     _log_status(officer, None, OfficerStatus.NOMINATED, actor, reason or "Nominated")
@@ -149,6 +146,7 @@ def nominate_officer(actor, *, agency: Agency, reason: str = "", **fields) -> Of
         officer,
         summary=f"{officer.full_name} nominated for {agency.name}",
         details={"agency_id": agency.id},
+        actor=actor,
     )
     _tell_coordinators_of_nomination(officer, agency, actor)
     db.session.flush()
@@ -160,10 +158,7 @@ def _tell_coordinators_of_nomination(officer: Officer, agency: Agency, actor) ->
         return
     from flask import url_for
 
-    coordinators = db.session.scalars(
-        sa.select(User).where(User.role == Role.COORDINATOR, User.is_active_account.is_(True))
-    ).all()
-    for user in coordinators:
+    for user in active_users_with_role(Role.COORDINATOR):
         notify(
             user,
             "roster.nomination",
@@ -193,6 +188,7 @@ def update_officer(officer: Officer, actor, changes: dict) -> dict:
             officer,
             summary=f"{officer.full_name}: {', '.join(sorted(diff))}",
             details=diff,
+            actor=actor,
         )
         db.session.flush()
     return diff
@@ -213,30 +209,39 @@ def update_contact(officer: Officer, actor, *, email: str, phone: str, mobile: s
 
 def change_status(
     officer: Officer, target: OfficerStatus | str, actor, reason: str
-) -> OfficerStatusChange:
-    """Move the officer along the status machine, or raise TransitionError."""
+) -> workflow.Transition:
+    """Move the officer along the status machine (``workflow.MACHINE``); the transition made.
+
+    Refused: TransitionRefused (409 not from this status, 403 not for this actor), an
+    InputError on ``reason`` when none is given, OnboardingIncomplete (409) when the
+    onboarding dates are missing for an activation."""
     reason = (reason or "").strip()
-    transition = find_transition(officer.status, target)
-    if transition is None:
-        raise TransitionError(f"An officer who is {officer.status} cannot become {target}.")
-    if actor is not None and not can(transition.permission, actor):
-        raise TransitionError("Your role may not make this change.")
+    transition = workflow.transition_to(officer, target)
+    workflow.check(actor, officer, transition.action)
     if not reason:
-        raise TransitionError("Give a reason: it is kept in the status history.")
-    if transition.needs_onboarding:
+        raise InputError("Give a reason: it is kept in the status history.", field="reason")
+    if workflow.needs_onboarding(transition):
         missing = onboarding_problems(officer)
         if missing:
-            raise TransitionError("Before activation record the " + ", ".join(missing) + ".")
+            raise workflow.OnboardingIncomplete(
+                "Before activation record the " + ", ".join(missing) + "."
+            )
     source = OfficerStatus(officer.status)
-    officer.status = transition.target
+    return workflow.MACHINE.apply(actor, officer, transition.action, source=source, reason=reason)
+
+
+@workflow.MACHINE.effect(*workflow.Action)
+def _record_status_change(actor, officer: Officer, transition, *, source, reason: str) -> None:
+    """Every status change: the history entry, the audit event, the officer's notice."""
     officer.status_changed_at = utcnow()
-    change = _log_status(officer, source, transition.target, actor, reason)
+    _log_status(officer, source, transition.target, actor, reason)
     db.session.flush()
     audit(
         "officer.status_changed",
         officer,
         summary=f"{officer.full_name}: {source.value} → {transition.target.value}",
         details={"from": source.value, "to": transition.target.value, "reason": reason},
+        actor=actor,
     )
     if officer.user_id and officer.user is not None:
         notify(
@@ -246,11 +251,17 @@ def change_status(
             reason,
             email=True,
         )
-    return change
 
 
-class InviteError(ValueError):
-    pass
+class InviteError(InputError):
+    """The e-mail for the account cannot be used (422 on ``email``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="email")
+
+
+class AlreadyInvited(Conflict):
+    """The officer already has an account (409)."""
 
 
 def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
@@ -261,7 +272,7 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
     from flo_portal.admin.services import create_user
 
     if officer.user_id:
-        raise InviteError("This officer already has an account.")
+        raise AlreadyInvited("This officer already has an account.")
     email = (email or officer.email or "").strip().lower()
     if not email or "@" not in email:
         raise InviteError("The officer needs an e-mail address first.")
@@ -280,6 +291,7 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
             officer,
             summary=f"linked to existing account {email}",
             details={"user_id": user.id},
+            actor=inviter,
         )
     else:
         user = create_user(
@@ -294,6 +306,7 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
             officer,
             summary=f"account invited at {email}",
             details={"user_id": user.id},
+            actor=inviter,
         )
     officer.user_id = user.id
     if not officer.email:
@@ -313,8 +326,8 @@ def pending_nominations_count(agency_id: int | None = None) -> int:
 
 __all__ = [
     "FloLevel",
+    "AlreadyInvited",
     "InviteError",
-    "TransitionError",
     "change_status",
     "invite_officer",
     "nominate_officer",

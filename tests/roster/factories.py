@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import factory
 
 from flo_portal.agencies.models import Discipline
+from flo_portal.core import clock
 from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import expiry_for
@@ -46,6 +45,6 @@ class RecordFactory(BaseFactory):
 
     officer = factory.SubFactory(OfficerFactory)
     course = factory.SubFactory(CourseFactory)
-    completed_on = factory.LazyFunction(date.today)
+    completed_on = factory.LazyFunction(clock.today)
     expires_on = factory.LazyAttribute(lambda o: expiry_for(o.course, o.completed_on))
     source = "manual"

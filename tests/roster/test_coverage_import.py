@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster.coverage import coverage_for
 from flo_portal.roster.importer import import_csv
@@ -24,7 +25,7 @@ def _count(model):
 
 
 def _world():
-    today = date.today()
+    today = clock.today()
     a, b, empty = (
         AgencyFactory(name="Alpha PD"),
         AgencyFactory(name="Beta Fire"),
@@ -164,6 +165,35 @@ def test_malformed_files_yield_clear_reports():
     assert _count(Officer) == 0
 
 
+def test_read_problems_name_their_line_and_column():
+    """Each step of the import (header, records, values) says where the problem is."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    header = "external_id,first_name,last_name,agency\n"
+    r = import_csv((header + 'A-1,"Multi\nline",Ok,Alpha PD\nA-2,Two,Fields\n').encode())
+    assert [str(p) for p in r.problems] == [
+        "line 2, column first_name: control character not allowed (U+000A at position 6)",
+        "line 4: has 3 fields, the header has 4",  # the quoted cell spanned line 3
+    ]
+    assert r.rows == 2 and r.good_rows == 0
+    r = import_csv((header + f"A-1,{'x' * 2001},Long,Alpha PD\n").encode())
+    assert [str(p) for p in r.problems] == [
+        "line 2, column first_name: value longer than 2000 characters"
+    ]
+    r = import_csv(b"external_id,first_name,first_name,agency,last_name,colour\nA,B,C,D,E,F\n")
+    assert [str(p) for p in r.problems] == ["line 1, column first_name: column appears twice"]
+    r = import_csv(b"external_id,first_name,last_name,agency,colour\nA,B,C,Alpha PD,F\n")
+    assert [str(p) for p in r.problems] == [
+        "line 1, column colour: unknown column (check the spelling)"
+    ]
+    r = import_csv(header.encode())
+    assert [str(p) for p in r.problems] == ["line 2: The file has a header but no rows."]
+    r = import_csv((header + "A-1,Ann,Archer,Alpha PD\nA-2,Bo,Baker,Beta PD\n").encode())
+    assert [str(p) for p in r.problems] == [
+        "line 3, column agency: unknown agency 'Beta PD' (import agencies first)"
+    ]
+
+
 def test_import_agencies_and_training(make_user):
     agencies = b"name,discipline,region,active\nNew PD,law_enforcement,North,yes\nOld Fire,Fire service,South,no\n"
     r = import_csv(agencies)
@@ -226,6 +256,34 @@ def test_import_page_and_cli(client, login_as, app, tmp_path):
     assert result.exit_code == 0 and "0 created, 0 updated, 2 unchanged" in result.output
 
 
+def test_import_page_keeps_refused_imports_in_the_trail_and_good_rows(client, login_as):
+    """The unit of work rolls a 422 back: a refused import still leaves its audit event;
+    importing the good rows of a partly bad file is a request that succeeded."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+
+    def post(mode):
+        return client.post(
+            "/roster/import",
+            data={"file": (io.BytesIO(BAD_CSV.encode()), "bad.csv"), "kind": "", "mode": mode},
+            content_type="multipart/form-data",
+        )
+
+    def events(action):
+        return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+    assert post("all").status_code == 422
+    db.session.expire_all()
+    refused = events("roster.import_refused")
+    assert len(refused) == 1 and refused[0].details["file"] == "bad.csv"
+    assert refused[0].actor_id is not None and _count(Officer) == 0
+    response = post("good")
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert _count(Officer) == 1 and len(events("roster.imported")) == 1
+
+
 def test_sample_files_in_the_repo_import_cleanly():
     from pathlib import Path
 
@@ -271,3 +329,23 @@ def test_import_refuses_active_officers_without_onboarding_like_the_officer_page
         "U-4": OfficerStatus.ACTIVE,
         "U-5": OfficerStatus.VETTING,
     }
+
+
+def test_cli_export_and_refresh_commit_their_work(app, tmp_path):
+    """The CLI commands run in one transaction each and audit as a system actor."""
+    AgencyFactory(name="Alpha PD")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    for what in ("agencies", "officers", "training"):
+        out = tmp_path / f"{what}.csv"
+        result = runner.invoke(args=["roster", "export", what, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8").splitlines()[0]
+    db.session.expire_all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "agencies.exported")
+    ).all()
+    assert len(events) == 1 and events[0].actor_id is None
+    assert "1 rows" in events[0].summary
+    result = runner.invoke(args=["roster", "refresh-current"])
+    assert result.exit_code == 0 and "recomputed" in result.output

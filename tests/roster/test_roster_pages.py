@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 
+from flo_portal.agencies.models import Agency
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
-from flo_portal.roster.lifecycle import TRANSITIONS, allowed_transitions
 from flo_portal.roster.models import Officer, OfficerStatus, OfficerStatusChange
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition
+from flo_portal.roster.workflow import TRANSITIONS, allowed_transitions
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 from tests.factories import AgencyFactory
@@ -167,7 +167,7 @@ def test_agency_head_nominates_for_own_agency_only(client, login_as, make_user):
     assert client.post("/roster/officers/new", data=data).status_code == 302
     officer = db.session.scalar(sa.select(Officer).where(Officer.last_name == "Nominee"))
     assert officer.status == OfficerStatus.NOMINATED and officer.agency_id == mine.id
-    assert officer.supervisor_approved_on == date.today()
+    assert officer.supervisor_approved_on == clock.today()
     history = officer.status_history
     assert [h.to_status for h in history] == [OfficerStatus.NOMINATED] and history[
         0
@@ -232,7 +232,7 @@ def test_status_machine_offers_only_allowed_transitions(client, login_as, make_u
     )
     assert "Before activation record" in response.get_data(as_text=True)
     officer = db.session.get(Officer, officer.id)
-    officer.supervisor_approved_on = officer.nda_signed_on = officer.privacy_ack_on = date.today()
+    officer.supervisor_approved_on = officer.nda_signed_on = officer.privacy_ack_on = clock.today()
     db.session.commit()
     client.post(
         url,
@@ -259,8 +259,8 @@ def test_status_machine_offers_only_allowed_transitions(client, login_as, make_u
 
 
 def test_transition_table_has_no_way_out_of_separated():
-    assert not [t for t in TRANSITIONS if t.source == OfficerStatus.SEPARATED]
-    sources = {t.source for t in TRANSITIONS}
+    assert not [t for t in TRANSITIONS if OfficerStatus.SEPARATED in t.sources]
+    sources = {s for t in TRANSITIONS for s in t.sources}
     assert OfficerStatus.ACTIVE in sources and OfficerStatus.INACTIVE in sources
 
 
@@ -274,6 +274,48 @@ def test_allowed_transitions_depend_on_role(make_user):
         OfficerStatus.SEPARATED,
     }
     assert allowed_transitions(head, officer) == []
+
+
+def test_refused_status_changes_answer_the_engines_status(client, login_as, make_user):
+    """Not from this status: 409; not for this role: 403; no reason: 422 on the field;
+    onboarding dates missing: 409. Nothing changes. A page posted from the profile gets
+    the message flashed back there."""
+    import pytest
+
+    from flo_portal.core.errors import Conflict, InputError, Refused
+    from flo_portal.roster import services
+    from flo_portal.roster.workflow import OnboardingIncomplete, TransitionRefused
+
+    officer = OfficerFactory(status=OfficerStatus.VETTING)
+    coordinator = make_user(Role.COORDINATOR)
+    analyst = make_user(Role.ANALYST)
+    with pytest.raises(TransitionRefused) as wrong_state:
+        services.change_status(officer, OfficerStatus.SUSPENDED, coordinator, "why")
+    assert wrong_state.value.status == 409 and isinstance(wrong_state.value, Refused)
+    with pytest.raises(TransitionRefused) as wrong_role:
+        services.change_status(officer, OfficerStatus.NOMINATED, analyst, "why")
+    assert wrong_role.value.status == 403
+    with pytest.raises(InputError) as no_reason:
+        services.change_status(officer, OfficerStatus.NOMINATED, coordinator, " ")
+    assert no_reason.value.status == 422 and no_reason.value.field == "reason"
+    with pytest.raises(OnboardingIncomplete) as onboarding:
+        services.change_status(officer, OfficerStatus.ACTIVE, coordinator, "Cleared")
+    assert isinstance(onboarding.value, Conflict) and onboarding.value.status == 409
+    assert officer.status == OfficerStatus.VETTING and not _actions("officer.status_changed")
+    db.session.commit()
+
+    login_as(coordinator)
+    profile = f"/roster/officers/{officer.id}"
+    token = _token(client, profile)
+    response = client.post(
+        f"{profile}/status",
+        data={"csrf_token": token, "target": "active", "reason": "Cleared"},
+        headers={"Referer": f"http://localhost{profile}"},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(profile)
+    assert "Before activation record" in client.get(profile).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Officer, officer.id).status == OfficerStatus.VETTING
 
 
 def test_invite_officer_creates_linked_account(client, login_as):
@@ -297,11 +339,12 @@ def test_invite_officer_creates_linked_account(client, login_as):
         )
     )
     assert _actions("officer.invited")
-    # A second invite is refused.
-    client.post(
+    # A second invite is refused (409: the officer already has an account).
+    again = client.post(
         f"/roster/officers/{officer.id}/invite",
         data={"csrf_token": token, "email": "x@y.example.gov"},
     )
+    assert again.status_code == 409
     assert (
         db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == "x@y.example.gov"))
         == 0
@@ -318,3 +361,38 @@ def test_roster_export_is_audited_and_formula_safe(client, login_as):
     assert text.splitlines()[0].startswith("external_id,first_name,last_name,agency")
     assert "'=cmd()" in text
     assert _actions("roster.exported")
+
+
+def test_agency_and_officer_changes_record_who_made_them(client, login_as):
+    """Services take the acting user: every event names them (no thread-local fallback)."""
+    coordinator = login_as(Role.COORDINATOR)
+    token = _token(client, "/agencies/new")
+    response = client.post(
+        "/agencies/new",
+        data={
+            "csrf_token": token,
+            "name": "Delta Sheriff",
+            "discipline": "law_enforcement",
+            "region": "East",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    agency = db.session.scalar(sa.select(Agency).where(Agency.name == "Delta Sheriff"))
+    assert client.post(f"/agencies/{agency.id}/active", data={"csrf_token": token}).status_code
+    officer = OfficerFactory(agency=agency, status=OfficerStatus.NOMINATED)
+    db.session.commit()
+    client.get(f"/roster/officers/{officer.id}")
+    client.post(
+        f"/roster/officers/{officer.id}/status",
+        data={"csrf_token": token, "target": "vetting", "reason": "Checks started"},
+    )
+    db.session.expire_all()
+    for action in (
+        "agency.created",
+        "agency.deactivated",
+        "officer.viewed",
+        "officer.status_changed",
+    ):
+        events = _actions(action)
+        assert events and all(e.actor_id == coordinator.id for e in events), action
