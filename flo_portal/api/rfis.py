@@ -152,7 +152,6 @@ def list_rfis(query: RfiQuery):
 def get_rfi(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     services.read_rfi(current_user, rfi, via="api")
-    db.session.commit()
     return _detail(rfi)
 
 
@@ -182,9 +181,7 @@ def submit_rfi(body: RfiIn):
             attested=body.attested,
         )
     except services.RfiInputError as exc:
-        db.session.rollback()
         raise ApiError(422, str(exc)) from None
-    db.session.commit()
     return _detail(rfi), 201
 
 
@@ -203,12 +200,9 @@ def post_rfi_message(rfi_id: int, body: MessageIn):
     try:
         message = services.post_message(current_user, rfi, body.body)
     except TransitionRefused as exc:
-        db.session.rollback()
         raise conflict(str(exc)) from None
     except services.RfiInputError as exc:
-        db.session.rollback()
         raise ApiError(422, str(exc), fields={"body": [str(exc)]}) from None
-    db.session.commit()
     return MessageOut.model_validate(message), 201
 
 
@@ -234,16 +228,12 @@ def answer_rfi(rfi_id: int, body: AnswerIn):
             answer=body.answer,
             criminal_intelligence=body.criminal_intelligence,
         )
-        db.session.commit()
     except TransitionRefused as exc:
-        db.session.rollback()
         raise conflict(str(exc)) from None
     except (services.StaleRfi, StaleDataError):
-        db.session.rollback()
         raise conflict(
             services.StaleRfi.message, {"version": ["Stale; read the RFI again."]}
         ) from None
     except services.RfiInputError as exc:
-        db.session.rollback()
         raise ApiError(422, str(exc)) from None
     return _detail(_rfi_or_404(rfi_id))

@@ -1,4 +1,5 @@
-"""RFI pages. Views parse forms and call services; services decide; views commit once."""
+"""RFI pages. Views parse forms and call services; services decide; the unit of work
+(``core/unit_of_work.py``) commits once the page has rendered."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from flo_portal.audit.services import record
 from flo_portal.core.audience import Audience
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import show_error
+from flo_portal.core.unit_of_work import discard
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.rfis import queries, services
@@ -112,7 +115,7 @@ def _render_detail(
 
 
 def _stale(rfi_id: int):
-    db.session.rollback()
+    discard()  # show the stored RFI, keep nothing of this request
     rfi = _rfi_or_404(rfi_id)
     return _render_detail(rfi, status=409, error=services.StaleRfi.message)
 
@@ -235,10 +238,8 @@ def new():
                 files=F.read_uploads(form.attachments),
             )
         except services.RfiInputError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(form, exc)
         else:
-            db.session.commit()
             if rfi.status == RfiStatus.PRIVACY_REVIEW:
                 flash(
                     f"{rfi.reference} submitted. Its text names protected activity "
@@ -280,10 +281,8 @@ def task():
                 audience=audience,
             )
         except services.RfiInputError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(form, exc)
         else:
-            db.session.commit()
             flash(
                 f"Tasking {rfi.reference} sent to {len(rfi.recipients)} recipients.",
                 "success",
@@ -303,7 +302,6 @@ def task():
 def detail(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
     services.read_rfi(current_user, rfi, via="web")
-    db.session.commit()
     return _render_detail(rfi)
 
 
@@ -344,14 +342,13 @@ def transition(rfi_id: int, action: str):
             ),
             rating=getattr(getattr(form, "rating", None), "data", None),
         )
-        db.session.commit()
     except TransitionRefused as exc:
-        db.session.rollback()
+        discard()
         return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
     except (services.StaleRfi, StaleDataError):
         return _stale(rfi_id)
     except services.RfiInputError as exc:
-        db.session.rollback()
+        discard()
         rfi = _rfi_or_404(rfi_id)
         form.version.data = str(rfi.version)
         return _render_detail(rfi, status=422, posted={act: form}, error=str(exc))
@@ -385,16 +382,14 @@ def resubmit(rfi_id: int):
                     "tlp": form.tlp.data,
                 },
             )
-            db.session.commit()
         except (services.StaleRfi, StaleDataError):
-            db.session.rollback()
+            discard()
             flash(services.StaleRfi.message, "danger")
             return render_template(
                 "rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi
             ), 409
         except (services.RfiInputError, TransitionRefused) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(form, exc)
         else:
             flash(f"{rfi.reference} resubmitted.", "success")
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
@@ -415,12 +410,11 @@ def post_message(rfi_id: int):
         )
     try:
         services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
-        db.session.commit()
     except TransitionRefused as exc:
-        db.session.rollback()
+        discard()
         return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
     except services.RfiInputError as exc:
-        db.session.rollback()
+        discard()
         return _render_detail(_rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc))
     flash("Message posted.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id) + "#conversation")
@@ -437,9 +431,8 @@ def respond(rfi_id: int):
         )
     try:
         services.respond_to_tasking(current_user, rfi, form.response.data)
-        db.session.commit()
     except (TransitionRefused, services.RfiInputError) as exc:
-        db.session.rollback()
+        discard()
         return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
     flash("Response sent to the center.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
@@ -462,7 +455,6 @@ def criminal_intelligence(rfi_id: int):
             form.criminal_intelligence.data,
             expected_version=form.version_number,
         )
-        db.session.commit()
     except (services.StaleRfi, StaleDataError):
         return _stale(rfi_id)
     flash("Retention marking saved.", "success")
@@ -488,7 +480,6 @@ def download(attachment_id: int):
         summary=f"{att.rfi.reference}: {att.filename}",
         details={"attachment_id": att.id, "sha256": att.sha256},
     )
-    db.session.commit()
     # Files are small (MAX_UPLOAD_BYTES): read them whole so no handle outlives the request.
     return send_file(
         io.BytesIO(path.read_bytes()),
@@ -539,7 +530,6 @@ def metrics_csv():
         object_type="rfi",
         object_id="metrics",
     )
-    db.session.commit()
     return csv_response(
         "rfi-metrics.csv", ["kind", "group", "count", "median_hours", "p90_hours"], rows
     )
