@@ -17,19 +17,19 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core.audience import Audience
 from flo_portal.core.csv_export import csv_response
+from flo_portal.core.errors import Conflict, Refused
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import show_error
 from flo_portal.core.unit_of_work import discard
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
-from flo_portal.rfis import queries, services
+from flo_portal.rfis import queries, services, workflow
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.dissemination import dissemination_log
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiPriority, RfiStatus, Tlp
@@ -117,7 +117,7 @@ def _render_detail(
 def _stale(rfi_id: int):
     discard()  # show the stored RFI, keep nothing of this request
     rfi = _rfi_or_404(rfi_id)
-    return _render_detail(rfi, status=409, error=services.StaleRfi.message)
+    return _render_detail(rfi, status=409, error=services.StaleRfi.default_message)
 
 
 # --- lists -------------------------------------------------------------------------------
@@ -342,11 +342,11 @@ def transition(rfi_id: int, action: str):
             ),
             rating=getattr(getattr(form, "rating", None), "data", None),
         )
-    except TransitionRefused as exc:
-        discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
-    except (services.StaleRfi, StaleDataError):
+    except services.StaleRfi:
         return _stale(rfi_id)
+    except TransitionRefused as exc:  # 409 not in this state, 403 not for this user
+        discard()
+        return _render_detail(_rfi_or_404(rfi_id), status=exc.status, error=str(exc))
     except services.RfiInputError as exc:
         discard()
         rfi = _rfi_or_404(rfi_id)
@@ -360,8 +360,7 @@ def transition(rfi_id: int, action: str):
 @require(Permission.RFI_SUBMIT)
 def resubmit(rfi_id: int):
     rfi = _rfi_or_404(rfi_id)
-    if not any(t.action == Action.RESUBMIT for t in allowed_actions(current_user, rfi)):
-        abort(403)
+    workflow.check(current_user, rfi, Action.RESUBMIT)  # 409 not returned, 403 not yours
     form = F.ResubmitForm(obj=rfi if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(rfi.version)
@@ -382,13 +381,13 @@ def resubmit(rfi_id: int):
                     "tlp": form.tlp.data,
                 },
             )
-        except (services.StaleRfi, StaleDataError):
+        except services.StaleRfi as exc:
             discard()
-            flash(services.StaleRfi.message, "danger")
+            flash(str(exc), "danger")
             return render_template(
                 "rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi
             ), 409
-        except (services.RfiInputError, TransitionRefused) as exc:
+        except services.RfiInputError as exc:
             show_error(form, exc)
         else:
             flash(f"{rfi.reference} resubmitted.", "success")
@@ -410,9 +409,9 @@ def post_message(rfi_id: int):
         )
     try:
         services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
-    except TransitionRefused as exc:
+    except (Refused, Conflict) as exc:  # 409 closed or rejected, 403 not a participant
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
+        return _render_detail(_rfi_or_404(rfi_id), status=exc.status, error=str(exc))
     except services.RfiInputError as exc:
         discard()
         return _render_detail(_rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc))
@@ -431,9 +430,12 @@ def respond(rfi_id: int):
         )
     try:
         services.respond_to_tasking(current_user, rfi, form.response.data)
-    except (TransitionRefused, services.RfiInputError) as exc:
+    except (Refused, Conflict) as exc:  # 409 no longer open, 403 not addressed to you
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
+        return _render_detail(_rfi_or_404(rfi_id), status=exc.status, error=str(exc))
+    except services.RfiInputError as exc:
+        discard()
+        return _render_detail(_rfi_or_404(rfi_id), status=422, response_form=form, error=str(exc))
     flash("Response sent to the center.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
 
@@ -455,7 +457,7 @@ def criminal_intelligence(rfi_id: int):
             form.criminal_intelligence.data,
             expected_version=form.version_number,
         )
-    except (services.StaleRfi, StaleDataError):
+    except services.StaleRfi:
         return _stale(rfi_id)
     flash("Retention marking saved.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))

@@ -3,16 +3,19 @@ the request (or job) commits once. Transitions go through ``workflow.check``."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.audit.services import record
 from flo_portal.core import protected_activity
 from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
@@ -30,21 +33,26 @@ from flo_portal.rfis.models import (
     RfiStatusChange,
     Tlp,
 )
-from flo_portal.rfis.workflow import Action, TransitionRefused
+from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
 
-class StaleRfi(Exception):
-    """The form was built from an older version of the RFI than the one stored."""
+class StaleRfi(Stale):
+    """The form was built from an older version of the RFI than the one stored, or
+    another save of the same version won the race (409; the API names ``version``)."""
 
-    message = (
+    default_message = (
         "Someone else changed this RFI after you opened it. Your change was not saved: "
         "review the current version below and try again."
     )
 
+    def __init__(self, message: str | None = None, **kw) -> None:
+        kw.setdefault("fields", {"version": ["Stale; read the RFI again."]})
+        super().__init__(message, **kw)
 
-class RfiInputError(ValueError):
+
+class RfiInputError(InputError):
     """Input a person must correct (missing attestation, past due date, bad rating...)."""
 
 
@@ -318,9 +326,9 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
     """One addressee's response (may be revised until the tasking is complete)."""
     slot = next((r for r in rfi.recipients if r.user_id == user.id), None)
     if not rfi.is_tasking or slot is None:
-        raise TransitionRefused("This tasking is not addressed to you.")
+        raise Refused("This tasking is not addressed to you.")
     if RfiStatus(rfi.status) != RfiStatus.ASSIGNED:
-        raise TransitionRefused("This tasking is no longer open for responses.")
+        raise Conflict("This tasking is no longer open for responses.")
     if not (body or "").strip():
         raise RfiInputError("Write a response.")
     revised = slot.responded_at is not None
@@ -347,6 +355,21 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
 # --- transitions --------------------------------------------------------------------------
 
 
+def _race_is_stale(fn):
+    """Another save of the same version won the race (``version_id_col`` at flush): the
+    same answer as a stale form, StaleRfi."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StaleDataError:
+            raise StaleRfi() from None
+
+    return guarded
+
+
+@_race_is_stale
 def perform(
     user: User,
     rfi: Rfi,
@@ -362,8 +385,9 @@ def perform(
 ) -> Rfi:
     """Make one transition of the state machine, with its side effects.
 
-    Raises TransitionRefused (not allowed now / for this user), StaleRfi (the form was
-    built from an older version) or RfiInputError (a note, assignee or rating missing).
+    Raises TransitionRefused (409 not possible in this state, 403 not for this user),
+    StaleRfi (the form was built from an older version, or another save won the race) or
+    RfiInputError (a note, assignee or rating missing).
     """
     # A stale form is reported as such first: its author acted on a state that is gone.
     _check_version(rfi, expected_version)
@@ -478,6 +502,7 @@ def _set_review_due(rfi: Rfi) -> None:
         rfi.review_due_on = None
 
 
+@_race_is_stale
 def set_criminal_intelligence(
     user: User, rfi: Rfi, flag: bool, *, expected_version: int | None
 ) -> Rfi:
@@ -586,9 +611,12 @@ def post_message(
     from flo_portal.rfis.policies import can_post_message
 
     if not can_post_message(user, rfi):
-        raise TransitionRefused("You cannot add to this conversation now.")
+        message = "You cannot add to this conversation now."
+        if RfiStatus(rfi.status) in (RfiStatus.CLOSED, RfiStatus.REJECTED):
+            raise Conflict(message)  # nobody may, in this state
+        raise Refused(message)  # not this user
     if not (body or "").strip():
-        raise RfiInputError("Write a message.")
+        raise RfiInputError("Write a message.", field="body")
     message = RfiMessage(rfi=rfi, author_id=user.id, body=body.strip())
     db.session.add(message)
     db.session.flush()

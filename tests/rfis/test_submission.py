@@ -164,10 +164,11 @@ def test_protected_activity_goes_to_privacy_review_first(client, login_as, make_
     assert not db.session.scalar(
         sa.select(Notification).where(Notification.user_id == coordinator.id)
     )
-    # The coordinator cannot accept it before the privacy officer approves.
+    # The coordinator cannot accept it before the privacy officer approves: not possible
+    # in its state, 409 (the workflow engine's one rule; was 403 before issue 11).
     login_as(coordinator)
     r = client.post(f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)})
-    assert r.status_code == 403
+    assert r.status_code == 409
     login_as(privacy)
     r = client.post(
         f"/rfis/{rfi.id}/do/privacy_approve",
