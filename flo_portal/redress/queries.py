@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
 from flo_portal.redress.models import RedressRequest, RedressStatus
@@ -25,14 +26,12 @@ def redress_list_query(user, *, open_only: bool = False):
 def redress_cards(user) -> list[dict]:
     if not can(Permission.REDRESS_REVIEW, user):
         return []
-    from flo_portal.rfis.services import center_today
-
     open_ = RedressRequest.status != RedressStatus.ANSWERED
     row = db.session.execute(
         sa.select(
             sa.func.count(RedressRequest.id),
             sa.func.coalesce(
-                sa.func.sum(sa.case((RedressRequest.due_on < center_today(), 1), else_=0)), 0
+                sa.func.sum(sa.case((RedressRequest.due_on < clock.today(), 1), else_=0)), 0
             ),
         ).where(open_)
     ).one()

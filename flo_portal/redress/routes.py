@@ -7,13 +7,13 @@ from flask_login import current_user
 
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.redress import queries, services
 from flo_portal.redress.forms import AnswerForm, RedressForm
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.policies import can_view_redress
 from flo_portal.redress.workflow import Action, TransitionRefused, allowed_actions
-from flo_portal.rfis.services import center_today
 from flo_portal.security import Permission, authenticated, can, require
 
 bp = Blueprint("redress", __name__)
@@ -37,7 +37,7 @@ def _render_detail(req, *, status: int = 200, posted=None, error: str = ""):
         )
         actions.append((t, form))
     return render_template(
-        "redress/detail.html", req=req, actions=actions, today=center_today(), error=error
+        "redress/detail.html", req=req, actions=actions, today=clock.today(), error=error
     ), status
 
 
@@ -57,7 +57,7 @@ def index():
         page=page,
         reviewer=reviewer,
         open_only=open_only,
-        today=center_today(),
+        today=clock.today(),
         heading="Redress requests" if reviewer else "My redress requests",
     )
 

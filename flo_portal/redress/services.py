@@ -8,13 +8,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from flo_portal.audit.services import record
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify
 from flo_portal.redress import workflow
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.workflow import Action, TransitionRefused
-from flo_portal.rfis.services import center_today
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
@@ -47,7 +47,7 @@ def file_request(
         requester_id=requester.id,
         status=RedressStatus.RECEIVED,
         received_at=now,
-        due_on=center_today(now) + timedelta(days=RESPONSE_DAYS),
+        due_on=clock.today() + timedelta(days=RESPONSE_DAYS),
         **values,
     )
     db.session.add(req)

@@ -14,6 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
 from flo_portal.rfis.models import (
@@ -247,8 +248,6 @@ def summary_figures(today: date) -> dict:
 def rfi_cards(user) -> list[dict]:
     if not can(Permission.RFI_READ, user):
         return []
-    from flo_portal.rfis.services import center_today
-
     role = Role(user.role)
     cards = []
 
@@ -267,7 +266,7 @@ def rfi_cards(user) -> list[dict]:
         cards.append(
             {
                 "title": "Overdue RFIs",
-                "value": count(overdue_condition(center_today())),
+                "value": count(overdue_condition(clock.today())),
                 "link": "/rfis/queue?overdue=1",
                 "hint": "Past their due date",
             }

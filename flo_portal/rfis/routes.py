@@ -21,6 +21,7 @@ from flask_login import current_user
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
+from flo_portal.core import clock
 from flo_portal.core.audience import Audience
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import Conflict, Refused
@@ -108,7 +109,7 @@ def _render_detail(
         all_responses=sees_all_tasking_responses(current_user, rfi),
         ci_form=ci_form,
         can_flag_ci=Role(current_user.role) == Role.COORDINATOR,
-        today=services.center_today(),
+        today=clock.today(),
         error=error,
         dissemination=dissemination_log(rfi) if Role(current_user.role).is_center_staff else [],
     ), status
@@ -133,7 +134,7 @@ def mine():
         page=page,
         heading="My RFIs",
         endpoint="rfis.mine",
-        today=services.center_today(),
+        today=clock.today(),
     )
 
 
@@ -148,14 +149,14 @@ def agency():
         page=page,
         heading=heading,
         endpoint="rfis.agency",
-        today=services.center_today(),
+        today=clock.today(),
     )
 
 
 @bp.route("/queue")
 @require(Permission.RFI_QUEUE)
 def queue():
-    today = services.center_today()
+    today = clock.today()
     filters = queries.QueueFilters.from_args(request.args)
     if filters.ignored:
         flash(
@@ -204,7 +205,7 @@ def privacy_queue():
     stmt = queries.queue_query(
         current_user,
         queries.QueueFilters(status=RfiStatus.PRIVACY_REVIEW.value),
-        services.center_today(),
+        clock.today(),
     )
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
     audit_listing("rfi", {}, page.total, listing="privacy", page=page.page)
@@ -213,7 +214,7 @@ def privacy_queue():
         page=page,
         heading="RFIs awaiting privacy review",
         endpoint="rfis.privacy_queue",
-        today=services.center_today(),
+        today=clock.today(),
     )
 
 
@@ -498,7 +499,7 @@ def download(attachment_id: int):
 @bp.route("/metrics")
 @require(Permission.RFI_METRICS)
 def metrics():
-    today = services.center_today()
+    today = clock.today()
     return render_template(
         "rfis/metrics.html",
         turnaround=queries.turnaround_metrics(),
@@ -510,7 +511,7 @@ def metrics():
 @require(Permission.RFI_METRICS)
 def metrics_csv():
     data = queries.turnaround_metrics()
-    summary = queries.summary_figures(services.center_today())
+    summary = queries.summary_figures(clock.today())
     rows = [
         ("priority", r.group, r.count, r.median_hours, r.p90_hours) for r in data["by_priority"]
     ]

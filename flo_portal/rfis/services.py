@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,11 +12,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.audit.services import record
-from flo_portal.core import protected_activity
+from flo_portal.core import clock, protected_activity
 from flo_portal.core.audience import Audience, recipients_query
 from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
 from flo_portal.rfis import workflow
 from flo_portal.rfis.attachments import store_attachment
@@ -36,6 +34,7 @@ from flo_portal.rfis.models import (
 from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from flo_portal.users.queries import active_users_with_role
 
 
 class StaleRfi(Stale):
@@ -57,16 +56,6 @@ class RfiInputError(InputError):
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def center_today(now: datetime | None = None) -> date:
-    """Today's date at the center (DISPLAY_TIMEZONE): due dates are center dates."""
-    now = now or utcnow()
-    try:
-        zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    except Exception:
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
 
 
 def allocate_reference(year: int) -> tuple[int, str]:
@@ -124,14 +113,6 @@ def _notify(
     return notice
 
 
-def _active_users_with_role(role: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == role, User.is_active_account.is_(True))
-        )
-    )
-
-
 def _history(rfi: Rfi, action: str, from_status, to_status, actor, note: str = "") -> None:
     db.session.add(
         RfiStatusChange(
@@ -155,7 +136,7 @@ def _validate_common(*, title: str, question: str, justification: str, due_on: d
         raise RfiInputError("A title and a question are required.")
     if not (justification or "").strip():
         raise RfiInputError("Give the criminal or threat nexus that justifies the request.")
-    if due_on is None or due_on < center_today():
+    if due_on is None or due_on < clock.today():
         raise RfiInputError("The due date cannot be in the past.")
 
 
@@ -181,7 +162,7 @@ def submit_rfi(
         raise RfiInputError("You must make the attestation before submitting.")
     _validate_common(title=title, question=question, justification=justification, due_on=due_on)
     terms = protected_activity.terms_in(title, question, justification)
-    now = utcnow()
+    now = clock.now()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
         reference=reference,
@@ -222,7 +203,7 @@ def submit_rfi(
             details={"terms": terms},
             actor=requester,
         )
-        for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
+        for officer in active_users_with_role(Role.PRIVACY_OFFICER):
             _notify(
                 officer,
                 "rfi.privacy_review",
@@ -245,7 +226,7 @@ def submit_rfi(
 
 
 def _notify_coordinators_new(rfi: Rfi) -> None:
-    for coordinator in _active_users_with_role(Role.COORDINATOR):
+    for coordinator in active_users_with_role(Role.COORDINATOR):
         _notify(
             coordinator,
             "rfi.submitted",
@@ -277,7 +258,7 @@ def create_tasking(
     recipients = [u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id]
     if not recipients:
         raise RfiInputError("Nobody is in that audience; choose officers, agencies or disciplines.")
-    now = utcnow()
+    now = clock.now()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
         reference=reference,
@@ -333,7 +314,7 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
         raise RfiInputError("Write a response.")
     revised = slot.responded_at is not None
     slot.response = body.strip()
-    slot.responded_at = utcnow()
+    slot.responded_at = clock.now()
     record(
         "rfi.tasking_response",
         rfi,
@@ -396,7 +377,7 @@ def perform(
     if t.needs_note and not note:
         raise RfiInputError("Give a reason or note; the requester will read it.")
     before = RfiStatus(rfi.status)
-    now = utcnow()
+    now = clock.now()
     details: dict = {"from": before.value, "to": t.target.value}
     target = t.target
 
@@ -569,7 +550,7 @@ def _notify_transition(action: Action, rfi: Rfi, actor: User, note: str, target:
     ):
         _notify_coordinators_new(rfi)
     elif action == Action.RESUBMIT and target == RfiStatus.PRIVACY_REVIEW:
-        for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
+        for officer in active_users_with_role(Role.PRIVACY_OFFICER):
             _notify(
                 officer,
                 "rfi.privacy_review",
@@ -655,7 +636,7 @@ def _message_audience(author: User, rfi: Rfi) -> list[User]:
         if rfi.assignee is not None:
             people[rfi.assignee.id] = rfi.assignee
         elif not author.is_center_staff:
-            for c in _active_users_with_role(Role.COORDINATOR):
+            for c in active_users_with_role(Role.COORDINATOR):
                 people[c.id] = c
     people.pop(author.id, None)
     return list(people.values())
@@ -671,7 +652,7 @@ def due_soon_days() -> int:
 def rfis_due_soon_and_overdue(now: datetime) -> tuple[list[Rfi], list[Rfi]]:
     """(due soon, overdue) open RFIs at ``now``: due within RFI_DUE_SOON_DAYS center days,
     or past their due date. Open means the center (or addressees) still owe an answer."""
-    today = center_today(now)
+    today = now.astimezone(clock.center_zone()).date()  # the center's date at ``now``
     horizon = today + timedelta(days=due_soon_days())
     rows = db.session.scalars(
         sa.select(Rfi)
@@ -689,14 +670,14 @@ def _owners(rfi: Rfi) -> list[User]:
     if rfi.assignee is not None:
         return [rfi.assignee]
     if RfiStatus(rfi.status) == RfiStatus.PRIVACY_REVIEW:
-        return _active_users_with_role(Role.PRIVACY_OFFICER)
-    return _active_users_with_role(Role.COORDINATOR)
+        return active_users_with_role(Role.PRIVACY_OFFICER)
+    return active_users_with_role(Role.COORDINATOR)
 
 
 def notify_due_rfis(now: datetime | None = None) -> int:
     """Notify owners of due-soon and overdue RFIs; safe to re-run (dedupe keys per RFI,
     user, kind and due date). Returns how many notices were new. The caller commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     soon, overdue = rfis_due_soon_and_overdue(now)
     sent = 0
     for kind, rfis in (("due_soon", soon), ("overdue", overdue)):
@@ -705,7 +686,7 @@ def notify_due_rfis(now: datetime | None = None) -> int:
             if kind == "overdue" and not rfi.is_tasking:
                 # Escalation: coordinators hear about every overdue request.
                 owners = list(
-                    {u.id: u for u in owners + _active_users_with_role(Role.COORDINATOR)}.values()
+                    {u.id: u for u in owners + active_users_with_role(Role.COORDINATOR)}.values()
                 )
             for user in owners:
                 key = f"rfi:{rfi.id}:{kind}:{rfi.due_on.isoformat()}:user:{user.id}"

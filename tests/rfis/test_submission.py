@@ -10,10 +10,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.core import protected_activity
+from flo_portal.core import clock, protected_activity
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
-from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiStatus
 from flo_portal.security.permissions import Role
 from tests.rfis.helpers import PDF, future, submit
@@ -89,7 +88,7 @@ def test_missing_attestation_is_refused(client, login_as):
 
 def test_due_date_in_the_past_is_refused(client, login_as):
     login_as(Role.LIAISON_OFFICER)
-    past = (services.center_today() - timedelta(days=1)).isoformat()
+    past = (clock.today() - timedelta(days=1)).isoformat()
     response = client.post("/rfis/new", data=_form(due_on=past), content_type="multipart/form-data")
     assert response.status_code == 422
     assert "cannot be in the past" in response.get_data(as_text=True)
