@@ -21,15 +21,14 @@ from flo_portal.api.errors import ApiError
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, LineText, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.core.extensions import db
+from flo_portal.audit.reads import audit_listing
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
-    can_view_rfi,
     visible_messages,
     visible_rfis_condition,
 )
+from flo_portal.rfis.queries import get_visible_rfi_or_404
 from flo_portal.rfis.workflow import Action, allowed_actions
 from flo_portal.security import Permission, require
 
@@ -105,13 +104,6 @@ class AnswerIn(In):
     criminal_intelligence: bool = False
 
 
-def _rfi_or_404(rfi_id: int) -> Rfi:
-    rfi = db.session.get(Rfi, rfi_id)
-    if rfi is None or not can_view_rfi(current_user, rfi):
-        refuse(rfi)
-    return rfi
-
-
 def _detail(rfi: Rfi) -> RfiDetailOut:
     base = RfiOut.model_validate(rfi).model_dump()
     return RfiDetailOut(
@@ -151,7 +143,7 @@ def list_rfis(query: RfiQuery):
 @require(Permission.RFI_READ)
 @operation(summary="One RFI with its conversation", tags=["rfis"], response=RfiDetailOut)
 def get_rfi(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = get_visible_rfi_or_404(current_user, rfi_id)
     services.read_rfi(current_user, rfi, via="api")
     return _detail(rfi)
 
@@ -194,7 +186,7 @@ def submit_rfi(body: RfiIn):
     errors=(403, 409),
 )
 def post_rfi_message(rfi_id: int, body: MessageIn):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = get_visible_rfi_or_404(current_user, rfi_id)
     message = services.post_message(current_user, rfi, body.body)
     return MessageOut.model_validate(message), 201
 
@@ -211,7 +203,7 @@ def post_rfi_message(rfi_id: int, body: MessageIn):
 def answer_rfi(rfi_id: int, body: AnswerIn):
     """The assignee answers (status `assigned` → `answered`). 409 when the RFI is not in
     `assigned` or when `version` is stale; 403 when it is not assigned to the caller."""
-    rfi = _rfi_or_404(rfi_id)
+    rfi = get_visible_rfi_or_404(current_user, rfi_id)
     services.perform(
         current_user,
         rfi,
@@ -220,4 +212,4 @@ def answer_rfi(rfi_id: int, body: AnswerIn):
         answer=body.answer,
         criminal_intelligence=body.criminal_intelligence,
     )
-    return _detail(_rfi_or_404(rfi_id))
+    return _detail(get_visible_rfi_or_404(current_user, rfi_id))

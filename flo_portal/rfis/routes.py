@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from flo_portal.agencies.models import Agency
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
 from flo_portal.core import clock
 from flo_portal.core.audience import Audience
@@ -33,10 +33,9 @@ from flo_portal.rfis import profile as _profile_section  # noqa: F401 - register
 from flo_portal.rfis import queries, services, workflow
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.dissemination import dissemination_log
-from flo_portal.rfis.models import Rfi, RfiAttachment, RfiPriority, RfiStatus, Tlp
+from flo_portal.rfis.models import Rfi, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
     can_post_message,
-    can_view_rfi,
     sees_all_tasking_responses,
     visible_messages,
 )
@@ -54,13 +53,6 @@ ACTION_FORMS = {
     Action.ANSWER: F.AnswerForm,
     Action.CLOSE: F.CloseForm,
 }
-
-
-def _rfi_or_404(rfi_id: int) -> Rfi:
-    rfi = db.session.get(Rfi, rfi_id)
-    if rfi is None or not can_view_rfi(current_user, rfi):
-        refuse(rfi)
-    return rfi
 
 
 def _action_forms(rfi: Rfi, posted: dict | None = None) -> list[tuple]:
@@ -117,7 +109,7 @@ def _render_detail(
 
 def _stale(rfi_id: int):
     discard()  # show the stored RFI, keep nothing of this request
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     return _render_detail(rfi, status=409, error=services.StaleRfi.default_message)
 
 
@@ -301,7 +293,7 @@ def task():
 @bp.route("/<int:rfi_id>")
 @require(Permission.RFI_READ)
 def detail(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     services.read_rfi(current_user, rfi, via="web")
     return _render_detail(rfi)
 
@@ -309,7 +301,7 @@ def detail(rfi_id: int):
 @bp.route("/<int:rfi_id>/do/<action>", methods=["POST"])
 @require(Permission.RFI_READ)
 def transition(rfi_id: int, action: str):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     try:
         act = Action(action)
     except ValueError:
@@ -347,10 +339,12 @@ def transition(rfi_id: int, action: str):
         return _stale(rfi_id)
     except TransitionRefused as exc:  # 409 not in this state, 403 not for this user
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=exc.status, error=str(exc))
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
+        )
     except services.RfiInputError as exc:
         discard()
-        rfi = _rfi_or_404(rfi_id)
+        rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
         form.version.data = str(rfi.version)
         return _render_detail(rfi, status=422, posted={act: form}, error=str(exc))
     flash(f"{rfi.reference}: {RfiStatus(rfi.status).label.lower()}.", "success")
@@ -360,7 +354,7 @@ def transition(rfi_id: int, action: str):
 @bp.route("/<int:rfi_id>/resubmit", methods=["GET", "POST"])
 @require(Permission.RFI_SUBMIT)
 def resubmit(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     workflow.check(current_user, rfi, Action.RESUBMIT)  # 409 not returned, 403 not yours
     form = F.ResubmitForm(obj=rfi if request.method == "GET" else None)
     if request.method == "GET":
@@ -402,7 +396,7 @@ def resubmit(rfi_id: int):
 @bp.route("/<int:rfi_id>/messages", methods=["POST"])
 @require(Permission.RFI_READ)
 def post_message(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     form = F.MessageForm()
     if not form.validate_on_submit():
         return _render_detail(
@@ -412,10 +406,17 @@ def post_message(rfi_id: int):
         services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
     except (Refused, Conflict) as exc:  # 409 closed or rejected, 403 not a participant
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=exc.status, error=str(exc))
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
+        )
     except services.RfiInputError as exc:
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc))
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id),
+            status=422,
+            message_form=form,
+            error=str(exc),
+        )
     flash("Message posted.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id) + "#conversation")
 
@@ -423,7 +424,7 @@ def post_message(rfi_id: int):
 @bp.route("/<int:rfi_id>/respond", methods=["POST"])
 @require(Permission.RFI_READ)
 def respond(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     form = F.ResponseForm()
     if not form.validate_on_submit():
         return _render_detail(
@@ -433,10 +434,17 @@ def respond(rfi_id: int):
         services.respond_to_tasking(current_user, rfi, form.response.data)
     except (Refused, Conflict) as exc:  # 409 no longer open, 403 not addressed to you
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=exc.status, error=str(exc))
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
+        )
     except services.RfiInputError as exc:
         discard()
-        return _render_detail(_rfi_or_404(rfi_id), status=422, response_form=form, error=str(exc))
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id),
+            status=422,
+            response_form=form,
+            error=str(exc),
+        )
     flash("Response sent to the center.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
 
@@ -444,7 +452,7 @@ def respond(rfi_id: int):
 @bp.route("/<int:rfi_id>/criminal-intelligence", methods=["POST"])
 @require(Permission.RFI_TRIAGE)
 def criminal_intelligence(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     form = F.CriminalIntelForm(prefix="ci")
     if not form.validate_on_submit():
         abort(
@@ -467,13 +475,7 @@ def criminal_intelligence(rfi_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @require(Permission.RFI_READ)
 def download(attachment_id: int):
-    att = db.session.get(RfiAttachment, attachment_id)
-    if att is None or not can_view_rfi(current_user, att.rfi):
-        refuse(att)
-    if att.message_id is not None and att.message_id not in {
-        m.id for m in visible_messages(current_user, att.rfi)
-    }:
-        abort(404)
+    att = queries.get_visible_attachment_or_404(current_user, attachment_id)
     path = attachment_path(att)
     if not path.is_file():
         abort(404)
