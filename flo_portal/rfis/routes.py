@@ -484,6 +484,7 @@ def download(attachment_id: int):
         att.rfi,
         summary=f"{att.rfi.reference}: {att.filename}",
         details={"attachment_id": att.id, "sha256": att.sha256},
+        actor=current_user,
     )
     # Files are small (MAX_UPLOAD_BYTES): read them whole so no handle outlives the request.
     return send_file(
@@ -534,6 +535,7 @@ def metrics_csv():
         summary="RFI metrics CSV",
         object_type="rfi",
         object_id="metrics",
+        actor=current_user,
     )
     return csv_response(
         "rfi-metrics.csv", ["kind", "group", "count", "median_hours", "p90_hours"], rows
