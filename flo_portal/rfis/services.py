@@ -16,6 +16,7 @@ from flo_portal.core import clock, protected_activity
 from flo_portal.core.audience import Audience, recipients_query
 from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
+from flo_portal.core.tlp import email_may_carry_text
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
 from flo_portal.rfis import workflow
 from flo_portal.rfis.attachments import store_attachment
@@ -94,23 +95,43 @@ def _notify(
     dedupe_key: str | None = None,
 ):
     """An RFI notice: in-app with ``title`` and ``body`` (which may carry RFI text), and,
-    by the user's choice, an e-mail that never does. The e-mail says only ``email`` (a
-    line built from the reference, no RFI text), the TLP label and a link to sign in:
-    mail leaves the portal whatever the RFI's TLP. ``email=None``: in-app only."""
+    by the user's choice, an e-mail. The e-mail says ``email`` (a line built from the
+    reference), the TLP label and a link to sign in; what else it may say is the one rule
+    of ``core.tlp.email_may_carry_text``: for TLP:CLEAR and TLP:GREEN the RFI's title
+    follows the reference (``_email_line``), for AMBER, AMBER+STRICT and RED nothing of
+    the RFI's text leaves the portal. ``email=None``: in-app only."""
     notice = notify(user, kind, title, body, _link(rfi), email=False, dedupe_key=dedupe_key)
     if notice is None or email is None or not user.email:
         return notice
     if channel_for(user.id, kind) != EMAIL:
         return notice
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    line = _email_line(rfi, email)
     queue_email(
         user.email,
-        email,
-        f"{email}\n\n{Tlp(rfi.tlp).label}\n\nSign in to read it: {base}{_link(rfi)}\n",
+        line,
+        f"{line}\n\n{Tlp(rfi.tlp).label}\n\nSign in to read it: {base}{_link(rfi)}\n",
         kind=kind,
         dedupe_key=f"email:{dedupe_key}" if dedupe_key else None,
     )
     return notice
+
+
+EMAIL_TITLE_CHARS = 120
+
+
+def _email_line(rfi: Rfi, line: str) -> str:
+    """``line`` (built from the reference, no RFI text) with, when the RFI's TLP lets its
+    text go out by e-mail, its title in quotes after the reference: one line (whitespace
+    and line breaks collapsed, so it is a safe subject), at most EMAIL_TITLE_CHARS."""
+    if not email_may_carry_text(rfi.tlp) or rfi.reference not in line:
+        return line
+    title = " ".join((rfi.title or "").split())
+    if not title:
+        return line
+    if len(title) > EMAIL_TITLE_CHARS:
+        title = title[: EMAIL_TITLE_CHARS - 1].rstrip() + "…"
+    return line.replace(rfi.reference, f"{rfi.reference} “{title}”", 1)
 
 
 def _history(rfi: Rfi, action: str, from_status, to_status, actor, note: str = "") -> None:
