@@ -673,7 +673,7 @@ def due_soon_days() -> int:
 def rfis_due_soon_and_overdue(now: datetime) -> tuple[list[Rfi], list[Rfi]]:
     """(due soon, overdue) open RFIs at ``now``: due within RFI_DUE_SOON_DAYS center days,
     or past their due date. Open means the center (or addressees) still owe an answer."""
-    today = now.astimezone(clock.center_zone()).date()  # the center's date at ``now``
+    today = clock.today(now)  # the center's date at ``now``
     horizon = today + timedelta(days=due_soon_days())
     rows = db.session.scalars(
         sa.select(Rfi)
