@@ -1,8 +1,10 @@
 """/api/v1/rfis: list, read, submit, message and answer through the RFI services.
 
 Who sees what is ``rfis.policies``; what may happen next is ``rfis.workflow`` (called by
-``rfis.services.perform``). A refused transition answers 409 (the RFI's state or your part
-in it does not allow it now); a stale ``version`` answers 409 too.
+``rfis.services.perform``). Service errors are answered by the app's one domain-error
+handler: a refused transition answers 409 when the RFI's state does not allow it and 403
+when your role or part in it does not; a stale ``version`` answers 409 naming ``version``;
+input a person must correct answers 422.
 """
 
 from __future__ import annotations
@@ -13,23 +15,21 @@ import sqlalchemy as sa
 from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.errors import ApiError, conflict
+from flo_portal.api.errors import ApiError
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, LineText, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.core.extensions import db
+from flo_portal.audit.reads import audit_listing
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
-    can_view_rfi,
     visible_messages,
     visible_rfis_condition,
 )
-from flo_portal.rfis.workflow import Action, TransitionRefused, allowed_actions
+from flo_portal.rfis.queries import get_visible_rfi_or_404
+from flo_portal.rfis.workflow import Action, allowed_actions
 from flo_portal.security import Permission, require
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
@@ -104,13 +104,6 @@ class AnswerIn(In):
     criminal_intelligence: bool = False
 
 
-def _rfi_or_404(rfi_id: int) -> Rfi:
-    rfi = db.session.get(Rfi, rfi_id)
-    if rfi is None or not can_view_rfi(current_user, rfi):
-        refuse(rfi)
-    return rfi
-
-
 def _detail(rfi: Rfi) -> RfiDetailOut:
     base = RfiOut.model_validate(rfi).model_dump()
     return RfiDetailOut(
@@ -150,9 +143,8 @@ def list_rfis(query: RfiQuery):
 @require(Permission.RFI_READ)
 @operation(summary="One RFI with its conversation", tags=["rfis"], response=RfiDetailOut)
 def get_rfi(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = get_visible_rfi_or_404(current_user, rfi_id)
     services.read_rfi(current_user, rfi, via="api")
-    db.session.commit()
     return _detail(rfi)
 
 
@@ -170,21 +162,16 @@ def submit_rfi(body: RfiIn):
     goes to privacy review first (status `privacy_review`)."""
     if not body.attested:
         raise ApiError(422, "Make the attestation.", fields={"attested": ["Must be true."]})
-    try:
-        rfi = services.submit_rfi(
-            current_user,
-            title=body.title,
-            question=body.question,
-            justification=body.justification,
-            priority=body.priority,
-            tlp=body.tlp,
-            due_on=body.due_on,
-            attested=body.attested,
-        )
-    except services.RfiInputError as exc:
-        db.session.rollback()
-        raise ApiError(422, str(exc)) from None
-    db.session.commit()
+    rfi = services.submit_rfi(
+        current_user,
+        title=body.title,
+        question=body.question,
+        justification=body.justification,
+        priority=body.priority,
+        tlp=body.tlp,
+        due_on=body.due_on,
+        attested=body.attested,
+    )
     return _detail(rfi), 201
 
 
@@ -196,19 +183,11 @@ def submit_rfi(body: RfiIn):
     body=MessageIn,
     response=MessageOut,
     status=201,
-    errors=(409,),
+    errors=(403, 409),
 )
 def post_rfi_message(rfi_id: int, body: MessageIn):
-    rfi = _rfi_or_404(rfi_id)
-    try:
-        message = services.post_message(current_user, rfi, body.body)
-    except TransitionRefused as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    except services.RfiInputError as exc:
-        db.session.rollback()
-        raise ApiError(422, str(exc), fields={"body": [str(exc)]}) from None
-    db.session.commit()
+    rfi = get_visible_rfi_or_404(current_user, rfi_id)
+    message = services.post_message(current_user, rfi, body.body)
     return MessageOut.model_validate(message), 201
 
 
@@ -219,31 +198,18 @@ def post_rfi_message(rfi_id: int, body: MessageIn):
     tags=["rfis"],
     body=AnswerIn,
     response=RfiDetailOut,
-    errors=(409,),
+    errors=(403, 409),
 )
 def answer_rfi(rfi_id: int, body: AnswerIn):
-    """The assignee answers (status `assigned` → `answered`). 409 when the RFI is not
-    assigned to the caller or not in `assigned`, or when `version` is stale."""
-    rfi = _rfi_or_404(rfi_id)
-    try:
-        services.perform(
-            current_user,
-            rfi,
-            Action.ANSWER,
-            expected_version=body.version,
-            answer=body.answer,
-            criminal_intelligence=body.criminal_intelligence,
-        )
-        db.session.commit()
-    except TransitionRefused as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    except (services.StaleRfi, StaleDataError):
-        db.session.rollback()
-        raise conflict(
-            services.StaleRfi.message, {"version": ["Stale; read the RFI again."]}
-        ) from None
-    except services.RfiInputError as exc:
-        db.session.rollback()
-        raise ApiError(422, str(exc)) from None
-    return _detail(_rfi_or_404(rfi_id))
+    """The assignee answers (status `assigned` → `answered`). 409 when the RFI is not in
+    `assigned` or when `version` is stale; 403 when it is not assigned to the caller."""
+    rfi = get_visible_rfi_or_404(current_user, rfi_id)
+    services.perform(
+        current_user,
+        rfi,
+        Action.ANSWER,
+        expected_version=body.version,
+        answer=body.answer,
+        criminal_intelligence=body.criminal_intelligence,
+    )
+    return _detail(get_visible_rfi_or_404(current_user, rfi_id))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from flo_portal.core import clock
 from flo_portal.core.audience import Audience
 from flo_portal.demo import DemoContext, demo_step
 from flo_portal.rfis import services
@@ -20,7 +21,7 @@ def seed_rfis(ctx: DemoContext) -> None:
     coordinator, analyst = users.get("coordinator"), users.get("analyst")
     if not (flo and chief and coordinator and analyst):
         return
-    today = services.center_today()
+    today = clock.today()
     with current_app.test_request_context():
 
         def submit(user, title, question, **kw):

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.models import Rfi, RfiDissemination, RfiRecipient
 from flo_portal.security.permissions import Role
@@ -44,7 +44,7 @@ def log_answer_received(user, rfi: Rfi) -> RfiDissemination | None:
     db.session.flush()  # pending ORM rows first, so the Core insert sees them
     new_id = db.session.execute(
         insert(RfiDissemination.__table__)
-        .values(rfi_id=rfi.id, user_id=user.id, rule=rule[:300], disseminated_at=utcnow())
+        .values(rfi_id=rfi.id, user_id=user.id, rule=rule[:300], disseminated_at=clock.now())
         .on_conflict_do_nothing(index_elements=["rfi_id", "user_id"])
         .returning(RfiDissemination.__table__.c.id)
     ).scalar_one_or_none()

@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.core.uploads import UploadRefused, check_upload
@@ -91,9 +92,7 @@ class RfiFieldsMixin:
     )
 
     def validate_due_on(self, field):
-        from flo_portal.rfis.services import center_today
-
-        if field.data and field.data < center_today():
+        if field.data and field.data < clock.today():
             raise ValidationError("The due date cannot be in the past.")
 
 

@@ -1,4 +1,5 @@
-"""Read side of RFIs: queues with filters, full-text search, metrics and dashboard cards.
+"""Read side of RFIs: the one loader of an RFI (and of an attachment) for a viewer, queues
+with filters, full-text search, metrics and dashboard cards.
 
 Search: case-insensitive LIKE (ILIKE) over title, question and answer on both
 databases; on PostgreSQL a GIN trigram index (pg_trgm) makes it fast.
@@ -12,24 +13,53 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import joinedload
 
+from flo_portal.audit.reads import refuse
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
 from flo_portal.rfis.models import (
     OPEN_STATUSES,
     Rfi,
+    RfiAttachment,
     RfiDirection,
     RfiPriority,
     RfiRecipient,
     RfiStatus,
 )
-from flo_portal.rfis.policies import visible_rfis_condition
+from flo_portal.rfis.policies import can_view_rfi, visible_messages, visible_rfis_condition
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission, Role
 
 SEARCH_COLUMNS = (Rfi.title, Rfi.question, Rfi.answer)
 _ID = re.compile(r"[0-9]{1,9}")
+
+
+# --- loading one RFI ---------------------------------------------------------------------
+
+
+def get_visible_rfi_or_404(user, rfi_id: int) -> Rfi:
+    """The RFI ``rfi_id`` if ``user`` may see it (``policies.can_view_rfi``); else 404,
+    recording the refusal when the RFI exists. The one loader of the pages and the API."""
+    rfi = db.session.get(Rfi, rfi_id)
+    if rfi is None or not can_view_rfi(user, rfi):
+        refuse(rfi)
+    return rfi
+
+
+def get_visible_attachment_or_404(user, attachment_id: int) -> RfiAttachment:
+    """An attachment of an RFI ``user`` may see, and of a message they may read (an
+    addressee of a tasking does not read other agencies' exchanges); else 404."""
+    att = db.session.get(RfiAttachment, attachment_id)
+    if att is None or not can_view_rfi(user, att.rfi):
+        refuse(att)
+    if att.message_id is not None and att.message_id not in {
+        m.id for m in visible_messages(user, att.rfi)
+    }:
+        abort(404)  # the RFI is visible, so this says nothing more; no refusal recorded
+    return att
 
 
 def search_condition(q: str):
@@ -247,8 +277,6 @@ def summary_figures(today: date) -> dict:
 def rfi_cards(user) -> list[dict]:
     if not can(Permission.RFI_READ, user):
         return []
-    from flo_portal.rfis.services import center_today
-
     role = Role(user.role)
     cards = []
 
@@ -267,7 +295,7 @@ def rfi_cards(user) -> list[dict]:
         cards.append(
             {
                 "title": "Overdue RFIs",
-                "value": count(overdue_condition(center_today())),
+                "value": count(overdue_condition(clock.today())),
                 "link": "/rfis/queue?overdue=1",
                 "hint": "Past their due date",
             }

@@ -1,4 +1,5 @@
-"""RFI pages. Views parse forms and call services; services decide; views commit once."""
+"""RFI pages. Views parse forms and call services; services decide; the unit of work
+(``core/unit_of_work.py``) commits once the page has rendered."""
 
 from __future__ import annotations
 
@@ -16,23 +17,25 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.agencies.models import Agency
-from flo_portal.audit.reads import audit_listing, refuse
+from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
+from flo_portal.core import clock
 from flo_portal.core.audience import Audience
 from flo_portal.core.csv_export import csv_response
+from flo_portal.core.errors import Conflict, Refused
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import show_error
+from flo_portal.core.unit_of_work import discard
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
-from flo_portal.rfis import queries, services
+from flo_portal.rfis import queries, services, workflow
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.dissemination import dissemination_log
-from flo_portal.rfis.models import Rfi, RfiAttachment, RfiPriority, RfiStatus, Tlp
+from flo_portal.rfis.models import Rfi, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
     can_post_message,
-    can_view_rfi,
     sees_all_tasking_responses,
     visible_messages,
 )
@@ -50,13 +53,6 @@ ACTION_FORMS = {
     Action.ANSWER: F.AnswerForm,
     Action.CLOSE: F.CloseForm,
 }
-
-
-def _rfi_or_404(rfi_id: int) -> Rfi:
-    rfi = db.session.get(Rfi, rfi_id)
-    if rfi is None or not can_view_rfi(current_user, rfi):
-        refuse(rfi)
-    return rfi
 
 
 def _action_forms(rfi: Rfi, posted: dict | None = None) -> list[tuple]:
@@ -105,16 +101,16 @@ def _render_detail(
         all_responses=sees_all_tasking_responses(current_user, rfi),
         ci_form=ci_form,
         can_flag_ci=Role(current_user.role) == Role.COORDINATOR,
-        today=services.center_today(),
+        today=clock.today(),
         error=error,
         dissemination=dissemination_log(rfi) if Role(current_user.role).is_center_staff else [],
     ), status
 
 
 def _stale(rfi_id: int):
-    db.session.rollback()
-    rfi = _rfi_or_404(rfi_id)
-    return _render_detail(rfi, status=409, error=services.StaleRfi.message)
+    discard()  # show the stored RFI, keep nothing of this request
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
+    return _render_detail(rfi, status=409, error=services.StaleRfi.default_message)
 
 
 # --- lists -------------------------------------------------------------------------------
@@ -130,7 +126,7 @@ def mine():
         page=page,
         heading="My RFIs",
         endpoint="rfis.mine",
-        today=services.center_today(),
+        today=clock.today(),
     )
 
 
@@ -145,14 +141,14 @@ def agency():
         page=page,
         heading=heading,
         endpoint="rfis.agency",
-        today=services.center_today(),
+        today=clock.today(),
     )
 
 
 @bp.route("/queue")
 @require(Permission.RFI_QUEUE)
 def queue():
-    today = services.center_today()
+    today = clock.today()
     filters = queries.QueueFilters.from_args(request.args)
     if filters.ignored:
         flash(
@@ -201,7 +197,7 @@ def privacy_queue():
     stmt = queries.queue_query(
         current_user,
         queries.QueueFilters(status=RfiStatus.PRIVACY_REVIEW.value),
-        services.center_today(),
+        clock.today(),
     )
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
     audit_listing("rfi", {}, page.total, listing="privacy", page=page.page)
@@ -210,7 +206,7 @@ def privacy_queue():
         page=page,
         heading="RFIs awaiting privacy review",
         endpoint="rfis.privacy_queue",
-        today=services.center_today(),
+        today=clock.today(),
     )
 
 
@@ -235,10 +231,8 @@ def new():
                 files=F.read_uploads(form.attachments),
             )
         except services.RfiInputError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(form, exc)
         else:
-            db.session.commit()
             if rfi.status == RfiStatus.PRIVACY_REVIEW:
                 flash(
                     f"{rfi.reference} submitted. Its text names protected activity "
@@ -280,10 +274,8 @@ def task():
                 audience=audience,
             )
         except services.RfiInputError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+            show_error(form, exc)
         else:
-            db.session.commit()
             flash(
                 f"Tasking {rfi.reference} sent to {len(rfi.recipients)} recipients.",
                 "success",
@@ -301,16 +293,15 @@ def task():
 @bp.route("/<int:rfi_id>")
 @require(Permission.RFI_READ)
 def detail(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     services.read_rfi(current_user, rfi, via="web")
-    db.session.commit()
     return _render_detail(rfi)
 
 
 @bp.route("/<int:rfi_id>/do/<action>", methods=["POST"])
 @require(Permission.RFI_READ)
 def transition(rfi_id: int, action: str):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     try:
         act = Action(action)
     except ValueError:
@@ -344,15 +335,16 @@ def transition(rfi_id: int, action: str):
             ),
             rating=getattr(getattr(form, "rating", None), "data", None),
         )
-        db.session.commit()
-    except TransitionRefused as exc:
-        db.session.rollback()
-        return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
-    except (services.StaleRfi, StaleDataError):
+    except services.StaleRfi:
         return _stale(rfi_id)
+    except TransitionRefused as exc:  # 409 not in this state, 403 not for this user
+        discard()
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
+        )
     except services.RfiInputError as exc:
-        db.session.rollback()
-        rfi = _rfi_or_404(rfi_id)
+        discard()
+        rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
         form.version.data = str(rfi.version)
         return _render_detail(rfi, status=422, posted={act: form}, error=str(exc))
     flash(f"{rfi.reference}: {RfiStatus(rfi.status).label.lower()}.", "success")
@@ -362,9 +354,8 @@ def transition(rfi_id: int, action: str):
 @bp.route("/<int:rfi_id>/resubmit", methods=["GET", "POST"])
 @require(Permission.RFI_SUBMIT)
 def resubmit(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
-    if not any(t.action == Action.RESUBMIT for t in allowed_actions(current_user, rfi)):
-        abort(403)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
+    workflow.check(current_user, rfi, Action.RESUBMIT)  # 409 not returned, 403 not yours
     form = F.ResubmitForm(obj=rfi if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(rfi.version)
@@ -385,16 +376,14 @@ def resubmit(rfi_id: int):
                     "tlp": form.tlp.data,
                 },
             )
-            db.session.commit()
-        except (services.StaleRfi, StaleDataError):
-            db.session.rollback()
-            flash(services.StaleRfi.message, "danger")
+        except services.StaleRfi as exc:
+            discard()
+            flash(str(exc), "danger")
             return render_template(
                 "rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi
             ), 409
-        except (services.RfiInputError, TransitionRefused) as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+        except services.RfiInputError as exc:
+            show_error(form, exc)
         else:
             flash(f"{rfi.reference} resubmitted.", "success")
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
@@ -407,7 +396,7 @@ def resubmit(rfi_id: int):
 @bp.route("/<int:rfi_id>/messages", methods=["POST"])
 @require(Permission.RFI_READ)
 def post_message(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     form = F.MessageForm()
     if not form.validate_on_submit():
         return _render_detail(
@@ -415,13 +404,19 @@ def post_message(rfi_id: int):
         )
     try:
         services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
-        db.session.commit()
-    except TransitionRefused as exc:
-        db.session.rollback()
-        return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
+    except (Refused, Conflict) as exc:  # 409 closed or rejected, 403 not a participant
+        discard()
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
+        )
     except services.RfiInputError as exc:
-        db.session.rollback()
-        return _render_detail(_rfi_or_404(rfi_id), status=422, message_form=form, error=str(exc))
+        discard()
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id),
+            status=422,
+            message_form=form,
+            error=str(exc),
+        )
     flash("Message posted.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id) + "#conversation")
 
@@ -429,7 +424,7 @@ def post_message(rfi_id: int):
 @bp.route("/<int:rfi_id>/respond", methods=["POST"])
 @require(Permission.RFI_READ)
 def respond(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     form = F.ResponseForm()
     if not form.validate_on_submit():
         return _render_detail(
@@ -437,10 +432,19 @@ def respond(rfi_id: int):
         )
     try:
         services.respond_to_tasking(current_user, rfi, form.response.data)
-        db.session.commit()
-    except (TransitionRefused, services.RfiInputError) as exc:
-        db.session.rollback()
-        return _render_detail(_rfi_or_404(rfi_id), status=403, error=str(exc))
+    except (Refused, Conflict) as exc:  # 409 no longer open, 403 not addressed to you
+        discard()
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
+        )
+    except services.RfiInputError as exc:
+        discard()
+        return _render_detail(
+            queries.get_visible_rfi_or_404(current_user, rfi_id),
+            status=422,
+            response_form=form,
+            error=str(exc),
+        )
     flash("Response sent to the center.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
 
@@ -448,7 +452,7 @@ def respond(rfi_id: int):
 @bp.route("/<int:rfi_id>/criminal-intelligence", methods=["POST"])
 @require(Permission.RFI_TRIAGE)
 def criminal_intelligence(rfi_id: int):
-    rfi = _rfi_or_404(rfi_id)
+    rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
     form = F.CriminalIntelForm(prefix="ci")
     if not form.validate_on_submit():
         abort(
@@ -462,8 +466,7 @@ def criminal_intelligence(rfi_id: int):
             form.criminal_intelligence.data,
             expected_version=form.version_number,
         )
-        db.session.commit()
-    except (services.StaleRfi, StaleDataError):
+    except services.StaleRfi:
         return _stale(rfi_id)
     flash("Retention marking saved.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
@@ -472,13 +475,7 @@ def criminal_intelligence(rfi_id: int):
 @bp.route("/attachments/<int:attachment_id>")
 @require(Permission.RFI_READ)
 def download(attachment_id: int):
-    att = db.session.get(RfiAttachment, attachment_id)
-    if att is None or not can_view_rfi(current_user, att.rfi):
-        refuse(att)
-    if att.message_id is not None and att.message_id not in {
-        m.id for m in visible_messages(current_user, att.rfi)
-    }:
-        abort(404)
+    att = queries.get_visible_attachment_or_404(current_user, attachment_id)
     path = attachment_path(att)
     if not path.is_file():
         abort(404)
@@ -487,8 +484,8 @@ def download(attachment_id: int):
         att.rfi,
         summary=f"{att.rfi.reference}: {att.filename}",
         details={"attachment_id": att.id, "sha256": att.sha256},
+        actor=current_user,
     )
-    db.session.commit()
     # Files are small (MAX_UPLOAD_BYTES): read them whole so no handle outlives the request.
     return send_file(
         io.BytesIO(path.read_bytes()),
@@ -505,7 +502,7 @@ def download(attachment_id: int):
 @bp.route("/metrics")
 @require(Permission.RFI_METRICS)
 def metrics():
-    today = services.center_today()
+    today = clock.today()
     return render_template(
         "rfis/metrics.html",
         turnaround=queries.turnaround_metrics(),
@@ -517,7 +514,7 @@ def metrics():
 @require(Permission.RFI_METRICS)
 def metrics_csv():
     data = queries.turnaround_metrics()
-    summary = queries.summary_figures(services.center_today())
+    summary = queries.summary_figures(clock.today())
     rows = [
         ("priority", r.group, r.count, r.median_hours, r.p90_hours) for r in data["by_priority"]
     ]
@@ -538,8 +535,8 @@ def metrics_csv():
         summary="RFI metrics CSV",
         object_type="rfi",
         object_id="metrics",
+        actor=current_user,
     )
-    db.session.commit()
     return csv_response(
         "rfi-metrics.csv", ["kind", "group", "count", "median_hours", "p90_hours"], rows
     )

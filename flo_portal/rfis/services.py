@@ -3,18 +3,20 @@ the request (or job) commits once. Transitions go through ``workflow.check``."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.audit.services import record
-from flo_portal.core import protected_activity
+from flo_portal.core import clock, protected_activity
 from flo_portal.core.audience import Audience, recipients_query
+from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.tlp import email_may_carry_text
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
 from flo_portal.rfis import workflow
 from flo_portal.rfis.attachments import store_attachment
@@ -30,35 +32,31 @@ from flo_portal.rfis.models import (
     RfiStatusChange,
     Tlp,
 )
-from flo_portal.rfis.workflow import Action, TransitionRefused
+from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from flo_portal.users.queries import active_users_with_role
 
 
-class StaleRfi(Exception):
-    """The form was built from an older version of the RFI than the one stored."""
+class StaleRfi(Stale):
+    """The form was built from an older version of the RFI than the one stored, or
+    another save of the same version won the race (409; the API names ``version``)."""
 
-    message = (
+    default_message = (
         "Someone else changed this RFI after you opened it. Your change was not saved: "
         "review the current version below and try again."
     )
 
+    def __init__(self, message: str | None = None, **kw) -> None:
+        kw.setdefault("fields", {"version": ["Stale; read the RFI again."]})
+        super().__init__(message, **kw)
 
-class RfiInputError(ValueError):
+
+class RfiInputError(InputError):
     """Input a person must correct (missing attestation, past due date, bad rating...)."""
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def center_today(now: datetime | None = None) -> date:
-    """Today's date at the center (DISPLAY_TIMEZONE): due dates are center dates."""
-    now = now or utcnow()
-    try:
-        zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    except Exception:
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
 
 
 def allocate_reference(year: int) -> tuple[int, str]:
@@ -97,31 +95,43 @@ def _notify(
     dedupe_key: str | None = None,
 ):
     """An RFI notice: in-app with ``title`` and ``body`` (which may carry RFI text), and,
-    by the user's choice, an e-mail that never does. The e-mail says only ``email`` (a
-    line built from the reference, no RFI text), the TLP label and a link to sign in:
-    mail leaves the portal whatever the RFI's TLP. ``email=None``: in-app only."""
+    by the user's choice, an e-mail. The e-mail says ``email`` (a line built from the
+    reference), the TLP label and a link to sign in; what else it may say is the one rule
+    of ``core.tlp.email_may_carry_text``: for TLP:CLEAR and TLP:GREEN the RFI's title
+    follows the reference (``_email_line``), for AMBER, AMBER+STRICT and RED nothing of
+    the RFI's text leaves the portal. ``email=None``: in-app only."""
     notice = notify(user, kind, title, body, _link(rfi), email=False, dedupe_key=dedupe_key)
     if notice is None or email is None or not user.email:
         return notice
     if channel_for(user.id, kind) != EMAIL:
         return notice
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    line = _email_line(rfi, email)
     queue_email(
         user.email,
-        email,
-        f"{email}\n\n{Tlp(rfi.tlp).label}\n\nSign in to read it: {base}{_link(rfi)}\n",
+        line,
+        f"{line}\n\n{Tlp(rfi.tlp).label}\n\nSign in to read it: {base}{_link(rfi)}\n",
         kind=kind,
         dedupe_key=f"email:{dedupe_key}" if dedupe_key else None,
     )
     return notice
 
 
-def _active_users_with_role(role: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == role, User.is_active_account.is_(True))
-        )
-    )
+EMAIL_TITLE_CHARS = 120
+
+
+def _email_line(rfi: Rfi, line: str) -> str:
+    """``line`` (built from the reference, no RFI text) with, when the RFI's TLP lets its
+    text go out by e-mail, its title in quotes after the reference: one line (whitespace
+    and line breaks collapsed, so it is a safe subject), at most EMAIL_TITLE_CHARS."""
+    if not email_may_carry_text(rfi.tlp) or rfi.reference not in line:
+        return line
+    title = " ".join((rfi.title or "").split())
+    if not title:
+        return line
+    if len(title) > EMAIL_TITLE_CHARS:
+        title = title[: EMAIL_TITLE_CHARS - 1].rstrip() + "…"
+    return line.replace(rfi.reference, f"{rfi.reference} “{title}”", 1)
 
 
 def _history(rfi: Rfi, action: str, from_status, to_status, actor, note: str = "") -> None:
@@ -147,7 +157,7 @@ def _validate_common(*, title: str, question: str, justification: str, due_on: d
         raise RfiInputError("A title and a question are required.")
     if not (justification or "").strip():
         raise RfiInputError("Give the criminal or threat nexus that justifies the request.")
-    if due_on is None or due_on < center_today():
+    if due_on is None or due_on < clock.today():
         raise RfiInputError("The due date cannot be in the past.")
 
 
@@ -173,7 +183,7 @@ def submit_rfi(
         raise RfiInputError("You must make the attestation before submitting.")
     _validate_common(title=title, question=question, justification=justification, due_on=due_on)
     terms = protected_activity.terms_in(title, question, justification)
-    now = utcnow()
+    now = clock.now()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
         reference=reference,
@@ -214,7 +224,7 @@ def submit_rfi(
             details={"terms": terms},
             actor=requester,
         )
-        for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
+        for officer in active_users_with_role(Role.PRIVACY_OFFICER):
             _notify(
                 officer,
                 "rfi.privacy_review",
@@ -237,7 +247,7 @@ def submit_rfi(
 
 
 def _notify_coordinators_new(rfi: Rfi) -> None:
-    for coordinator in _active_users_with_role(Role.COORDINATOR):
+    for coordinator in active_users_with_role(Role.COORDINATOR):
         _notify(
             coordinator,
             "rfi.submitted",
@@ -269,7 +279,7 @@ def create_tasking(
     recipients = [u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id]
     if not recipients:
         raise RfiInputError("Nobody is in that audience; choose officers, agencies or disciplines.")
-    now = utcnow()
+    now = clock.now()
     seq, reference = allocate_reference(now.year)
     rfi = Rfi(
         reference=reference,
@@ -318,14 +328,14 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
     """One addressee's response (may be revised until the tasking is complete)."""
     slot = next((r for r in rfi.recipients if r.user_id == user.id), None)
     if not rfi.is_tasking or slot is None:
-        raise TransitionRefused("This tasking is not addressed to you.")
+        raise Refused("This tasking is not addressed to you.")
     if RfiStatus(rfi.status) != RfiStatus.ASSIGNED:
-        raise TransitionRefused("This tasking is no longer open for responses.")
+        raise Conflict("This tasking is no longer open for responses.")
     if not (body or "").strip():
         raise RfiInputError("Write a response.")
     revised = slot.responded_at is not None
     slot.response = body.strip()
-    slot.responded_at = utcnow()
+    slot.responded_at = clock.now()
     record(
         "rfi.tasking_response",
         rfi,
@@ -347,6 +357,21 @@ def respond_to_tasking(user: User, rfi: Rfi, body: str) -> RfiRecipient:
 # --- transitions --------------------------------------------------------------------------
 
 
+def _race_is_stale(fn):
+    """Another save of the same version won the race (``version_id_col`` at flush): the
+    same answer as a stale form, StaleRfi."""
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StaleDataError:
+            raise StaleRfi() from None
+
+    return guarded
+
+
+@_race_is_stale
 def perform(
     user: User,
     rfi: Rfi,
@@ -362,8 +387,9 @@ def perform(
 ) -> Rfi:
     """Make one transition of the state machine, with its side effects.
 
-    Raises TransitionRefused (not allowed now / for this user), StaleRfi (the form was
-    built from an older version) or RfiInputError (a note, assignee or rating missing).
+    Raises TransitionRefused (409 not possible in this state, 403 not for this user),
+    StaleRfi (the form was built from an older version, or another save won the race) or
+    RfiInputError (a note, assignee or rating missing).
     """
     # A stale form is reported as such first: its author acted on a state that is gone.
     _check_version(rfi, expected_version)
@@ -372,7 +398,7 @@ def perform(
     if t.needs_note and not note:
         raise RfiInputError("Give a reason or note; the requester will read it.")
     before = RfiStatus(rfi.status)
-    now = utcnow()
+    now = clock.now()
     details: dict = {"from": before.value, "to": t.target.value}
     target = t.target
 
@@ -478,6 +504,7 @@ def _set_review_due(rfi: Rfi) -> None:
         rfi.review_due_on = None
 
 
+@_race_is_stale
 def set_criminal_intelligence(
     user: User, rfi: Rfi, flag: bool, *, expected_version: int | None
 ) -> Rfi:
@@ -544,7 +571,7 @@ def _notify_transition(action: Action, rfi: Rfi, actor: User, note: str, target:
     ):
         _notify_coordinators_new(rfi)
     elif action == Action.RESUBMIT and target == RfiStatus.PRIVACY_REVIEW:
-        for officer in _active_users_with_role(Role.PRIVACY_OFFICER):
+        for officer in active_users_with_role(Role.PRIVACY_OFFICER):
             _notify(
                 officer,
                 "rfi.privacy_review",
@@ -586,9 +613,12 @@ def post_message(
     from flo_portal.rfis.policies import can_post_message
 
     if not can_post_message(user, rfi):
-        raise TransitionRefused("You cannot add to this conversation now.")
+        message = "You cannot add to this conversation now."
+        if RfiStatus(rfi.status) in (RfiStatus.CLOSED, RfiStatus.REJECTED):
+            raise Conflict(message)  # nobody may, in this state
+        raise Refused(message)  # not this user
     if not (body or "").strip():
-        raise RfiInputError("Write a message.")
+        raise RfiInputError("Write a message.", field="body")
     message = RfiMessage(rfi=rfi, author_id=user.id, body=body.strip())
     db.session.add(message)
     db.session.flush()
@@ -627,7 +657,7 @@ def _message_audience(author: User, rfi: Rfi) -> list[User]:
         if rfi.assignee is not None:
             people[rfi.assignee.id] = rfi.assignee
         elif not author.is_center_staff:
-            for c in _active_users_with_role(Role.COORDINATOR):
+            for c in active_users_with_role(Role.COORDINATOR):
                 people[c.id] = c
     people.pop(author.id, None)
     return list(people.values())
@@ -643,7 +673,7 @@ def due_soon_days() -> int:
 def rfis_due_soon_and_overdue(now: datetime) -> tuple[list[Rfi], list[Rfi]]:
     """(due soon, overdue) open RFIs at ``now``: due within RFI_DUE_SOON_DAYS center days,
     or past their due date. Open means the center (or addressees) still owe an answer."""
-    today = center_today(now)
+    today = clock.today(now)  # the center's date at ``now``
     horizon = today + timedelta(days=due_soon_days())
     rows = db.session.scalars(
         sa.select(Rfi)
@@ -661,14 +691,14 @@ def _owners(rfi: Rfi) -> list[User]:
     if rfi.assignee is not None:
         return [rfi.assignee]
     if RfiStatus(rfi.status) == RfiStatus.PRIVACY_REVIEW:
-        return _active_users_with_role(Role.PRIVACY_OFFICER)
-    return _active_users_with_role(Role.COORDINATOR)
+        return active_users_with_role(Role.PRIVACY_OFFICER)
+    return active_users_with_role(Role.COORDINATOR)
 
 
 def notify_due_rfis(now: datetime | None = None) -> int:
     """Notify owners of due-soon and overdue RFIs; safe to re-run (dedupe keys per RFI,
     user, kind and due date). Returns how many notices were new. The caller commits."""
-    now = now or utcnow()
+    now = now or clock.now()
     soon, overdue = rfis_due_soon_and_overdue(now)
     sent = 0
     for kind, rfis in (("due_soon", soon), ("overdue", overdue)):
@@ -677,7 +707,7 @@ def notify_due_rfis(now: datetime | None = None) -> int:
             if kind == "overdue" and not rfi.is_tasking:
                 # Escalation: coordinators hear about every overdue request.
                 owners = list(
-                    {u.id: u for u in owners + _active_users_with_role(Role.COORDINATOR)}.values()
+                    {u.id: u for u in owners + active_users_with_role(Role.COORDINATOR)}.values()
                 )
             for user in owners:
                 key = f"rfi:{rfi.id}:{kind}:{rfi.due_on.isoformat()}:user:{user.id}"

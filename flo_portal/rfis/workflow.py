@@ -1,7 +1,18 @@
-"""The RFI state machine: the one table of allowed transitions and who may make them.
+"""The RFI state machine on the one workflow engine (``core/workflow.py``): the table of
+allowed transitions, who may make them, and for which kind of RFI.
 
 Views offer only ``allowed_actions(user, rfi)``; services call ``check(user, rfi, action)``
-before changing anything; the API and the tests read ``TRANSITIONS`` directly.
+before changing anything; the API and the tests read ``TRANSITIONS`` directly. A refused
+transition answers what the engine decides: 409 when the RFI's state does not allow it,
+403 when the user's role or part in it (requester, assignee) does not.
+
+An RFI goes one of two ways, and some transitions exist only on one of them; the
+``for_requests`` and ``for_taskings`` guards say which:
+
+* a **request** (FLO or agency head → center): privacy review, triage, assignment,
+  answer, closure by the requester;
+* a **tasking** (center → officers, agencies, disciplines): the sender marks it complete
+  once answered enough, then closes it.
 
 Submission itself is not a transition (there is no prior state): ``initial_status``
 says where a new request starts — privacy review when its text names protected
@@ -10,15 +21,21 @@ activity, otherwise the coordinators' triage queue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
-from flo_portal.rfis.models import Rfi, RfiDirection, RfiStatus
+from flo_portal.core.workflow import (
+    Guard,
+    StateMachine,
+    Transition,
+    TransitionRefused,
+    assignee,
+    requester,
+    when,
+)
+from flo_portal.rfis.models import RfiDirection, RfiStatus
 from flo_portal.security.permissions import Role
 
 S = RfiStatus
-REQ = RfiDirection.REQUEST
-TASK = RfiDirection.TASKING
 
 
 class Action(StrEnum):
@@ -34,31 +51,26 @@ class Action(StrEnum):
     COMPLETE = "complete"
 
 
-class Actor(StrEnum):
-    """Which users of an allowed role may act: anyone of it, or only a named party."""
-
-    ANY = "any"  # any user holding one of the roles (e.g. the coordinator desk)
-    REQUESTER = "requester"  # the person who submitted the RFI / sent the tasking
-    ASSIGNEE = "assignee"  # the analyst it is assigned to
+def _direction_is(direction: RfiDirection):
+    return lambda _actor, rfi: RfiDirection(rfi.direction) == direction
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[RfiStatus]
-    target: RfiStatus
-    roles: frozenset[Role]
-    actor: Actor
-    directions: frozenset[RfiDirection]
-    label: str
-    needs_note: bool = False  # a reason / note is mandatory
-
+# Which way the RFI goes (a property of the RFI, checked like any other guard).
+for_requests: Guard = when(
+    "request", _direction_is(RfiDirection.REQUEST), "only a request to the center allows that"
+)
+for_taskings: Guard = when(
+    "tasking", _direction_is(RfiDirection.TASKING), "only a tasking from the center allows that"
+)
+# Who among the holders of the role: the person who submitted the RFI (or sent the
+# tasking), or the analyst it is assigned to.
+by_requester: Guard = requester("requester_id")
+by_assignee: Guard = assignee("assignee_id")
 
 PARTNERS = frozenset({Role.LIAISON_OFFICER, Role.AGENCY_HEAD})
 COORD = frozenset({Role.COORDINATOR})
 WORKERS = frozenset({Role.COORDINATOR, Role.ANALYST})
 PRIVACY = frozenset({Role.PRIVACY_OFFICER})
-BOTH = frozenset({REQ, TASK})
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
@@ -66,48 +78,43 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.PRIVACY_REVIEW}),
         S.SUBMITTED,
         PRIVACY,
-        Actor.ANY,
-        frozenset({REQ}),
         "Approve for triage",
+        guards=(for_requests,),
     ),
     Transition(
         Action.PRIVACY_RETURN,
         frozenset({S.PRIVACY_REVIEW}),
         S.RETURNED,
         PRIVACY,
-        Actor.ANY,
-        frozenset({REQ}),
         "Return to requester",
         needs_note=True,
+        guards=(for_requests,),
     ),
     Transition(
         Action.ACCEPT,
         frozenset({S.SUBMITTED}),
         S.ACCEPTED,
         COORD,
-        Actor.ANY,
-        frozenset({REQ}),
         "Accept",
+        guards=(for_requests,),
     ),
     Transition(
         Action.RETURN,
         frozenset({S.SUBMITTED, S.ACCEPTED}),
         S.RETURNED,
         COORD,
-        Actor.ANY,
-        frozenset({REQ}),
         "Return for more information",
         needs_note=True,
+        guards=(for_requests,),
     ),
     Transition(
         Action.REJECT,
         frozenset({S.SUBMITTED, S.ACCEPTED}),
         S.REJECTED,
         COORD,
-        Actor.ANY,
-        frozenset({REQ}),
         "Reject",
         needs_note=True,
+        guards=(for_requests,),
     ),
     # Re-assigning an assigned RFI keeps it assigned (to someone else).
     Transition(
@@ -115,36 +122,32 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.ACCEPTED, S.ASSIGNED}),
         S.ASSIGNED,
         COORD,
-        Actor.ANY,
-        frozenset({REQ}),
         "Assign",
+        guards=(for_requests,),
     ),
     Transition(
         Action.ANSWER,
         frozenset({S.ASSIGNED}),
         S.ANSWERED,
         WORKERS,
-        Actor.ASSIGNEE,
-        frozenset({REQ}),
         "Answer",
+        guards=(for_requests, by_assignee),
     ),
     Transition(
         Action.RESUBMIT,
         frozenset({S.RETURNED}),
         S.SUBMITTED,
         PARTNERS,
-        Actor.REQUESTER,
-        frozenset({REQ}),
         "Revise and resubmit",
+        guards=(for_requests, by_requester),
     ),
     Transition(
         Action.CLOSE,
         frozenset({S.ANSWERED}),
         S.CLOSED,
         PARTNERS | WORKERS,
-        Actor.REQUESTER,
-        BOTH,
         "Close and rate",
+        guards=(by_requester,),
     ),
     # A tasking's sender marks it complete (all answered, or enough of them).
     Transition(
@@ -152,60 +155,32 @@ TRANSITIONS: tuple[Transition, ...] = (
         frozenset({S.ASSIGNED}),
         S.ANSWERED,
         WORKERS,
-        Actor.REQUESTER,
-        frozenset({TASK}),
         "Mark complete",
+        guards=(for_taskings, by_requester),
     ),
 )
 
-BY_ACTION: dict[Action, Transition] = {t.action: t for t in TRANSITIONS}
-
-
-class TransitionRefused(Exception):
-    """The user may not make this transition on this RFI in its current state."""
+MACHINE = StateMachine(TRANSITIONS, noun="RFI")
+BY_ACTION = MACHINE.by_action
+permits = MACHINE.permits
+allowed_actions = MACHINE.allowed_actions
+check = MACHINE.check
 
 
 def initial_status(privacy_flagged: bool) -> RfiStatus:
     return RfiStatus.PRIVACY_REVIEW if privacy_flagged else RfiStatus.SUBMITTED
 
 
-def _actor_matches(t: Transition, user, rfi: Rfi) -> bool:
-    if t.actor == Actor.REQUESTER:
-        return rfi.requester_id == user.id
-    if t.actor == Actor.ASSIGNEE:
-        return rfi.assignee_id is not None and rfi.assignee_id == user.id
-    return True
-
-
-def permits(t: Transition, user, rfi: Rfi) -> bool:
-    """True when ``user`` may make transition ``t`` on ``rfi`` now."""
-    try:
-        role = Role(user.role)
-    except ValueError:
-        return False
-    return (
-        RfiStatus(rfi.status) in t.sources
-        and RfiDirection(rfi.direction) in t.directions
-        and role in t.roles
-        and getattr(user, "is_active_account", True)
-        and _actor_matches(t, user, rfi)
-    )
-
-
-def allowed_actions(user, rfi: Rfi) -> list[Transition]:
-    """The transitions to offer ``user`` on ``rfi``, in table order."""
-    return [t for t in TRANSITIONS if permits(t, user, rfi)]
-
-
-def check(user, rfi: Rfi, action: Action | str) -> Transition:
-    """The transition for ``action``, or TransitionRefused with a reason a person can read."""
-    try:
-        t = BY_ACTION[Action(action)]
-    except ValueError:
-        raise TransitionRefused(f"Unknown action {action!r}.") from None
-    if not permits(t, user, rfi):
-        raise TransitionRefused(
-            f"“{t.label}” is not possible: this RFI is {RfiStatus(rfi.status).label.lower()} "
-            "or your role may not do that."
-        )
-    return t
+__all__ = [
+    "BY_ACTION",
+    "TRANSITIONS",
+    "Action",
+    "Transition",
+    "TransitionRefused",
+    "allowed_actions",
+    "check",
+    "for_requests",
+    "for_taskings",
+    "initial_status",
+    "permits",
+]

@@ -7,11 +7,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.redress import services
 from flo_portal.redress.models import RedressRequest, RedressStatus
-from flo_portal.rfis.services import center_today
 from flo_portal.security.permissions import Role
 
 
@@ -54,7 +54,7 @@ def test_any_user_files_a_request_due_in_30_days(client, login_as, make_user):
     assert response.status_code == 302
     req = db.session.scalars(sa.select(RedressRequest)).one()
     assert req.requester_id == user.id and req.status == RedressStatus.RECEIVED
-    assert req.due_on == center_today() + timedelta(days=30)
+    assert req.due_on == clock.today() + timedelta(days=30)
     assert _actions(req.id) == ["redress.received"]
     notice = db.session.scalars(
         sa.select(Notification).where(Notification.user_id == officer.id)
@@ -137,7 +137,7 @@ def test_requesters_see_only_their_own_and_cannot_answer(client, login_as, make_
 
 def test_overdue_requests_are_highlighted(client, login_as, make_user):
     late = _file(make_user(Role.LIAISON_OFFICER), "Old request")
-    late.due_on = center_today() - timedelta(days=1)
+    late.due_on = clock.today() - timedelta(days=1)
     db.session.commit()
     _file(make_user(Role.LIAISON_OFFICER), "Fresh request")
     login_as(Role.PRIVACY_OFFICER)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flo_portal.core import clock
 from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.rfis import services
@@ -13,7 +14,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def future(days: int = 7):
-    return services.center_today() + timedelta(days=days)
+    return clock.today() + timedelta(days=days)
 
 
 def submit(

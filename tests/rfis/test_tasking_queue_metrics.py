@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from flo_portal.agencies.models import Discipline
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis import queries, services
@@ -33,7 +34,7 @@ def test_tasking_one_response_each_and_sender_sees_who_answered(client, login_as
             "question": "Seen drones near substations?",
             "justification": "Probing of critical infrastructure.",
             "priority": "priority",
-            "due_on": (services.center_today() + timedelta(days=3)).isoformat(),
+            "due_on": (clock.today() + timedelta(days=3)).isoformat(),
             "tlp": "TLP:GREEN",
             "disciplines": ["fire"],
             "user_ids": [str(cop.id)],
@@ -91,7 +92,7 @@ def test_tasking_to_nobody_is_refused(client, login_as):
             "justification": "z",
             "priority": "routine",
             "tlp": "TLP:GREEN",
-            "due_on": (services.center_today() + timedelta(days=3)).isoformat(),
+            "due_on": (clock.today() + timedelta(days=3)).isoformat(),
         },
     )
     assert r.status_code == 422 and "Choose at least one" in r.get_data(as_text=True)
@@ -166,7 +167,7 @@ def test_queue_filters_and_search(client, login_as, make_user):
         assignee_id=analyst.id,
         answer="Fertilizer was for a farm.",
     )
-    force(r3, due_on=services.center_today() - timedelta(days=2))
+    force(r3, due_on=clock.today() - timedelta(days=2))
     red = submit(flo_b, title="Copper secret", tlp=Tlp.RED)
     login_as(Role.COORDINATOR)
 
@@ -203,7 +204,7 @@ def test_due_soon_and_overdue_notices_are_idempotent(app, make_user):
     coordinator = make_user(Role.COORDINATOR)
     analyst = make_user(Role.ANALYST)
     flo = make_user(Role.LIAISON_OFFICER)
-    today = services.center_today()
+    today = clock.today()
     soon = submit(flo, title="soon", due_days=1)
     late = submit(flo, title="late")
     force(
