@@ -31,7 +31,6 @@ KNOWN = {
     # (c) the button-only EmptyForm is flo_portal.core.formtools.EmptyForm now;
     # auth.forms re-exports it until these import it from core.
     "flo_portal/products/routes.py -> flo_portal.auth.forms",
-    "flo_portal/roster/routes.py -> flo_portal.auth.forms",
     # (c) roster's pages use a training form.
     "flo_portal/roster/routes.py -> flo_portal.training.forms",
 }
