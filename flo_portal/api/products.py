@@ -10,7 +10,6 @@ from flask_login import current_user
 from pydantic import Field
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.errors import conflict
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
@@ -117,7 +116,6 @@ def read_product(product_id: int):
     """Reading marks the current version opened and is recorded in the audit log."""
     product = _visible_or_404(product_id)
     services.record_view(product, current_user)
-    db.session.commit()
     return _detail(product)
 
 
@@ -133,12 +131,7 @@ def acknowledge_product(product_id: int):
     """409 when the product needs no acknowledgement or the caller is not a recipient of its
     current version. Acknowledging twice keeps the first time."""
     product = _visible_or_404(product_id)
-    try:
-        receipt = services.acknowledge(product, current_user)
-    except services.ProductError as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    db.session.commit()
+    receipt = services.acknowledge(product, current_user)  # ProductConflict: 409
     return AcknowledgementOut(
         product_id=product.id,
         version=receipt.version,
@@ -159,12 +152,7 @@ def acknowledge_product(product_id: int):
 def product_feedback(product_id: int, body: FeedbackIn):
     """One rating per person and version; 409 when already given or not published."""
     product = _visible_or_404(product_id)
-    try:
-        feedback = services.give_feedback(
-            product, current_user, body.useful, body.actionable, body.comment
-        )
-    except services.ProductError as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    db.session.commit()
+    feedback = services.give_feedback(  # ProductConflict: 409
+        product, current_user, body.useful, body.actionable, body.comment
+    )
     return FeedbackOut.model_validate(feedback), 201

@@ -23,10 +23,12 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.csv_export import csv_response
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_version, stale_edit
+from flo_portal.core.formtools import show_error, show_version, stale_edit
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products import services
+from flo_portal.products.errors import ProductRefused
 from flo_portal.products.forms import (
     AttachmentForm,
     FeedbackForm,
@@ -179,7 +181,6 @@ def new():
         form.tlp.data = Tlp.GREEN.value
     if form.validate_on_submit():
         product = services.create_product(current_user, form.data_dict())
-        db.session.commit()
         flash(f"Draft {product.reference} saved.", "success")
         return redirect(url_for("products.detail", product_id=product.id))
     return render_template("products/form.html", form=form, product=None)
@@ -201,11 +202,9 @@ def edit(product_id: int):
             return render_template("products/form.html", form=form, product=product), 409
         try:
             services.update_product(product, data, current_user, form.change_note.data or "")
-        except services.ProductError as err:
-            db.session.rollback()
-            form.change_note.errors = [str(err)]
+        except InputError as err:
+            show_error(form, err)  # shown on the form; nothing is kept
         else:
-            db.session.commit()
             flash(
                 "Saved."
                 if product.status == ProductStatus.DRAFT
@@ -264,7 +263,6 @@ def _detail_context(product: Product) -> dict:
 def detail(product_id: int):
     product = _visible_or_404(product_id)
     services.record_view(product, current_user)
-    db.session.commit()
     return render_template(
         "products/detail.html",
         product=product,
@@ -286,7 +284,6 @@ def version(product_id: int, number: int):
     if not can_view_version(current_user, product, v):
         refuse(v)
     services.record_view(product, current_user, version=number)
-    db.session.commit()
     return render_template(
         "products/version.html",
         product=product,
@@ -305,17 +302,10 @@ def do(product_id: int, action: str):
     if not form.validate_on_submit():
         flash("The form expired; try again.", "danger")
         return redirect(url_for("products.detail", product_id=product.id))
-    try:
-        services.transition(product, action, current_user, form.reason.data or "")
-    except services.ProductError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
-    else:
-        db.session.commit()
-        flash(
-            f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.",
-            "success",
-        )
+    # A refusal (wrong state 409, not this user 403, no reason 422) is answered by the
+    # app's one handler: flash and back to the page the user came from.
+    services.transition(product, action, current_user, form.reason.data or "")
+    flash(f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.", "success")
     if not can_view_product(current_user, product):
         return redirect(url_for("products.work"))
     return redirect(url_for("products.detail", product_id=product.id))
@@ -328,14 +318,8 @@ def upload(product_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         f = form.file.data
-        try:
-            services.add_attachment(product, f.stream, f.filename, current_user)
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Attachment added.", "success")
+        services.add_attachment(product, f.stream, f.filename, current_user)
+        flash("Attachment added.", "success")
     else:
         flash(
             " ".join(e for errs in form.errors.values() for e in errs) or "Upload failed.",
@@ -357,14 +341,8 @@ def delete_attachment(product_id: int, attachment_id: int):
     product = _visible_or_404(product_id)
     att = _attachment_or_404(product, attachment_id)
     if EmptyForm().validate_on_submit():
-        try:
-            services.remove_attachment(product, att, current_user)
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Attachment removed.", "success")
+        services.remove_attachment(product, att, current_user)
+        flash("Attachment removed.", "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
 
@@ -384,7 +362,6 @@ def download(product_id: int, attachment_id: int):
         summary=f"{product.reference}: {att.filename}",
         details={"attachment_id": att.id, "tlp": str(product.tlp)},
     )
-    db.session.commit()
     # Read into memory (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request.
     return send_file(
         io.BytesIO(path.read_bytes()),
@@ -399,14 +376,8 @@ def download(product_id: int, attachment_id: int):
 def acknowledge(product_id: int):
     product = _visible_or_404(product_id)
     if EmptyForm().validate_on_submit():
-        try:
-            services.acknowledge(product, current_user)
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Acknowledged. Thank you.", "success")
+        services.acknowledge(product, current_user)
+        flash("Acknowledged. Thank you.", "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
 
@@ -416,21 +387,14 @@ def feedback(product_id: int):
     product = _visible_or_404(product_id)
     form = FeedbackForm()
     if form.validate_on_submit():
-        try:
-            services.give_feedback(
-                product,
-                current_user,
-                form.useful.data,
-                form.actionable.data,
-                form.comment.data or "",
-            )
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Thank you for your feedback.", "success")
-            return redirect(url_for("products.detail", product_id=product.id))
+        services.give_feedback(
+            product,
+            current_user,
+            form.useful.data,
+            form.actionable.data,
+            form.comment.data or "",
+        )
+        flash("Thank you for your feedback.", "success")
     else:
         flash("Rate both usefulness and actionability from 1 to 5.", "danger")
     return redirect(url_for("products.detail", product_id=product.id))
@@ -447,11 +411,11 @@ def share(product_id: int):
         )
         try:
             services.share_product(product, current_user, colleague)
-        except services.ProductError as err:
-            db.session.commit()  # keeps the audit entry of the refusal
+        except ProductRefused as err:
+            # Not left to the error handler: the refusal's audit entry must be kept, so
+            # this request succeeds (303) and the unit of work commits that entry.
             flash(str(err), "danger")
         else:
-            db.session.commit()
             flash("Shared.", "success")
     else:
         flash("Give your colleague's e-mail address.", "danger")
@@ -468,7 +432,6 @@ def export(product_id: int):
         summary=product.reference or "",
         details={"version": product.version},
     )
-    db.session.commit()
     text = render_template(
         "products/export.txt", product=product, banner=services.banner_text(product)
     )
@@ -500,10 +463,8 @@ def dissemination_log(product_id: int):
     )
     page = db.paginate(stmt, per_page=100, error_out=False)
     audit("product.log_viewed", product, summary=product.reference or "")
-    # Render before committing: a commit expires the loaded rows (one query per row after).
-    html = render_template("products/log.html", product=product, page=page)
-    db.session.commit()
-    return html
+    # The unit of work renders before it commits: no loaded row expires under the page.
+    return render_template("products/log.html", product=product, page=page)
 
 
 @bp.route("/reach")
@@ -559,7 +520,6 @@ def reach_csv():
         ),
     )
     audit("product.reach_exported", summary=f"{len(rows)} rows")
-    db.session.commit()
     return response
 
 
@@ -581,20 +541,14 @@ def retention_decide(kind: str, obj_id: int, decision: str):
         abort(404)
     form = RetentionForm()
     if form.validate_on_submit():
-        try:
-            if decision == "validate":
-                services.validate_retention(
-                    kind, obj_id, current_user, date.today(), form.note.data or ""
-                )
-                flash("Validated: kept for another retention period.", "success")
-            else:
-                services.purge(
-                    kind, obj_id, current_user, form.note.data or "purged at review", date.today()
-                )
-                flash("Purged. The audit trail keeps a record without content.", "success")
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
+        if decision == "validate":
+            services.validate_retention(
+                kind, obj_id, current_user, date.today(), form.note.data or ""
+            )
+            flash("Validated: kept for another retention period.", "success")
         else:
-            db.session.commit()
+            services.purge(
+                kind, obj_id, current_user, form.note.data or "purged at review", date.today()
+            )
+            flash("Purged. The audit trail keeps a record without content.", "success")
     return redirect(url_for("products.retention"))

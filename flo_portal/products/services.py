@@ -27,6 +27,13 @@ from flo_portal.core.uploads import (
     write_upload,
 )
 from flo_portal.notifications.services import Notice, notify, notify_many
+from flo_portal.products.errors import (
+    ProductConflict,
+    ProductError,
+    ProductInputError,
+    ProductNotFound,
+    ProductRefused,
+)
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
@@ -53,9 +60,13 @@ from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
 from flo_portal.users.models import User
 
-
-class ProductError(Exception):
-    """A refused action; the message is shown to the user."""
+__all__ = [
+    "ProductConflict",
+    "ProductError",
+    "ProductInputError",
+    "ProductNotFound",
+    "ProductRefused",
+]
 
 
 # ---------------------------------------------------------------- privacy terms
@@ -146,16 +157,16 @@ def can_edit(product: Product, user: User) -> bool:
 def update_product(product: Product, data: dict, user: User, change_note: str = "") -> Product:
     """Edit a draft in place, or revise a published product as a new version."""
     if not can_edit(product, user):
-        raise ProductError("You may not edit this product now.")
+        raise ProductRefused("You may not edit this product now.")
     before = {n: getattr(product, n) for n in (*CONTENT_FIELDS, "audience")}
     _apply(product, data)
     changed = sorted(n for n, v in before.items() if getattr(product, n) != v)
     if product.status == ProductStatus.PUBLISHED:
         if not changed:
-            raise ProductError("Nothing changed.")
+            raise ProductInputError("Nothing changed.")
         unreviewed = unreviewed_terms(product)
         if unreviewed:
-            raise ProductError(
+            raise ProductInputError(
                 "This revision names protected activity that privacy review has not approved ("
                 + ", ".join(unreviewed)
                 + "). It needs privacy review: remove these words, or withdraw the product "
@@ -197,17 +208,17 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
     """Move ``product`` along TRANSITIONS, or raise ProductError with the reason."""
     problem = guard_problem(product, action, user)
     if problem:
-        raise ProductError(problem)
+        raise ProductRefused(problem)
     t = TRANSITIONS[action]
     reason = (reason or "").strip()
     if t.needs_reason and not reason:
-        raise ProductError("Give a reason.")
+        raise ProductInputError("Give a reason.", field="reason")
     before = product.status
     now = utcnow()
     if action == "submit":
         terms = _product_terms(product)
         if Audience.from_json(product.audience).is_empty:
-            raise ProductError("Choose an audience before submitting.")
+            raise ProductConflict("Choose an audience before submitting.")
         product.privacy_reasons = ", ".join(terms)
         if terms or product.privacy_review_requested:
             product.privacy_status = PrivacyStatus.PENDING
@@ -505,10 +516,10 @@ def record_view(product: Product, user: User, version: int | None = None) -> Non
 
 def acknowledge(product: Product, user: User) -> ProductRecipient:
     if not product.needs_acknowledgement:
-        raise ProductError("This product does not need an acknowledgement.")
+        raise ProductConflict("This product does not need an acknowledgement.")
     receipt = current_receipt(product, user)
     if receipt is None:
-        raise ProductError("You are not a recipient of this version.")
+        raise ProductConflict("You are not a recipient of this version.")
     if receipt.acknowledged_at is None:
         now = utcnow()
         receipt.acknowledged_at = now
@@ -527,9 +538,9 @@ def give_feedback(
     product: Product, user: User, useful: int, actionable: int, comment: str
 ) -> ProductFeedback:
     if product.status not in (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED):
-        raise ProductError("Feedback is for published products.")
+        raise ProductConflict("Feedback is for published products.")
     if not (1 <= useful <= 5 and 1 <= actionable <= 5):
-        raise ProductError("Ratings go from 1 to 5.")
+        raise ProductInputError("Ratings go from 1 to 5.")
     exists = db.session.scalar(
         sa.select(ProductFeedback.id).where(
             ProductFeedback.product_id == product.id,
@@ -538,7 +549,7 @@ def give_feedback(
         )
     )
     if exists:
-        raise ProductError("You already gave feedback on this version.")
+        raise ProductConflict("You already gave feedback on this version.")
     fb = ProductFeedback(
         product_id=product.id,
         version=product.version,
@@ -575,7 +586,7 @@ def share_product(product: Product, sharer: User, colleague: User | None) -> Pro
                 "tlp": str(product.tlp),
             },
         )
-        raise ProductError(problem)
+        raise ProductRefused(problem)
     share = db.session.scalar(
         sa.select(ProductShare).where(
             ProductShare.product_id == product.id, ProductShare.user_id == colleague.id
@@ -657,13 +668,15 @@ def _upload_root() -> Path:
 
 
 def add_attachment(product: Product, stream, filename: str, user: User) -> ProductAttachment:
-    if product.status != ProductStatus.DRAFT or not can_edit(product, user):
-        raise ProductError("Attachments can be added to drafts only, by their editors.")
+    if product.status != ProductStatus.DRAFT:
+        raise ProductConflict("Attachments can be added to drafts only, by their editors.")
+    if not can_edit(product, user):
+        raise ProductRefused("Attachments can be added to drafts only, by their editors.")
     data = read_limited(stream)
     try:
         checked = check_upload(filename, data, allowed=PRODUCT_EXTENSIONS)
     except UploadRefused as err:
-        raise ProductError(str(err)) from None
+        raise ProductInputError(str(err)) from None
     name = checked.filename
     storage = uuid.uuid4().hex
     write_upload(_upload_root() / storage, data)
@@ -692,8 +705,10 @@ def attachment_path(att: ProductAttachment) -> Path:
 
 
 def remove_attachment(product: Product, att: ProductAttachment, user: User) -> None:
-    if product.status != ProductStatus.DRAFT or not can_edit(product, user):
-        raise ProductError("Attachments can be removed from drafts only.")
+    if product.status != ProductStatus.DRAFT:
+        raise ProductConflict("Attachments can be removed from drafts only.")
+    if not can_edit(product, user):
+        raise ProductRefused("Attachments can be removed from drafts only.")
     attachment_path(att).unlink(missing_ok=True)
     audit(
         "product.attachment_removed",
@@ -942,7 +957,7 @@ def validate_retention(kind: str, obj_id: int, user: User, today: date, note: st
     """The privacy officer validated the item: keep it for another retention period."""
     obj = _retention_object(kind, obj_id)
     if obj is None:
-        raise ProductError("Nothing to validate.")
+        raise ProductNotFound("Nothing to validate.")
     years = current_app.config["RETENTION_YEARS"]
     old = obj.review_due_on
     obj.review_due_on = add_months(today, 12 * years)
@@ -999,9 +1014,9 @@ def purge(kind: str, obj_id: int, actor: User | None, reason: str, today: date) 
     Refused before the item's retention review date (28 CFR Part 23: kept RETENTION_YEARS)."""
     obj = _retention_object(kind, obj_id)
     if obj is None:
-        raise ProductError("Nothing to purge.")
+        raise ProductNotFound("Nothing to purge.")
     if obj.review_due_on is None or obj.review_due_on > today:
-        raise ProductError(
+        raise ProductConflict(
             f"{obj.reference} may not be purged before its retention review date "
             f"({obj.review_due_on}); until then it is kept."
         )

@@ -213,6 +213,7 @@ def test_purge_before_the_review_date_is_refused_by_service_and_page(make_user, 
     r = client.post(
         f"/products/retention/product/{product.id}/purge",
         data={"note": "tidy up"},
+        headers={"Referer": "/products/retention"},  # the error handler flashes and goes back
         follow_redirects=True,
     )
     assert r.status_code == 200 and b"before its retention review date" in r.data
