@@ -230,7 +230,7 @@ def _detail_context(product: Product) -> dict:
     return {
         "receipt": receipt,
         "feedback_given": feedback_given,
-        "actions": allowed_actions(product, current_user),
+        "actions": allowed_actions(current_user, product),
         "can_edit": services.can_edit(product, current_user),
         "shareable": Tlp(product.tlp) in SHAREABLE
         and Role(current_user.role) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),

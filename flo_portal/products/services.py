@@ -55,7 +55,7 @@ from flo_portal.products.policies import (
     shared_recipients_query,
     sync_audience_rows,
 )
-from flo_portal.products.workflow import TRANSITIONS, guard_problem
+from flo_portal.products.workflow import check
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
 from flo_portal.users.models import User
@@ -205,13 +205,12 @@ AUDIT_ACTIONS = {
 
 
 def transition(product: Product, action: str, user: User, reason: str = "") -> Product:
-    """Move ``product`` along TRANSITIONS, or raise ProductError with the reason."""
-    problem = guard_problem(product, action, user)
-    if problem:
-        raise ProductRefused(problem)
-    t = TRANSITIONS[action]
+    """Move ``product`` along the workflow (``products/workflow.py``), or raise a
+    ProductError saying why not (409 wrong state, 403 not this user, 422 no reason)."""
+    t = check(user, product, action)
+    action = str(t.action)
     reason = (reason or "").strip()
-    if t.needs_reason and not reason:
+    if t.needs_note and not reason:
         raise ProductInputError("Give a reason.", field="reason")
     before = product.status
     now = utcnow()
