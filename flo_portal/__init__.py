@@ -20,7 +20,7 @@ from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from flo_portal.core.formtools import refuse_control_characters_in_query
 from flo_portal.core.ids import refuse_out_of_range_ids
-from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES
+from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES, NAV
 
 
 def create_app(config: type | str | None = None, **overrides) -> Flask:
@@ -284,4 +284,26 @@ def _register_template_helpers(app: Flask) -> None:
 
             unread = unread_count(current_user.id)
         # formdata=None: the nav form must never read the request body (e.g. a 413 page).
-        return {"unread_notifications": unread, "logout_form": EmptyForm(formdata=None)}
+        return {
+            "unread_notifications": unread,
+            "logout_form": EmptyForm(formdata=None),
+            "nav_entries": _nav_entries(current_user),
+        }
+
+
+def _nav_entries(user) -> list[tuple[str, str]]:
+    """(label, url) of the navigation entries ``user`` may open, in the features' order:
+    for each slot of the manifest, its first option the user's permissions allow."""
+    from flask import url_for
+
+    from flo_portal.security.access import can as security_can
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    shown = []
+    for options in NAV:
+        for option in options:
+            if option.allows(user, security_can):
+                shown.append((option.label, url_for(option.endpoint)))
+                break
+    return shown

@@ -9,16 +9,6 @@ from flask import Flask, current_app
 
 from flo_portal.core.extensions import db
 
-# Features whose demo steps register on import.
-DEMO_MODULES: list[str] = [
-    "flo_portal.roster.demo",
-    "flo_portal.rfis.demo",
-    "flo_portal.briefings.demo",
-    "flo_portal.products.demo",
-    "flo_portal.sar.demo",
-    "flo_portal.redress.demo",
-]
-
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
@@ -35,6 +25,8 @@ def register(app: Flask) -> None:
                 _print_existing_demo_sign_ins()
                 return
             raise click.ClickException("The database already has users; seed an empty one.")
+        from flo_portal.registry import DEMO_MODULES
+
         for module in DEMO_MODULES:
             importlib.import_module(module)
         ctx = run_demo()

@@ -1,51 +1,282 @@
-"""The features the app is made of. Add one line per feature; create_app() does the rest.
+"""The features the app is made of: each declares itself once, here.
 
-BLUEPRINTS: (module path with a ``bp`` Blueprint, URL prefix)
-MODEL_MODULES: modules whose models Alembic and the app must know
-CLI_MODULES: modules with a ``register(app)`` adding ``flask`` commands
+A feature is one package under ``flo_portal/``. Its line below says what the rest of the
+portal needs to know of it, and every consumer reads it from here:
+
+* the app factory: its blueprints (module with a ``bp``, URL prefix), its models (so
+  Alembic and the ORM know them) and its ``flask`` commands (module with ``register(app)``);
+* the scheduler: its jobs (``"module:function"``, a function ``fn(now) -> counts``,
+  imported only when the job runs);
+* ``flask seed-demo``: its demo module (whose steps register on import);
+* the navigation: its entries; an entry is a tuple of options and the first option the
+  user may open is shown (the RFI queue for the center, "RFIs" for an FLO);
+* notification preferences: the kinds of notice it sends (a kind or a family prefix) and
+  the label a user chooses a channel for.
+
+This module holds data only; it imports nothing from the features.
 """
 
-BLUEPRINTS = [
-    ("flo_portal.main.routes", ""),
-    ("flo_portal.auth.routes", "/auth"),
-    ("flo_portal.users.routes", "/account"),
-    ("flo_portal.admin.routes", "/admin"),
-    ("flo_portal.audit.routes", "/audit"),
-    ("flo_portal.notifications.routes", "/notifications"),
-    ("flo_portal.briefings.routes", "/briefings"),
-    ("flo_portal.jobs.routes", "/jobs"),
-    ("flo_portal.products.routes", "/products"),
-    ("flo_portal.rfis.routes", "/rfis"),
-    ("flo_portal.agencies.routes", "/agencies"),
-    ("flo_portal.roster.routes", "/roster"),
-    ("flo_portal.training.routes", "/training"),
-    ("flo_portal.api.routes", "/api/v1"),
-    ("flo_portal.api.token_pages", "/account/tokens"),
-    ("flo_portal.sar.routes", "/sar"),
-    ("flo_portal.redress.routes", "/redress"),
-]
+from __future__ import annotations
 
-MODEL_MODULES = [
-    "flo_portal.agencies.models",
-    "flo_portal.users.models",
-    "flo_portal.auth.models",
-    "flo_portal.admin.models",
-    "flo_portal.audit.models",
-    "flo_portal.notifications.models",
-    "flo_portal.roster.models",
-    "flo_portal.training.models",
-    "flo_portal.products.models",
-    "flo_portal.rfis.models",
-    "flo_portal.api.models",
-    "flo_portal.briefings.models",
-    "flo_portal.jobs.models",
-    "flo_portal.sar.models",
-    "flo_portal.redress.models",
-]
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-CLI_MODULES = [
-    "flo_portal.cli",
-    "flo_portal.jobs.cli",
-    "flo_portal.roster.cli",
-    "flo_portal.auth.mfa",
-]
+from flo_portal.security.permissions import Permission, Role
+
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    label: str
+    every_seconds: int
+    target: str  # "package.module:function"
+
+
+@dataclass(frozen=True)
+class Nav:
+    label: str
+    endpoint: str
+    permissions: tuple[Permission, ...] = ()  # any one of them; none: any signed-in user
+    roles: tuple[Role, ...] = ()  # and, when given, one of these roles
+
+    def allows(self, user, can: Callable[[Permission], bool]) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.roles and str(user.role) not in {str(r) for r in self.roles}:
+            return False
+        return not self.permissions or any(can(p) for p in self.permissions)
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    blueprints: tuple[tuple[str, str], ...] = ()
+    models: str | None = None
+    cli: str | None = None
+    demo: str | None = None
+    jobs: tuple[Job, ...] = ()
+    nav: tuple[tuple[Nav, ...], ...] = ()
+    notification_kinds: tuple[tuple[str, str], ...] = field(default=())
+
+
+P = Permission
+
+# Order matters where it shows: navigation entries appear in this order, after the
+# dashboard; demo steps run in their own declared order (flo_portal/demo.py).
+FEATURES: tuple[Feature, ...] = (
+    Feature("main", blueprints=(("flo_portal.main.routes", ""),)),
+    Feature(
+        "auth",
+        blueprints=(("flo_portal.auth.routes", "/auth"),),
+        models="flo_portal.auth.models",
+        cli="flo_portal.auth.mfa",
+    ),
+    Feature(
+        "users",
+        blueprints=(("flo_portal.users.routes", "/account"),),
+        models="flo_portal.users.models",
+    ),
+    Feature(
+        "notifications",
+        blueprints=(("flo_portal.notifications.routes", "/notifications"),),
+        models="flo_portal.notifications.models",
+        jobs=(
+            Job(
+                "outbox_delivery",
+                "Outbox delivery (e-mail with retries)",
+                MINUTE,
+                "flo_portal.notifications.delivery:deliver_outbox",
+            ),
+            # Hourly: each user gets the digest at 07:00 in their own time zone.
+            Job(
+                "daily_digest",
+                "Daily digest of unread notices",
+                HOUR,
+                "flo_portal.jobs.digest:send_daily_digests",
+            ),
+        ),
+        notification_kinds=(("digest", "Daily digest of unread notices"),),
+    ),
+    Feature(
+        "products",
+        blueprints=(("flo_portal.products.routes", "/products"),),
+        models="flo_portal.products.models",
+        demo="flo_portal.products.demo",
+        jobs=(
+            Job(
+                "retention_review",
+                "Retention review (28 CFR Part 23)",
+                DAY,
+                "flo_portal.products.services:run_retention_review",
+            ),
+            Job(
+                "officer_safety_renotify",
+                "Officer-safety alerts: re-notify unacknowledged",
+                15 * MINUTE,
+                "flo_portal.products.services:renotify_unacknowledged_alerts",
+            ),
+        ),
+        nav=(
+            (Nav("Products", "products.feed", (P.PRODUCT_READ,)),),
+            (Nav("Product reviews", "products.privacy_queue", (P.PRIVACY_REVIEW,)),),
+            (Nav("Retention", "products.retention", (P.RETENTION_REVIEW,)),),
+        ),
+        notification_kinds=(("product", "Products and alerts"),),
+    ),
+    Feature(
+        "rfis",
+        blueprints=(("flo_portal.rfis.routes", "/rfis"),),
+        models="flo_portal.rfis.models",
+        demo="flo_portal.rfis.demo",
+        jobs=(
+            Job(
+                "rfi_due",
+                "RFI due-soon and overdue escalation",
+                15 * MINUTE,
+                "flo_portal.rfis.services:notify_due_rfis",
+            ),
+        ),
+        nav=(
+            (
+                Nav("RFI queue", "rfis.queue", (P.RFI_QUEUE,)),
+                Nav("RFIs", "rfis.mine", (P.RFI_READ,)),
+            ),
+            (Nav("Privacy review", "rfis.privacy_queue", (P.PRIVACY_REVIEW,)),),
+        ),
+        notification_kinds=(("rfi", "Requests for information"),),
+    ),
+    Feature(
+        "roster",
+        blueprints=(("flo_portal.roster.routes", "/roster"),),
+        models="flo_portal.roster.models",
+        cli="flo_portal.roster.cli",
+        demo="flo_portal.roster.demo",
+        nav=(
+            (
+                Nav("Roster", "roster.officers", (P.ROSTER_READ_ALL, P.ROSTER_READ_OWN_AGENCY)),
+                Nav("My FLO record", "roster.me", roles=(Role.LIAISON_OFFICER,)),
+            ),
+        ),
+    ),
+    Feature(
+        "agencies",
+        blueprints=(("flo_portal.agencies.routes", "/agencies"),),
+        models="flo_portal.agencies.models",
+        nav=((Nav("Agencies", "agencies.index", (P.AGENCY_READ,)),),),
+    ),
+    Feature(
+        "training",
+        blueprints=(("flo_portal.training.routes", "/training"),),
+        models="flo_portal.training.models",
+        jobs=(
+            Job(
+                "training_expiry",
+                "Training-expiry notices (60/30/7 days)",
+                HOUR,
+                "flo_portal.jobs.training_expiry:send_training_expiry_notices",
+            ),
+            Job(
+                "training_current_refresh",
+                "Recompute which officers are training-current",
+                HOUR,
+                "flo_portal.training.services:refresh_training_current_job",
+            ),
+        ),
+        nav=(
+            (Nav("Training", "training.courses", (P.TRAINING_READ,)),),
+            (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,)),),
+        ),
+        notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
+    ),
+    Feature(
+        "briefings",
+        blueprints=(("flo_portal.briefings.routes", "/briefings"),),
+        models="flo_portal.briefings.models",
+        demo="flo_portal.briefings.demo",
+        jobs=(
+            Job(
+                "briefing_reminders",
+                "Briefing reminders (24 h and 1 h before)",
+                MINUTE,
+                "flo_portal.briefings.reminders:send_due_reminders",
+            ),
+        ),
+        nav=((Nav("Briefings", "briefings.index", (P.BRIEFING_READ,)),),),
+        notification_kinds=(
+            ("briefing.invitation", "Briefing invitations"),
+            ("briefing.reminder", "Briefing reminders (24 hours and 1 hour before)"),
+            ("briefing.changed", "Briefing changes and cancellations"),
+            ("briefing.waitlist", "Briefing waitlist places"),
+        ),
+    ),
+    Feature(
+        "jobs",
+        blueprints=(("flo_portal.jobs.routes", "/jobs"),),
+        models="flo_portal.jobs.models",
+        cli="flo_portal.jobs.cli",
+        nav=((Nav("Jobs", "jobs.index", (P.JOBS_READ,)),),),
+    ),
+    Feature(
+        "sar",
+        blueprints=(("flo_portal.sar.routes", "/sar"),),
+        models="flo_portal.sar.models",
+        demo="flo_portal.sar.demo",
+        nav=(
+            (
+                Nav("SAR vetting", "sar.queue", (P.SAR_VET,)),
+                Nav("SARs", "sar.mine", (P.SAR_SUBMIT,)),
+            ),
+        ),
+        notification_kinds=(("sar", "Suspicious activity reports"),),
+    ),
+    Feature(
+        "redress",
+        blueprints=(("flo_portal.redress.routes", "/redress"),),
+        models="flo_portal.redress.models",
+        demo="flo_portal.redress.demo",
+        nav=((Nav("Redress", "redress.index"),),),
+        notification_kinds=(("redress", "Redress requests"),),
+    ),
+    Feature(
+        "admin",
+        blueprints=(("flo_portal.admin.routes", "/admin"),),
+        models="flo_portal.admin.models",
+        nav=((Nav("Users", "admin.users", (P.USERS_MANAGE,)),),),
+    ),
+    Feature(
+        "audit",
+        blueprints=(("flo_portal.audit.routes", "/audit"),),
+        models="flo_portal.audit.models",
+        cli="flo_portal.cli",
+        jobs=(
+            Job(
+                "audit_checkpoint",
+                "Audit trail: verify and write a signed checkpoint",
+                HOUR,
+                "flo_portal.audit.services:checkpoint_job",
+            ),
+        ),
+        nav=((Nav("Audit log", "audit.index", (P.AUDIT_READ,)),),),
+    ),
+    Feature(
+        "api",
+        blueprints=(
+            ("flo_portal.api.routes", "/api/v1"),
+            ("flo_portal.api.token_pages", "/account/tokens"),
+        ),
+        models="flo_portal.api.models",
+    ),
+)
+
+# What the app factory reads (derived; add to FEATURES, not here).
+BLUEPRINTS = [bp for f in FEATURES for bp in f.blueprints]
+MODEL_MODULES = [f.models for f in FEATURES if f.models]
+CLI_MODULES = [f.cli for f in FEATURES if f.cli]
+DEMO_MODULES = [f.demo for f in FEATURES if f.demo]
+JOBS = [job for f in FEATURES for job in f.jobs]
+NOTIFICATION_KINDS = {kind: label for f in FEATURES for kind, label in f.notification_kinds}
+NAV = [slot for f in FEATURES for slot in f.nav]

@@ -19,28 +19,16 @@ from flo_portal.notifications.models import (
     NotificationPreference,
     OutboxEmail,
 )
+from flo_portal.registry import NOTIFICATION_KINDS
 
 EMAIL = "email"
 IN_APP = "in_app"
 CHANNELS = (EMAIL, IN_APP)
 
-# Kinds of notice users can set a preference for: kind (or family prefix) -> label.
-# Features add theirs with register_kind(); kinds a user has received also appear.
-KINDS: dict[str, str] = {
-    "briefing.invitation": "Briefing invitations",
-    "briefing.reminder": "Briefing reminders (24 hours and 1 hour before)",
-    "briefing.changed": "Briefing changes and cancellations",
-    "briefing.waitlist": "Briefing waitlist places",
-    "training.expiry": "Training about to expire (60, 30 and 7 days)",
-    "rfi": "Requests for information",
-    "product": "Products and alerts",
-    "digest": "Daily digest of unread notices",
-}
-
-
-def register_kind(kind: str, label: str) -> None:
-    """Let users choose e-mail or in-app only for ``kind`` (a kind or a family prefix)."""
-    KINDS.setdefault(kind, label)
+# Kinds of notice users can set a preference for: kind (or family prefix) -> label, as
+# the features declare them in flo_portal/registry.py; kinds a user has received also
+# appear.
+KINDS: dict[str, str] = dict(NOTIFICATION_KINDS)
 
 
 def kind_label(kind: str) -> str:

@@ -10,15 +10,13 @@ import sqlalchemy as sa
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.notifications.services import notify, register_kind
+from flo_portal.notifications.services import notify
 from flo_portal.redress import workflow
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.workflow import Action, TransitionRefused
 from flo_portal.rfis.services import center_today
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-
-register_kind("redress", "Redress requests")
 
 __all__ = ["RedressInputError", "TransitionRefused", "file_request", "perform"]
 

@@ -12,14 +12,12 @@ from flo_portal.audit.services import record
 from flo_portal.core import protected_activity
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.notifications.services import notify, register_kind
+from flo_portal.notifications.services import notify
 from flo_portal.sar import workflow
 from flo_portal.sar.models import SarCategory, SarStatus, SuspiciousActivityReport
 from flo_portal.sar.workflow import Action, TransitionRefused
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-
-register_kind("sar", "Suspicious activity reports")
 
 __all__ = ["SarInputError", "TransitionRefused", "observed_moment", "perform", "submit_sar"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import secrets
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -264,3 +264,11 @@ def remove_evidence_file(rec: TrainingRecord) -> None:
     path = evidence_file(rec)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def refresh_training_current_job(now: datetime) -> dict[str, int]:
+    """The hourly job: records expire with the calendar, not only when rows change, so
+    recompute who is current as of the center's date at ``now``."""
+    from flo_portal.core import clock
+
+    return {"officers": refresh_training_current(today=clock.today(now))}

@@ -1,0 +1,78 @@
+"""The feature manifest: every consumer reads what the features declare once."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from flo_portal import registry
+from flo_portal.jobs.registry import JOBS
+from flo_portal.notifications.services import KINDS
+from flo_portal.security.permissions import Role
+
+
+def test_every_declared_module_and_job_target_exists():
+    for feature in registry.FEATURES:
+        for module in [m for m, _ in feature.blueprints] + [feature.models, feature.cli]:
+            if module:
+                importlib.import_module(module)
+        for job in feature.jobs:
+            module, _, name = job.target.partition(":")
+            assert callable(getattr(importlib.import_module(module), name)), job.target
+
+
+def test_the_scheduler_runs_exactly_the_declared_jobs():
+    declared = {j.name for f in registry.FEATURES for j in f.jobs}
+    assert set(JOBS) == declared and len(declared) == len(registry.JOBS)
+    assert JOBS["rfi_due"].every_seconds == 15 * 60
+
+
+def test_notification_preferences_offer_every_declared_kind():
+    for feature in registry.FEATURES:
+        for kind, label in feature.notification_kinds:
+            assert KINDS[kind] == label
+    assert {"sar", "redress", "rfi", "product", "briefing.reminder"} <= set(KINDS)
+
+
+def test_every_nav_endpoint_is_a_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for options in registry.NAV:
+        for option in options:
+            assert option.endpoint in endpoints, option.endpoint
+
+
+def _nav_labels(client) -> list[str]:
+    html = client.get("/dashboard").get_data(as_text=True)
+    nav = html.split('id="mainnav"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'class="nav-link" href="[^"]*">([^<]+)</a>', nav)
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (
+            Role.LIAISON_OFFICER,
+            ["Products", "RFIs", "My FLO record", "SARs"],
+            ["RFI queue", "Users"],
+        ),
+        (
+            Role.COORDINATOR,
+            ["RFI queue", "Roster", "Coverage", "SAR vetting"],
+            ["RFIs", "My FLO record"],
+        ),
+        (Role.ADMIN, ["Users"], ["RFI queue", "Product reviews"]),
+    ],
+)
+def test_the_navigation_shows_the_first_entry_of_each_slot_a_role_may_open(
+    client, login_as, role, shown, hidden
+):
+    login_as(role)
+    labels = _nav_labels(client)
+    assert labels[0] == "Dashboard"
+    for label in shown:
+        assert label in labels, (role, labels)
+    for label in hidden:
+        assert label not in labels, (role, labels)
+    assert labels.count("Redress") == 1
