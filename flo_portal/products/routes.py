@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -22,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
+from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
@@ -526,7 +526,7 @@ def reach_csv():
 @bp.route("/retention")
 @require(Permission.RETENTION_REVIEW)
 def retention():
-    today = date.today()
+    today = clock.today()
     items = services.retention_due(today)
     audit_listing("retention", {}, len(items), listing="due")
     return render_template(
@@ -543,12 +543,12 @@ def retention_decide(kind: str, obj_id: int, decision: str):
     if form.validate_on_submit():
         if decision == "validate":
             services.validate_retention(
-                kind, obj_id, current_user, date.today(), form.note.data or ""
+                kind, obj_id, current_user, clock.today(), form.note.data or ""
             )
             flash("Validated: kept for another retention period.", "success")
         else:
             services.purge(
-                kind, obj_id, current_user, form.note.data or "purged at review", date.today()
+                kind, obj_id, current_user, form.note.data or "purged at review", clock.today()
             )
             flash("Purged. The audit trail keeps a record without content.", "success")
     return redirect(url_for("products.retention"))

@@ -59,6 +59,7 @@ from flo_portal.products.workflow import check
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import add_months
 from flo_portal.users.models import User
+from flo_portal.users.queries import active_users_with_role
 
 __all__ = [
     "ProductConflict",
@@ -251,7 +252,7 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
         details={"from": str(before), "to": str(product.status), "reason": reason},
     )
     if action == "submit" and product.privacy_status == PrivacyStatus.PENDING:
-        for officer in _active_users(Role.PRIVACY_OFFICER):
+        for officer in active_users_with_role(Role.PRIVACY_OFFICER):
             notify(
                 officer,
                 "product.privacy_review",
@@ -281,14 +282,6 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
             f"Reason: {reason}",
         )
     return product
-
-
-def _active_users(role: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == role, User.is_active_account.is_(True))
-        )
-    )
 
 
 # ---------------------------------------------------------------- dissemination
@@ -1040,7 +1033,7 @@ def run_retention_review(today: date) -> dict:
     and purge items left unvalidated RETENTION_GRACE_DAYS after their review date."""
     grace = int(current_app.config.get("RETENTION_GRACE_DAYS", 30))
     due = retention_due(today)
-    officers = _active_users(Role.PRIVACY_OFFICER)
+    officers = active_users_with_role(Role.PRIVACY_OFFICER)
     flagged = purged = 0
     for item in due:
         if item.review_due_on + timedelta(days=grace) < today:

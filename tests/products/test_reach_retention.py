@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification
 from flo_portal.products import services
@@ -132,7 +133,7 @@ def test_criminal_intelligence_review_date_validate_and_purge(make_user, client,
 def test_retention_pages_validate_and_refuse_bad_input(make_user, client, login_as):
     people = staff(make_user)
     product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
-    product.review_due_on = date.today() - timedelta(days=1)
+    product.review_due_on = clock.today() - timedelta(days=1)
     db.session.commit()
     login_as(people["privacy"])
     assert product.reference.encode() in client.get("/products/retention").data
@@ -144,7 +145,7 @@ def test_retention_pages_validate_and_refuse_bad_input(make_user, client, login_
         == 302
     )
     db.session.refresh(product)
-    assert product.review_due_on > date.today()
+    assert product.review_due_on > clock.today()
     assert client.post("/products/retention/banana/1/purge", data={}).status_code == 404
     r = client.post("/products/retention/product/999/purge", data={}, follow_redirects=True)
     assert b"Nothing to purge" in r.data
@@ -193,7 +194,7 @@ def test_rfis_with_retention_columns_are_listed(make_user):
         pytest.skip("RFI feature without retention columns")
     assert hasattr(Rfi, "review_due_on")
     # listing works against the RFI table (no RFIs here): the query runs on both databases
-    assert services.retention_due(date.today()) == []
+    assert services.retention_due(clock.today()) == []
 
 
 def test_purge_before_the_review_date_is_refused_by_service_and_page(make_user, client, login_as):
@@ -204,7 +205,7 @@ def test_purge_before_the_review_date_is_refused_by_service_and_page(make_user, 
     product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
     db.session.commit()
     due = product.review_due_on
-    assert due > date.today() + timedelta(days=365 * 4)
+    assert due > clock.today() + timedelta(days=365 * 4)
     with pytest.raises(services.ProductError, match="before its retention review date"):
         services.purge("product", product.id, people["privacy"], "early", due - timedelta(days=1))
     db.session.rollback()
