@@ -41,7 +41,6 @@ from flo_portal.products.forms import (
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
-    ProductAttachment,
     ProductFeedback,
     ProductRecipient,
     ProductStatus,
@@ -52,9 +51,13 @@ from flo_portal.products.policies import (
     SHAREABLE,
     can_download_attachment,
     can_view_product,
-    can_view_version,
     visible_products_condition,
     visible_versions_condition,
+)
+from flo_portal.products.queries import (
+    get_attachment_or_404,
+    get_visible_product_or_404,
+    get_visible_version_or_404,
 )
 from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
@@ -63,13 +66,6 @@ from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
 bp = Blueprint("products", __name__)
-
-
-def _visible_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if not can_view_product(current_user, product):
-        refuse(product)
-    return product
 
 
 def _search(stmt, form: SearchForm):
@@ -189,7 +185,7 @@ def new():
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @require(Permission.PRODUCT_DRAFT)
 def edit(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if not services.can_edit(product, current_user):
         abort(403)
     form = ProductForm(obj=product)
@@ -261,7 +257,7 @@ def _detail_context(product: Product) -> dict:
 @bp.route("/<int:product_id>")
 @require(Permission.PRODUCT_READ)
 def detail(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     services.record_view(product, current_user)
     return render_template(
         "products/detail.html",
@@ -275,14 +271,8 @@ def detail(product_id: int):
 @bp.route("/<int:product_id>/versions/<int:number>")
 @require(Permission.PRODUCT_READ)
 def version(product_id: int, number: int):
-    product = _visible_or_404(product_id)
-    v = db.session.scalar(
-        sa.select(ProductVersion).where(
-            ProductVersion.product_id == product.id, ProductVersion.number == number
-        )
-    )
-    if not can_view_version(current_user, product, v):
-        refuse(v)
+    product = get_visible_product_or_404(current_user, product_id)
+    v = get_visible_version_or_404(current_user, product, number)
     services.record_view(product, current_user, version=number)
     return render_template(
         "products/version.html",
@@ -295,7 +285,7 @@ def version(product_id: int, number: int):
 @bp.route("/<int:product_id>/do/<action>", methods=["POST"])
 @require(Permission.PRODUCT_READ)
 def do(product_id: int, action: str):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if action not in TRANSITIONS:
         abort(404)
     form = ReasonForm()
@@ -314,7 +304,7 @@ def do(product_id: int, action: str):
 @bp.route("/<int:product_id>/attachments", methods=["POST"])
 @require(Permission.PRODUCT_DRAFT)
 def upload(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     form = AttachmentForm()
     if form.validate_on_submit():
         f = form.file.data
@@ -328,18 +318,11 @@ def upload(product_id: int):
     return redirect(url_for("products.detail", product_id=product.id))
 
 
-def _attachment_or_404(product: Product, attachment_id: int) -> ProductAttachment:
-    att = db.session.get(ProductAttachment, attachment_id)
-    if att is None or att.product_id != product.id:
-        abort(404)
-    return att
-
-
 @bp.route("/<int:product_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
 @require(Permission.PRODUCT_DRAFT)
 def delete_attachment(product_id: int, attachment_id: int):
-    product = _visible_or_404(product_id)
-    att = _attachment_or_404(product, attachment_id)
+    product = get_visible_product_or_404(current_user, product_id)
+    att = get_attachment_or_404(product, attachment_id)
     if EmptyForm().validate_on_submit():
         services.remove_attachment(product, att, current_user)
         flash("Attachment removed.", "success")
@@ -349,8 +332,8 @@ def delete_attachment(product_id: int, attachment_id: int):
 @bp.route("/<int:product_id>/attachments/<int:attachment_id>")
 @require(Permission.PRODUCT_READ)
 def download(product_id: int, attachment_id: int):
-    product = _visible_or_404(product_id)
-    att = _attachment_or_404(product, attachment_id)
+    product = get_visible_product_or_404(current_user, product_id)
+    att = get_attachment_or_404(product, attachment_id)
     if not can_download_attachment(current_user, product):
         refuse(att)
     path = services.attachment_path(att)
@@ -374,7 +357,7 @@ def download(product_id: int, attachment_id: int):
 @bp.route("/<int:product_id>/acknowledge", methods=["POST"])
 @require(Permission.PRODUCT_READ)
 def acknowledge(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if EmptyForm().validate_on_submit():
         services.acknowledge(product, current_user)
         flash("Acknowledged. Thank you.", "success")
@@ -384,7 +367,7 @@ def acknowledge(product_id: int):
 @bp.route("/<int:product_id>/feedback", methods=["POST"])
 @require(Permission.PRODUCT_FEEDBACK)
 def feedback(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     form = FeedbackForm()
     if form.validate_on_submit():
         services.give_feedback(
@@ -403,7 +386,7 @@ def feedback(product_id: int):
 @bp.route("/<int:product_id>/share", methods=["POST"])
 @require(Permission.PRODUCT_READ)
 def share(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     form = ShareForm()
     if form.validate_on_submit():
         colleague = db.session.scalar(
@@ -425,7 +408,7 @@ def share(product_id: int):
 @bp.route("/<int:product_id>/export.txt")
 @require(Permission.PRODUCT_READ)
 def export(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     audit(
         "product.exported",
         product,
@@ -448,7 +431,7 @@ def export(product_id: int):
 @bp.route("/<int:product_id>/log")
 @require(Permission.PRODUCT_REACH)
 def dissemination_log(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
         refuse(product)
     stmt = (
