@@ -344,6 +344,7 @@ def download(product_id: int, attachment_id: int):
         product,
         summary=f"{product.reference}: {att.filename}",
         details={"attachment_id": att.id, "tlp": str(product.tlp)},
+        actor=current_user,
     )
     # Read into memory (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request.
     return send_file(
@@ -414,6 +415,7 @@ def export(product_id: int):
         product,
         summary=product.reference or "",
         details={"version": product.version},
+        actor=current_user,
     )
     text = render_template(
         "products/export.txt", product=product, banner=services.banner_text(product)
@@ -445,7 +447,7 @@ def dissemination_log(product_id: int):
         )
     )
     page = db.paginate(stmt, per_page=100, error_out=False)
-    audit("product.log_viewed", product, summary=product.reference or "")
+    audit("product.log_viewed", product, summary=product.reference or "", actor=current_user)
     # The unit of work renders before it commits: no loaded row expires under the page.
     return render_template("products/log.html", product=product, page=page)
 
@@ -502,7 +504,7 @@ def reach_csv():
             for r in rows
         ),
     )
-    audit("product.reach_exported", summary=f"{len(rows)} rows")
+    audit("product.reach_exported", summary=f"{len(rows)} rows", actor=current_user)
     return response
 
 

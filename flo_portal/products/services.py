@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
-from flo_portal.core import protected_activity
+from flo_portal.core import clock, protected_activity
+from flo_portal.core.actors import system_actor
 from flo_portal.core.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
@@ -141,6 +142,7 @@ def create_product(author: User, data: dict) -> Product:
         product,
         summary=product.reference,
         details={"type": product.product_type, "tlp": product.tlp},
+        actor=author,
     )
     return product
 
@@ -180,6 +182,7 @@ def update_product(product: Product, data: dict, user: User, change_note: str = 
             product,
             summary=f"{product.reference} v{product.version}",
             details={"changed": changed, "change_note": change_note},
+            actor=user,
         )
     else:
         sync_audience_rows(product)
@@ -188,6 +191,7 @@ def update_product(product: Product, data: dict, user: User, change_note: str = 
             product,
             summary=product.reference,
             details={"changed": changed},
+            actor=user,
         )
     return product
 
@@ -250,6 +254,7 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
         product,
         summary=f"{product.reference}: {before} → {product.status}",
         details={"from": str(before), "to": str(product.status), "reason": reason},
+        actor=user,
     )
     if action == "submit" and product.privacy_status == PrivacyStatus.PENDING:
         for officer in active_users_with_role(Role.PRIVACY_OFFICER):
@@ -336,10 +341,10 @@ def _publish_version(product: Product, user: User, change_note: str, *, revised:
     db.session.add(released)
     db.session.flush()
     record_version_audience(product, released)
-    _disseminate(product, revised=revised)
+    _disseminate(product, user, revised=revised)
 
 
-def _disseminate(product: Product, *, revised: bool) -> int:
+def _disseminate(product: Product, actor: User, *, revised: bool) -> int:
     """Log and notify every recipient of the product's current version. One query for
     the audience, one for shares; returns the number of recipients."""
     aud = product_effective_audience(product)
@@ -383,6 +388,7 @@ def _disseminate(product: Product, *, revised: bool) -> int:
         product,
         summary=f"{product.reference} v{product.version}: {len(users)} recipients",
         details={"version": product.version, "recipients": len(users)},
+        actor=actor,
     )
     return len(users)
 
@@ -495,6 +501,7 @@ def record_view(product: Product, user: User, version: int | None = None) -> Non
             product,
             summary=product.reference or "",
             details={"version": product.version},
+            actor=user,
         )
     else:
         audit(
@@ -502,6 +509,7 @@ def record_view(product: Product, user: User, version: int | None = None) -> Non
             product,
             summary=f"{product.reference} v{version}",
             details={"version": version},
+            actor=user,
         )
     db.session.flush()
 
@@ -521,6 +529,7 @@ def acknowledge(product: Product, user: User) -> ProductRecipient:
             product,
             summary=f"{product.reference} v{product.version}",
             details={"version": product.version},
+            actor=user,
         )
     db.session.flush()
     return receipt
@@ -561,6 +570,7 @@ def give_feedback(
             "actionable": actionable,
             "comment": bool(fb.comment),
         },
+        actor=user,
     )
     return fb
 
@@ -577,6 +587,7 @@ def share_product(product: Product, sharer: User, colleague: User | None) -> Pro
                 "to_user_id": getattr(colleague, "id", None),
                 "tlp": str(product.tlp),
             },
+            actor=sharer,
         )
         raise ProductRefused(problem)
     share = db.session.scalar(
@@ -603,6 +614,7 @@ def share_product(product: Product, sharer: User, colleague: User | None) -> Pro
         product,
         summary=f"{product.reference} with user #{colleague.id}",
         details={"to_user_id": colleague.id, "tlp": str(product.tlp)},
+        actor=sharer,
     )
     _notify_one(
         product,
@@ -688,6 +700,7 @@ def add_attachment(product: Product, stream, filename: str, user: User) -> Produ
         product,
         summary=f"{product.reference}: {name}",
         details={"attachment_id": att.id, "size": att.size, "sha256": att.sha256},
+        actor=user,
     )
     return att
 
@@ -707,6 +720,7 @@ def remove_attachment(product: Product, att: ProductAttachment, user: User) -> N
         product,
         summary=f"{product.reference}: {att.filename}",
         details={"attachment_id": att.id},
+        actor=user,
     )
     db.session.delete(att)
     db.session.flush()
@@ -1001,7 +1015,7 @@ def _purge_rfi(rfi) -> None:
     purge_rfi_content(rfi)
 
 
-def purge(kind: str, obj_id: int, actor: User | None, reason: str, today: date) -> None:
+def purge(kind: str, obj_id: int, actor, reason: str, today: date) -> None:
     """Remove the content; keep an audit entry naming the item but holding no content.
     Refused before the item's retention review date (28 CFR Part 23: kept RETENTION_YEARS)."""
     obj = _retention_object(kind, obj_id)
@@ -1028,9 +1042,14 @@ def purge(kind: str, obj_id: int, actor: User | None, reason: str, today: date) 
     )
 
 
-def run_retention_review(today: date) -> dict:
+def run_retention_review(now: datetime | date) -> dict:
     """The scheduled job: tell privacy officers what is due (once per item and due date)
-    and purge items left unvalidated RETENTION_GRACE_DAYS after their review date."""
+    and purge items left unvalidated RETENTION_GRACE_DAYS after their review date.
+
+    The job runner passes the moment it runs (``now``); its day is the center's
+    (``clock.today``). A date is taken as that day."""
+    today = clock.today(now) if isinstance(now, datetime) else now
+    actor = system_actor("job:retention_review")
     grace = int(current_app.config.get("RETENTION_GRACE_DAYS", 30))
     due = retention_due(today)
     officers = active_users_with_role(Role.PRIVACY_OFFICER)
@@ -1040,7 +1059,7 @@ def run_retention_review(today: date) -> dict:
             purge(
                 item.kind,
                 item.id,
-                None,
+                actor,
                 f"not validated within {grace} days of {item.review_due_on}",
                 today,
             )

@@ -186,6 +186,25 @@ def test_run_retention_review_flags_then_purges_unvalidated(make_user, app):
     }
 
 
+def test_the_scheduled_job_passes_a_moment_and_purges_as_the_job(make_user, app):
+    """The runner calls the job with ``now`` (a datetime): its day is the center's, and a
+    purge is recorded as the job's (system actor), not as nobody."""
+    from datetime import UTC, datetime, time
+
+    from flo_portal.jobs.registry import JOBS
+
+    people = staff(make_user)
+    product = publish(draft(people["author"], criminal_intelligence=True), people["coordinator"])
+    grace = app.config.get("RETENTION_GRACE_DAYS", 30)
+    late = product.review_due_on + timedelta(days=grace + 1)
+    # Noon UTC: the same date in New York and in UTC.
+    counts = JOBS["retention_review"].func(datetime.combine(late, time(12), tzinfo=UTC))
+    assert counts == {"due": 1, "flagged": 0, "purged": 1}
+    db.session.commit()
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "retention.purged"))
+    assert event.actor_id is None and event.details["kind"] == "product"
+
+
 def test_rfis_with_retention_columns_are_listed(make_user):
     Rfi = services._rfi_model()
     if Rfi is None:
