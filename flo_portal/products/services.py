@@ -20,6 +20,7 @@ from flo_portal.core.actors import system_actor
 from flo_portal.core.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
+from flo_portal.core.tlp import email_may_carry_text
 from flo_portal.core.uploads import (
     DOCUMENTS,
     UploadRefused,
@@ -266,6 +267,7 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
                 f"/products/{product.id}",
                 email=True,
                 dedupe_key=f"product:{product.id}:privacy:{now.isoformat()}:{officer.id}",
+                **mail_fields(product, f"Privacy review: {marking_line(product)}"),
             )
     if action in ("return",) and product.author_id != user.id:
         notify(
@@ -275,6 +277,7 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
             reason,
             f"/products/{product.id}",
             email=True,
+            **mail_fields(product, f"{marking_line(product)} returned to you"),
         )
     if action == "withdraw" and before in (
         ProductStatus.PUBLISHED,
@@ -285,6 +288,7 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
             "product.withdrawn",
             f"Withdrawn: {product.reference}",
             f"Reason: {reason}",
+            mail_subject=f"Withdrawn: {marking_line(product)}",
         )
     return product
 
@@ -382,6 +386,7 @@ def _disseminate(product: Product, actor: User, *, revised: bool) -> int:
         kind,
         title,
         dedupe=lambda u: f"product:{product.id}:v{product.version}:{u.id}",
+        mail_subject=(f"Updated (v{product.version}): " if revised else "") + marking_line(product),
     )
     audit(
         "product.disseminated",
@@ -391,6 +396,34 @@ def _disseminate(product: Product, actor: User, *, revised: bool) -> int:
         actor=actor,
     )
     return len(users)
+
+
+def marking_line(product: Product) -> str:
+    """``[TLP:RED] Bulletin PRD-2026-00001``: what an e-mail may say of any product."""
+    return f"[{Tlp(product.tlp).label}] {product.type_enum.label} {product.reference}"
+
+
+def mail_fields(product: Product, subject: str, link: str | None = None) -> dict:
+    """The e-mail's own subject and text when the product's TLP keeps its text out of
+    e-mail (``core.tlp.email_may_carry_text``: AMBER, AMBER+STRICT, RED): only the
+    reference, the type, the TLP label and a link to sign in. Nothing (the notice's title
+    and body go out as they are) for CLEAR and GREEN. The in-app notice is unchanged.
+    ``subject`` must be built from ``marking_line`` and words of the portal's own."""
+    if email_may_carry_text(product.tlp):
+        return {}
+    label = Tlp(product.tlp).label
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    link = f"/products/{product.id}" if link is None else link
+    lines = [label, "", subject]
+    if product.needs_acknowledgement and product.status == ProductStatus.PUBLISHED:
+        lines += ["", "Officer safety: open the portal and acknowledge that you have read it."]
+    lines += [
+        "",
+        f"The text stays in the portal ({label}). Sign in to read it: {base}{link}",
+        "",
+        label,
+    ]
+    return {"email_title": subject, "email_body": "\n".join(lines) + "\n"}
 
 
 def _notice_body(product: Product, extra: str = "") -> str:
@@ -413,10 +446,14 @@ def _notice_body(product: Product, extra: str = "") -> str:
     return "\n".join(lines)
 
 
-def _notify_all(product: Product, users: list[User], kind: str, title: str, *, dedupe) -> int:
+def _notify_all(
+    product: Product, users: list[User], kind: str, title: str, *, dedupe, mail_subject: str
+) -> int:
     """Notify many recipients in a fixed number of queries; only people the dissemination
-    rule lets see the product get the notice and the e-mail."""
+    rule lets see the product get the notice and the e-mail (``mail_subject``: the
+    e-mail's subject where the TLP keeps the title out of it, see ``mail_fields``)."""
     body = _notice_body(product)
+    mail = mail_fields(product, mail_subject)
     notices = [
         Notice(
             user=u,
@@ -426,6 +463,7 @@ def _notify_all(product: Product, users: list[User], kind: str, title: str, *, d
             link=f"/products/{product.id}",
             dedupe_key=dedupe(u),
             email=True,
+            **mail,
         )
         for u in users
         if can_view_product(u, product)
@@ -434,7 +472,14 @@ def _notify_all(product: Product, users: list[User], kind: str, title: str, *, d
 
 
 def _notify_one(
-    product: Product, user: User, kind: str, title: str, *, dedupe: str, extra: str = ""
+    product: Product,
+    user: User,
+    kind: str,
+    title: str,
+    *,
+    dedupe: str,
+    mail_subject: str,
+    extra: str = "",
 ):
     # The e-mail goes out only to people the dissemination rule lets see the product.
     if not can_view_product(user, product):
@@ -447,12 +492,14 @@ def _notify_one(
         f"/products/{product.id}",
         email=True,
         dedupe_key=dedupe,
+        **mail_fields(product, mail_subject),
     )
 
 
-def _notify_recipients(product, kind, title, body) -> int:
+def _notify_recipients(product, kind, title, body, *, mail_subject: str) -> int:
     """Tell everyone who ever received the product (withdrawal notices: no content, only
     the reference and the reason), in a fixed number of queries."""
+    mail = mail_fields(product, mail_subject, link="/")
     users = db.session.scalars(
         sa.select(User)
         .where(
@@ -471,6 +518,7 @@ def _notify_recipients(product, kind, title, body) -> int:
                 body=body,
                 link="",
                 dedupe_key=f"{kind}:{product.id}:{u.id}",
+                **mail,
             )
             for u in users
         ]
@@ -622,6 +670,7 @@ def share_product(product: Product, sharer: User, colleague: User | None) -> Pro
         "product.shared",
         f"{sharer.name} shared [{product.tlp}] {product.title}",
         dedupe=f"product:{product.id}:share:{colleague.id}",
+        mail_subject=f"{sharer.name} shared {marking_line(product)}",
     )
     return share
 
@@ -655,6 +704,7 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
             "product.ack_reminder",
             f"Reminder — acknowledge: [{product.tlp}] {product.title}",
             dedupe=lambda u, p=product: f"product:{p.id}:v{p.version}:ack:{u.id}:{day.isoformat()}",
+            mail_subject=f"Reminder — acknowledge: {marking_line(product)}",
         )
     return sent
 
