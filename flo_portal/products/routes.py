@@ -26,9 +26,11 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import show_error, show_version, stale_edit
+from flo_portal.products import attachments, authoring, lifecycle, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
-from flo_portal.products import services
+from flo_portal.products.dissemination import banner_text
 from flo_portal.products.errors import ProductRefused
+from flo_portal.products.feedback import give_feedback
 from flo_portal.products.forms import (
     AttachmentForm,
     FeedbackForm,
@@ -59,8 +61,10 @@ from flo_portal.products.queries import (
     get_visible_product_or_404,
     get_visible_version_or_404,
 )
+from flo_portal.products.reach import reach_by_month, reach_by_product
 from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
+from flo_portal.retention import services as retention_services
 from flo_portal.security import Permission, require
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
@@ -176,7 +180,7 @@ def new():
     if request.method == "GET":
         form.tlp.data = Tlp.GREEN.value
     if form.validate_on_submit():
-        product = services.create_product(current_user, form.data_dict())
+        product = authoring.create_product(current_user, form.data_dict())
         flash(f"Draft {product.reference} saved.", "success")
         return redirect(url_for("products.detail", product_id=product.id))
     return render_template("products/form.html", form=form, product=None)
@@ -186,7 +190,7 @@ def new():
 @require(Permission.PRODUCT_DRAFT)
 def edit(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
-    if not services.can_edit(product, current_user):
+    if not authoring.can_edit(product, current_user):
         abort(403)
     form = ProductForm(obj=product)
     show_version(form, product)  # the edit counter, not the release number
@@ -197,7 +201,7 @@ def edit(product_id: int):
         if stale_edit(form, product, data):
             return render_template("products/form.html", form=form, product=product), 409
         try:
-            services.update_product(product, data, current_user, form.change_note.data or "")
+            authoring.update_product(product, data, current_user, form.change_note.data or "")
         except InputError as err:
             show_error(form, err)  # shown on the form; nothing is kept
         else:
@@ -212,7 +216,7 @@ def edit(product_id: int):
 
 
 def _detail_context(product: Product) -> dict:
-    receipt = services.current_receipt(product, current_user)
+    receipt = recipients.current_receipt(product, current_user)
     feedback_given = (
         db.session.scalar(
             sa.select(ProductFeedback.id).where(
@@ -227,7 +231,7 @@ def _detail_context(product: Product) -> dict:
         "receipt": receipt,
         "feedback_given": feedback_given,
         "actions": allowed_actions(current_user, product),
-        "can_edit": services.can_edit(product, current_user),
+        "can_edit": authoring.can_edit(product, current_user),
         "shareable": Tlp(product.tlp) in SHAREABLE
         and Role(current_user.role) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
         "versions": list(
@@ -258,7 +262,7 @@ def _detail_context(product: Product) -> dict:
 @require(Permission.PRODUCT_READ)
 def detail(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
-    services.record_view(product, current_user)
+    recipients.record_view(product, current_user)
     return render_template(
         "products/detail.html",
         product=product,
@@ -273,7 +277,7 @@ def detail(product_id: int):
 def version(product_id: int, number: int):
     product = get_visible_product_or_404(current_user, product_id)
     v = get_visible_version_or_404(current_user, product, number)
-    services.record_view(product, current_user, version=number)
+    recipients.record_view(product, current_user, version=number)
     return render_template(
         "products/version.html",
         product=product,
@@ -294,7 +298,7 @@ def do(product_id: int, action: str):
         return redirect(url_for("products.detail", product_id=product.id))
     # A refusal (wrong state 409, not this user 403, no reason 422) is answered by the
     # app's one handler: flash and back to the page the user came from.
-    services.transition(product, action, current_user, form.reason.data or "")
+    lifecycle.transition(product, action, current_user, form.reason.data or "")
     flash(f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.", "success")
     if not can_view_product(current_user, product):
         return redirect(url_for("products.work"))
@@ -308,7 +312,7 @@ def upload(product_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         f = form.file.data
-        services.add_attachment(product, f.stream, f.filename, current_user)
+        attachments.add_attachment(product, f.stream, f.filename, current_user)
         flash("Attachment added.", "success")
     else:
         flash(
@@ -324,7 +328,7 @@ def delete_attachment(product_id: int, attachment_id: int):
     product = get_visible_product_or_404(current_user, product_id)
     att = get_attachment_or_404(product, attachment_id)
     if EmptyForm().validate_on_submit():
-        services.remove_attachment(product, att, current_user)
+        attachments.remove_attachment(product, att, current_user)
         flash("Attachment removed.", "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
@@ -336,7 +340,7 @@ def download(product_id: int, attachment_id: int):
     att = get_attachment_or_404(product, attachment_id)
     if not can_download_attachment(current_user, product):
         refuse(att)
-    path = services.attachment_path(att)
+    path = attachments.attachment_path(att)
     if not path.is_file():
         abort(404)
     audit(
@@ -360,7 +364,7 @@ def download(product_id: int, attachment_id: int):
 def acknowledge(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
     if EmptyForm().validate_on_submit():
-        services.acknowledge(product, current_user)
+        recipients.acknowledge(product, current_user)
         flash("Acknowledged. Thank you.", "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
@@ -371,7 +375,7 @@ def feedback(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
     form = FeedbackForm()
     if form.validate_on_submit():
-        services.give_feedback(
+        give_feedback(
             product,
             current_user,
             form.useful.data,
@@ -394,7 +398,7 @@ def share(product_id: int):
             sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower())
         )
         try:
-            services.share_product(product, current_user, colleague)
+            recipients.share_product(product, current_user, colleague)
         except ProductRefused as err:
             # Not left to the error handler: the refusal's audit entry must be kept, so
             # this request succeeds (303) and the unit of work commits that entry.
@@ -417,9 +421,7 @@ def export(product_id: int):
         details={"version": product.version},
         actor=current_user,
     )
-    text = render_template(
-        "products/export.txt", product=product, banner=services.banner_text(product)
-    )
+    text = render_template("products/export.txt", product=product, banner=banner_text(product))
     return (
         text,
         200,
@@ -455,8 +457,8 @@ def dissemination_log(product_id: int):
 @bp.route("/reach")
 @require(Permission.PRODUCT_REACH)
 def reach():
-    rows = services.reach_by_product(current_user)
-    months = services.reach_by_month(current_user)
+    rows = reach_by_product(current_user)
+    months = reach_by_month(current_user)
     audit_listing("product", {}, len(rows), listing="reach")
     return render_template("products/reach.html", rows=rows, months=months)
 
@@ -464,7 +466,7 @@ def reach():
 @bp.route("/reach.csv")
 @require(Permission.PRODUCT_REACH)
 def reach_csv():
-    rows = services.reach_by_product(current_user, limit=100_000)
+    rows = reach_by_product(current_user, limit=100_000)
     header = [
         "reference",
         "tlp",
@@ -512,7 +514,7 @@ def reach_csv():
 @require(Permission.RETENTION_REVIEW)
 def retention():
     today = clock.today()
-    items = services.retention_due(today)
+    items = retention_services.retention_due(today)
     audit_listing("retention", {}, len(items), listing="due")
     return render_template(
         "products/retention.html", items=items, today=today, form=RetentionForm()
@@ -527,12 +529,12 @@ def retention_decide(kind: str, obj_id: int, decision: str):
     form = RetentionForm()
     if form.validate_on_submit():
         if decision == "validate":
-            services.validate_retention(
+            retention_services.validate_retention(
                 kind, obj_id, current_user, clock.today(), form.note.data or ""
             )
             flash("Validated: kept for another retention period.", "success")
         else:
-            services.purge(
+            retention_services.purge(
                 kind, obj_id, current_user, form.note.data or "purged at review", clock.today()
             )
             flash("Purged. The audit trail keeps a record without content.", "success")

@@ -11,6 +11,7 @@ from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.products import services
 from flo_portal.products.models import (
     PrivacyStatus,
+    Product,
     ProductRecipient,
     ProductStatus,
     ProductVersion,
@@ -57,7 +58,7 @@ def test_analyst_drafts_coordinator_publishes_through_pages(client, login_as, ma
         },
     )
     assert r.status_code == 302
-    product = db.session.scalar(sa.select(services.Product))
+    product = db.session.scalar(sa.select(Product))
     assert product.status == ProductStatus.DRAFT and product.reference.startswith("PRD-")
     assert client.post(f"/products/{product.id}/do/submit", data={}).status_code == 302
     # the analyst cannot publish: the table refuses
