@@ -108,13 +108,13 @@ FEATURES: tuple[Feature, ...] = (
                 "retention_review",
                 "Retention review (28 CFR Part 23)",
                 DAY,
-                "flo_portal.products.services:run_retention_review",
+                "flo_portal.retention.jobs:run_retention_review",
             ),
             Job(
                 "officer_safety_renotify",
                 "Officer-safety alerts: re-notify unacknowledged",
                 15 * MINUTE,
-                "flo_portal.products.services:renotify_unacknowledged_alerts",
+                "flo_portal.products.dissemination:renotify_unacknowledged_alerts",
             ),
         ),
         nav=(

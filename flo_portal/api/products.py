@@ -10,15 +10,14 @@ from flask_login import current_user
 from pydantic import Field
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.errors import conflict
 from flo_portal.api.openapi import operation
 from flo_portal.api.pagination import paginate
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing, refuse
-from flo_portal.core.extensions import db
+from flo_portal.audit.reads import audit_listing
 from flo_portal.products import services
 from flo_portal.products.models import Product, ProductStatus, ProductType
-from flo_portal.products.policies import can_view_product, visible_products_condition
+from flo_portal.products.policies import visible_products_condition
+from flo_portal.products.queries import get_visible_product_or_404
 from flo_portal.security import Permission, require
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
@@ -71,13 +70,6 @@ class FeedbackOut(Out):
     comment: str
 
 
-def _visible_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if not can_view_product(current_user, product):
-        refuse(product)
-    return product
-
-
 def _detail(product: Product) -> ProductDetailOut:
     receipt = services.current_receipt(product, current_user)
     return ProductDetailOut(
@@ -115,9 +107,8 @@ def list_products(query: ProductQuery):
 @operation(summary="Read a product", tags=["products"], response=ProductDetailOut)
 def read_product(product_id: int):
     """Reading marks the current version opened and is recorded in the audit log."""
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     services.record_view(product, current_user)
-    db.session.commit()
     return _detail(product)
 
 
@@ -132,13 +123,8 @@ def read_product(product_id: int):
 def acknowledge_product(product_id: int):
     """409 when the product needs no acknowledgement or the caller is not a recipient of its
     current version. Acknowledging twice keeps the first time."""
-    product = _visible_or_404(product_id)
-    try:
-        receipt = services.acknowledge(product, current_user)
-    except services.ProductError as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    db.session.commit()
+    product = get_visible_product_or_404(current_user, product_id)
+    receipt = services.acknowledge(product, current_user)  # ProductConflict: 409
     return AcknowledgementOut(
         product_id=product.id,
         version=receipt.version,
@@ -158,13 +144,8 @@ def acknowledge_product(product_id: int):
 )
 def product_feedback(product_id: int, body: FeedbackIn):
     """One rating per person and version; 409 when already given or not published."""
-    product = _visible_or_404(product_id)
-    try:
-        feedback = services.give_feedback(
-            product, current_user, body.useful, body.actionable, body.comment
-        )
-    except services.ProductError as exc:
-        db.session.rollback()
-        raise conflict(str(exc)) from None
-    db.session.commit()
+    product = get_visible_product_or_404(current_user, product_id)
+    feedback = services.give_feedback(  # ProductConflict: 409
+        product, current_user, body.useful, body.actionable, body.comment
+    )
     return FeedbackOut.model_validate(feedback), 201

@@ -140,8 +140,12 @@ def notify(
     *,
     email: bool = True,
     dedupe_key: str | None = None,
+    email_title: str | None = None,
+    email_body: str | None = None,
 ) -> Notification | None:
-    """Tell ``user`` something: an in-app notice, plus an e-mail unless ``email`` is False."""
+    """Tell ``user`` something: an in-app notice, plus an e-mail unless ``email`` is False.
+    ``email_title``/``email_body`` give the e-mail its own subject and whole text (marked
+    objects whose text may not leave by e-mail: ``core.tlp.email_may_carry_text``)."""
     if dedupe_key is not None:
         exists = db.session.scalar(
             sa.select(Notification.id).where(Notification.dedupe_key == dedupe_key)
@@ -158,15 +162,10 @@ def notify(
     )
     db.session.add(notice)
     if email and user.email and channel_for(user.id, kind) == EMAIL:
-        text = f"{title}\n\n{body}\n"
-        if link:
-            from flask import current_app
-
-            text += f"\n{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}{link}\n"
         queue_email(
             user.email,
-            title,
-            text,
+            email_title or title,
+            email_body if email_body is not None else _email_text(title, body, link),
             kind=kind,
             dedupe_key=f"email:{dedupe_key}" if dedupe_key else None,
         )
@@ -217,6 +216,8 @@ class Notice:
     link: str = ""
     dedupe_key: str | None = None
     email: bool = True
+    email_title: str | None = None  # the e-mail's own subject and text, when they differ
+    email_body: str | None = None
 
 
 def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
@@ -296,8 +297,10 @@ def notify_many(notices: Sequence[Notice]) -> int:
             email_rows.append(
                 {
                     "to_address": n.user.email,
-                    "subject": n.title[:300],
-                    "body_text": _email_text(n.title, n.body, n.link),
+                    "subject": (n.email_title or n.title)[:300],
+                    "body_text": n.email_body
+                    if n.email_body is not None
+                    else _email_text(n.title, n.body, n.link),
                     "kind": n.kind,
                     "dedupe_key": email_key,
                     "attempts": 0,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flo_portal.demo import DemoContext, demo_step
-from flo_portal.products import services
+from flo_portal.products import authoring, lifecycle
 
 DEMO_PRODUCTS = [
     (
@@ -96,7 +96,7 @@ def seed_products(ctx: DemoContext) -> None:
             "regions": aud.get("regions", []),
             "all_flos": aud.get("all_flos", False),
         }
-        product = services.create_product(
+        product = authoring.create_product(
             analyst,
             {
                 "product_type": ptype,
@@ -110,10 +110,10 @@ def seed_products(ctx: DemoContext) -> None:
                 "criminal_intelligence": ci,
             },
         )
-        services.transition(product, "submit", analyst)
-        services.transition(product, "publish", coordinator)
+        lifecycle.transition(product, "submit", analyst)
+        lifecycle.transition(product, "publish", coordinator)
     # one waiting in review, for the coordinator's queue
-    product = services.create_product(
+    product = authoring.create_product(
         analyst,
         {
             "product_type": "protective_measures",
@@ -125,4 +125,4 @@ def seed_products(ctx: DemoContext) -> None:
             "audience": {"all_flos": True},
         },
     )
-    services.transition(product, "submit", analyst)
+    lifecycle.transition(product, "submit", analyst)

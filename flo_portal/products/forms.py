@@ -17,7 +17,7 @@ from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.products.models import ProductType, Tlp
-from flo_portal.products.services import partner_user_choices
+from flo_portal.products.queries import partner_user_choices
 
 
 class ProductForm(VersionMixin, PortalForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -22,11 +21,16 @@ from sqlalchemy.orm import joinedload
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.auth.forms import EmptyForm
+from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
+from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_version, stale_edit
+from flo_portal.core.formtools import show_error, show_version, stale_edit
+from flo_portal.products import attachments, authoring, lifecycle, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
-from flo_portal.products import services
+from flo_portal.products.dissemination import banner_text
+from flo_portal.products.errors import ProductRefused
+from flo_portal.products.feedback import give_feedback
 from flo_portal.products.forms import (
     AttachmentForm,
     FeedbackForm,
@@ -39,7 +43,6 @@ from flo_portal.products.forms import (
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
-    ProductAttachment,
     ProductFeedback,
     ProductRecipient,
     ProductStatus,
@@ -50,24 +53,23 @@ from flo_portal.products.policies import (
     SHAREABLE,
     can_download_attachment,
     can_view_product,
-    can_view_version,
     visible_products_condition,
     visible_versions_condition,
 )
+from flo_portal.products.queries import (
+    get_attachment_or_404,
+    get_visible_product_or_404,
+    get_visible_version_or_404,
+)
+from flo_portal.products.reach import reach_by_month, reach_by_product
 from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
+from flo_portal.retention import services as retention_services
 from flo_portal.security import Permission, require
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
 bp = Blueprint("products", __name__)
-
-
-def _visible_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if not can_view_product(current_user, product):
-        refuse(product)
-    return product
 
 
 def _search(stmt, form: SearchForm):
@@ -178,8 +180,7 @@ def new():
     if request.method == "GET":
         form.tlp.data = Tlp.GREEN.value
     if form.validate_on_submit():
-        product = services.create_product(current_user, form.data_dict())
-        db.session.commit()
+        product = authoring.create_product(current_user, form.data_dict())
         flash(f"Draft {product.reference} saved.", "success")
         return redirect(url_for("products.detail", product_id=product.id))
     return render_template("products/form.html", form=form, product=None)
@@ -188,8 +189,8 @@ def new():
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @require(Permission.PRODUCT_DRAFT)
 def edit(product_id: int):
-    product = _visible_or_404(product_id)
-    if not services.can_edit(product, current_user):
+    product = get_visible_product_or_404(current_user, product_id)
+    if not authoring.can_edit(product, current_user):
         abort(403)
     form = ProductForm(obj=product)
     show_version(form, product)  # the edit counter, not the release number
@@ -200,12 +201,10 @@ def edit(product_id: int):
         if stale_edit(form, product, data):
             return render_template("products/form.html", form=form, product=product), 409
         try:
-            services.update_product(product, data, current_user, form.change_note.data or "")
-        except services.ProductError as err:
-            db.session.rollback()
-            form.change_note.errors = [str(err)]
+            authoring.update_product(product, data, current_user, form.change_note.data or "")
+        except InputError as err:
+            show_error(form, err)  # shown on the form; nothing is kept
         else:
-            db.session.commit()
             flash(
                 "Saved."
                 if product.status == ProductStatus.DRAFT
@@ -217,7 +216,7 @@ def edit(product_id: int):
 
 
 def _detail_context(product: Product) -> dict:
-    receipt = services.current_receipt(product, current_user)
+    receipt = recipients.current_receipt(product, current_user)
     feedback_given = (
         db.session.scalar(
             sa.select(ProductFeedback.id).where(
@@ -231,8 +230,8 @@ def _detail_context(product: Product) -> dict:
     return {
         "receipt": receipt,
         "feedback_given": feedback_given,
-        "actions": allowed_actions(product, current_user),
-        "can_edit": services.can_edit(product, current_user),
+        "actions": allowed_actions(current_user, product),
+        "can_edit": authoring.can_edit(product, current_user),
         "shareable": Tlp(product.tlp) in SHAREABLE
         and Role(current_user.role) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
         "versions": list(
@@ -262,9 +261,8 @@ def _detail_context(product: Product) -> dict:
 @bp.route("/<int:product_id>")
 @require(Permission.PRODUCT_READ)
 def detail(product_id: int):
-    product = _visible_or_404(product_id)
-    services.record_view(product, current_user)
-    db.session.commit()
+    product = get_visible_product_or_404(current_user, product_id)
+    recipients.record_view(product, current_user)
     return render_template(
         "products/detail.html",
         product=product,
@@ -277,16 +275,9 @@ def detail(product_id: int):
 @bp.route("/<int:product_id>/versions/<int:number>")
 @require(Permission.PRODUCT_READ)
 def version(product_id: int, number: int):
-    product = _visible_or_404(product_id)
-    v = db.session.scalar(
-        sa.select(ProductVersion).where(
-            ProductVersion.product_id == product.id, ProductVersion.number == number
-        )
-    )
-    if not can_view_version(current_user, product, v):
-        refuse(v)
-    services.record_view(product, current_user, version=number)
-    db.session.commit()
+    product = get_visible_product_or_404(current_user, product_id)
+    v = get_visible_version_or_404(current_user, product, number)
+    recipients.record_view(product, current_user, version=number)
     return render_template(
         "products/version.html",
         product=product,
@@ -298,24 +289,17 @@ def version(product_id: int, number: int):
 @bp.route("/<int:product_id>/do/<action>", methods=["POST"])
 @require(Permission.PRODUCT_READ)
 def do(product_id: int, action: str):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if action not in TRANSITIONS:
         abort(404)
     form = ReasonForm()
     if not form.validate_on_submit():
         flash("The form expired; try again.", "danger")
         return redirect(url_for("products.detail", product_id=product.id))
-    try:
-        services.transition(product, action, current_user, form.reason.data or "")
-    except services.ProductError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
-    else:
-        db.session.commit()
-        flash(
-            f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.",
-            "success",
-        )
+    # A refusal (wrong state 409, not this user 403, no reason 422) is answered by the
+    # app's one handler: flash and back to the page the user came from.
+    lifecycle.transition(product, action, current_user, form.reason.data or "")
+    flash(f"{product.reference}: {TRANSITIONS[action].label.lower()} — done.", "success")
     if not can_view_product(current_user, product):
         return redirect(url_for("products.work"))
     return redirect(url_for("products.detail", product_id=product.id))
@@ -324,18 +308,12 @@ def do(product_id: int, action: str):
 @bp.route("/<int:product_id>/attachments", methods=["POST"])
 @require(Permission.PRODUCT_DRAFT)
 def upload(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     form = AttachmentForm()
     if form.validate_on_submit():
         f = form.file.data
-        try:
-            services.add_attachment(product, f.stream, f.filename, current_user)
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Attachment added.", "success")
+        attachments.add_attachment(product, f.stream, f.filename, current_user)
+        flash("Attachment added.", "success")
     else:
         flash(
             " ".join(e for errs in form.errors.values() for e in errs) or "Upload failed.",
@@ -344,38 +322,25 @@ def upload(product_id: int):
     return redirect(url_for("products.detail", product_id=product.id))
 
 
-def _attachment_or_404(product: Product, attachment_id: int) -> ProductAttachment:
-    att = db.session.get(ProductAttachment, attachment_id)
-    if att is None or att.product_id != product.id:
-        abort(404)
-    return att
-
-
 @bp.route("/<int:product_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
 @require(Permission.PRODUCT_DRAFT)
 def delete_attachment(product_id: int, attachment_id: int):
-    product = _visible_or_404(product_id)
-    att = _attachment_or_404(product, attachment_id)
+    product = get_visible_product_or_404(current_user, product_id)
+    att = get_attachment_or_404(product, attachment_id)
     if EmptyForm().validate_on_submit():
-        try:
-            services.remove_attachment(product, att, current_user)
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Attachment removed.", "success")
+        attachments.remove_attachment(product, att, current_user)
+        flash("Attachment removed.", "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
 
 @bp.route("/<int:product_id>/attachments/<int:attachment_id>")
 @require(Permission.PRODUCT_READ)
 def download(product_id: int, attachment_id: int):
-    product = _visible_or_404(product_id)
-    att = _attachment_or_404(product, attachment_id)
+    product = get_visible_product_or_404(current_user, product_id)
+    att = get_attachment_or_404(product, attachment_id)
     if not can_download_attachment(current_user, product):
         refuse(att)
-    path = services.attachment_path(att)
+    path = attachments.attachment_path(att)
     if not path.is_file():
         abort(404)
     audit(
@@ -383,8 +348,8 @@ def download(product_id: int, attachment_id: int):
         product,
         summary=f"{product.reference}: {att.filename}",
         details={"attachment_id": att.id, "tlp": str(product.tlp)},
+        actor=current_user,
     )
-    db.session.commit()
     # Read into memory (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request.
     return send_file(
         io.BytesIO(path.read_bytes()),
@@ -397,40 +362,27 @@ def download(product_id: int, attachment_id: int):
 @bp.route("/<int:product_id>/acknowledge", methods=["POST"])
 @require(Permission.PRODUCT_READ)
 def acknowledge(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if EmptyForm().validate_on_submit():
-        try:
-            services.acknowledge(product, current_user)
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Acknowledged. Thank you.", "success")
+        recipients.acknowledge(product, current_user)
+        flash("Acknowledged. Thank you.", "success")
     return redirect(url_for("products.detail", product_id=product.id))
 
 
 @bp.route("/<int:product_id>/feedback", methods=["POST"])
 @require(Permission.PRODUCT_FEEDBACK)
 def feedback(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     form = FeedbackForm()
     if form.validate_on_submit():
-        try:
-            services.give_feedback(
-                product,
-                current_user,
-                form.useful.data,
-                form.actionable.data,
-                form.comment.data or "",
-            )
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
-        else:
-            db.session.commit()
-            flash("Thank you for your feedback.", "success")
-            return redirect(url_for("products.detail", product_id=product.id))
+        give_feedback(
+            product,
+            current_user,
+            form.useful.data,
+            form.actionable.data,
+            form.comment.data or "",
+        )
+        flash("Thank you for your feedback.", "success")
     else:
         flash("Rate both usefulness and actionability from 1 to 5.", "danger")
     return redirect(url_for("products.detail", product_id=product.id))
@@ -439,19 +391,19 @@ def feedback(product_id: int):
 @bp.route("/<int:product_id>/share", methods=["POST"])
 @require(Permission.PRODUCT_READ)
 def share(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     form = ShareForm()
     if form.validate_on_submit():
         colleague = db.session.scalar(
             sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower())
         )
         try:
-            services.share_product(product, current_user, colleague)
-        except services.ProductError as err:
-            db.session.commit()  # keeps the audit entry of the refusal
+            recipients.share_product(product, current_user, colleague)
+        except ProductRefused as err:
+            # Not left to the error handler: the refusal's audit entry must be kept, so
+            # this request succeeds (303) and the unit of work commits that entry.
             flash(str(err), "danger")
         else:
-            db.session.commit()
             flash("Shared.", "success")
     else:
         flash("Give your colleague's e-mail address.", "danger")
@@ -461,17 +413,15 @@ def share(product_id: int):
 @bp.route("/<int:product_id>/export.txt")
 @require(Permission.PRODUCT_READ)
 def export(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     audit(
         "product.exported",
         product,
         summary=product.reference or "",
         details={"version": product.version},
+        actor=current_user,
     )
-    db.session.commit()
-    text = render_template(
-        "products/export.txt", product=product, banner=services.banner_text(product)
-    )
+    text = render_template("products/export.txt", product=product, banner=banner_text(product))
     return (
         text,
         200,
@@ -485,7 +435,7 @@ def export(product_id: int):
 @bp.route("/<int:product_id>/log")
 @require(Permission.PRODUCT_REACH)
 def dissemination_log(product_id: int):
-    product = _visible_or_404(product_id)
+    product = get_visible_product_or_404(current_user, product_id)
     if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
         refuse(product)
     stmt = (
@@ -499,18 +449,16 @@ def dissemination_log(product_id: int):
         )
     )
     page = db.paginate(stmt, per_page=100, error_out=False)
-    audit("product.log_viewed", product, summary=product.reference or "")
-    # Render before committing: a commit expires the loaded rows (one query per row after).
-    html = render_template("products/log.html", product=product, page=page)
-    db.session.commit()
-    return html
+    audit("product.log_viewed", product, summary=product.reference or "", actor=current_user)
+    # The unit of work renders before it commits: no loaded row expires under the page.
+    return render_template("products/log.html", product=product, page=page)
 
 
 @bp.route("/reach")
 @require(Permission.PRODUCT_REACH)
 def reach():
-    rows = services.reach_by_product(current_user)
-    months = services.reach_by_month(current_user)
+    rows = reach_by_product(current_user)
+    months = reach_by_month(current_user)
     audit_listing("product", {}, len(rows), listing="reach")
     return render_template("products/reach.html", rows=rows, months=months)
 
@@ -518,7 +466,7 @@ def reach():
 @bp.route("/reach.csv")
 @require(Permission.PRODUCT_REACH)
 def reach_csv():
-    rows = services.reach_by_product(current_user, limit=100_000)
+    rows = reach_by_product(current_user, limit=100_000)
     header = [
         "reference",
         "tlp",
@@ -558,16 +506,15 @@ def reach_csv():
             for r in rows
         ),
     )
-    audit("product.reach_exported", summary=f"{len(rows)} rows")
-    db.session.commit()
+    audit("product.reach_exported", summary=f"{len(rows)} rows", actor=current_user)
     return response
 
 
 @bp.route("/retention")
 @require(Permission.RETENTION_REVIEW)
 def retention():
-    today = date.today()
-    items = services.retention_due(today)
+    today = clock.today()
+    items = retention_services.retention_due(today)
     audit_listing("retention", {}, len(items), listing="due")
     return render_template(
         "products/retention.html", items=items, today=today, form=RetentionForm()
@@ -581,20 +528,14 @@ def retention_decide(kind: str, obj_id: int, decision: str):
         abort(404)
     form = RetentionForm()
     if form.validate_on_submit():
-        try:
-            if decision == "validate":
-                services.validate_retention(
-                    kind, obj_id, current_user, date.today(), form.note.data or ""
-                )
-                flash("Validated: kept for another retention period.", "success")
-            else:
-                services.purge(
-                    kind, obj_id, current_user, form.note.data or "purged at review", date.today()
-                )
-                flash("Purged. The audit trail keeps a record without content.", "success")
-        except services.ProductError as err:
-            db.session.rollback()
-            flash(str(err), "danger")
+        if decision == "validate":
+            retention_services.validate_retention(
+                kind, obj_id, current_user, clock.today(), form.note.data or ""
+            )
+            flash("Validated: kept for another retention period.", "success")
         else:
-            db.session.commit()
+            retention_services.purge(
+                kind, obj_id, current_user, form.note.data or "purged at review", clock.today()
+            )
+            flash("Purged. The audit trail keeps a record without content.", "success")
     return redirect(url_for("products.retention"))

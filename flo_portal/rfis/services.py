@@ -18,6 +18,7 @@ from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
 from flo_portal.core.tlp import email_may_carry_text
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
+from flo_portal.retention.clock import review_due
 from flo_portal.rfis import workflow
 from flo_portal.rfis.attachments import store_attachment
 from flo_portal.rfis.models import (
@@ -494,12 +495,7 @@ def perform(
 
 def _set_review_due(rfi: Rfi) -> None:
     if rfi.criminal_intelligence and rfi.answered_at is not None:
-        years = int(current_app.config["RETENTION_YEARS"])
-        answered = rfi.answered_at.date()
-        try:
-            rfi.review_due_on = answered.replace(year=answered.year + years)
-        except ValueError:  # 29 February
-            rfi.review_due_on = answered.replace(year=answered.year + years, day=28)
+        rfi.review_due_on = review_due(rfi.answered_at)  # the one retention clock
     elif not rfi.criminal_intelligence:
         rfi.review_due_on = None
 

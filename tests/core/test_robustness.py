@@ -212,7 +212,7 @@ def test_an_upload_in_a_request_that_then_fails_leaves_no_file(
     import io
 
     from flo_portal.core.extensions import db
-    from flo_portal.products import services
+    from flo_portal.products import attachments
     from flo_portal.products.models import ProductAttachment
     from tests.products.helpers import PDF, draft
 
@@ -225,7 +225,7 @@ def test_an_upload_in_a_request_that_then_fails_leaves_no_file(
     def audit_fails(*args, **kwargs):
         raise RuntimeError("audit write failed after the file was written")
 
-    monkeypatch.setattr(services, "audit", audit_fails)
+    monkeypatch.setattr(attachments, "audit", audit_fails)
     response = client.post(
         f"/products/{product.id}/attachments",
         data={"file": (io.BytesIO(PDF), "brief.pdf")},

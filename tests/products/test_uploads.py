@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.uploads import UploadRefused, allowed_label, check_upload
 from flo_portal.products import services as product_services
@@ -83,7 +83,7 @@ def test_each_feature_goes_through_the_one_check_with_its_own_types(app, make_us
     officer = OfficerFactory()
     course = CourseFactory()
     db.session.flush()
-    rec, _ = training_services.record_training(officer, course, date.today())
+    rec, _ = training_services.record_training(officer, course, clock.today())
     with pytest.raises(training_services.EvidenceError, match="is not really a .pdf file"):
         training_services.attach_evidence(rec, Storage("x.pdf", disguised))
 

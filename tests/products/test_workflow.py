@@ -11,6 +11,7 @@ from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.products import services
 from flo_portal.products.models import (
     PrivacyStatus,
+    Product,
     ProductRecipient,
     ProductStatus,
     ProductVersion,
@@ -36,7 +37,7 @@ def actions(product_id):
 def test_transition_table_publishing_is_coordinator_only():
     assert TRANSITIONS["publish"].roles == {Role.COORDINATOR}
     assert TRANSITIONS["privacy_approve"].roles == {Role.PRIVACY_OFFICER}
-    assert TRANSITIONS["withdraw"].needs_reason
+    assert TRANSITIONS["withdraw"].needs_note
 
 
 def test_analyst_drafts_coordinator_publishes_through_pages(client, login_as, make_user):
@@ -57,7 +58,7 @@ def test_analyst_drafts_coordinator_publishes_through_pages(client, login_as, ma
         },
     )
     assert r.status_code == 302
-    product = db.session.scalar(sa.select(services.Product))
+    product = db.session.scalar(sa.select(Product))
     assert product.status == ProductStatus.DRAFT and product.reference.startswith("PRD-")
     assert client.post(f"/products/{product.id}/do/submit", data={}).status_code == 302
     # the analyst cannot publish: the table refuses
@@ -99,7 +100,7 @@ def test_coordinator_cannot_publish_own_product(make_user):
     services.transition(product, "submit", coord)
     with pytest.raises(services.ProductError, match="own product"):
         services.transition(product, "publish", coord)
-    assert "publish" not in [t.action for t in allowed_actions(product, coord)]
+    assert "publish" not in [t.action for t in allowed_actions(coord, product)]
 
 
 @pytest.mark.parametrize(
@@ -286,3 +287,29 @@ def test_withdrawal_tells_recipients_without_content(make_user):
     )
     assert notice.title == f"Withdrawn: {product.reference}" and "Source recalled" in notice.body
     assert "Sensitive summary" not in notice.body
+
+
+def test_refused_transitions_answer_the_one_rule(make_user, client, login_as):
+    """Not for this user: 403; not in this state: 409; a page POST with a referrer is
+    flashed and sent back (303), and nothing changes."""
+    people = staff(make_user)
+    product = draft(people["author"])
+    services.transition(product, "submit", people["author"])
+    db.session.commit()
+    login_as(people["author"])
+    r = client.post(f"/products/{product.id}/do/publish", data={})
+    assert r.status_code == 403 and b"your role may not do that" in r.data
+    login_as(people["coordinator"])
+    r = client.post(f"/products/{product.id}/do/archive", data={})
+    assert r.status_code == 409 and b"in review" in r.data
+    back = f"/products/{product.id}"
+    r = client.post(f"/products/{product.id}/do/archive", data={}, headers={"Referer": back})
+    assert r.status_code == 303 and r.headers["Location"].endswith(back)
+    db.session.refresh(product)
+    assert product.status == ProductStatus.IN_REVIEW
+    with pytest.raises(services.ProductError) as refused:
+        services.transition(product, "archive", people["coordinator"])
+    assert refused.value.status == 409
+    with pytest.raises(services.ProductError) as refused:
+        services.transition(product, "withdraw", people["coordinator"], "")
+    assert refused.value.status == 422

@@ -54,7 +54,7 @@ def test_answer_is_logged_for_requester_and_for_colleagues_who_open_it(
 
 
 def test_purge_removes_content_and_files_but_keeps_the_log(make_user, db):
-    from flo_portal.products.services import purge
+    from flo_portal.retention.services import purge
 
     flo, analyst, rfi = _answered(db, make_user, files=[("map.pdf", PDF)])
     services.post_message(flo, rfi, "Here is another sighting near the harbor.")

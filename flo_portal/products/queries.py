@@ -1,0 +1,54 @@
+"""Loading products for a user: the one loader the pages and the API share."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+
+from flo_portal.agencies.models import Agency
+from flo_portal.audit.reads import refuse
+from flo_portal.core.audience import PARTNER_ROLES
+from flo_portal.core.extensions import db
+from flo_portal.products.models import Product, ProductAttachment, ProductVersion
+from flo_portal.products.policies import can_view_product, can_view_version
+from flo_portal.users.models import User
+
+
+def get_visible_product_or_404(user, product_id: int) -> Product:
+    """The product ``user`` may see; 404 otherwise (an existing one is recorded as
+    refused by ``audit.reads.refuse``: whether it exists is not told)."""
+    product = db.session.get(Product, product_id)
+    if not can_view_product(user, product):
+        refuse(product)
+    return product
+
+
+def get_visible_version_or_404(user, product: Product, number: int) -> ProductVersion:
+    """Version ``number`` of a product the user sees, when its own audience includes them."""
+    version = db.session.scalar(
+        sa.select(ProductVersion).where(
+            ProductVersion.product_id == product.id, ProductVersion.number == number
+        )
+    )
+    if not can_view_version(user, product, version):
+        refuse(version)
+    return version
+
+
+def get_attachment_or_404(product: Product, attachment_id: int) -> ProductAttachment:
+    """One of ``product``'s attachments (the product is already visible); 404 otherwise."""
+    att = db.session.get(ProductAttachment, attachment_id)
+    if att is None or att.product_id != product.id:
+        abort(404)
+    return att
+
+
+def partner_user_choices() -> list[tuple[int, str]]:
+    """Active partner users (FLOs, agency heads) for the audience picker, by name."""
+    rows = db.session.execute(
+        sa.select(User.id, User.name, Agency.name)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(User.is_active_account.is_(True), User.role.in_(PARTNER_ROLES))
+        .order_by(User.name)
+    ).all()
+    return [(r[0], f"{r[1]} ({r[2] or 'no agency'})") for r in rows]
