@@ -30,9 +30,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
-from flask_login import current_user
 
 from flo_portal.audit.models import AuditEvent
+from flo_portal.core.actors import is_system
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 
@@ -122,14 +122,16 @@ def record(
     *,
     summary: str = "",
     details: dict | None = None,
-    actor: Any = None,
+    actor: Any,
     object_type: str | None = None,
     object_id: Any = None,
 ) -> AuditEvent:
     """Append an audit event for ``action`` on ``obj`` and flush it.
 
-    ``actor`` defaults to the signed-in user; ``obj`` is any model with an ``id``
-    (flush it first so it has one). The caller's transaction commits it.
+    ``actor`` is who acts, always named by the caller: a user, a system actor
+    (``core.actors.system_actor("job:…")``, recorded by its name) or None (nobody: an
+    unknown account's failed sign-in). ``obj`` is any model with an ``id`` (flushed
+    here when it has none yet). The caller's transaction commits it.
     """
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()
@@ -138,8 +140,6 @@ def record(
         otype = object_type
     if object_id is not None:
         oid = str(object_id)
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
     ip = ua = ""
     if has_request_context():
         ip = request.remote_addr or ""
@@ -151,7 +151,7 @@ def record(
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_id=getattr(actor, "id", None),
-        actor_email=getattr(actor, "email", "") or "",
+        actor_email=(actor.name if is_system(actor) else getattr(actor, "email", "")) or "",
         action=action,
         object_type=otype,
         object_id=oid,

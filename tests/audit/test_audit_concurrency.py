@@ -25,7 +25,7 @@ def _append(uri: str, engine_options: dict, start, n: int) -> None:
     with app.app_context():
         start.wait(30)
         for i in range(n):
-            record("load.append", summary=f"event {i}")
+            record("load.append", summary=f"event {i}", actor=None)
             db.session.commit()
         db.engine.dispose()
 

@@ -112,7 +112,7 @@ def test_legacy_rows_verify_the_old_way(db, make_user):
 def test_untouched_chain_with_checkpoints_passes(db, make_user, checkpoint_file):
     _events(db, make_user)
     write_checkpoint(NOW)
-    record("thing.later", summary="after the checkpoint")
+    record("thing.later", summary="after the checkpoint", actor=None)
     db.session.commit()
     write_checkpoint(NOW)
     report = verify_chain()
@@ -142,7 +142,7 @@ def test_replacing_the_newest_row_fails(db, make_user, checkpoint_file):
     head_id = events[-1].id
     # Same count, but the checkpointed head row was swapped for a fresh event.
     _sql(db, [f"DELETE FROM audit_event WHERE id = {head_id}"])
-    record("thing.forged", summary="replacement")
+    record("thing.forged", summary="replacement", actor=None)
     db.session.commit()
     report = verify_chain()
     assert not report.ok and report.broken_at == head_id

@@ -106,7 +106,7 @@ def test_bad_dates_in_the_filter_are_explained_not_500(client, login_as):
 
 def test_export_is_csv_and_audited(client, login_as, db, make_user):
     _three_events(db, make_user)
-    record("evil", summary='=HYPERLINK("http://x")')
+    record("evil", summary='=HYPERLINK("http://x")', actor=None)
     db.session.commit()
     admin = login_as(Role.ADMIN)
     response = client.get("/audit/export.csv")
@@ -122,3 +122,12 @@ def test_there_is_no_way_to_edit_the_trail_through_the_app(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/audit") and rule.endpoint != "audit.verify_now":
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
+
+
+def test_every_event_names_its_actor_and_a_system_actor_by_name(app, db):
+    from flo_portal.core.actors import system_actor
+
+    with pytest.raises(TypeError):
+        record("thing.anonymous", summary="who?")  # the caller must say who acts
+    event = record("thing.swept", summary="nightly", actor=system_actor("job:retention_review"))
+    assert event.actor_id is None and event.actor_email == "job:retention_review"

@@ -368,12 +368,7 @@ def test_refused_rsvp_is_answered_once_for_pages_and_api(app, client, login_as, 
 
 def test_briefing_events_name_the_acting_user(app, client, login_as, make_user, monkeypatch):
     """Services take the actor explicitly; the trail names who scheduled, answered,
-    downloaded and cancelled, with no help from ``current_user`` in ``audit.record``."""
-    from types import SimpleNamespace
-
-    monkeypatch.setattr(
-        "flo_portal.audit.services.current_user", SimpleNamespace(is_authenticated=False)
-    )
+    downloaded and cancelled (``audit.record`` has no ``current_user`` fallback)."""
     flo = make_user(Role.LIAISON_OFFICER)
     with time_machine.travel(NOW, tick=False):
         coord = login_as(Role.COORDINATOR)
