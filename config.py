@@ -120,6 +120,23 @@ class Config:
     AUDIT_SYSLOG_ADDRESS = os.environ.get("AUDIT_SYSLOG_ADDRESS", "")
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
 
+    # Operations (flo_portal/ops). Logs: JSON lines on stderr (LOG_FORMAT=text for plain).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Every committed audit event as a JSON line to the SIEM's syslog: "host:port" (UDP)
+    # or a socket path such as "/dev/log"; empty (the default) sends nothing.
+    SIEM_SYSLOG_ADDRESS = os.environ.get("SIEM_SYSLOG_ADDRESS", "")
+    # /metrics answers a "Bearer METRICS_TOKEN" request, or one from these addresses.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOWED_IPS = _env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+    # /readyz: not ready when the scheduler has not started a run for this long, when a
+    # due mail has waited this long, or when a mail has failed this many times.
+    READY_SCHEDULER_MAX_AGE_SECONDS = _env_int("READY_SCHEDULER_MAX_AGE_SECONDS", 300)
+    READY_OUTBOX_STUCK_SECONDS = _env_int("READY_OUTBOX_STUCK_SECONDS", 900)
+    READY_OUTBOX_MAX_ATTEMPTS = _env_int("READY_OUTBOX_MAX_ATTEMPTS", 10)
+    # `flask backup create` writes here unless given --to.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -147,6 +164,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_SAMESITE = "Strict"
+    # Behind nginx every request would come from 127.0.0.1: scrape with METRICS_TOKEN,
+    # or list the Prometheus server's address here explicitly.
+    METRICS_ALLOWED_IPS = _env_list("METRICS_ALLOWED_IPS", "")
 
     @classmethod
     def validate(cls) -> None:

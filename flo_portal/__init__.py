@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import os
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from flo_portal.core.formtools import refuse_control_characters_in_query
 from flo_portal.core.ids import refuse_out_of_range_ids
 from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES, NAV
+
+__version__ = "1.0.0"  # the release: footer, OpenAPI document, /readyz (see CHANGELOG.md)
 
 
 def create_app(config: type | str | None = None, **overrides) -> Flask:
@@ -93,10 +94,11 @@ def _forget_cached_user() -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    """JSON logs with request id, user and endpoint; request latency metrics."""
+    from flo_portal.ops import logs, metrics
+
+    logs.configure(app)
+    metrics.init_app(app)
 
 
 CSP = (
@@ -267,7 +269,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flo_portal.security.access import can
     from flo_portal.security.permissions import Permission
 
-    app.jinja_env.globals.update(can=can, Permission=Permission)
+    app.jinja_env.globals.update(can=can, Permission=Permission, portal_version=__version__)
     app.jinja_env.filters.update(
         localtime=display.localtime, date=display.format_date, timeago=display.format_date
     )

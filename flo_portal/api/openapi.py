@@ -247,6 +247,7 @@ def iter_operations(app: Flask):
 
 def build_spec(app: Flask) -> dict:
     """The OpenAPI 3.1 document for every ``@operation`` registered on ``app``."""
+    from flo_portal import __version__
     from flo_portal.api.schemas import ErrorBody
 
     ops = list(iter_operations(app))
@@ -357,7 +358,7 @@ def build_spec(app: Flask) -> dict:
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "info": {
             "title": "FLO Portal API",
-            "version": "1.0.0",
+            "version": __version__,
             "description": (
                 "The FLO Portal JSON API. Authenticate with a personal access token "
                 "(`Authorization: Bearer flo_pat_…`) made on your account page. Read tokens "
