@@ -34,6 +34,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy.engine import URL, Engine
 
 from flo_portal.core.extensions import db
@@ -104,7 +105,8 @@ def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
 
 
 def _major(version_text: str) -> int:
-    found = re.search(r"(\d+)(?:\.\d+)?", version_text)
+    """15 from "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"."""
+    found = re.search(r"\(PostgreSQL\)\s+(\d+)", version_text) or re.search(r"(\d+)", version_text)
     if not found:
         raise BackupError(f"Cannot read a version from {version_text!r}.")
     return int(found.group(1))
@@ -123,7 +125,7 @@ def pg_tool(name: str, engine: Engine) -> str:
     ).stdout
     with engine.connect() as conn:
         server = int(conn.execute(sa.text("SHOW server_version_num")).scalar_one()) // 10000
-    tool = _major(tool_text.rpartition(")")[2] or tool_text)
+    tool = _major(tool_text)
     if tool < server:
         raise BackupError(
             f"{name} is version {tool} but the server is {server}: install the client "
@@ -305,7 +307,7 @@ def restore(root: Path, *, clean: bool = False) -> RestoreReport:
 
 
 def register(app: Flask) -> None:
-    group = click.Group("backup", help="Back up or restore the database and the uploads.")
+    group = AppGroup("backup", help="Back up or restore the database and the uploads.")
 
     @group.command("create")
     @click.option(
