@@ -10,8 +10,16 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = BASE_DIR / "instance"
+_HERE = Path(__file__).resolve().parent
+# In the repository, templates/, static/ and migrations/ sit beside this file; installed
+# with `pip install .` they are inside the flo_portal package (pyproject.toml).
+FROM_SOURCE = (_HERE / "templates").is_dir()
+BASE_DIR = _HERE if FROM_SOURCE else _HERE / "flo_portal"
+# The instance folder (SQLite file, uploads, checkpoints, backups): FLO_INSTANCE_DIR, else
+# instance/ in the repository, else instance/ in the working directory of an install.
+INSTANCE_DIR = Path(
+    os.environ.get("FLO_INSTANCE_DIR") or (_HERE / "instance" if FROM_SOURCE else "instance")
+).resolve()
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known default production refuses
 
 

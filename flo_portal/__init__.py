@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from config import BASE_DIR, CONFIGS
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 from flo_portal.core import unit_of_work
 from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
@@ -35,7 +35,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
-        instance_path=str(BASE_DIR / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config)
     app.config.update(overrides)
