@@ -7,20 +7,53 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test test-pg lint fmt bench chromium install install-test clean
+TOOLS ?= .venv-tools
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+
+.PHONY: run serve test test-pg lint fmt bench chromium install install-test clean lock \
+	audit-deps typecheck tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
-	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) -r requirements.txt; \
-	else $(PY) -m pip install -q --disable-pip-version-check -r requirements.txt; fi
+# Installs come from the hashed lock files only (pip refuses a file whose hash differs).
+$(VENV)/.installed: $(LOCK) | $(VENV)/bin/python
+	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) --require-hashes -r $(LOCK); \
+	else $(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK); fi
 	@touch $@
 
-$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
-	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) -r requirements-test.txt; \
-	else $(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt; fi
+$(VENV)/.installed-test: $(TEST_LOCK) $(VENV)/.installed
+	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) --require-hashes -r $(TEST_LOCK); \
+	else $(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(TEST_LOCK); fi
 	@touch $@
+
+# Supply-chain tools (pip-tools, pip-audit) in a venv of their own, off the app's lock.
+$(TOOLS)/.installed: requirements-tools.txt
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q --disable-pip-version-check -r requirements-tools.txt
+	@touch $@
+tools: $(TOOLS)/.installed
+
+## lock: re-resolve pyproject.toml into the hashed lock files (from the public index only)
+lock: tools
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url -o $(LOCK) pyproject.toml
+	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url --extra test -o $(TEST_LOCK) pyproject.toml
+
+## audit-deps: pip-audit the lock files; passes with a warning only when the advisory
+## service cannot be reached (any vulnerability found fails)
+audit-deps: tools
+	@set -o pipefail; $(TOOLS)/bin/pip-audit --disable-pip --require-hashes --progress-spinner off \
+	  -r $(LOCK) -r $(TEST_LOCK) 2>&1 | tee $(TOOLS)/pip-audit.out; rc=$$?; \
+	if [ $$rc -ne 0 ] && grep -qiE 'ConnectionError|Max retries|timed out|Name or service not known|Temporary failure in name resolution|Network is unreachable|Connection refused|SSLError' $(TOOLS)/pip-audit.out; then \
+	  echo "audit-deps: WARNING: the vulnerability advisory service could not be reached; the dependencies were NOT audited this time."; exit 0; fi; \
+	exit $$rc
+
+## typecheck: mypy on security/, auth/, api/ and audit/ (settings in pyproject.toml)
+typecheck: install-test
+	$(VENV)/bin/mypy
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -53,6 +86,7 @@ test-pg:
 lint: install-test
 	$(VENV)/bin/ruff check flo_portal tests bench config.py wsgi.py
 	$(VENV)/bin/ruff format --check flo_portal tests bench config.py wsgi.py
+	$(MAKE) --no-print-directory typecheck audit-deps
 
 fmt: install-test
 	$(VENV)/bin/ruff format flo_portal tests bench config.py wsgi.py
@@ -62,4 +96,4 @@ bench: install-test
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || $(PY) -m bench.$$(basename $$b .py); done
 
 clean:
-	rm -rf $(VENV) instance/flo_portal.sqlite
+	rm -rf $(VENV) $(TOOLS) instance/flo_portal.sqlite

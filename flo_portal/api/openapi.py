@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, BeforeValidator, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import IntegerConverter
 
 from flo_portal.api.errors import ApiError
@@ -175,7 +175,7 @@ def operation(
                 kwargs["body"] = parse_body(body)
             return _render(view(*args, **kwargs), op)
 
-        wrapper._api_op = op  # read by build_spec through functools.wraps' __dict__ copy
+        wrapper._api_op = op  # type: ignore[attr-defined]  # read by build_spec through functools.wraps' __dict__ copy
         return wrapper
 
     return decorator
@@ -251,7 +251,7 @@ def build_spec(app: Flask) -> dict:
     from flo_portal.api.schemas import ErrorBody
 
     ops = list(iter_operations(app))
-    wanted: list[tuple[type[BaseModel], str]] = [(ErrorBody, "serialization")]
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
     for _rule, _method, _view, op in ops:
         if op.query is not None:
             wanted.append((op.query, "validation"))

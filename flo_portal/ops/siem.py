@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 _PENDING = "flo_siem_pending"
@@ -48,7 +48,7 @@ def event_line(event: Any) -> str:
     )
 
 
-def queue(session: Session, event: Any) -> None:
+def queue(session: Session | scoped_session, event: Any) -> None:
     """Hold ``event``'s line until ``session`` commits (no-op when no address is set)."""
     if not has_app_context():
         return
