@@ -28,11 +28,14 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+disable_created_metrics()  # no *_created series: Prometheus does not need them here
 
 REQUEST_LATENCY = Histogram(
     "flo_http_request_duration_seconds",

@@ -3,7 +3,8 @@
 Ready when the database answers, the scheduler has started a job run within
 READY_SCHEDULER_MAX_AGE_SECONDS (its outbox job ticks every minute) and the outbox is
 not stuck: no unsent mail has been due for more than READY_OUTBOX_STUCK_SECONDS and
-none has failed READY_OUTBOX_MAX_ATTEMPTS times. Not ready is 503 with the reasons.
+none has failed READY_OUTBOX_MAX_ATTEMPTS times (with MAIL_ENABLED off, as in
+development, mail waits in the outbox on purpose and is not a reason). Not ready is 503 with the reasons.
 """
 
 from __future__ import annotations
@@ -73,14 +74,18 @@ def check(now: datetime | None = None) -> tuple[bool, dict]:
         )
         or 0
     )
+    mail_on = bool(cfg.get("MAIL_ENABLED", True))
     body["checks"]["outbox"] = {
         "backlog": backlog,
         "oldest_due": oldest_due.isoformat() if oldest_due else None,
         "failed_many_times": exhausted,
+        "mail_enabled": mail_on,
     }
-    if oldest_due is not None and now - oldest_due > stuck_after:
+    if not mail_on:
+        pass  # MAIL_ENABLED off (development): mail waits in the outbox on purpose
+    elif oldest_due is not None and now - oldest_due > stuck_after:
         reasons.append(f"the outbox is stuck: a mail has been due since {oldest_due.isoformat()}")
-    if exhausted:
+    if mail_on and exhausted:
         reasons.append(f"{exhausted} mail(s) failed {max_attempts} or more times")
 
     ok = not reasons

@@ -44,7 +44,8 @@ def test_a_silent_scheduler_is_not_ready(client, db):
     assert "the scheduler has not ticked for" in response.json["reasons"][0]
 
 
-def test_a_stuck_outbox_is_not_ready(client, db):
+def test_a_stuck_outbox_is_not_ready(client, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
     _tick(db, timedelta(seconds=10))
     db.session.add(
         OutboxEmail(
@@ -61,7 +62,8 @@ def test_a_stuck_outbox_is_not_ready(client, db):
     assert response.json["checks"]["outbox"]["backlog"] == 1
 
 
-def test_a_mail_that_keeps_failing_is_not_ready(client, db):
+def test_a_mail_that_keeps_failing_is_not_ready(client, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
     _tick(db, timedelta(seconds=10))
     db.session.add(
         OutboxEmail(
@@ -81,3 +83,24 @@ def test_a_mail_that_keeps_failing_is_not_ready(client, db):
 def test_the_version_is_in_the_footer_and_the_openapi_document(client):
     assert f"FLO Portal {__version__}" in client.get("/auth/login").get_data(as_text=True)
     assert client.get("/api/v1/openapi.json").json["info"]["version"] == __version__
+
+
+def test_with_mail_off_waiting_mail_is_not_a_reason(client, db):
+    _tick(db, timedelta(seconds=10))
+    db.session.add(
+        OutboxEmail(
+            to_address="a@example.gov",
+            subject="s",
+            body_text="b",
+            next_attempt_at=utcnow() - timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"]["outbox"] == {
+        "backlog": 1,
+        "oldest_due": response.json["checks"]["outbox"]["oldest_due"],
+        "failed_many_times": 0,
+        "mail_enabled": False,
+    }
