@@ -37,9 +37,9 @@ tools: $(TOOLS)/.installed
 
 ## lock: re-resolve pyproject.toml into the hashed lock files (from the public index only)
 lock: tools
-	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
 	  --strip-extras --allow-unsafe --no-emit-index-url -o $(LOCK) pyproject.toml
-	PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
 	  --strip-extras --allow-unsafe --no-emit-index-url --extra test -o $(TEST_LOCK) pyproject.toml
 
 ## audit-deps: pip-audit the lock files; passes with a warning only when the advisory
@@ -80,13 +80,13 @@ test-pg:
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) test
 
 lint: install-test
-	$(VENV)/bin/ruff check flo_portal tests bench config.py wsgi.py
-	$(VENV)/bin/ruff format --check flo_portal tests bench config.py wsgi.py
+	$(VENV)/bin/ruff check flo_portal tests bench scripts config.py wsgi.py
+	$(VENV)/bin/ruff format --check flo_portal tests bench scripts config.py wsgi.py
 	$(MAKE) --no-print-directory typecheck audit-deps
 
 fmt: install-test
-	$(VENV)/bin/ruff format flo_portal tests bench config.py wsgi.py
-	$(VENV)/bin/ruff check --fix flo_portal tests bench config.py wsgi.py
+	$(VENV)/bin/ruff format flo_portal tests bench scripts config.py wsgi.py
+	$(VENV)/bin/ruff check --fix flo_portal tests bench scripts config.py wsgi.py
 
 bench: install-test
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || $(PY) -m bench.$$(basename $$b .py); done
