@@ -73,6 +73,25 @@ def _invoke(app, *args: str):
         return app.test_cli_runner().invoke(args=list(args))
 
 
+def _contents() -> dict[str, list[str]]:
+    """Every row of every table, as sorted text (compared across two databases)."""
+    with _db.engine.connect() as conn:
+        return {
+            name: sorted(
+                repr(tuple(row))
+                for row in conn.execute(
+                    sa.select(
+                        sa.table(
+                            name,
+                            *[sa.column(c["name"]) for c in sa.inspect(conn).get_columns(name)],
+                        )
+                    )
+                )
+            )
+            for name in sa.inspect(conn).get_table_names()
+        }
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
@@ -101,6 +120,7 @@ def test_backup_and_restore_into_an_empty_database(source, tmp_path):
     src_app, src_uploads, seeded = source
     with src_app.app_context():
         src_counts = row_counts()
+        src_rows = _contents()
     created = _invoke(src_app, "backup", "create", "--to", str(tmp_path / "backups"))
     assert created.exit_code == 0, created.output
     (root,) = (tmp_path / "backups").iterdir()
@@ -121,6 +141,7 @@ def test_backup_and_restore_into_an_empty_database(source, tmp_path):
             assert "audit chain verifies" in restored.output
             with dst_app.app_context():
                 assert row_counts() == src_counts
+                assert _contents() == src_rows  # every row, column for column
                 assert src_counts["user_account"] == 4 and src_counts["audit_event"] >= 3
                 emails = sorted(_db.session.scalars(sa.select(User.email)))
                 assert emails == seeded["emails"]
@@ -166,3 +187,17 @@ def test_the_client_tools_version_is_read_and_compared():
 
     assert _major("pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)") == 15
     assert _major("pg_restore (PostgreSQL) 17.2") == 17
+
+
+@pytest.mark.skipif(not PG_URL, reason="the client tools are compared with a PostgreSQL server")
+def test_client_tools_older_than_the_server_are_refused(app, monkeypatch):
+    import subprocess
+
+    from flo_portal.ops import backup
+
+    def old_pg_dump(argv, **kwargs):
+        return subprocess.CompletedProcess(argv, 0, "pg_dump (PostgreSQL) 13.9\n", "")
+
+    monkeypatch.setattr(backup.subprocess, "run", old_pg_dump)
+    with pytest.raises(backup.BackupError, match=r"pg_dump is version 13 but the server is \d+"):
+        backup.pg_tool("pg_dump", _db.engine)
