@@ -35,8 +35,7 @@ def check(now: datetime | None = None) -> tuple[bool, dict]:
     body: dict = {"version": __version__, "checks": {}}
     try:
         db.session.execute(sa.text("SELECT 1"))
-    except Exception:
-        db.session.rollback()
+    except Exception:  # any failure here means not ready; the unit of work rolls back the 503
         body.update(status="not ready", reasons=["database unreachable"])
         body["checks"]["database"] = "unreachable"
         return False, body

@@ -104,3 +104,18 @@ def test_with_mail_off_waiting_mail_is_not_a_reason(client, db):
         "failed_many_times": 0,
         "mail_enabled": False,
     }
+
+
+def test_an_unreachable_database_is_not_ready(client, db, monkeypatch):
+    import sqlalchemy as sa
+
+    from flo_portal.ops import readiness
+
+    def refuse(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(readiness.db.session, "execute", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["reasons"] == ["database unreachable"]
+    assert response.json["version"] == __version__
