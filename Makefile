@@ -10,20 +10,49 @@ PORT ?= 5000
 # address it serves on unless it is given.
 RUN_BASE_URL = $(or $(PUBLIC_BASE_URL),http://$(HOST):$(PORT))
 
-.PHONY: run serve serve-prod test test-pg lint fmt bench chromium install install-test clean
+TOOLS ?= .venv-tools
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+
+.PHONY: run serve serve-prod test test-pg lint fmt bench chromium install install-test clean lock \
+	audit-deps typecheck tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
-	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) -r requirements.txt; \
-	else $(PY) -m pip install -q --disable-pip-version-check -r requirements.txt; fi
+# Installs come from the hashed lock files only (pip refuses a file whose hash differs).
+$(VENV)/.installed: $(LOCK) | $(VENV)/bin/python
+	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) --require-hashes -r $(LOCK); \
+	else $(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(LOCK); fi
 	@touch $@
 
-$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
-	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) -r requirements-test.txt; \
-	else $(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt; fi
+$(VENV)/.installed-test: $(TEST_LOCK) $(VENV)/.installed
+	@if command -v uv >/dev/null 2>&1; then uv pip install -q --python $(PY) --require-hashes -r $(TEST_LOCK); \
+	else $(PY) -m pip install -q --disable-pip-version-check --require-hashes -r $(TEST_LOCK); fi
 	@touch $@
+
+# Supply-chain tools (pip-tools, pip-audit) in a venv of their own, off the app's lock.
+$(TOOLS)/.installed: requirements-tools.txt
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q --disable-pip-version-check -r requirements-tools.txt
+	@touch $@
+tools: $(TOOLS)/.installed
+
+## lock: re-resolve pyproject.toml into the hashed lock files (from the public index only)
+lock: tools
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url -o $(LOCK) pyproject.toml
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	  --strip-extras --allow-unsafe --no-emit-index-url --extra test -o $(TEST_LOCK) pyproject.toml
+
+## audit-deps: pip-audit the lock files; passes with a warning only when the advisory
+## service cannot be reached (any vulnerability found fails)
+audit-deps: tools
+	$(TOOLS)/bin/python scripts/audit_deps.py $(LOCK) $(TEST_LOCK)
+
+## typecheck: mypy on security/, auth/, api/ and audit/ (settings in pyproject.toml)
+typecheck: install-test
+	$(VENV)/bin/mypy
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -69,15 +98,16 @@ test-pg:
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) test
 
 lint: install-test
-	$(VENV)/bin/ruff check flo_portal tests bench deploy config.py wsgi.py
-	$(VENV)/bin/ruff format --check flo_portal tests bench deploy config.py wsgi.py
+	$(VENV)/bin/ruff check flo_portal tests bench deploy scripts config.py wsgi.py
+	$(VENV)/bin/ruff format --check flo_portal tests bench deploy scripts config.py wsgi.py
+	$(MAKE) --no-print-directory typecheck audit-deps
 
 fmt: install-test
-	$(VENV)/bin/ruff format flo_portal tests bench deploy config.py wsgi.py
-	$(VENV)/bin/ruff check --fix flo_portal tests bench deploy config.py wsgi.py
+	$(VENV)/bin/ruff format flo_portal tests bench deploy scripts config.py wsgi.py
+	$(VENV)/bin/ruff check --fix flo_portal tests bench deploy scripts config.py wsgi.py
 
 bench: install-test
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || $(PY) -m bench.$$(basename $$b .py); done
 
 clean:
-	rm -rf $(VENV) instance/flo_portal.sqlite
+	rm -rf $(VENV) $(TOOLS) instance/flo_portal.sqlite

@@ -10,8 +10,16 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = BASE_DIR / "instance"
+_HERE = Path(__file__).resolve().parent
+# In the repository, templates/, static/ and migrations/ sit beside this file; installed
+# with `pip install .` they are inside the flo_portal package (pyproject.toml).
+FROM_SOURCE = (_HERE / "templates").is_dir()
+BASE_DIR = _HERE if FROM_SOURCE else _HERE / "flo_portal"
+# The instance folder (SQLite file, uploads, checkpoints, backups): FLO_INSTANCE_DIR, else
+# instance/ in the repository, else instance/ in the working directory of an install.
+INSTANCE_DIR = Path(
+    os.environ.get("FLO_INSTANCE_DIR") or (_HERE / "instance" if FROM_SOURCE else "instance")
+).resolve()
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the known default production refuses
 
 
@@ -144,6 +152,23 @@ class Config:
     JOB_RUN_RETENTION_DAYS = _env_int("JOB_RUN_RETENTION_DAYS", 400)
     SENT_MAIL_RETENTION_DAYS = _env_int("SENT_MAIL_RETENTION_DAYS", 400)
 
+    # Operations (flo_portal/ops). Logs: JSON lines on stderr (LOG_FORMAT=text for plain).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Every committed audit event as a JSON line to the SIEM's syslog: "host:port" (UDP)
+    # or a socket path such as "/dev/log"; empty (the default) sends nothing.
+    SIEM_SYSLOG_ADDRESS = os.environ.get("SIEM_SYSLOG_ADDRESS", "")
+    # /metrics answers a "Bearer METRICS_TOKEN" request, or one from these addresses.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOWED_IPS = _env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+    # /readyz: not ready when the scheduler has not started a run for this long, when a
+    # due mail has waited this long, or when a mail has failed this many times.
+    READY_SCHEDULER_MAX_AGE_SECONDS = _env_int("READY_SCHEDULER_MAX_AGE_SECONDS", 300)
+    READY_OUTBOX_STUCK_SECONDS = _env_int("READY_OUTBOX_STUCK_SECONDS", 900)
+    READY_OUTBOX_MAX_ATTEMPTS = _env_int("READY_OUTBOX_MAX_ATTEMPTS", 10)
+    # `flask backup create` writes here unless given --to.
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -174,6 +199,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_SAMESITE = "Strict"
+    # Behind nginx every request would come from 127.0.0.1: scrape with METRICS_TOKEN,
+    # or list the Prometheus server's address here explicitly.
+    METRICS_ALLOWED_IPS = _env_list("METRICS_ALLOWED_IPS", "")
 
     @classmethod
     def validate(cls) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
-import logging
 import os
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from config import BASE_DIR, CONFIGS
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 from flo_portal.core import unit_of_work
 from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
@@ -23,6 +22,8 @@ from flo_portal.core.formtools import refuse_control_characters_in_query
 from flo_portal.core.ids import refuse_out_of_range_ids
 from flo_portal.core.proxy import trust_proxies
 from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES, NAV
+
+__version__ = "1.0.0"  # the release: footer, OpenAPI document, /readyz (see CHANGELOG.md)
 
 
 def create_app(config: type | str | None = None, **overrides) -> Flask:
@@ -36,7 +37,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
-        instance_path=str(BASE_DIR / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config)
     app.config.update(overrides)
@@ -96,10 +97,11 @@ def _forget_cached_user() -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    """JSON logs with request id, user and endpoint; request latency metrics."""
+    from flo_portal.ops import logs, metrics
+
+    logs.configure(app)
+    metrics.init_app(app)
 
 
 CSP = (
@@ -270,7 +272,7 @@ def _register_template_helpers(app: Flask) -> None:
     from flo_portal.security.access import can
     from flo_portal.security.permissions import Permission
 
-    app.jinja_env.globals.update(can=can, Permission=Permission)
+    app.jinja_env.globals.update(can=can, Permission=Permission, portal_version=__version__)
     app.jinja_env.filters.update(
         localtime=display.localtime, date=display.format_date, timeago=display.format_date
     )

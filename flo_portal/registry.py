@@ -66,6 +66,8 @@ P = Permission
 # dashboard; demo steps run in their own declared order (flo_portal/demo.py).
 FEATURES: tuple[Feature, ...] = (
     Feature("main", blueprints=(("flo_portal.main.routes", ""),)),
+    # /readyz, /metrics and `flask backup create|restore` (production operations).
+    Feature("ops", blueprints=(("flo_portal.ops.routes", ""),), cli="flo_portal.ops.backup"),
     Feature(
         "auth",
         blueprints=(("flo_portal.auth.routes", "/auth"),),

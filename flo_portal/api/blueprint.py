@@ -51,4 +51,4 @@ def api_request_rules():
     return
 
 
-bp.record_once(lambda state: state.app.teardown_request(clear_token_marks))
+bp.teardown_app_request(clear_token_marks)

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from flask import Flask, Response, jsonify, request
 from pydantic import BaseModel, BeforeValidator, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import IntegerConverter
 
 from flo_portal.api.errors import ApiError
@@ -175,7 +175,7 @@ def operation(
                 kwargs["body"] = parse_body(body)
             return _render(view(*args, **kwargs), op)
 
-        wrapper._api_op = op  # read by build_spec through functools.wraps' __dict__ copy
+        wrapper._api_op = op  # type: ignore[attr-defined]  # read by build_spec through functools.wraps' __dict__ copy
         return wrapper
 
     return decorator
@@ -247,10 +247,11 @@ def iter_operations(app: Flask):
 
 def build_spec(app: Flask) -> dict:
     """The OpenAPI 3.1 document for every ``@operation`` registered on ``app``."""
+    from flo_portal import __version__
     from flo_portal.api.schemas import ErrorBody
 
     ops = list(iter_operations(app))
-    wanted: list[tuple[type[BaseModel], str]] = [(ErrorBody, "serialization")]
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
     for _rule, _method, _view, op in ops:
         if op.query is not None:
             wanted.append((op.query, "validation"))
@@ -357,7 +358,7 @@ def build_spec(app: Flask) -> dict:
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
         "info": {
             "title": "FLO Portal API",
-            "version": "1.0.0",
+            "version": __version__,
             "description": (
                 "The FLO Portal JSON API. Authenticate with a personal access token "
                 "(`Authorization: Bearer flo_pat_…`) made on your account page. Read tokens "

@@ -91,7 +91,7 @@ def audit_listing(
     if used:
         summary += f" ({', '.join(used)})"
     summary += f": {count} rows"
-    event = {
+    event: dict[str, Any] = {
         "action": f"{kind}.{verb}",
         "summary": summary,
         "details": details,

@@ -35,6 +35,7 @@ from flo_portal.audit.models import AuditEvent
 from flo_portal.core.actors import is_system
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
+from flo_portal.ops import siem
 
 GENESIS = "0" * 64
 _AUDIT_LOCK_KEY = 0x464C4F41  # "FLOA"
@@ -166,6 +167,7 @@ def record(
     event.hash = compute_hash(event)
     db.session.add(event)
     db.session.flush()
+    siem.queue(db.session, event)  # its JSON line goes to the SIEM when this commits
     return event
 
 
