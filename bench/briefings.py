@@ -69,9 +69,9 @@ def run(app, args) -> list[tuple[str, float, int | str]]:
 
     from flo_portal.briefings.models import Briefing
     from flo_portal.briefings.services import BriefingData, schedule_briefing
-    from flo_portal.core.audience import Audience
     from flo_portal.jobs.runner import run_job
     from flo_portal.notifications.models import OutboxEmail
+    from flo_portal.users.audience import Audience
 
     results = []
     build_users(args.agencies, args.users)

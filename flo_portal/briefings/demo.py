@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import BriefingData, schedule_briefing
 from flo_portal.core import clock
-from flo_portal.core.audience import Audience
 from flo_portal.demo import DemoContext, demo_step
+from flo_portal.users.audience import Audience
 
 
 @demo_step(50)

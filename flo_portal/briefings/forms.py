@@ -24,10 +24,10 @@ from wtforms.validators import (
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
-from flo_portal.core.audience import PARTNER_ROLES, Audience
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.training.models import TrainingCourse
+from flo_portal.users.audience import PARTNER_ROLES, Audience
 from flo_portal.users.models import User
 
 TIMEZONES = [

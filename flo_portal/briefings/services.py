@@ -26,13 +26,13 @@ from flo_portal.briefings.models import (
     Recurrence,
     RsvpStatus,
 )
-from flo_portal.core.audience import Audience, recipients_query
 from flo_portal.core.clock import zone
 from flo_portal.core.errors import Conflict, DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import Notice, notify, notify_many
 from flo_portal.training.services import add_months
+from flo_portal.users.audience import Audience, recipients_query
 
 SEAT_HOLDERS = (RsvpStatus.YES,)
 # Who is told about changes and reminded: everyone invited who has not declined or is

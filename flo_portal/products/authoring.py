@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flo_portal.audit.services import record as audit
 from flo_portal.core import protected_activity
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.products.dissemination import publish_version
@@ -22,6 +21,7 @@ from flo_portal.products.policies import (
     sync_audience_rows,
 )
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from flo_portal.users.models import User
 
 # ---------------------------------------------------------------- privacy terms

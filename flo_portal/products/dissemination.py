@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 
 from flo_portal.agencies.models import Discipline
 from flo_portal.audit.services import record as audit
-from flo_portal.core.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.core.tlp import email_may_carry_text
@@ -34,6 +33,7 @@ from flo_portal.products.policies import (
 )
 from flo_portal.retention.clock import review_due
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import PARTNER_ROLES, Audience, recipients_query
 from flo_portal.users.models import User
 
 

@@ -4,7 +4,6 @@ return, publish, archive, withdraw, with the audit entry and the notices of each
 from __future__ import annotations
 
 from flo_portal.audit.services import record as audit
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import notify
@@ -26,6 +25,7 @@ from flo_portal.products.models import (
 )
 from flo_portal.products.workflow import check
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from flo_portal.users.models import User
 from flo_portal.users.queries import active_users_with_role
 

@@ -76,7 +76,7 @@ class Product(TimestampMixin, db.Model):
     tlp: Mapped[Tlp] = mapped_column(str_enum(Tlp, 20), index=True)
     caveats: Mapped[str] = mapped_column(sa.String(500), default="")
     topics: Mapped[str] = mapped_column(sa.String(500), default="")
-    # The Audience spec (flo_portal.core.audience); product_audience rows are derived from it.
+    # The Audience spec (flo_portal.users.audience); product_audience rows are derived from it.
     audience: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     status: Mapped[ProductStatus] = mapped_column(
         str_enum(ProductStatus), default=ProductStatus.DRAFT, index=True

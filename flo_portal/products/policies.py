@@ -22,7 +22,7 @@ CLEAR         the whole audience; may be shared with any partner user.
 
 Viewers:
 * partner users (FLOs, agency heads) see published or archived products whose effective
-  audience includes them (the rule of ``flo_portal.core.audience``: group forms need an active
+  audience includes them (the rule of ``flo_portal.users.audience``: group forms need an active
   agency; named people are reached directly), or that were shared with them where the
   product's *current* marking allows that share (re-marking GREEN → AMBER drops shares
   across agencies); never drafts, withdrawn or purged products. Earlier versions and
@@ -44,7 +44,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from flo_portal.core.audience import PARTNER_ROLES, Audience, user_in_audience
 from flo_portal.core.extensions import db
 from flo_portal.products.models import (
     PrivacyStatus,
@@ -57,6 +56,7 @@ from flo_portal.products.models import (
     Tlp,
 )
 from flo_portal.security.permissions import CENTER_STAFF, Permission, Role, role_has
+from flo_portal.users.audience import PARTNER_ROLES, Audience, user_in_audience
 from flo_portal.users.models import User
 
 S = ProductStatus

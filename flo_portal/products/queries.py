@@ -7,10 +7,10 @@ from flask import abort
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.reads import refuse
-from flo_portal.core.audience import PARTNER_ROLES
 from flo_portal.core.extensions import db
 from flo_portal.products.models import Product, ProductAttachment, ProductVersion
 from flo_portal.products.policies import can_view_product, can_view_version
+from flo_portal.users.audience import PARTNER_ROLES
 from flo_portal.users.models import User
 
 

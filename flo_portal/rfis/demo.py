@@ -7,11 +7,11 @@ from datetime import timedelta
 from flask import current_app
 
 from flo_portal.core import clock
-from flo_portal.core.audience import Audience
 from flo_portal.demo import DemoContext, demo_step
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Tlp
 from flo_portal.rfis.workflow import Action
+from flo_portal.users.audience import Audience
 
 
 @demo_step(30)

@@ -116,7 +116,7 @@ class Rfi(TimestampMixin, db.Model):
     agency: Mapped[Agency | None] = relationship()
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    # For taskings: the audience spec (flo_portal.core.audience.Audience JSON) it was sent to.
+    # For taskings: the audience spec (flo_portal.users.audience.Audience JSON) it was sent to.
     audience: Mapped[dict | None] = mapped_column(sa.JSON)
 
     attested_at: Mapped[datetime | None]

@@ -22,7 +22,6 @@ from flo_portal.agencies.models import Agency
 from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
 from flo_portal.core import clock
-from flo_portal.core.audience import Audience
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import Conflict, Refused
 from flo_portal.core.extensions import db
@@ -42,6 +41,7 @@ from flo_portal.rfis.policies import (
 from flo_portal.rfis.workflow import Action, TransitionRefused, allowed_actions
 from flo_portal.security import Permission, require
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from flo_portal.users.models import User
 
 bp = Blueprint("rfis", __name__)

@@ -13,7 +13,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.audit.services import record
 from flo_portal.core import clock, protected_activity
-from flo_portal.core.audience import Audience, recipients_query
 from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
 from flo_portal.core.tlp import email_may_carry_text
@@ -35,6 +34,7 @@ from flo_portal.rfis.models import (
 )
 from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience, recipients_query
 from flo_portal.users.models import User
 from flo_portal.users.queries import active_users_with_role
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from tests.briefings.factories import make_briefing
 from tests.factories import AgencyFactory
 from tests.products import helpers as products

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from flo_portal.briefings.models import BriefingMode
 from flo_portal.briefings.services import BriefingData, schedule_briefing
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
+from flo_portal.users.audience import Audience
 
 
 def make_briefing(

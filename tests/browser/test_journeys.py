@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.models import AuditEvent
 from flo_portal.briefings.models import Briefing, BriefingInvitation, RsvpStatus
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.products import services as products
@@ -29,6 +28,7 @@ from flo_portal.rfis.models import Rfi, RfiRecipient, RfiStatus
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.permissions import Role
 from flo_portal.training.models import TrainingRecord
+from flo_portal.users.audience import Audience
 from flo_portal.users.models import User
 from tests.briefings.factories import make_briefing
 from tests.factories import AgencyFactory

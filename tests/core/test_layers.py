@@ -24,10 +24,6 @@ API_IMPORT_EXCEPTIONS: set[str] = set()  # none: the error body is core's
 # To be removed by the i11 merges: each entry goes when its branch stops importing it
 # (the test fails on an entry that no longer occurs, so this set only shrinks).
 KNOWN = {
-    # (a) core/audience.py reaches into features for the audience's rows and roles.
-    "flo_portal/core/audience.py -> flo_portal.agencies.models",
-    "flo_portal/core/audience.py -> flo_portal.security.permissions",
-    "flo_portal/core/audience.py -> flo_portal.users.models",
     # (c) the button-only EmptyForm is flo_portal.core.formtools.EmptyForm now;
     # auth.forms re-exports it until these import it from core.
     "flo_portal/products/routes.py -> flo_portal.auth.forms",

@@ -381,7 +381,7 @@ def _load_migration():
 def test_backfill_rows_are_the_policys_effective_audience(tlp):
     """Migration 0014 backfills each version from the product's audience under the
     version's own TLP: the same rows the release now writes."""
-    from flo_portal.core.audience import Audience
+    from flo_portal.users.audience import Audience
 
     spec = {
         "all_flos": True,

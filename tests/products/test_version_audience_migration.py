@@ -9,11 +9,11 @@ import json
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import Tlp
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from tests.conftest import scratch_app
 from tests.factories import AgencyFactory, UserFactory
 from tests.products.helpers import draft, publish

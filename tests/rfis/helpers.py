@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flo_portal.core import clock
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Tlp
+from flo_portal.users.audience import Audience
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flo_portal.api.models import TokenScope
 from flo_portal.api.tokens import create_token
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.rfis.models import Rfi, RfiStatus
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from tests.api.conftest import error_of
 from tests.rfis.helpers import force, submit, task
 

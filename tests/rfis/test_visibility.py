@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.rfis.models import Rfi, Tlp
 from flo_portal.rfis.policies import can_view_rfi, visible_rfis_condition
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from tests.factories import AgencyFactory
 from tests.rfis.helpers import submit, task
 

@@ -7,12 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
-from flo_portal.core.audience import Audience
 from flo_portal.core.extensions import db
 from flo_portal.rfis import workflow
 from flo_portal.rfis.models import Rfi, RfiStatus, RfiStatusChange, Tlp
 from flo_portal.rfis.workflow import TRANSITIONS, Action
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience
 from tests.factories import AgencyFactory
 from tests.rfis.helpers import future, submit, task
 

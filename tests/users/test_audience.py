@@ -3,9 +3,9 @@
 import pytest
 
 from flo_portal.agencies.models import Discipline
-from flo_portal.core.audience import Audience, recipients_query, user_in_audience
 from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
+from flo_portal.users.audience import Audience, recipients_query, user_in_audience
 from tests.factories import AgencyFactory
 
 
