@@ -4,9 +4,6 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from flo_portal.auth.passwords import password_problems
-
-# EmptyForm lives in core now; re-exported until every feature imports it from there.
-from flo_portal.core.formtools import EmptyForm as EmptyForm
 from flo_portal.core.formtools import PortalForm
 
 

@@ -20,12 +20,11 @@ from sqlalchemy.orm import joinedload
 
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
-from flo_portal.auth.forms import EmptyForm
 from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_error, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
 from flo_portal.products import attachments, authoring, lifecycle, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products.dissemination import banner_text

@@ -13,7 +13,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import choices, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, choices, show_version, stale_edit
 from flo_portal.core.ids import parse_id
 from flo_portal.core.unit_of_work import after_failure
 from flo_portal.roster import coverage as coverage_mod
@@ -38,7 +38,8 @@ from flo_portal.roster.queries import get_visible_officer_or_404
 from flo_portal.roster.workflow import allowed_transitions, onboarding_problems
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.security.access import can
-from flo_portal.training.models import TrainingCourse, TrainingRecord
+from flo_portal.training.models import TrainingRecord
+from flo_portal.training.panels import officer_training_forms
 
 bp = Blueprint("roster", __name__)
 
@@ -200,22 +201,9 @@ def profile(officer_id: int):
         .scalars()
         .all()
     )
-    courses = []
-    if can(Permission.TRAINING_EDIT):
-        courses = db.session.execute(
-            sa.select(TrainingCourse.id, TrainingCourse.code, TrainingCourse.title)
-            .where(TrainingCourse.active.is_(True))
-            .order_by(TrainingCourse.code)
-        ).all()
-    from flo_portal.training.forms import EvidenceForm, RecordForm
-
-    record_form = RecordForm()
-    record_form.course_id.choices = choices([(c.id, f"{c.code} — {c.title}") for c in courses])
     transition_form = TransitionForm()
     transitions = allowed_transitions(current_user, officer)
     transition_form.target.choices = choices([(t.target.value, t.label) for t in transitions])
-    from flo_portal.core.formtools import EmptyForm
-
     return render_template(
         "roster/profile.html",
         officer=officer,
@@ -224,8 +212,7 @@ def profile(officer_id: int):
         transitions=transitions,
         transition_form=transition_form,
         onboarding_missing=onboarding_problems(officer),
-        record_form=record_form,
-        evidence_form=EvidenceForm(),
+        **officer_training_forms(current_user),
         invite_form=InviteForm(email=officer.email),
         action_form=EmptyForm(),
         can_edit=can_edit_officer(current_user, officer),

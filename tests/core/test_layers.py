@@ -23,13 +23,7 @@ API_IMPORT_EXCEPTIONS: set[str] = set()  # none: the error body is core's
 # Violations that exist today in code owned by other branches of issue 11.
 # To be removed by the i11 merges: each entry goes when its branch stops importing it
 # (the test fails on an entry that no longer occurs, so this set only shrinks).
-KNOWN = {
-    # (c) the button-only EmptyForm is flo_portal.core.formtools.EmptyForm now;
-    # auth.forms re-exports it until these import it from core.
-    "flo_portal/products/routes.py -> flo_portal.auth.forms",
-    # (c) roster's pages use a training form.
-    "flo_portal/roster/routes.py -> flo_portal.training.forms",
-}
+KNOWN: set[str] = set()  # emptied by the issue-11 merges; keep it empty
 
 
 def _module_name(path: Path) -> str:
