@@ -7,7 +7,7 @@ import re
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from flo_portal.core.formtools import PortalForm
+from flo_portal.core.formtools import PortalForm, choices
 from flo_portal.core.tlp import Tlp
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,99}$")
@@ -28,7 +28,7 @@ class PartnerCollectionForm(PortalForm):
     )
     accept_tlps = SelectMultipleField(
         "Accept these TLP labels",
-        choices=[(t.value, t.value) for t in Tlp],
+        choices=choices((t.value, t.value) for t in Tlp),
         default=[Tlp.CLEAR.value, Tlp.GREEN.value],
     )
     reviewer_id = SelectField("Reviewer of the drafts", coerce=int, choices=[])

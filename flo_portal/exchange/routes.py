@@ -10,7 +10,7 @@ from flo_portal.audit.reads import audit_listing
 from flo_portal.auth.forms import EmptyForm
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_error
+from flo_portal.core.formtools import choices, show_error
 from flo_portal.exchange import services
 from flo_portal.exchange.forms import PartnerCollectionForm
 from flo_portal.exchange.models import ImportedObject, PartnerCollection
@@ -44,7 +44,7 @@ def partners():
 @require(Permission.PRODUCT_PUBLISH)
 def new_partner():
     form = PartnerCollectionForm()
-    form.reviewer_id.choices = services.reviewer_choices()
+    form.reviewer_id.choices = choices(services.reviewer_choices())
     if form.validate_on_submit():
         try:
             services.register_partner(current_user, form.values())

@@ -62,7 +62,14 @@ def test_errors_are_taxii_errors_never_500(client, world, token_for):
     _is_taxii_error(client.get(f"{ROOT}/collections/nope/", headers=h), 404)
     _is_taxii_error(client.get(f"{ROOT}/collections/{ALL}/objects/report--x/", headers=h), 404)
     _is_taxii_error(client.get(f"{ROOT}/nothing/here/", headers=h), 404)
-    for query in ("added_after=yesterday", "limit=0", "limit=-3", "limit=abc", "next=forged"):
+    for query in (
+        "added_after=%00",
+        "added_after=yesterday",
+        "limit=0",
+        "limit=-3",
+        "limit=abc",
+        "next=forged",
+    ):
         _is_taxii_error(client.get(f"{ROOT}/collections/{ALL}/objects/?{query}", headers=h), 400)
     _is_taxii_error(
         client.get(f"{ROOT}/collections/{ALL}/objects/?match[version]=sometime", headers=h), 400
