@@ -34,6 +34,7 @@ def test_every_product_type_and_marking_validates(make_user, clock, product_type
     result = validate_string(bundle.serialize(), ValidationOptions(version="2.1"))
     assert result.is_valid, [str(e) for e in result.errors]
     assert result.errors == []
+    assert [str(w) for w in result.warnings] == []  # not even a warning
     body = json.loads(bundle.serialize())
     report = next(o for o in body["objects"] if o["type"] == "report")
     assert report["object_marking_refs"][0] == stix.TLP2_IDS[ProductTlp(tlp)]
