@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from flo_portal.api.tokens import find_usable_token
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
+from flo_portal.core.unit_of_work import after_failure
 from flo_portal.exchange import stix
 from flo_portal.exchange.policies import (
     COLLECTIONS,
@@ -139,10 +141,46 @@ def taxii_request_rules():
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now  # committed with the request's unit of work
-    if not may_use_taxii(user):
-        raise TaxiiError(403, "Forbidden", "Your role may not read products.")
-    if request.method in ("GET", "HEAD") and not _accepts_taxii():
-        raise TaxiiError(406, "Not Acceptable", f"This server answers {TAXII_MEDIA} only.")
+
+
+def taxii_view(view):
+    """Every TAXII endpoint: open to the guard (the token was checked before), then the
+    role and the Accept header, inside the request's unit of work, so that a refused
+    request of a signed-in client is audited too (``_write_failure``)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            if not may_use_taxii(current_user):
+                raise TaxiiError(403, "Forbidden", "Your role may not read products.")
+            if request.method in ("GET", "HEAD") and not _accepts_taxii():
+                raise TaxiiError(406, "Not Acceptable", f"This server answers {TAXII_MEDIA} only.")
+            return view(*args, **kwargs)
+        except HTTPException as err:
+            g.taxii_failure = {"status": err.code, "endpoint": request.endpoint or ""}
+            raise
+
+    return public(wrapper)
+
+
+def _write_failure() -> bool:
+    """Unit of work, after a failed request's rollback: the TAXII request it was."""
+    failure = g.pop("taxii_failure", None)
+    if failure is None or not getattr(current_user, "is_authenticated", False):
+        return False
+    record(
+        "taxii.refused",
+        None,
+        summary=f"TAXII request refused ({failure['status']})",
+        details={**failure, "path": request.path[:200], "token_id": current_user.token_id},
+        object_type="taxii",
+        object_id=str(failure["status"]),
+        actor=current_user._get_current_object(),
+    )
+    return True
+
+
+bp.record_once(lambda state: after_failure(state.app, _write_failure))
 
 
 def _audit(action: str, details: dict, object_id: str = "") -> None:
@@ -166,7 +204,7 @@ def _root_url() -> str:
 
 
 @bp.get("/")
-@public
+@taxii_view
 def discovery():
     _audit("discovery", {})
     return _taxii_response(
@@ -180,7 +218,7 @@ def discovery():
 
 
 @bp.get("/api/")
-@public
+@taxii_view
 def api_root():
     _audit("api_root", {})
     return _taxii_response(
@@ -194,7 +232,7 @@ def api_root():
 
 
 @bp.get("/api/status/<status_id>/")
-@public
+@taxii_view
 def status(status_id: str):
     raise TaxiiError(404, "Not Found", "No such status: this server accepts no objects.")
 
@@ -218,14 +256,14 @@ def _collection(collection_id: str) -> CollectionDef:
 
 
 @bp.get("/api/collections/")
-@public
+@taxii_view
 def collections():
     _audit("collections", {"count": len(COLLECTIONS)})
     return _taxii_response({"collections": [_collection_info(c) for c in COLLECTIONS]})
 
 
 @bp.get("/api/collections/<collection_id>/")
-@public
+@taxii_view
 def collection(collection_id: str):
     c = _collection(collection_id)
     _audit("collection", {}, c.id)
@@ -416,7 +454,7 @@ def _envelope(rows, more: bool, nxt: str | None) -> dict:
 
 
 @bp.get("/api/collections/<collection_id>/objects/")
-@public
+@taxii_view
 def objects(collection_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "objects")
@@ -427,7 +465,7 @@ def objects(collection_id: str):
 
 
 @bp.get("/api/collections/<collection_id>/objects/<object_id>/")
-@public
+@taxii_view
 def object_(collection_id: str, object_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "object", object_id=object_id[:120])
@@ -440,7 +478,7 @@ def object_(collection_id: str, object_id: str):
 
 
 @bp.get("/api/collections/<collection_id>/objects/<object_id>/versions/")
-@public
+@taxii_view
 def versions(collection_id: str, object_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "versions", object_id=object_id[:120], default="all")
@@ -454,7 +492,7 @@ def versions(collection_id: str, object_id: str):
 
 
 @bp.get("/api/collections/<collection_id>/manifest/")
-@public
+@taxii_view
 def manifest(collection_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "manifest")
@@ -494,13 +532,13 @@ def _sent(rows, more: bool) -> dict:
     methods=["POST", "DELETE"],
     endpoint="object_write",
 )
-@public
+@taxii_view
 def refuse_write(collection_id: str, object_id: str | None = None):
     _collection(collection_id)
     raise TaxiiError(403, "Forbidden", "These collections are read only (can_write: false).")
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@public
+@taxii_view
 def not_found(rest: str):
     raise TaxiiError(404, "Not Found", "There is no TAXII endpoint here.")

@@ -77,6 +77,24 @@ def test_errors_are_taxii_errors_never_500(client, world, token_for):
     _is_taxii_error(client.post(f"{ROOT}/collections/{ALL}/objects/", headers=h, data="{}"), 403)
 
 
+def test_refused_requests_of_a_signed_in_client_are_audited(client, world, token_for):
+    token = token_for(world.flo_a)
+    client.get("/taxii2/", headers=_h(token, "text/html"))
+    client.get(f"{ROOT}/collections/nope/", headers=_h(token))
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "taxii.refused").order_by(AuditEvent.id)
+    ).all()
+    assert [e.details["status"] for e in events] == [406, 404]
+    assert {e.actor_id for e in events} == {world.flo_a.id}
+
+
+def test_a_role_without_product_read_is_refused(client, world, make_user, token_for):
+    from flo_portal.security.permissions import Role
+
+    admin = make_user(Role.ADMIN)
+    _is_taxii_error(client.get("/taxii2/", headers=_h(token_for(admin))), 403)
+
+
 def test_a_flo_sees_only_its_audience_and_never_red(client, world, token_for):
     seen_a = _report_ids(
         client.get(f"{ROOT}/collections/{ALL}/objects/", headers=_h(token_for(world.flo_a))).json
