@@ -31,7 +31,8 @@ from flo_portal.products.services import create_product
 log = logging.getLogger("flo_portal.exchange")
 
 PAGE = 100
-MAX_OBJECTS = 10_000  # one poll; a partner that sends more is polled again next run
+MAX_OBJECTS = 10_000  # one poll; a partner that sends more fails the poll (reported)
+MAX_PAGES = 500  # a server that says "more" for ever
 TIMEOUT_SECONDS = 30
 
 
@@ -98,7 +99,7 @@ def _fetch(partner: PartnerCollection) -> tuple[list, str]:
     cursor = partner.added_after
     objects: list = []
     with requests.Session() as session:
-        while True:
+        for _page in range(MAX_PAGES):
             envelope, last = _get_page(session, url, params, auth)
             got = envelope.get("objects", [])
             if not isinstance(got, list):
@@ -112,6 +113,8 @@ def _fetch(partner: PartnerCollection) -> tuple[list, str]:
             if not envelope.get("more") or not isinstance(nxt, str) or not nxt:
                 break
             params = {**params, "next": nxt}
+        else:
+            raise PartnerProblem(f"more than {MAX_PAGES} pages in one poll")
     return objects, cursor or ""
 
 
