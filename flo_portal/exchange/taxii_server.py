@@ -83,8 +83,8 @@ def _http_error(err: HTTPException):
 
 @bp.errorhandler(Exception)
 def _unexpected(err: Exception):
+    # The unit of work has rolled the request back already (core/unit_of_work.py).
     current_app.logger.exception("TAXII request failed: %s %s", request.method, request.path)
-    db.session.rollback()
     return TaxiiError(500, "Server error", "The error was logged.").get_response()
 
 
