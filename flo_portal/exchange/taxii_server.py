@@ -315,7 +315,10 @@ def _added_after_condition():
     # date_added is published_at to the millisecond: "date_added > after" is
     # "published_at >= after, to the millisecond, + 1 ms".
     floor = after.replace(microsecond=after.microsecond // 1000 * 1000)
-    return ProductVersion.published_at >= floor + MILLISECOND
+    try:
+        return ProductVersion.published_at >= floor + MILLISECOND
+    except OverflowError:  # after the last representable millisecond: nothing is later
+        return sa.false()
 
 
 def _csv_arg(name: str) -> list[str]:
@@ -343,13 +346,14 @@ def _version_condition(default: str = "last"):
                     400, "Bad Request", "match[version] takes last, first, all or timestamps."
                 ) from None
             floor = at.replace(microsecond=at.microsecond // 1000 * 1000)
+            try:
+                until = floor + MILLISECOND
+            except OverflowError:
+                continue  # no version is published at the end of time
             clauses.append(
-                sa.and_(
-                    ProductVersion.published_at >= floor,
-                    ProductVersion.published_at < floor + MILLISECOND,
-                )
+                sa.and_(ProductVersion.published_at >= floor, ProductVersion.published_at < until)
             )
-    return sa.or_(*clauses)
+    return sa.or_(*clauses) if clauses else sa.false()
 
 
 def _types_wanted() -> set[str] | None:

@@ -3,6 +3,7 @@ paging, the dissemination rule, the audit trail and the dissemination log."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
@@ -174,3 +175,26 @@ def test_staff_receipt_is_written_by_taxii(client, world, token_for):
         )
         == 4
     )
+
+
+ODD = [
+    "match[id]=" + "x" * 5000,
+    "match[version]=2026-02-30T00:00:00Z",
+    "match[version]=,,,",
+    "match[type]=report,indicator&match[spec_version]=2.0",
+    "added_after=2026-01-01T00:00:00.1234567890Z",
+    "added_after=9999-12-31T23:59:59.999Z",
+    "match[version]=9999-12-31T23:59:59.999Z",
+    "limit=99999999999999999999999",
+    "next=" + "A" * 2000,
+    "next=%FF%FE",
+]
+
+
+@pytest.mark.parametrize("query", ODD)
+@pytest.mark.parametrize("endpoint", ["objects/", "manifest/", "objects/report--x/versions/"])
+def test_odd_input_is_never_a_500(client, world, token_for, query, endpoint):
+    r = client.get(
+        f"{ROOT}/collections/{ALL}/{endpoint}?{query}", headers=_h(token_for(world.flo_a))
+    )
+    assert r.status_code < 500 and r.headers["Content-Type"] == TAXII
