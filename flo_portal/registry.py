@@ -127,6 +127,23 @@ FEATURES: tuple[Feature, ...] = (
         notification_kinds=(("product", "Products and alerts"),),
     ),
     Feature(
+        "exchange",
+        blueprints=(
+            ("flo_portal.exchange.routes", "/exchange"),
+            ("flo_portal.api.taxii", "/taxii2"),
+        ),
+        models="flo_portal.exchange.models",
+        jobs=(
+            Job(
+                "taxii_poll",
+                "Partner TAXII collections: import new reports as drafts",
+                15 * MINUTE,
+                "flo_portal.exchange.taxii_client:poll_partners",
+            ),
+        ),
+        nav=((Nav("Partners", "exchange.partners", (P.PRODUCT_PUBLISH,)),),),
+    ),
+    Feature(
         "rfis",
         blueprints=(("flo_portal.rfis.routes", "/rfis"),),
         models="flo_portal.rfis.models",
