@@ -314,6 +314,7 @@ def add_training_record(officer_id: int, body: TrainingRecordIn):
         course,
         body.completed_on,
         verified_by=current_user if body.verified else None,
+        actor=current_user,
     )
     return _record_out(rec), 201 if created else 200
 

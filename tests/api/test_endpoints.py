@@ -359,6 +359,10 @@ def test_nominate_and_record_training(client, make_user, token_for):
         f"/api/v1/officers/{w.officer_b.id}/training-records", json=rec, headers=coord
     )
     assert first.status_code == 201 and first.json["verified"] is True
+    recorded = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "training.recorded")
+    ).all()
+    assert [e.actor_id for e in recorded][-1] == w.users["coordinator"].id  # named, not implied
     again = client.post(
         f"/api/v1/officers/{w.officer_b.id}/training-records", json=rec, headers=coord
     )
