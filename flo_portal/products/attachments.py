@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from pathlib import Path
-
-from flask import current_app
 
 from flo_portal.audit.services import record as audit
 from flo_portal.core.extensions import db
 from flo_portal.core.uploads import (
     DOCUMENTS,
     UploadRefused,
+    area_root,
     check_upload,
     read_limited,
-    write_upload,
+    store_file,
 )
 from flo_portal.products.authoring import can_edit
 from flo_portal.products.errors import (
@@ -32,12 +30,7 @@ from flo_portal.users.models import User
 
 # The file types a product takes; the check itself is flo_portal.core.uploads.check_upload.
 PRODUCT_EXTENSIONS = (*DOCUMENTS, "pptx")
-
-
-def _upload_root() -> Path:
-    root = Path(current_app.config["UPLOAD_DIR"]) / "products"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+AREA = "products"  # the file store's folder for product attachments
 
 
 def add_attachment(product: Product, stream, filename: str, user: User) -> ProductAttachment:
@@ -51,8 +44,7 @@ def add_attachment(product: Product, stream, filename: str, user: User) -> Produ
     except UploadRefused as err:
         raise ProductInputError(str(err)) from None
     name = checked.filename
-    storage = uuid.uuid4().hex
-    write_upload(_upload_root() / storage, data)
+    storage = store_file(AREA, data)
     att = ProductAttachment(
         product_id=product.id,
         filename=name,
@@ -75,7 +67,7 @@ def add_attachment(product: Product, stream, filename: str, user: User) -> Produ
 
 
 def attachment_path(att: ProductAttachment) -> Path:
-    return _upload_root() / att.storage_name
+    return area_root(AREA) / att.storage_name
 
 
 def remove_attachment(product: Product, att: ProductAttachment, user: User) -> None:

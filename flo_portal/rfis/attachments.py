@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from pathlib import Path
 
-from flask import current_app
-
 from flo_portal.core.extensions import db
-from flo_portal.core.uploads import DOCUMENTS, allowed_label, check_upload, write_upload
+from flo_portal.core.uploads import DOCUMENTS, allowed_label, area_root, check_upload, store_file
 from flo_portal.rfis.models import Rfi, RfiAttachment
 
 # The file types an RFI takes; the check itself is flo_portal.core.uploads.check_upload.
 RFI_EXTENSIONS = DOCUMENTS
+AREA = "rfis"  # the file store's folder for RFI attachments
 ALLOWED_LABEL = allowed_label(RFI_EXTENSIONS)
-
-
-def upload_root() -> Path:
-    root = Path(current_app.config["UPLOAD_DIR"]) / "rfis"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def store_attachment(rfi: Rfi, user, filename: str, data: bytes, message=None) -> RfiAttachment:
     """Check and store one file; adds the row (caller's transaction commits it)."""
     checked = check_upload(filename, data, allowed=RFI_EXTENSIONS)
-    stored = uuid.uuid4().hex
-    path = upload_root() / stored
-    write_upload(path, data)
+    stored = store_file(AREA, data)
     att = RfiAttachment(
         rfi=rfi,
         uploaded_by_id=user.id,
@@ -44,4 +34,4 @@ def store_attachment(rfi: Rfi, user, filename: str, data: bytes, message=None) -
 
 
 def attachment_path(att: RfiAttachment) -> Path:
-    return upload_root() / att.stored_name
+    return area_root(AREA) / att.stored_name

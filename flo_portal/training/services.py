@@ -8,13 +8,11 @@ record no longer counts; ``None`` means it never expires.
 from __future__ import annotations
 
 import calendar
-import secrets
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
@@ -25,7 +23,8 @@ from flo_portal.core.uploads import (
     UploadRefused,
     check_upload,
     read_limited,
-    write_upload,
+    store_file,
+    stored_path,
 )
 from flo_portal.roster.models import Officer
 from flo_portal.training.models import TrainingCourse, TrainingRecord
@@ -231,13 +230,8 @@ def save_course(course: TrainingCourse | None, data: dict, actor) -> TrainingCou
 
 # Evidence is a scan or a certificate; the check itself is flo_portal.core.uploads.check_upload.
 EVIDENCE_EXTENSIONS = IMAGES_AND_PDF
+EVIDENCE_AREA = "training"  # the file store's folder; evidence_path is "training/<name>"
 EvidenceError = UploadRefused  # what attach_evidence raises; the message is for the user
-
-
-def evidence_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"]) / "training"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def attach_evidence(rec: TrainingRecord, storage, *, actor=None) -> None:
@@ -246,9 +240,7 @@ def attach_evidence(rec: TrainingRecord, storage, *, actor=None) -> None:
     data = read_limited(storage.stream)
     checked = check_upload(storage.filename, data, allowed=EVIDENCE_EXTENSIONS)
     mime, ext = checked.content_type, checked.extension
-    name = f"{rec.id}-{secrets.token_hex(12)}.{ext}"
-    path = evidence_dir() / name
-    write_upload(path, data)
+    name = store_file(EVIDENCE_AREA, data, prefix=f"{rec.id}-", suffix=f".{ext}")
     remove_evidence_file(rec)
     rec.evidence_path = f"training/{name}"
     rec.evidence_name = checked.filename
@@ -264,13 +256,11 @@ def attach_evidence(rec: TrainingRecord, storage, *, actor=None) -> None:
 
 
 def evidence_file(rec: TrainingRecord) -> Path | None:
+    """The stored evidence file, or None (none attached, gone, or a path that would
+    leave the store's training folder)."""
     if not rec.evidence_path:
         return None
-    base = Path(current_app.config["UPLOAD_DIR"]).resolve()
-    path = (base / rec.evidence_path).resolve()
-    if base not in path.parents or not path.is_file():
-        return None
-    return path
+    return stored_path(EVIDENCE_AREA, rec.evidence_path.removeprefix(f"{EVIDENCE_AREA}/"))
 
 
 def remove_evidence_file(rec: TrainingRecord) -> None:
