@@ -436,3 +436,19 @@ def can_download_attachment(user, product: Product | None) -> bool:
         return False
     released_with = attachment_version(product)
     return released_with is None or can_view_version(user, product, released_with)
+
+
+def can_view_dissemination_log(user, product: Product) -> bool:
+    """Who received a product, version by version: coordinators, and the product's own
+    author, among those holding the reach permission."""
+    role = _role(user)
+    return (
+        role is not None
+        and role_has(role, Permission.PRODUCT_REACH)
+        and (role == Role.COORDINATOR or product.author_id == getattr(user, "id", None))
+    )
+
+
+def can_share_with_colleagues(user, product: Product) -> bool:
+    """Partners (FLOs, agency heads) may pass a shareable product on to colleagues."""
+    return Tlp(product.tlp) in SHAREABLE and _role(user) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD)

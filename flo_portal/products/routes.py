@@ -49,8 +49,9 @@ from flo_portal.products.models import (
     Tlp,
 )
 from flo_portal.products.policies import (
-    SHAREABLE,
     can_download_attachment,
+    can_share_with_colleagues,
+    can_view_dissemination_log,
     can_view_product,
     visible_products_condition,
     visible_versions_condition,
@@ -65,7 +66,6 @@ from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
 from flo_portal.retention import services as retention_services
 from flo_portal.security import Permission, require
-from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
 bp = Blueprint("products", __name__)
@@ -231,8 +231,8 @@ def _detail_context(product: Product) -> dict:
         "feedback_given": feedback_given,
         "actions": allowed_actions(current_user, product),
         "can_edit": authoring.can_edit(product, current_user),
-        "shareable": Tlp(product.tlp) in SHAREABLE
-        and Role(current_user.role) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD),
+        "shareable": can_share_with_colleagues(current_user, product),
+        "sees_log": can_view_dissemination_log(current_user, product),
         "versions": list(
             db.session.scalars(
                 sa.select(ProductVersion)
@@ -435,7 +435,7 @@ def export(product_id: int):
 @require(Permission.PRODUCT_REACH)
 def dissemination_log(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
-    if Role(current_user.role) != Role.COORDINATOR and product.author_id != current_user.id:
+    if not can_view_dissemination_log(current_user, product):
         refuse(product)
     stmt = (
         sa.select(ProductRecipient)

@@ -93,3 +93,16 @@ def can_post_message(user, rfi: Rfi) -> bool:
         or any(r.user_id == user.id for r in rfi.recipients)
         or (not rfi.is_tasking and rfi.agency_id == user.agency_id)
     )
+
+
+def can_flag_criminal_intelligence(user) -> bool:
+    """Only a coordinator marks an RFI as criminal intelligence (28 CFR Part 23)."""
+    return str(getattr(user, "role", "")) == Role.COORDINATOR
+
+
+def can_see_dissemination_log(user) -> bool:
+    """Center staff see to whom an RFI's answer went."""
+    try:
+        return Role(getattr(user, "role", "")).is_center_staff
+    except ValueError:
+        return False

@@ -34,7 +34,9 @@ from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.dissemination import dissemination_log
 from flo_portal.rfis.models import Rfi, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
+    can_flag_criminal_intelligence,
     can_post_message,
+    can_see_dissemination_log,
     sees_all_tasking_responses,
     visible_messages,
 )
@@ -100,10 +102,10 @@ def _render_detail(
         my_slot=my_slot,
         all_responses=sees_all_tasking_responses(current_user, rfi),
         ci_form=ci_form,
-        can_flag_ci=Role(current_user.role) == Role.COORDINATOR,
+        can_flag_ci=can_flag_criminal_intelligence(current_user),
         today=clock.today(),
         error=error,
-        dissemination=dissemination_log(rfi) if Role(current_user.role).is_center_staff else [],
+        dissemination=dissemination_log(rfi) if can_see_dissemination_log(current_user) else [],
     ), status
 
 
