@@ -24,24 +24,14 @@ from wtforms.validators import (
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
+from flo_portal.core.clock import US_ZONES
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
 from flo_portal.training.models import TrainingCourse
 from flo_portal.users.audience import PARTNER_ROLES, Audience
 from flo_portal.users.models import User
 
-TIMEZONES = [
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Puerto_Rico",
-    "Pacific/Guam",
-    "UTC",
-]
+TIMEZONES = list(US_ZONES)
 
 
 def _int_or_zero(value) -> int:

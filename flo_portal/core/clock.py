@@ -17,6 +17,21 @@ from flo_portal.core.orm import utcnow as now  # the one "now": aware UTC
 
 DEFAULT_ZONE = "America/New_York"
 
+# The zones offered first wherever a person picks one (profile, briefing, SAR): the US
+# states' and territories' zones, then UTC.
+US_ZONES: tuple[str, ...] = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "Pacific/Guam",
+    "UTC",
+)
+
 
 def zone(name: str | None) -> ZoneInfo:
     """The time zone ``name`` (IANA), or UTC when it is empty or unknown."""
@@ -40,4 +55,4 @@ def today(at: datetime | None = None) -> date:
     return (at or now()).astimezone(center_zone()).date()
 
 
-__all__ = ["center_zone", "now", "today", "zone"]
+__all__ = ["US_ZONES", "center_zone", "now", "today", "zone"]

@@ -23,7 +23,7 @@ from flo_portal.audit.reads import audit_listing
 from flo_portal.audit.services import record
 from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
-from flo_portal.core.errors import Conflict, Refused
+from flo_portal.core.errors import DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import show_error
 from flo_portal.core.unit_of_work import discard
@@ -340,15 +340,11 @@ def transition(rfi_id: int, action: str):
     except services.StaleRfi:
         return _stale(rfi_id)
     except TransitionRefused as exc:  # 409 not in this state, 403 not for this user
-        discard()
-        return _render_detail(
-            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
-        )
+        return _detail_after_error(rfi, exc)
     except services.RfiInputError as exc:
         discard()
-        rfi = queries.get_visible_rfi_or_404(current_user, rfi_id)
-        form.version.data = str(rfi.version)
-        return _render_detail(rfi, status=422, posted={act: form}, error=str(exc))
+        form.version.data = str(rfi.version)  # the stored version, after the rollback
+        return _render_detail(rfi, status=exc.status, posted={act: form}, error=str(exc))
     flash(f"{rfi.reference}: {RfiStatus(rfi.status).label.lower()}.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
 
@@ -395,6 +391,15 @@ def resubmit(rfi_id: int):
     ), status
 
 
+def _detail_after_error(rfi, exc: DomainError, **posted):
+    """The detail page again after a refused or invalid post: nothing of the request kept
+    and the stored state shown; the user's form kept when the error is theirs to fix."""
+    discard()
+    return _render_detail(
+        rfi, status=exc.status, error=str(exc), **(posted if isinstance(exc, InputError) else {})
+    )
+
+
 @bp.route("/<int:rfi_id>/messages", methods=["POST"])
 @require(Permission.RFI_READ)
 def post_message(rfi_id: int):
@@ -406,19 +411,8 @@ def post_message(rfi_id: int):
         )
     try:
         services.post_message(current_user, rfi, form.body.data, F.read_uploads(form.attachments))
-    except (Refused, Conflict) as exc:  # 409 closed or rejected, 403 not a participant
-        discard()
-        return _render_detail(
-            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
-        )
-    except services.RfiInputError as exc:
-        discard()
-        return _render_detail(
-            queries.get_visible_rfi_or_404(current_user, rfi_id),
-            status=422,
-            message_form=form,
-            error=str(exc),
-        )
+    except DomainError as exc:  # 409 closed, 403 not yours, 422 for the user to correct
+        return _detail_after_error(rfi, exc, message_form=form)
     flash("Message posted.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id) + "#conversation")
 
@@ -434,19 +428,8 @@ def respond(rfi_id: int):
         )
     try:
         services.respond_to_tasking(current_user, rfi, form.response.data)
-    except (Refused, Conflict) as exc:  # 409 no longer open, 403 not addressed to you
-        discard()
-        return _render_detail(
-            queries.get_visible_rfi_or_404(current_user, rfi_id), status=exc.status, error=str(exc)
-        )
-    except services.RfiInputError as exc:
-        discard()
-        return _render_detail(
-            queries.get_visible_rfi_or_404(current_user, rfi_id),
-            status=422,
-            response_form=form,
-            error=str(exc),
-        )
+    except DomainError as exc:  # 409 closed, 403 not yours, 422 for the user to correct
+        return _detail_after_error(rfi, exc, response_form=form)
     flash("Response sent to the center.", "success")
     return redirect(url_for("rfis.detail", rfi_id=rfi.id))
 

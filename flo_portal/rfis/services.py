@@ -165,6 +165,24 @@ def _validate_common(*, title: str, question: str, justification: str, due_on: d
 # --- submission (FLO / agency head -> center) -------------------------------------------
 
 
+def _new_rfi(direction, now, *, title, question, justification, priority, tlp, due_on, **rest):
+    """A new RFI row (request or tasking) with the next reference of ``now``'s year."""
+    seq, reference = allocate_reference(now.year)
+    return Rfi(
+        reference=reference,
+        ref_year=now.year,
+        ref_seq=seq,
+        direction=direction,
+        title=title.strip(),
+        question=question.strip(),
+        justification=justification.strip(),
+        priority=RfiPriority(priority),
+        tlp=Tlp(tlp),
+        due_on=due_on,
+        **rest,
+    )
+
+
 def submit_rfi(
     requester: User,
     *,
@@ -185,17 +203,14 @@ def submit_rfi(
     _validate_common(title=title, question=question, justification=justification, due_on=due_on)
     terms = protected_activity.terms_in(title, question, justification)
     now = clock.now()
-    seq, reference = allocate_reference(now.year)
-    rfi = Rfi(
-        reference=reference,
-        ref_year=now.year,
-        ref_seq=seq,
-        direction=RfiDirection.REQUEST,
-        title=title.strip(),
-        question=question.strip(),
-        justification=justification.strip(),
-        priority=RfiPriority(priority),
-        tlp=Tlp(tlp),
+    rfi = _new_rfi(
+        RfiDirection.REQUEST,
+        now,
+        title=title,
+        question=question,
+        justification=justification,
+        priority=priority,
+        tlp=tlp,
         due_on=due_on,
         status=workflow.initial_status(bool(terms)),
         requester_id=requester.id,
@@ -213,7 +228,7 @@ def submit_rfi(
     record(
         "rfi.submitted",
         rfi,
-        summary=f"{reference} submitted ({rfi.priority}, {rfi.tlp})",
+        summary=f"{rfi.reference} submitted ({rfi.priority}, {rfi.tlp})",
         details={"privacy_terms": terms, "attachments": len(files)},
         actor=requester,
     )
@@ -221,7 +236,7 @@ def submit_rfi(
         record(
             "rfi.privacy_flagged",
             rfi,
-            summary=f"{reference} routed to privacy review",
+            summary=f"{rfi.reference} routed to privacy review",
             details={"terms": terms},
             actor=requester,
         )
@@ -230,9 +245,9 @@ def submit_rfi(
                 officer,
                 "rfi.privacy_review",
                 rfi,
-                f"{reference} needs privacy review",
+                f"{rfi.reference} needs privacy review",
                 f"The request names: {', '.join(terms)}.",
-                email=f"{reference} needs privacy review",
+                email=f"{rfi.reference} needs privacy review",
             )
     else:
         _notify_coordinators_new(rfi)
@@ -240,7 +255,7 @@ def submit_rfi(
         requester,
         "rfi.submitted",
         rfi,
-        f"{reference} received",
+        f"{rfi.reference} received",
         "Your request was received by the center.",
     )
     db.session.flush()
@@ -281,17 +296,14 @@ def create_tasking(
     if not recipients:
         raise RfiInputError("Nobody is in that audience; choose officers, agencies or disciplines.")
     now = clock.now()
-    seq, reference = allocate_reference(now.year)
-    rfi = Rfi(
-        reference=reference,
-        ref_year=now.year,
-        ref_seq=seq,
-        direction=RfiDirection.TASKING,
-        title=title.strip(),
-        question=question.strip(),
-        justification=justification.strip(),
-        priority=RfiPriority(priority),
-        tlp=Tlp(tlp),
+    rfi = _new_rfi(
+        RfiDirection.TASKING,
+        now,
+        title=title,
+        question=question,
+        justification=justification,
+        priority=priority,
+        tlp=tlp,
         due_on=due_on,
         status=RfiStatus.ASSIGNED,
         requester_id=sender.id,
@@ -306,7 +318,7 @@ def create_tasking(
     record(
         "rfi.tasking_sent",
         rfi,
-        summary=f"{reference} sent to {len(recipients)} recipients",
+        summary=f"{rfi.reference} sent to {len(recipients)} recipients",
         details={
             "audience": audience.to_json(),
             "recipient_ids": [u.id for u in recipients],
@@ -318,9 +330,9 @@ def create_tasking(
             user,
             "rfi.tasking",
             rfi,
-            f"Tasking {reference}: {rfi.title}",
+            f"Tasking {rfi.reference}: {rfi.title}",
             f"The center asks for your response by {due_on.isoformat()}.",
-            email=f"Tasking {reference}: the center asks for your response by {due_on.isoformat()}",
+            email=f"Tasking {rfi.reference}: the center asks for your response by {due_on.isoformat()}",
         )
     return rfi
 

@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from flo_portal.core.clock import US_ZONES
 from flo_portal.core.formtools import PortalForm, choices
 from flo_portal.sar.models import DEFINED_CRIMINAL, NEEDS_MORE_FACTS
 
@@ -25,18 +26,7 @@ PROTECTED_WARNING = (
     "additional facts that suggest criminal or terrorist intent."
 )
 
-TIMEZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Puerto_Rico",
-    "Pacific/Guam",
-    "UTC",
-)
+TIMEZONES = US_ZONES
 
 
 CRIMINAL_GROUP = "Defined criminal activity"

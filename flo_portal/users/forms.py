@@ -5,19 +5,10 @@ from zoneinfo import available_timezones
 from wtforms import PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from flo_portal.core.clock import US_ZONES
 from flo_portal.core.formtools import PortalForm, choices
 
-COMMON_ZONES = [
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Puerto_Rico",
-    "UTC",
-]
+COMMON_ZONES = list(US_ZONES)
 
 
 def timezone_choices() -> list[tuple[str, str]]:
