@@ -154,6 +154,15 @@ def start_server(env: dict, workdir: Path) -> Server:
         cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
+    try:
+        return _wait_until_up(proc, base, log)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def _wait_until_up(proc: subprocess.Popen, base: str, log: Path) -> Server:
     for _ in range(300):
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited; see {log}:\n{log.read_text()[-3000:]}")
@@ -292,6 +301,7 @@ def run_database(kind: str, opts) -> DbResult:
     schema = ""
     if kind == "postgresql":
         pg_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+        ensure_database(pg_url)
         schema = f"bench_load_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
         with admin.begin() as conn:
@@ -374,6 +384,23 @@ def run_database(kind: str, opts) -> DbResult:
             admin.dispose()
         elif kind == "postgresql":
             print(f"[{kind}] kept schema {schema} in {pg_url}")
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's database when the server does not have it yet (clean clone)."""
+    target = sa.engine.make_url(url)
+    server = sa.create_engine(
+        target.set(database="postgres"), poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with server.connect() as conn:
+            found = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+            )
+            if not found:
+                conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        server.dispose()
 
 
 def check_submitted(submitted: list[tuple[int, str, str]]) -> str:
@@ -515,14 +542,22 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + text)
     if not opts.no_results:
         write_results(Path(opts.results), text)
-    ok = all(
-        r.verify_ok
-        and r.mixed["errors"] == 0
-        and r.mixed_check.startswith("OK")
-        and all(row["sample"].errors == 0 for row in r.rows)
-        for r in results
-    )
-    return 0 if ok else 1
+    failures = []
+    for r in results:
+        failures += [
+            f"{r.dialect}: {row['page'].label}: {row['sample'].errors} errors"
+            for row in r.rows
+            if row["sample"].errors
+        ]
+        if r.mixed["errors"]:
+            failures.append(f"{r.dialect}: mixed scenario: {r.mixed['errors']} errors")
+        if not r.mixed_check.startswith("OK"):
+            failures.append(f"{r.dialect}: submitted RFIs: {r.mixed_check}")
+        if not r.verify_ok:
+            failures.append(f"{r.dialect}: flask audit verify: {r.verify}")
+    for failure in failures:
+        print(f"CHECK FAILED: {failure}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def write_results(path: Path, text: str) -> None:
