@@ -202,7 +202,18 @@ class Sample:
 
 def wrk(url: str, cookie: str, seconds: float, meter: CpuMeter, pg: bool) -> Sample:
     env = dict(os.environ, BENCH_COOKIE=cookie)
-    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(HERE / "page.lua"), url]
+    cmd = [
+        "wrk",
+        "-t2",
+        "-c16",
+        f"-d{seconds}s",
+        "--timeout",
+        "60s",
+        "--latency",
+        "-s",
+        str(HERE / "page.lua"),
+        url,
+    ]
     before = meter.snapshot()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)  # noqa: S603
     after = meter.snapshot()
@@ -472,7 +483,7 @@ def report(results: list[DbResult], opts, command: str) -> str:
         f"- Command: `{command}`",
         f"- Machine: {os.cpu_count()} CPUs (nproc), {mem:.0f} GiB RAM, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
-        f"- Load: gunicorn, 2 sync workers; `wrk -t2 -c16 -d{opts.duration}s` per page, "
+        f"- Load: gunicorn, 2 sync workers; `wrk -t2 -c16 -d{opts.duration}s --timeout 60s` per page, "
         f"median of {opts.runs} run(s); the bare page measured before every run and after the "
         "last (median). Client, server and database share the machine.",
         "- SQL/req: statements of one warm request, counted in-process. CPU/req: the "
