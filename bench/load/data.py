@@ -141,8 +141,8 @@ def _accounts(sizes_: dict[str, int], rng: random.Random) -> dict[str, list[Acco
         for i in range(count):
             add(f"{role.value}{i}@fusion.example.gov", f"{role.label} {i}", role, None)
     for i in range(n_partners):
+        # one agency head per agency (the first partners), then FLOs round the agencies
         role = Role.AGENCY_HEAD if i < len(agencies) else Role.LIAISON_OFFICER
-        # the sign-in agency heads and FLOs share agency 1 and 2 (their own RFIs, roster)
         agency = agencies[i % len(agencies)]
         add(
             f"flo{i}@partner.example.gov",

@@ -112,6 +112,18 @@ class CpuMeter:
             db = {p: cpu_seconds(p) for p in pids}
         return web, db
 
+    def wait_until_idle(self, timeout: float = 120) -> None:
+        """Let the workers finish the requests wrk left queued when it stopped, so they do
+        not run (and count) in the next page's measurement."""
+        end = time.monotonic() + timeout
+        last = self.delta({}, self.snapshot()[0])
+        while time.monotonic() < end:
+            time.sleep(0.3)
+            now = self.delta({}, self.snapshot()[0])
+            if now - last < 0.01:
+                return
+            last = now
+
     @staticmethod
     def delta(before: dict, after: dict) -> float:
         return sum(after[p] - before.get(p, 0.0) for p in after)
@@ -217,6 +229,7 @@ def wrk(url: str, cookie: str, seconds: float, meter: CpuMeter, pg: bool) -> Sam
     before = meter.snapshot()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)  # noqa: S603
     after = meter.snapshot()
+    meter.wait_until_idle()
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("{"))
     r = json.loads(line)
     n = max(1, r["requests"])
@@ -357,19 +370,21 @@ def run_database(kind: str, opts) -> DbResult:
                 raise RuntimeError(f"{page.label}: {resp.status_code} at {resp.url}")
         wrk(f"{server.base}/bare/", bare_cookie, 2, meter, bool(pg_url))  # warm both workers
         bare_samples, samples = [], {p.label: [] for p in page_list}
+
+        def measure_bare() -> Sample:
+            s = wrk(f"{server.base}/bare/", bare_cookie, opts.duration, meter, bool(pg_url))
+            print(f"  {'bare page':<34} {s.rps:7.1f} rps  p50 {s.p50:7.1f} ms", flush=True)
+            return s
+
         for run in range(opts.runs):
-            print(f"[{kind}] run {run + 1}/{opts.runs}: bare page", flush=True)
-            bare_samples.append(
-                wrk(f"{server.base}/bare/", bare_cookie, opts.duration, meter, bool(pg_url))
-            )
+            print(f"[{kind}] run {run + 1}/{opts.runs}", flush=True)
+            bare_samples.append(measure_bare())
             for page in page_list:
                 cookie = browsers[page.role][0][0].cookie_header()
                 s = wrk(server.base + page.path, cookie, opts.duration, meter, bool(pg_url))
                 samples[page.label].append(s)
                 print(f"  {page.label:<34} {s.rps:7.1f} rps  p50 {s.p50:7.1f} ms", flush=True)
-        bare_samples.append(
-            wrk(f"{server.base}/bare/", bare_cookie, opts.duration, meter, bool(pg_url))
-        )
+        bare_samples.append(measure_bare())
         result.bare = median_sample(bare_samples)
         for page in page_list:
             s = median_sample(samples[page.label])
@@ -467,6 +482,12 @@ def table(result: DbResult) -> str:
     )
     for row in result.rows:
         s, page = row["sample"], row["page"]
+        if not s.requests:
+            lines.append(
+                f"| {page.label} | 0 | – | – | – | {s.errors} | {row['queries']} |"
+                " – | – | 0.00 | – |"
+            )
+            continue
         lines.append(
             f"| {page.label} | {fmt(s.rps)} | {fmt(s.p50)} | {fmt(s.p95)} | {fmt(s.p99)} | "
             f"{s.errors} | {row['queries']} | {fmt(s.web_ms)} | "
@@ -487,8 +508,9 @@ def report(results: list[DbResult], opts, command: str) -> str:
         f"median of {opts.runs} run(s); the bare page measured before every run and after the "
         "last (median). Client, server and database share the machine.",
         "- SQL/req: statements of one warm request, counted in-process. CPU/req: the "
-        "gunicorn processes' (and the PostgreSQL backends serving them') CPU over the run "
-        "divided by the requests.",
+        "gunicorn processes' (and the PostgreSQL backends serving them, found by "
+        "application_name) CPU during the wrk run divided by the requests it completed; "
+        "the workers finish what wrk left queued before the next page starts.",
         "",
     ]
     for r in results:
