@@ -410,6 +410,10 @@ def run_database(kind: str, opts) -> DbResult:
             admin.dispose()
         elif kind == "postgresql":
             print(f"[{kind}] kept schema {schema} in {pg_url}")
+        if opts.keep:
+            print(f"[{kind}] kept {workdir} (gunicorn.log, the SQLite file)")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def ensure_database(url: str) -> None:
@@ -552,7 +556,9 @@ def main(argv: list[str] | None = None) -> int:
         "--mixed", type=int, default=int(env("BENCH_MIXED_SECONDS", "300" if full else "30"))
     )
     parser.add_argument("--only", default="", help="measure only pages whose label contains this")
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL schema and the work folder"
+    )
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--no-results", action="store_true", help="do not write RESULTS.md")
     opts = parser.parse_args(argv)
