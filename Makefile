@@ -14,8 +14,8 @@ TOOLS ?= .venv-tools
 LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 
-.PHONY: run serve serve-prod test test-pg lint fmt bench chromium install install-test clean lock \
-	audit-deps typecheck tools
+.PHONY: run serve serve-prod test test-pg lint fmt bench bench-load wrk chromium install \
+	install-test clean lock audit-deps typecheck tools
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -106,8 +106,21 @@ fmt: install-test
 	$(VENV)/bin/ruff format flo_portal tests bench deploy scripts config.py wsgi.py
 	$(VENV)/bin/ruff check --fix flo_portal tests bench deploy scripts config.py wsgi.py
 
+# Every bench/*.py module; the load benchmark is the bench/load/ package, started only by bench-load.
 bench: install-test
 	@for b in bench/*.py; do [ "$$(basename $$b)" = "__init__.py" ] || $(PY) -m bench.$$(basename $$b .py); done
+
+## wrk: Debian's wrk for the load benchmark
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null); \
+	  else echo "wrk is missing: apt-get install -y wrk"; exit 2; fi; }
+
+## bench-load: the load benchmark (issue 12) on PostgreSQL and SQLite; tables in bench/RESULTS.md
+## (BENCH_FULL=1: 3 runs of 8 s per page and a 5-minute mixed scenario; BENCH_SCALE=0.1; BENCH_DB=sqlite)
+bench-load: install-test wrk
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) instance/flo_portal.sqlite
