@@ -104,6 +104,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "flo-portal@fusion.example.gov")
     MAIL_ENABLED = _env_bool("MAIL_ENABLED", True)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The center's name: in STIX (the identity that creates the center's reports) and
+    # wherever the portal names who sends.
+    CENTER_NAME = os.environ.get("CENTER_NAME", "FLO Portal fusion center")
 
     # Behind nginx (or any proxy) set TRUSTED_PROXY_HOPS to the number of proxies in front
     # of the app: client address and scheme are then read from X-Forwarded-For/-Proto
@@ -143,8 +146,6 @@ class Config:
     AUDIT_CHECKPOINT_FILE = os.environ.get(
         "AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit-checkpoints.jsonl")
     )
-    # "host:port" (UDP) or a socket path such as "/dev/log"; empty = no syslog copy.
-    AUDIT_SYSLOG_ADDRESS = os.environ.get("AUDIT_SYSLOG_ADDRESS", "")
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
 
     # Housekeeping (a daily job): job runs and delivered e-mails older than these are
@@ -157,7 +158,10 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Every committed audit event as a JSON line to the SIEM's syslog: "host:port" (UDP)
     # or a socket path such as "/dev/log"; empty (the default) sends nothing.
-    SIEM_SYSLOG_ADDRESS = os.environ.get("SIEM_SYSLOG_ADDRESS", "")
+    # The signed checkpoints of the chain go there too. AUDIT_SYSLOG_ADDRESS is the old name.
+    SIEM_SYSLOG_ADDRESS = os.environ.get("SIEM_SYSLOG_ADDRESS") or os.environ.get(
+        "AUDIT_SYSLOG_ADDRESS", ""
+    )
     # /metrics answers a "Bearer METRICS_TOKEN" request, or one from these addresses.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     METRICS_ALLOWED_IPS = _env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")

@@ -68,3 +68,22 @@ proc_name = "flo-portal-web"
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") != "on"
 # No preload: each worker imports the app and opens its own connections after the fork.
 preload_app = False
+
+
+# Prometheus in multi-process mode (flo_portal/ops/metrics.py): with PROMETHEUS_MULTIPROC_DIR
+# set (the systemd unit and compose set it), the folder is emptied when gunicorn starts, and
+# a worker that exits takes its live gauges with it.
+def on_starting(server):
+    import shutil
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from flo_portal.ops.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)

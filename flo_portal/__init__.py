@@ -94,6 +94,7 @@ def _forget_cached_user() -> None:
     from flask import g
 
     g.pop("_login_user", None)
+    g.pop("flo_session_record", None)  # auth.session_rules: read with the user
 
 
 def _configure_logging(app: Flask) -> None:

@@ -309,28 +309,11 @@ def write_checkpoint(now: datetime) -> dict:
         with path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
         written["file"] = 1
-    address = current_app.config.get("AUDIT_SYSLOG_ADDRESS") or ""
-    if address:
-        _send_to_syslog(address, line)
+    address = current_app.config.get("SIEM_SYSLOG_ADDRESS") or ""
+    if address:  # the SIEM's syslog, the same one every audit event goes to (ops.siem)
+        siem.send(address, line)
         written["syslog"] = 1
     return {"seq": payload["seq"] or 0, "count": count, **written}
-
-
-def _send_to_syslog(address: str, line: str) -> None:
-    target: str | tuple[str, int] = address
-    if not address.startswith("/"):
-        host, _, port = address.rpartition(":")
-        target = (host or "127.0.0.1", int(port or 514))
-    handler = logging.handlers.SysLogHandler(
-        address=target, facility=logging.handlers.SysLogHandler.LOG_AUTH
-    )
-    handler.ident = "flo-portal-audit: "
-    try:
-        handler.handle(
-            logging.LogRecord("flo_portal.audit", logging.INFO, __file__, 0, line, None, None)
-        )
-    finally:
-        handler.close()
 
 
 def verify_and_record(actor: Any = None) -> ChainReport:

@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from flo_portal.auth.models import UserSession
@@ -32,14 +32,34 @@ END_MESSAGES = {
 }
 
 
+_RECORD = "flo_session_record"  # g: this request's session row, read with its user
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """IDs are "<id>:<session token>": rotating the token signs out every session."""
+    """IDs are "<id>:<session token>": rotating the token signs out every session.
+
+    The user and this browser's session row come in one query (every signed-in request
+    needs both: the session rules below check the row)."""
     try:
         raw_id, token = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        uid = int(raw_id)
     except (ValueError, TypeError):
         return None
+    raw = session.get(SESSION_KEY)
+    if isinstance(raw, str) and raw:
+        row = db.session.execute(
+            sa.select(User, UserSession)
+            .outerjoin(
+                UserSession,
+                sa.and_(UserSession.user_id == User.id, UserSession.token_hash == _digest(raw)),
+            )
+            .where(User.id == uid)
+        ).first()
+        user, record = (row[0], row[1]) if row is not None else (None, None)
+        g.setdefault(_RECORD, record)
+    else:
+        user = db.session.get(User, uid)
     if user is None or user.session_token != token or not user.is_active_account:
         return None
     return user
@@ -62,6 +82,7 @@ def open_session_record(user: User, *, ip: str = "", user_agent: str = "") -> st
 def begin_session(user: User) -> None:
     """Sign ``user`` in on this browser: a fresh cookie and a new session record (flushed)."""
     session.clear()
+    g.pop(_RECORD, None)
     raw = open_session_record(
         user, ip=request.remote_addr or "", user_agent=request.user_agent.string
     )
@@ -70,6 +91,8 @@ def begin_session(user: User) -> None:
 
 
 def current_session_record() -> UserSession | None:
+    if _RECORD in g:
+        return g.get(_RECORD)
     raw = session.get(SESSION_KEY)
     if not isinstance(raw, str) or not raw:
         return None
@@ -97,6 +120,7 @@ def end_session(reason: str = "signed out") -> None:
         db.session.flush()
     logout_user()
     session.clear()
+    g.pop(_RECORD, None)
 
 
 def _why_ended(record: UserSession | None, user: User) -> str | None:
@@ -135,6 +159,7 @@ def expire_idle_session():
         db.session.commit()
     logout_user()
     session.clear()
+    g.pop(_RECORD, None)
     if request.path.startswith("/api/"):
         return None  # the guard answers 401
     flash(END_MESSAGES[why], "warning")

@@ -87,6 +87,14 @@ def check(now: datetime | None = None) -> tuple[bool, dict]:
     if mail_on and exhausted:
         reasons.append(f"{exhausted} mail(s) failed {max_attempts} or more times")
 
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Not a reason to stop serving, but a warning to act on: without autovacuum dead
+        # rows pile up and list pages slow down week by week (issue 18).
+        autovacuum = db.session.scalar(sa.text("SELECT current_setting('autovacuum')"))
+        body["checks"]["autovacuum"] = autovacuum
+        if autovacuum != "on":
+            body["warnings"] = ["PostgreSQL autovacuum is off: turn it on (postgresql.conf)."]
+
     ok = not reasons
     body["status"] = "ready" if ok else "not ready"
     body["reasons"] = reasons

@@ -119,3 +119,17 @@ def test_an_unreachable_database_is_not_ready(client, db, monkeypatch):
     assert response.status_code == 503
     assert response.json["reasons"] == ["database unreachable"]
     assert response.json["version"] == __version__
+
+
+def test_readiness_reports_postgres_autovacuum_as_a_warning_not_a_reason(client, db):
+    import sqlalchemy as sa
+
+    _tick(db, timedelta(seconds=30))
+    body = client.get("/readyz").json
+    if db.engine.dialect.name != "postgresql":
+        assert "autovacuum" not in body["checks"]
+        return
+    setting = db.session.scalar(sa.text("SHOW autovacuum"))
+    assert body["checks"]["autovacuum"] == setting
+    assert body["status"] == "ready"  # a warning, never a reason to stop serving
+    assert ("warnings" in body) == (setting != "on")
