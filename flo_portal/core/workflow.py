@@ -168,10 +168,15 @@ class StateMachine:
 
         return register
 
+    def run_effects(self, actor, obj, t: Transition, **kw) -> None:
+        """Run the effects registered for ``t`` (a service that sets more than the status,
+        or flushes first, calls this itself once the transition is made)."""
+        for fn in self._effects.get(t.action, ()):
+            fn(actor, obj, t, **kw)
+
     def apply(self, actor, obj, action, **kw) -> Transition:
         """Check, move ``obj`` to the target status, then run the registered effects."""
         t = self.check(actor, obj, action)
         obj.status = t.target
-        for fn in self._effects.get(t.action, ()):
-            fn(actor, obj, t, **kw)
+        self.run_effects(actor, obj, t, **kw)
         return t

@@ -23,7 +23,7 @@ from flo_portal.products.models import (
     Product,
     ProductStatus,
 )
-from flo_portal.products.workflow import check
+from flo_portal.products.workflow import MACHINE, check
 from flo_portal.security.permissions import Role
 from flo_portal.users.audience import Audience
 from flo_portal.users.models import User
@@ -86,37 +86,53 @@ def transition(product: Product, action: str, user: User, reason: str = "") -> P
         details={"from": str(before), "to": str(product.status), "reason": reason},
         actor=user,
     )
-    if action == "submit" and product.privacy_status == PrivacyStatus.PENDING:
-        for officer in active_users_with_role(Role.PRIVACY_OFFICER):
-            notify(
-                officer,
-                "product.privacy_review",
-                f"Privacy review: {product.reference}",
-                f"{product.title}\nReason: {product.privacy_reasons or 'requested by the author'}",
-                f"/products/{product.id}",
-                email=True,
-                dedupe_key=f"product:{product.id}:privacy:{now.isoformat()}:{officer.id}",
-                **mail_fields(product, f"Privacy review: {marking_line(product)}"),
-            )
-    if action in ("return",) and product.author_id != user.id:
+    MACHINE.run_effects(user, product, t, reason=reason, before=before, now=now)
+    return product
+
+
+# --- side effects, registered beside the workflow (core.workflow.StateMachine.effect) ---
+
+
+@MACHINE.effect("submit")
+def _ask_privacy_review(user, product: Product, t, *, now, **_kw) -> None:
+    if product.privacy_status != PrivacyStatus.PENDING:
+        return
+    for officer in active_users_with_role(Role.PRIVACY_OFFICER):
         notify(
-            product.author,
-            "product.returned",
-            f"{product.reference} returned to you",
-            reason,
+            officer,
+            "product.privacy_review",
+            f"Privacy review: {product.reference}",
+            f"{product.title}\nReason: {product.privacy_reasons or 'requested by the author'}",
             f"/products/{product.id}",
             email=True,
-            **mail_fields(product, f"{marking_line(product)} returned to you"),
+            dedupe_key=f"product:{product.id}:privacy:{now.isoformat()}:{officer.id}",
+            **mail_fields(product, f"Privacy review: {marking_line(product)}"),
         )
-    if action == "withdraw" and before in (
-        ProductStatus.PUBLISHED,
-        ProductStatus.ARCHIVED,
-    ):
-        notify_recipients(
-            product,
-            "product.withdrawn",
-            f"Withdrawn: {product.reference}",
-            f"Reason: {reason}",
-            mail_subject=f"Withdrawn: {marking_line(product)}",
-        )
-    return product
+
+
+@MACHINE.effect("return")
+def _tell_the_author(user, product: Product, t, *, reason, **_kw) -> None:
+    if product.author_id == user.id:
+        return
+    notify(
+        product.author,
+        "product.returned",
+        f"{product.reference} returned to you",
+        reason,
+        f"/products/{product.id}",
+        email=True,
+        **mail_fields(product, f"{marking_line(product)} returned to you"),
+    )
+
+
+@MACHINE.effect("withdraw")
+def _tell_the_recipients(user, product: Product, t, *, reason, before, **_kw) -> None:
+    if before not in (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED):
+        return
+    notify_recipients(
+        product,
+        "product.withdrawn",
+        f"Withdrawn: {product.reference}",
+        f"Reason: {reason}",
+        mail_subject=f"Withdrawn: {marking_line(product)}",
+    )

@@ -501,7 +501,7 @@ def perform(
         actor=user,
     )
     db.session.flush()  # raises StaleDataError if another transaction won the race
-    _notify_transition(t.action, rfi, user, note, target)
+    workflow.MACHINE.run_effects(user, rfi, t, note=note, target=target)
     return rfi
 
 
@@ -531,7 +531,10 @@ def set_criminal_intelligence(
     return rfi
 
 
-def _notify_transition(action: Action, rfi: Rfi, actor: User, note: str, target: RfiStatus) -> None:
+@workflow.MACHINE.effect(*Action)
+def _notify_transition(actor: User, rfi: Rfi, t, *, note: str, target: RfiStatus) -> None:
+    """Who hears of a transition (registered beside the workflow for every action)."""
+    action = t.action
     ref = rfi.reference
     if action in (Action.RETURN, Action.PRIVACY_RETURN):
         _notify(

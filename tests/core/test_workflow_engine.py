@@ -103,3 +103,18 @@ def test_four_eyes_and_apply_runs_registered_effects_after_the_move():
     t = MACHINE.apply(Person(2, "analyst"), doc, Act.APPROVE, note="fine")
     assert t.target == St.DONE and doc.status == St.DONE
     assert SEEN == [(2, St.DONE, Act.APPROVE, {"note": "fine"})]
+
+
+def test_features_register_their_side_effects_beside_the_workflow():
+    """RFIs and products tell people through effects registered on their machine, which
+    the services run once the transition is made (run_effects)."""
+    from flo_portal.products.workflow import MACHINE as PRODUCTS
+    from flo_portal.rfis.workflow import MACHINE as RFIS
+    from flo_portal.rfis.workflow import Action as RfiAction
+
+    assert all(RFIS._effects.get(a) for a in RfiAction)
+    assert {str(a) for a, fns in PRODUCTS._effects.items() if fns} >= {
+        "submit",
+        "return",
+        "withdraw",
+    }
