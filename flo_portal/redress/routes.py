@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_error
-from flo_portal.core.unit_of_work import discard
+from flo_portal.core.transition_view import posted_transition
 from flo_portal.redress import queries, services
 from flo_portal.redress.forms import AnswerForm, RedressForm
 from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
 from flo_portal.redress.policies import can_view_redress
-from flo_portal.redress.workflow import Action, TransitionRefused, allowed_actions
+from flo_portal.redress.workflow import Action, allowed_actions
 from flo_portal.security import Permission, authenticated, can, require
 
 bp = Blueprint("redress", __name__)
@@ -104,22 +103,18 @@ def detail(req_id: int):
 @require(Permission.REDRESS_REVIEW)
 def transition(req_id: int, action: str):
     req = _request_or_404(req_id)
-    try:
-        act = Action(action)
-    except ValueError:
-        abort(404)
-    form = AnswerForm(prefix=act.value)
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400, "The form expired or was tampered with. Go back, reload the page and retry.")
-        return _render_detail(req, status=422, posted=form, error="Please correct the form below.")
-    try:
-        services.perform(current_user, req, act, answer=form.answer.data)
-    except TransitionRefused as exc:
-        discard()
-        return _render_detail(req, status=exc.status, error=str(exc))
-    except services.RedressInputError as exc:
-        show_error(form, exc)
-        return _render_detail(req, status=exc.status, posted=form, error=str(exc))
-    flash(f"{req.reference}: {RedressStatus(req.status).label.lower()}.", "success")
-    return redirect(url_for("redress.detail", req_id=req.id))
+
+    def done():
+        flash(f"{req.reference}: {RedressStatus(req.status).label.lower()}.", "success")
+        return redirect(url_for("redress.detail", req_id=req.id))
+
+    return posted_transition(
+        action,
+        actions=Action,
+        form_for=lambda act: AnswerForm(prefix=act.value),
+        perform=lambda act, form: services.perform(current_user, req, act, answer=form.answer.data),
+        show=lambda status, act, form, error: _render_detail(
+            req, status=status, posted=form, error=error
+        ),
+        done=done,
+    )

@@ -8,8 +8,7 @@ from flask_login import current_user
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_error
-from flo_portal.core.unit_of_work import discard
+from flo_portal.core.transition_view import posted_transition
 from flo_portal.sar import queries, services
 from flo_portal.sar.forms import PROTECTED_WARNING, TIMEZONES, DecisionForm, SarForm
 from flo_portal.sar.models import (
@@ -19,7 +18,7 @@ from flo_portal.sar.models import (
     SuspiciousActivityReport,
 )
 from flo_portal.sar.policies import can_view_sar
-from flo_portal.sar.workflow import Action, TransitionRefused, allowed_actions
+from flo_portal.sar.workflow import Action, allowed_actions
 from flo_portal.security import Permission, authenticated, can, require
 
 bp = Blueprint("sar", __name__)
@@ -134,24 +133,18 @@ def detail(sar_id: int):
 @require(Permission.SAR_VET)
 def transition(sar_id: int, action: str):
     sar = _sar_or_404(sar_id)
-    try:
-        act = Action(action)
-    except ValueError:
-        abort(404)
-    form = DecisionForm(prefix=act.value)
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400, "The form expired or was tampered with. Go back, reload the page and retry.")
-        return _render_detail(
-            sar, status=422, posted={act: form}, error="Please correct the form below."
-        )
-    try:
-        services.perform(current_user, sar, act, note=form.note.data)
-    except TransitionRefused as exc:
-        discard()
-        return _render_detail(sar, status=exc.status, error=str(exc))
-    except services.SarInputError as exc:
-        show_error(form, exc)
-        return _render_detail(sar, status=exc.status, posted={act: form}, error=str(exc))
-    flash(f"{sar.reference}: {SarStatus(sar.status).label.lower()}.", "success")
-    return redirect(url_for("sar.detail", sar_id=sar.id))
+
+    def done():
+        flash(f"{sar.reference}: {SarStatus(sar.status).label.lower()}.", "success")
+        return redirect(url_for("sar.detail", sar_id=sar.id))
+
+    return posted_transition(
+        action,
+        actions=Action,
+        form_for=lambda act: DecisionForm(prefix=act.value),
+        perform=lambda act, form: services.perform(current_user, sar, act, note=form.note.data),
+        show=lambda status, act, form, error: _render_detail(
+            sar, status=status, posted={act: form} if form else None, error=error
+        ),
+        done=done,
+    )
