@@ -31,7 +31,7 @@ from flo_portal.rfis.models import (
 )
 from flo_portal.rfis.policies import (
     can_view_rfi,
-    participant_condition,
+    my_rfis_condition,
     visible_messages,
     visible_rfis_condition,
 )
@@ -175,7 +175,7 @@ def my_rfis_query(user) -> sa.Select:
     """RFIs I asked, am assigned, or am addressed by (a tasking)."""
     return (
         sa.select(Rfi)
-        .where(visible_rfis_condition(user), participant_condition(user))
+        .where(my_rfis_condition(user))
         .options(joinedload(Rfi.assignee), joinedload(Rfi.requester))
         .order_by(Rfi.submitted_at.desc(), Rfi.id.desc())
     )
