@@ -76,6 +76,8 @@ class Rfi(TimestampMixin, db.Model):
         sa.UniqueConstraint("ref_year", "ref_seq", name="uq_rfi_ref_year_seq"),
         sa.Index("ix_rfi_status_due", "status", "due_on"),
         sa.Index("ix_rfi_priority_submitted", "priority", "submitted_at"),
+        # The queue filtered by status and priority, newest first (migration 0018a).
+        sa.Index("ix_rfi_status_priority_submitted", "status", "priority", "submitted_at"),
         sa.CheckConstraint(
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
             name="satisfaction_range",

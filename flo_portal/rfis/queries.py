@@ -29,7 +29,12 @@ from flo_portal.rfis.models import (
     RfiRecipient,
     RfiStatus,
 )
-from flo_portal.rfis.policies import can_view_rfi, visible_messages, visible_rfis_condition
+from flo_portal.rfis.policies import (
+    can_view_rfi,
+    my_rfis_condition,
+    visible_messages,
+    visible_rfis_condition,
+)
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission, Role
 
@@ -168,17 +173,9 @@ def queue_query(user, filters: QueueFilters, today: date) -> sa.Select:
 
 def my_rfis_query(user) -> sa.Select:
     """RFIs I asked, am assigned, or am addressed by (a tasking)."""
-    addressed = sa.select(RfiRecipient.rfi_id).where(RfiRecipient.user_id == user.id)
     return (
         sa.select(Rfi)
-        .where(
-            visible_rfis_condition(user),
-            sa.or_(
-                Rfi.requester_id == user.id,
-                Rfi.assignee_id == user.id,
-                Rfi.id.in_(addressed),
-            ),
-        )
+        .where(my_rfis_condition(user))
         .options(joinedload(Rfi.assignee), joinedload(Rfi.requester))
         .order_by(Rfi.submitted_at.desc(), Rfi.id.desc())
     )

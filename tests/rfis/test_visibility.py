@@ -84,3 +84,31 @@ def test_agency_head_sees_agency_queue_and_views_are_audited(client, login_as, m
     login_as(flo)
     page = client.get("/rfis/").get_data(as_text=True)
     assert "Agency request one" in page and "Someone else" not in page
+
+
+def test_my_rfis_condition_is_participation_and_visibility_for_every_role(make_user):
+    """``my_rfis_condition`` drops the visibility IN for roles whose rule lets every
+    participant see; for every role it must equal participant AND visible."""
+    from flo_portal.rfis.models import RfiRecipient
+    from flo_portal.rfis.policies import my_rfis_condition
+
+    a = AgencyFactory()
+    users = {role: make_user(role, agency=a if not role.is_center_staff else None) for role in Role}
+    flo, head = users[Role.LIAISON_OFFICER], users[Role.AGENCY_HEAD]
+    red = submit(flo, tlp=Tlp.RED)
+    red.assignee_id = users[Role.ANALYST].id
+    red.privacy_reviewer_id = users[Role.PRIVACY_OFFICER].id
+    submit(head, tlp=Tlp.AMBER)
+    # A privacy officer as requester of an RFI not flagged for review: participant, not visible.
+    submit(head, tlp=Tlp.RED).requester_id = users[Role.PRIVACY_OFFICER].id
+    tasking = task(users[Role.COORDINATOR], Audience(user_ids=[flo.id, head.id]))
+    db.session.commit()
+    for role, user in users.items():
+        addressed = sa.select(RfiRecipient.rfi_id).where(RfiRecipient.user_id == user.id)
+        plain = sa.or_(
+            Rfi.requester_id == user.id, Rfi.assignee_id == user.id, Rfi.id.in_(addressed)
+        )
+        want = set(db.session.scalars(sa.select(Rfi.id).where(visible_rfis_condition(user), plain)))
+        got = set(db.session.scalars(sa.select(Rfi.id).where(my_rfis_condition(user))))
+        assert got == want, role
+    assert tasking.id in set(db.session.scalars(sa.select(Rfi.id).where(my_rfis_condition(flo))))
