@@ -40,6 +40,26 @@ class AgencyCoverage:
     def percent(self) -> int | None:
         return None if not self.active else round(100 * self.current / self.active)
 
+    @property
+    def percent_label(self) -> str:
+        return pct_label(self.percent)
+
+
+def pct_label(value: int | None) -> str:
+    """As the ``pct`` macro shows a percentage ("—" when there is nothing to divide)."""
+    return "—" if value is None else f"{value}%"
+
+
+def heat_class(value: int | None) -> str:
+    """As the ``heat_class`` macro classes a heat-map cell."""
+    if value is None:
+        return "heat-none"
+    if value >= 90:
+        return "heat-high"
+    if value >= 60:
+        return "heat-mid"
+    return "heat-low" if value > 0 else "heat-zero"
+
 
 @dataclass
 class CourseGap:
@@ -72,6 +92,18 @@ class Coverage:
         if not agency.active:
             return None
         return round(100 * self.heat.get((agency.id, course.id), 0) / agency.active)
+
+    def heat_rows(self) -> list[tuple[AgencyCoverage, list[tuple[str, str]]]]:
+        """The heat map's rows, each cell's class and label worked out here once, so the
+        template renders a cell without a macro call (agencies x courses cells)."""
+        rows = []
+        for a in self.agencies:
+            cells = []
+            for c in self.courses:
+                v = self.heat_percent(a, c)
+                cells.append((heat_class(v), pct_label(v)))
+            rows.append((a, cells))
+        return rows
 
     def uncovered(self) -> dict[str, list[str]]:
         """Disciplines and regions (among those shown) with no active FLO at all."""
