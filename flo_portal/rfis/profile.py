@@ -18,14 +18,13 @@ def rfis_of_officer(viewer, officer) -> dict | None:
     """Up to ten RFIs the officer requested or was tasked with, that ``viewer`` may see."""
     if officer.user_id is None:
         return {"title": "RFIs", "items": [], "empty": "No portal account: no RFIs."}
-    tasked = (
-        sa.select(RfiRecipient.id)
-        .where(RfiRecipient.rfi_id == Rfi.id, RfiRecipient.user_id == officer.user_id)
-        .exists()
+    # The officer's RFIs as one id list (asked UNION tasked): each half uses its index,
+    # where "requester = x OR EXISTS (tasked)" made the database test every RFI.
+    theirs = sa.union(
+        sa.select(Rfi.id).where(Rfi.requester_id == officer.user_id),
+        sa.select(RfiRecipient.rfi_id).where(RfiRecipient.user_id == officer.user_id),
     )
-    condition = sa.and_(
-        sa.or_(Rfi.requester_id == officer.user_id, tasked), visible_rfis_condition(viewer)
-    )
+    condition = sa.and_(Rfi.id.in_(theirs), visible_rfis_condition(viewer))
     total = db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(condition))
     rows = db.session.scalars(
         sa.select(Rfi).where(condition).order_by(Rfi.submitted_at.desc()).limit(LIMIT)

@@ -2,8 +2,9 @@
 
 Coverage of an agency = active officers who are current / active officers. "Current"
 is computed here from the records and today's date (not from the cached flag), so the
-page is right even before the nightly refresh. Four queries whatever the data size:
-required courses, per-agency figures, agency x course heat map, who misses each course.
+page is right even before the nightly refresh. Three queries whatever the data size:
+required courses, per-agency figures with the agency x course heat map (one pass over the
+records, grouped by officer), who misses each course.
 """
 
 from __future__ import annotations
@@ -39,6 +40,26 @@ class AgencyCoverage:
     def percent(self) -> int | None:
         return None if not self.active else round(100 * self.current / self.active)
 
+    @property
+    def percent_label(self) -> str:
+        return pct_label(self.percent)
+
+
+def pct_label(value: int | None) -> str:
+    """As the ``pct`` macro shows a percentage ("—" when there is nothing to divide)."""
+    return "—" if value is None else f"{value}%"
+
+
+def heat_class(value: int | None) -> str:
+    """As the ``heat_class`` macro classes a heat-map cell."""
+    if value is None:
+        return "heat-none"
+    if value >= 90:
+        return "heat-high"
+    if value >= 60:
+        return "heat-mid"
+    return "heat-low" if value > 0 else "heat-zero"
+
 
 @dataclass
 class CourseGap:
@@ -72,6 +93,18 @@ class Coverage:
             return None
         return round(100 * self.heat.get((agency.id, course.id), 0) / agency.active)
 
+    def heat_rows(self) -> list[tuple[AgencyCoverage, list[tuple[str, str]]]]:
+        """The heat map's rows, each cell's class and label worked out here once, so the
+        template renders a cell without a macro call (agencies x courses cells)."""
+        rows = []
+        for a in self.agencies:
+            cells = []
+            for c in self.courses:
+                v = self.heat_percent(a, c)
+                cells.append((heat_class(v), pct_label(v)))
+            rows.append((a, cells))
+        return rows
+
     def uncovered(self) -> dict[str, list[str]]:
         """Disciplines and regions (among those shown) with no active FLO at all."""
         by_disc: dict[str, int] = {d.value: 0 for d in Discipline}
@@ -85,23 +118,24 @@ class Coverage:
         }
 
 
-def _best_validity(course_ids_select):
-    """Per officer and course: the last day their best record counts (NEVER if it never expires)."""
-    valid_until = sa.func.max(
-        sa.case(
-            (TrainingRecord.expires_on.is_(None), sa.literal(NEVER, sa.Date)),
-            else_=TrainingRecord.expires_on,
-        )
+def _validity_by_officer(required_ids: list[int]):
+    """One row per officer with a record of a required course: for each required course
+    ``v<id>``, the last day their best record of it counts (NEVER if it never expires;
+    NULL without a record). One pass over the records, grouped by officer only."""
+    valid_until = sa.case(
+        (TrainingRecord.expires_on.is_(None), sa.literal(NEVER, sa.Date)),
+        else_=TrainingRecord.expires_on,
     )
-    return (
-        sa.select(
-            TrainingRecord.officer_id,
-            TrainingRecord.course_id,
-            valid_until.label("valid_until"),
+    columns = [TrainingRecord.officer_id.label("officer_id")]
+    for cid in required_ids:
+        columns.append(
+            sa.func.max(sa.case((TrainingRecord.course_id == cid, valid_until))).label(f"v{cid}")
         )
-        .where(TrainingRecord.course_id.in_(course_ids_select))
-        .group_by(TrainingRecord.officer_id, TrainingRecord.course_id)
-        .subquery("best")
+    return (
+        sa.select(*columns)
+        .where(TrainingRecord.course_id.in_(required_ids))
+        .group_by(TrainingRecord.officer_id)
+        .subquery("validity")
     )
 
 
@@ -128,30 +162,18 @@ def coverage_for(
     )
     required_ids = [c.id for c in courses]
     n_required = len(required_ids)
-    required_select = sa.select(TrainingCourse.id).where(
-        TrainingCourse.id.in_(required_ids or [-1])
-    )
-
-    best = _best_validity(required_select)
-    per_officer = (
-        sa.select(
-            best.c.officer_id,
-            sa.func.min(best.c.valid_until).label("first_expiry"),
-            sa.func.count().label("n_valid"),
-        )
-        .where(best.c.valid_until > today)
-        .group_by(best.c.officer_id)
-        .subquery("per_officer")
-    )
-    if n_required:
-        is_current = per_officer.c.n_valid >= n_required
-    else:
-        is_current = Officer.id.is_not(None)
 
     def _count(cond):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
-    # 2. per agency
+    validity = _validity_by_officer(required_ids) if n_required else None
+    held = {cid: validity.c[f"v{cid}"] > today for cid in required_ids} if n_required else {}
+    if n_required:
+        is_current = sa.and_(*held.values())
+    else:
+        is_current = Officer.id.is_not(None)
+
+    # 2. per agency: officers, current, expiring, and the heat map (holders per course)
     columns = [
         Agency.id,
         Agency.name,
@@ -161,57 +183,55 @@ def coverage_for(
         _count(is_current).label("current"),
     ]
     for w in WINDOWS:
-        soon = sa.and_(is_current, per_officer.c.first_expiry <= today + timedelta(days=w))
-        columns.append(_count(soon if n_required else sa.false()).label(f"exp{w}"))
-    rows = db.session.execute(
+        # a current officer's first expiry is within w days when any course's is
+        limit = today + timedelta(days=w)
+        soon = (
+            sa.and_(is_current, sa.or_(*(validity.c[f"v{cid}"] <= limit for cid in required_ids)))
+            if n_required
+            else sa.false()
+        )
+        columns.append(_count(soon).label(f"exp{w}"))
+    for cid in required_ids:
+        columns.append(_count(held[cid]).label(f"held{cid}"))
+    stmt = (
         sa.select(*columns)
         .select_from(Agency)
         .outerjoin(
             Officer,
             sa.and_(Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE),
         )
-        .outerjoin(per_officer, per_officer.c.officer_id == Officer.id)
-        .where(*agency_scope)
+    )
+    if n_required:
+        stmt = stmt.outerjoin(validity, validity.c.officer_id == Officer.id)
+    rows = db.session.execute(
+        stmt.where(*agency_scope)
         .group_by(Agency.id, Agency.name, Agency.discipline, Agency.region)
         .order_by(Agency.name)
     ).all()
-    agencies = [
-        AgencyCoverage(
-            r.id,
-            r.name,
-            Discipline(r.discipline).value,
-            r.region,
-            int(r.active),
-            int(r.current),
-            {w: int(getattr(r, f"exp{w}")) for w in WINDOWS},
-        )
-        for r in rows
-    ]
-
+    agencies = []
     heat: dict[tuple[int, int], int] = {}
+    for r in rows:
+        agencies.append(
+            AgencyCoverage(
+                r.id,
+                r.name,
+                Discipline(r.discipline).value,
+                r.region,
+                int(r.active),
+                int(r.current),
+                {w: int(getattr(r, f"exp{w}")) for w in WINDOWS},
+            )
+        )
+        for cid in required_ids:
+            n = int(getattr(r, f"held{cid}"))
+            if n:
+                heat[(r.id, cid)] = n
+
     gaps: list[CourseGap] = []
     if n_required:
-        # 3. heat map: active officers per agency holding a valid record of each course
-        for r in db.session.execute(
-            sa.select(Officer.agency_id, best.c.course_id, sa.func.count().label("n"))
-            .join(best, best.c.officer_id == Officer.id)
-            .join(Agency, Agency.id == Officer.agency_id)
-            .where(
-                Officer.status == OfficerStatus.ACTIVE,
-                best.c.valid_until > today,
-                *agency_scope,
-            )
-            .group_by(Officer.agency_id, best.c.course_id)
-        ):
-            heat[(r.agency_id, r.course_id)] = int(r.n)
-
-        # 4. who is missing each required course (first names per course, and the total)
-        valid = (
-            sa.select(best.c.officer_id, best.c.course_id)
-            .where(best.c.valid_until > today)
-            .subquery("valid")
-        )
+        # 3. who is missing each required course (first names per course, and the total)
         course = sa.orm.aliased(TrainingCourse)
+        valid_until = sa.case(*((course.id == cid, validity.c[f"v{cid}"]) for cid in required_ids))
         ranked = (
             sa.select(
                 course.id.label("course_id"),
@@ -230,13 +250,10 @@ def coverage_for(
             .select_from(Officer)
             .join(Agency, Agency.id == Officer.agency_id)
             .join(course, course.id.in_(required_ids))
-            .outerjoin(
-                valid,
-                sa.and_(valid.c.officer_id == Officer.id, valid.c.course_id == course.id),
-            )
+            .outerjoin(validity, validity.c.officer_id == Officer.id)
             .where(
                 Officer.status == OfficerStatus.ACTIVE,
-                valid.c.officer_id.is_(None),
+                sa.or_(valid_until.is_(None), valid_until <= today),
                 *agency_scope,
             )
             .subquery("ranked")

@@ -41,6 +41,27 @@ class Officer(TimestampMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_officer_agency_status", "agency_id", "status"),
         sa.Index("ix_officer_name", "last_name", "first_name"),
+        # The roster search's substring filters (PostgreSQL; migration 0018b): trigram
+        # indexes on the lower-cased columns it matches, a btree on the external id.
+        *(
+            sa.Index(
+                f"ix_officer_{label}_trgm",
+                expr.label(label),
+                postgresql_using="gin",
+                postgresql_ops={label: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for label, expr in (
+                (
+                    "full_name",
+                    sa.func.lower(sa.text("(first_name::text || ' '::text) || last_name::text")),
+                ),
+                ("rank_title", sa.func.lower(sa.text("rank_title"))),
+                ("email", sa.func.lower(sa.text("email"))),
+            )
+        ),
+        sa.Index("ix_officer_external_id_lower", sa.func.lower(sa.text("external_id"))).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

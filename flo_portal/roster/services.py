@@ -71,18 +71,22 @@ def roster_query(
     )
     q = (q or "").strip().lower()[:100]
     if q:
+        # The officers matching q, as a union of id sets: each part can use its own index
+        # (trigram and lower(external_id) indexes on PostgreSQL, migration 0018b), where
+        # one OR across officer and agency columns tested every officer. A last name
+        # containing q is part of the full name containing it.
         like = f"%{q}%"
         full = sa.func.lower(Officer.first_name + " " + Officer.last_name)
-        stmt = stmt.where(
-            sa.or_(
-                full.like(like),
-                sa.func.lower(Officer.last_name).like(like),
-                sa.func.lower(Agency.name).like(like),
-                sa.func.lower(Officer.rank_title).like(like),
-                sa.func.lower(Officer.email).like(like),
-                sa.func.lower(sa.func.coalesce(Officer.external_id, "")) == q,
-            )
+        matching = sa.union(
+            sa.select(Officer.id).where(full.like(like)),
+            sa.select(Officer.id).where(sa.func.lower(Officer.rank_title).like(like)),
+            sa.select(Officer.id).where(sa.func.lower(Officer.email).like(like)),
+            sa.select(Officer.id).where(sa.func.lower(Officer.external_id) == q),
+            sa.select(Officer.id)
+            .join(Agency, Agency.id == Officer.agency_id)
+            .where(sa.func.lower(Agency.name).like(like)),
         )
+        stmt = stmt.where(Officer.id.in_(matching))
     if status in OfficerStatus._value2member_map_:
         stmt = stmt.where(Officer.status == OfficerStatus(status))
     if discipline in Discipline._value2member_map_:
