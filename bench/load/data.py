@@ -290,7 +290,7 @@ def _rfis(n: int, rng: random.Random, flo_ids: list[int]) -> None:
 def _products(n: int, rng: random.Random, flo_ids: list[int]) -> None:
     """Published products; audience JSON, audience rows (the effective audience under the
     TLP, as the portal's sync_audience_rows writes them), version 1 and recipients."""
-    from flo_portal.core.audience import Audience
+    from flo_portal.users.audience import Audience
     from flo_portal.products.policies import audience_rows, effective_audience
 
     now = utcnow()
