@@ -290,8 +290,8 @@ def _rfis(n: int, rng: random.Random, flo_ids: list[int]) -> None:
 def _products(n: int, rng: random.Random, flo_ids: list[int]) -> None:
     """Published products; audience JSON, audience rows (the effective audience under the
     TLP, as the portal's sync_audience_rows writes them), version 1 and recipients."""
-    from flo_portal.users.audience import Audience
     from flo_portal.products.policies import audience_rows, effective_audience
+    from flo_portal.users.audience import Audience
 
     now = utcnow()
     agencies = db.session.execute(sa.select(Agency.id, Agency.discipline, Agency.region)).all()
