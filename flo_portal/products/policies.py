@@ -168,16 +168,40 @@ def visible_products_condition(user):
             sa.or_(Product.tlp != Tlp.RED, _staff_red_condition(user, role)),
         )
         return sa.or_(released, _handled_condition(user, role))
-    # Uncorrelated IN subqueries: each is computed once from the (kind, value) index,
-    # not once per product row.
-    in_audience = Product.id.in_(
-        sa.select(ProductAudience.product_id).where(_audience_matches(user, ProductAudience))
-    )
+    # ONE uncorrelated IN over a UNION (audience rows that reach the user, shares that
+    # count under the product's marking) rather than an OR of IN subqueries: an OR forces
+    # a scan of every product, filtered row by row; the one set of ids is computed from
+    # the (kind, value) and share indexes and joined to the products by primary key.
     return sa.and_(
         Product.status.in_(RELEASED_FOR_PARTNERS),
         Product.purged_at.is_(None),
-        sa.or_(in_audience, _shared_condition(user, Product.tlp)),
+        Product.id.in_(
+            sa.union(
+                sa.select(ProductAudience.product_id).where(
+                    _audience_matches(user, ProductAudience)
+                ),
+                _counting_shares(user),
+            )
+        ),
     )
+
+
+def _counting_shares(user):
+    """SELECT of the ids of products shared with ``user`` whose share counts under the
+    product's current marking (the rule of ``_shared_condition`` with ``Product.tlp``)."""
+    shared = aliased(Product)
+    under = [shared.tlp.in_(SHAREABLE_ANYWHERE)]
+    stmt = (
+        sa.select(ProductShare.product_id)
+        .join(shared, shared.id == ProductShare.product_id)
+        .where(ProductShare.user_id == user.id)
+    )
+    agency_id = getattr(user, "agency_id", None)
+    if agency_id is not None:
+        sharer = aliased(User)
+        stmt = stmt.join(sharer, sharer.id == ProductShare.shared_by_id)
+        under.append(sa.and_(shared.tlp == Tlp.AMBER, sharer.agency_id == agency_id))
+    return stmt.where(sa.or_(*under))
 
 
 def _audience_matches(user, rows):
