@@ -278,7 +278,7 @@ def rfi_cards(user) -> list[dict]:
     cards = []
 
     def count(*conds) -> int:
-        return db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(*conds)) or 0
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Rfi).where(*conds)) or 0
 
     if role == Role.COORDINATOR:
         cards.append(
