@@ -180,7 +180,7 @@ def _write_failure() -> bool:
     return True
 
 
-bp.record_once(lambda state: after_failure(state.app, _write_failure))
+bp.record_once(lambda state: after_failure(state.app, _write_failure))  # type: ignore[arg-type]
 
 
 def _audit(action: str, details: dict, object_id: str = "") -> None:
@@ -395,8 +395,8 @@ def _page(c: CollectionDef, kind: str, *, object_id: str | None = None, default=
     if after is not None:
         stmt = stmt.where(ProductVersion.id > after)
     limit = _limit()
-    rows = db.session.execute(stmt.order_by(ProductVersion.id).limit(limit + 1)).all()
-    rows = [(v, p) for v, p in rows if may_send(current_user, p, v)][: limit + 1]
+    found = db.session.execute(stmt.order_by(ProductVersion.id).limit(limit + 1)).all()
+    rows = [(v, p) for v, p in found if may_send(current_user, p, v)][: limit + 1]
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = _serializer().dumps({"a": rows[-1][0].id, "c": c.id, "k": kind}) if more else None
