@@ -117,3 +117,11 @@ PAGES.update(
         "/redress/new": ALL,
     }
 )
+
+# Sharing with partners (issue 17): coordinators register the TAXII collections polled.
+PAGES.update(
+    {
+        "/exchange/partners": frozenset({Role.COORDINATOR}),
+        "/exchange/partners/new": frozenset({Role.COORDINATOR}),
+    }
+)
