@@ -17,13 +17,14 @@ import argparse
 import random
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from bench.harness import bench_app, measure, print_table, signed_in_client, vacuum_analyze
 from bench.roster import make_agencies
 from flo_portal.agencies.models import Agency
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.rfis.models import (
@@ -75,6 +76,59 @@ def _text(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
+# The mix of a center's RFIs (the RFI benchmark and the load benchmark build the same).
+STATUSES = [RfiStatus.CLOSED] * 5 + [RfiStatus.ANSWERED] * 2 + [RfiStatus.ASSIGNED] * 2
+STATUSES += [RfiStatus.SUBMITTED, RfiStatus.ACCEPTED, RfiStatus.RETURNED]
+STATUSES += [RfiStatus.REJECTED, RfiStatus.PRIVACY_REVIEW]
+TLPS = [Tlp.AMBER] * 5 + [Tlp.GREEN] * 3 + [Tlp.AMBER_STRICT, Tlp.RED, Tlp.CLEAR]
+PRIORITIES = [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
+
+
+def rfi_row(rng, *, reference, year, seq, submitted, today, requester, agency, analysts) -> dict:
+    """One RFI request row for a bulk insert: a random status, priority and TLP of the mix
+    above, answered or assigned as its status says; 1 in 200 names a rare term."""
+    status = rng.choice(STATUSES)
+    answered = status in (RfiStatus.ANSWERED, RfiStatus.CLOSED)
+    assigned = answered or status == RfiStatus.ASSIGNED
+    question = _text(rng, rng.randint(20, 60))
+    if rng.random() < 0.005:
+        question += f" Large {RARE} nitrate purchase."
+    return {
+        "reference": reference,
+        "ref_year": year,
+        "ref_seq": seq,
+        "direction": RfiDirection.REQUEST,
+        "title": _text(rng, 5),
+        "question": question,
+        "justification": _text(rng, 15),
+        "priority": rng.choice(PRIORITIES),
+        "tlp": rng.choice(TLPS),
+        "due_on": min(
+            submitted.date() + timedelta(days=rng.randint(1, 30)),
+            today + timedelta(days=30),
+        ),
+        "status": status,
+        "version": 1,
+        "requester_id": requester,
+        "agency_id": agency,
+        "assignee_id": rng.choice(analysts) if assigned else None,
+        "attested_at": submitted,
+        "submitted_at": submitted,
+        "privacy_flagged": status == RfiStatus.PRIVACY_REVIEW,
+        "privacy_terms": "",
+        "privacy_note": "",
+        "return_note": "",
+        "reject_reason": "",
+        "answer": _text(rng, 40) if answered else "",
+        "answered_at": submitted + timedelta(hours=rng.randint(1, 400)) if answered else None,
+        "closure_comment": "",
+        "satisfaction": rng.randint(1, 5) if status == RfiStatus.CLOSED else None,
+        "criminal_intelligence": False,
+        "created_at": submitted,
+        "updated_at": submitted,
+    }
+
+
 def build_world(n_rfis: int, seed: int = 11) -> None:
     rng = random.Random(seed)
     make_agencies(300, rng)
@@ -120,21 +174,7 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
         )
     ).all()
     analysts = list(db.session.scalars(sa.select(User.id).where(User.role == Role.ANALYST)))
-    statuses = (
-        [RfiStatus.CLOSED] * 5
-        + [RfiStatus.ANSWERED] * 2
-        + [RfiStatus.ASSIGNED] * 2
-        + [
-            RfiStatus.SUBMITTED,
-            RfiStatus.ACCEPTED,
-            RfiStatus.RETURNED,
-            RfiStatus.REJECTED,
-            RfiStatus.PRIVACY_REVIEW,
-        ]
-    )
-    tlps = [Tlp.AMBER] * 5 + [Tlp.GREEN] * 3 + [Tlp.AMBER_STRICT, Tlp.RED, Tlp.CLEAR]
-    priorities = [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
-    today = date.today()
+    today = clock.today()
     per_year: dict[int, int] = {}
     batch = []
     for i in range(n_rfis):
@@ -142,49 +182,18 @@ def build_world(n_rfis: int, seed: int = 11) -> None:
         submitted = now - timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
         year = submitted.year
         per_year[year] = per_year.get(year, 0) + 1
-        status = rng.choice(statuses)
-        answered = status in (RfiStatus.ANSWERED, RfiStatus.CLOSED)
-        assigned = answered or status == RfiStatus.ASSIGNED
-        question = _text(rng, rng.randint(20, 60))
-        if rng.random() < 0.005:
-            question += f" Large {RARE} nitrate purchase."
         batch.append(
-            {
-                "reference": f"RFI-{year}-{i:06d}"[:20],
-                "ref_year": year,
-                "ref_seq": i + 1,
-                "direction": RfiDirection.REQUEST,
-                "title": _text(rng, 5),
-                "question": question,
-                "justification": _text(rng, 15),
-                "priority": rng.choice(priorities),
-                "tlp": rng.choice(tlps),
-                "due_on": min(
-                    submitted.date() + timedelta(days=rng.randint(1, 30)),
-                    today + timedelta(days=30),
-                ),
-                "status": status,
-                "version": 1,
-                "requester_id": requester,
-                "agency_id": agency,
-                "assignee_id": rng.choice(analysts) if assigned else None,
-                "attested_at": submitted,
-                "submitted_at": submitted,
-                "privacy_flagged": status == RfiStatus.PRIVACY_REVIEW,
-                "privacy_terms": "",
-                "privacy_note": "",
-                "return_note": "",
-                "reject_reason": "",
-                "answer": _text(rng, 40) if answered else "",
-                "answered_at": submitted + timedelta(hours=rng.randint(1, 400))
-                if answered
-                else None,
-                "closure_comment": "",
-                "satisfaction": rng.randint(1, 5) if status == RfiStatus.CLOSED else None,
-                "criminal_intelligence": False,
-                "created_at": submitted,
-                "updated_at": submitted,
-            }
+            rfi_row(
+                rng,
+                reference=f"RFI-{year}-{i:06d}"[:20],
+                year=year,
+                seq=i + 1,
+                submitted=submitted,
+                today=today,
+                requester=requester,
+                agency=agency,
+                analysts=analysts,
+            )
         )
         if len(batch) == 5000:
             db.session.execute(Rfi.__table__.insert(), batch)

@@ -30,6 +30,7 @@ from bench.harness import (
     vacuum_analyze,
 )
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.roster.models import Officer, OfficerStatus
@@ -195,7 +196,7 @@ def officers_csv(n: int, agency_names: list[str], rng: random.Random) -> bytes:
 def make_records(n: int, rng: random.Random) -> None:
     officer_ids = list(db.session.scalars(sa.select(Officer.id)))
     courses = list(db.session.scalars(sa.select(TrainingCourse)))
-    today, now = date.today(), utcnow()
+    today, now = clock.today(), utcnow()
     seen, rows = set(), []
     while len(rows) < n:
         oid, course = rng.choice(officer_ids), rng.choice(courses)

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bench.rfis import RARE, WORDS, _text
+from bench.rfis import WORDS, _text, rfi_row
 from bench.roster import FIRST, LAST, STATUSES, make_agencies, make_courses, make_records
 from flo_portal.agencies.models import Agency
 from flo_portal.briefings.models import Briefing, BriefingInvitation, BriefingStatus
@@ -35,7 +35,7 @@ from flo_portal.products.models import (
     ProductVersionAudience,
 )
 from flo_portal.products.models import Tlp as ProductTlp
-from flo_portal.rfis.models import Rfi, RfiCounter, RfiDirection, RfiPriority, RfiStatus, Tlp
+from flo_portal.rfis.models import Rfi, RfiCounter
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.permissions import Role
 from flo_portal.training.services import refresh_training_current
@@ -226,11 +226,6 @@ def _rfis(n: int, rng: random.Random, flo_ids: list[int]) -> None:
     ).all()
     flo_rows = [p for p in partners if p[0] in set(flo_ids)]
     analysts = list(db.session.scalars(sa.select(User.id).where(User.role == Role.ANALYST)))
-    statuses = [RfiStatus.CLOSED] * 5 + [RfiStatus.ANSWERED] * 2 + [RfiStatus.ASSIGNED] * 2
-    statuses += [RfiStatus.SUBMITTED, RfiStatus.ACCEPTED, RfiStatus.RETURNED]
-    statuses += [RfiStatus.REJECTED, RfiStatus.PRIVACY_REVIEW]
-    tlps = [Tlp.AMBER] * 5 + [Tlp.GREEN] * 3 + [Tlp.AMBER_STRICT, Tlp.RED, Tlp.CLEAR]
-    priorities = [RfiPriority.ROUTINE] * 6 + [RfiPriority.PRIORITY] * 3 + [RfiPriority.URGENT]
     seq: dict[int, int] = {}
     rows = []
     for i in range(n):
@@ -239,49 +234,18 @@ def _rfis(n: int, rng: random.Random, flo_ids: list[int]) -> None:
         submitted = now - timedelta(minutes=rng.randint(60, 3 * 365 * 24 * 60))
         year = submitted.year
         seq[year] = seq.get(year, 0) + 1
-        status = rng.choice(statuses)
-        answered = status in (RfiStatus.ANSWERED, RfiStatus.CLOSED)
-        assigned = answered or status == RfiStatus.ASSIGNED
-        question = _text(rng, rng.randint(20, 60))
-        if rng.random() < 0.005:
-            question += f" Large {RARE} nitrate purchase."
         rows.append(
-            {
-                "reference": f"RFI-{year}-{seq[year]:05d}",
-                "ref_year": year,
-                "ref_seq": seq[year],
-                "direction": RfiDirection.REQUEST,
-                "title": _text(rng, 5),
-                "question": question,
-                "justification": _text(rng, 15),
-                "priority": rng.choice(priorities),
-                "tlp": rng.choice(tlps),
-                "due_on": min(
-                    submitted.date() + timedelta(days=rng.randint(1, 30)),
-                    today + timedelta(days=30),
-                ),
-                "status": status,
-                "version": 1,
-                "requester_id": requester,
-                "agency_id": agency,
-                "assignee_id": rng.choice(analysts) if assigned else None,
-                "attested_at": submitted,
-                "submitted_at": submitted,
-                "privacy_flagged": status == RfiStatus.PRIVACY_REVIEW,
-                "privacy_terms": "",
-                "privacy_note": "",
-                "return_note": "",
-                "reject_reason": "",
-                "answer": _text(rng, 40) if answered else "",
-                "answered_at": submitted + timedelta(hours=rng.randint(1, 400))
-                if answered
-                else None,
-                "closure_comment": "",
-                "satisfaction": rng.randint(1, 5) if status == RfiStatus.CLOSED else None,
-                "criminal_intelligence": False,
-                "created_at": submitted,
-                "updated_at": submitted,
-            }
+            rfi_row(
+                rng,
+                reference=f"RFI-{year}-{seq[year]:05d}",
+                year=year,
+                seq=seq[year],
+                submitted=submitted,
+                today=today,
+                requester=requester,
+                agency=agency,
+                analysts=analysts,
+            )
         )
     _insert(Rfi.__table__, rows)
     _insert(RfiCounter.__table__, [{"year": y, "last_seq": s} for y, s in seq.items()])
