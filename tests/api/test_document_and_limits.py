@@ -6,8 +6,6 @@ import re
 
 import pytest
 
-from config import TestConfig
-from flo_portal import create_app
 from flo_portal.api.openapi import build_spec, iter_operations
 from flo_portal.security.permissions import Role
 from tests.api.conftest import error_of
@@ -50,30 +48,6 @@ def test_reference_page_is_server_rendered(client):
     assert "/api/v1/rfis/{rfi_id}/answer" in page and "Request body" in page
     assert "<script>" not in page and "cdn" not in page.lower()
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-
-
-@pytest.fixture
-def second_app(app):
-    """Another app on the same database with other settings; its connections are closed after."""
-    made = []
-
-    def _make(**overrides):
-        other = create_app(
-            TestConfig,
-            SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-            SQLALCHEMY_ENGINE_OPTIONS=app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            **overrides,
-        )
-        made.append(other)
-        return other
-
-    yield _make
-    from flo_portal.core.extensions import db
-
-    for other in made:
-        with other.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_session_writes_to_the_api_need_csrf_but_token_writes_do_not(
