@@ -12,12 +12,13 @@ from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.agencies.queries import get_visible_agency_or_404
 from flo_portal.api.blueprint import bp
 from flo_portal.api.errors import check_version, validation_error
-from flo_portal.api.openapi import QueryBool, operation
-from flo_portal.api.pagination import paginate
+from flo_portal.api.openapi import QueryBool, operations
+from flo_portal.api.pagination import listed_page, where_given
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page, QueryText
-from flo_portal.audit.reads import audit_listing
 from flo_portal.core.extensions import db
 from flo_portal.security import Permission, require
+
+op = operations("agencies")
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
@@ -56,34 +57,27 @@ class AgencyQuery(ListQuery):
 
 @bp.route("/agencies")
 @require(Permission.AGENCY_READ)
-@operation(
-    summary="List agencies",
-    tags=["agencies"],
-    query=AgencyQuery,
-    response=Page[AgencyOut],
-)
+@op("List agencies", query=AgencyQuery, response=Page[AgencyOut])
 def list_agencies(query: AgencyQuery):
     """Agencies the caller may see: all for center staff, their own for an agency head."""
     stmt = sa.select(Agency).where(visible_agencies_condition(current_user))
-    if query.discipline is not None:
-        stmt = stmt.where(Agency.discipline == query.discipline)
-    if query.region:
-        stmt = stmt.where(Agency.region == query.region)
-    if query.active is not None:
-        stmt = stmt.where(Agency.active.is_(query.active))
+    stmt = where_given(
+        stmt,
+        (Agency.discipline, query.discipline),
+        (Agency.region, query.region or None),
+        (Agency.active, query.active),
+    )
     if query.q:
         stmt = stmt.where(Agency.name.icontains(query.q, autoescape=True))
-    rows, next_cursor = paginate(stmt, Agency.id, query.limit, query.cursor, "agencies")
     values = ("discipline", "active")  # never "q" or "region": typed text
-    audit_listing("agency", query.model_dump(), len(rows), values=values, listing="api")
-    return Page[AgencyOut](
-        data=[AgencyOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    return listed_page(
+        AgencyOut, stmt, Agency.id, query, "agencies", audit_as="agency", values=values
     )
 
 
 @bp.route(f"/agencies/<{ID}:agency_id>")
 @require(Permission.AGENCY_READ)
-@operation(summary="One agency", tags=["agencies"], response=AgencyOut, etag=True)
+@op("One agency", response=AgencyOut, etag=True)
 def get_agency(agency_id: int):
     agency = get_visible_agency_or_404(current_user, agency_id)
     return AgencyOut.model_validate(agency)
@@ -91,13 +85,7 @@ def get_agency(agency_id: int):
 
 @bp.route(f"/agencies/<{ID}:agency_id>", methods=["PATCH"])
 @require(Permission.AGENCY_EDIT)
-@operation(
-    summary="Change an agency",
-    tags=["agencies"],
-    body=AgencyPatch,
-    response=AgencyOut,
-    etag=True,
-)
+@op("Change an agency", body=AgencyPatch, response=AgencyOut, etag=True)
 def patch_agency(agency_id: int, body: AgencyPatch):
     """Changes the fields given. Send `If-Match` with the ETag you read (or `version`):
     if someone changed the agency since, 409 and nothing is saved."""

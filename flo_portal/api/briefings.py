@@ -10,10 +10,9 @@ from flask_login import current_user
 from pydantic import Field
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.openapi import QueryBool, operation
-from flo_portal.api.pagination import paginate
+from flo_portal.api.openapi import QueryBool, operations
+from flo_portal.api.pagination import listed_page
 from flo_portal.api.schemas import In, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing
 from flo_portal.briefings import services
 from flo_portal.briefings.models import (
     Briefing,
@@ -29,6 +28,8 @@ from flo_portal.briefings.queries import (
 )
 from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, require
+
+op = operations("briefings")
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
@@ -86,12 +87,7 @@ def _out(b: Briefing, my_status) -> BriefingOut:
 
 @bp.route("/briefings")
 @require(Permission.BRIEFING_READ)
-@operation(
-    summary="List briefings",
-    tags=["briefings"],
-    query=BriefingQuery,
-    response=Page[BriefingOut],
-)
+@op("List briefings", query=BriefingQuery, response=Page[BriefingOut])
 def list_briefings(query: BriefingQuery):
     """Every briefing for center staff; the ones they are invited to for partners."""
     stmt = sa.select(Briefing).where(visible_briefings_condition(current_user))
@@ -99,21 +95,26 @@ def list_briefings(query: BriefingQuery):
         stmt = stmt.where(Briefing.ends_at > utcnow())
     elif query.upcoming is False:
         stmt = stmt.where(Briefing.ends_at <= utcnow())
-    rows, next_cursor = paginate(stmt, Briefing.id, query.limit, query.cursor, "briefings")
-    audit_listing("briefing", query.model_dump(), len(rows), values=["upcoming"], listing="api")
-    mine = my_rsvps(current_user, [b.id for b in rows])
-    return Page[BriefingOut](data=[_out(b, mine.get(b.id)) for b in rows], next_cursor=next_cursor)
+
+    def with_my_rsvp(rows: list) -> list:
+        mine = my_rsvps(current_user, [b.id for b in rows])
+        return [_out(b, mine.get(b.id)) for b in rows]
+
+    return listed_page(
+        BriefingOut,
+        stmt,
+        Briefing.id,
+        query,
+        "briefings",
+        audit_as="briefing",
+        values=["upcoming"],
+        to_data=with_my_rsvp,
+    )
 
 
 @bp.route(f"/briefings/<{ID}:briefing_id>/rsvp", methods=["POST"])
 @require(Permission.BRIEFING_RSVP)
-@operation(
-    summary="Answer an invitation",
-    tags=["briefings"],
-    body=RsvpIn,
-    response=RsvpOut,
-    errors=(409,),
-)
+@op("Answer an invitation", body=RsvpIn, response=RsvpOut, errors=(409,))
 def rsvp_briefing(briefing_id: int, body: RsvpIn):
     """yes / no / maybe. A yes to a full briefing joins the waitlist. 404 when not invited;
     409 when the briefing is cancelled or over."""

@@ -133,6 +133,18 @@ def _render(result: Any, op: Operation) -> Response:
     return response
 
 
+def operations(*tags: str) -> Callable[..., Callable[[Callable], Callable]]:
+    """The ``operation`` decorator of one API module, its tags given once:
+    ``op = operations("rfis")``, then ``@op("List RFIs", query=RfiQuery, response=...)``
+    (``tags=`` still overrides it for one operation)."""
+
+    def op(summary: str, **options: Any) -> Callable[[Callable], Callable]:
+        options.setdefault("tags", tags)
+        return operation(summary=summary, **options)
+
+    return op
+
+
 def operation(
     *,
     summary: str,

@@ -7,6 +7,7 @@ are neither skipped nor repeated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from flo_portal.api.errors import validation_error
+from flo_portal.api.schemas import Page
+from flo_portal.audit.reads import audit_listing
 from flo_portal.core.extensions import db
 
 DEFAULT_LIMIT = 25
@@ -52,3 +55,34 @@ def paginate(stmt: sa.Select, id_column: Any, limit: int, cursor: str | None, ki
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].id, kind)
     return rows, next_cursor
+
+
+def where_given(stmt: sa.Select, *pairs: tuple[Any, Any]) -> sa.Select:
+    """``stmt`` narrowed to ``column == value`` for each (column, value) given (not None)."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def listed_page(
+    out: Any,
+    stmt: sa.Select,
+    id_column: Any,
+    query: Any,
+    kind: str,
+    *,
+    audit_as: str,
+    values: Any,
+    filters: dict | None = None,
+    to_data: Callable[[list], list] | None = None,
+):
+    """One page of a list endpoint: keyset-paginated rows, the listing audited (its
+    ``values`` named, never typed text), returned as ``Page[out]``.
+
+    ``to_data`` turns the rows into the items (default: ``out.model_validate`` each)."""
+    rows, next_cursor = paginate(stmt, id_column, query.limit, query.cursor, kind)
+    logged = query.model_dump() if filters is None else filters
+    audit_listing(audit_as, logged, len(rows), values=values, listing="api")
+    data = to_data(rows) if to_data else [out.model_validate(r) for r in rows]
+    return Page[out](data=data, next_cursor=next_cursor)

@@ -10,15 +10,16 @@ from flask_login import current_user
 from pydantic import Field
 
 from flo_portal.api.blueprint import bp
-from flo_portal.api.openapi import operation
-from flo_portal.api.pagination import paginate
+from flo_portal.api.openapi import operations
+from flo_portal.api.pagination import listed_page, where_given
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing
 from flo_portal.products import services
 from flo_portal.products.models import Product, ProductStatus, ProductType
 from flo_portal.products.policies import visible_products_condition
 from flo_portal.products.queries import get_visible_product_or_404
 from flo_portal.security import Permission, require
+
+op = operations("products")
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
@@ -82,29 +83,21 @@ def _detail(product: Product) -> ProductDetailOut:
 
 @bp.route("/products")
 @require(Permission.PRODUCT_READ)
-@operation(
-    summary="Product feed",
-    tags=["products"],
-    query=ProductQuery,
-    response=Page[ProductOut],
-)
+@op("Product feed", query=ProductQuery, response=Page[ProductOut])
 def list_products(query: ProductQuery):
     """Published and archived products disseminated to the caller (audience and TLP rules)."""
     stmt = sa.select(Product).where(
         visible_products_condition(current_user), Product.status.in_(FEED_STATUSES)
     )
-    if query.product_type is not None:
-        stmt = stmt.where(Product.product_type == query.product_type)
-    rows, next_cursor = paginate(stmt, Product.id, query.limit, query.cursor, "products")
-    audit_listing("product", query.model_dump(), len(rows), values=["product_type"], listing="api")
-    return Page[ProductOut](
-        data=[ProductOut.model_validate(p) for p in rows], next_cursor=next_cursor
+    stmt = where_given(stmt, (Product.product_type, query.product_type))
+    return listed_page(
+        ProductOut, stmt, Product.id, query, "products", audit_as="product", values=["product_type"]
     )
 
 
 @bp.route(f"/products/<{ID}:product_id>")
 @require(Permission.PRODUCT_READ)
-@operation(summary="Read a product", tags=["products"], response=ProductDetailOut)
+@op("Read a product", response=ProductDetailOut)
 def read_product(product_id: int):
     """Reading marks the current version opened and is recorded in the audit log."""
     product = get_visible_product_or_404(current_user, product_id)
@@ -114,12 +107,7 @@ def read_product(product_id: int):
 
 @bp.route(f"/products/<{ID}:product_id>/acknowledge", methods=["POST"])
 @require(Permission.PRODUCT_READ)
-@operation(
-    summary="Acknowledge an officer-safety alert",
-    tags=["products"],
-    response=AcknowledgementOut,
-    errors=(409,),
-)
+@op("Acknowledge an officer-safety alert", response=AcknowledgementOut, errors=(409,))
 def acknowledge_product(product_id: int):
     """409 when the product needs no acknowledgement or the caller is not a recipient of its
     current version. Acknowledging twice keeps the first time."""
@@ -134,14 +122,7 @@ def acknowledge_product(product_id: int):
 
 @bp.route(f"/products/<{ID}:product_id>/feedback", methods=["POST"])
 @require(Permission.PRODUCT_FEEDBACK)
-@operation(
-    summary="Rate a product",
-    tags=["products"],
-    body=FeedbackIn,
-    response=FeedbackOut,
-    status=201,
-    errors=(409,),
-)
+@op("Rate a product", body=FeedbackIn, response=FeedbackOut, status=201, errors=(409,))
 def product_feedback(product_id: int, body: FeedbackIn):
     """One rating per person and version; 409 when already given or not published."""
     product = get_visible_product_or_404(current_user, product_id)

@@ -18,10 +18,9 @@ from sqlalchemy.orm import joinedload
 
 from flo_portal.api.blueprint import bp
 from flo_portal.api.errors import ApiError
-from flo_portal.api.openapi import operation
-from flo_portal.api.pagination import paginate
+from flo_portal.api.openapi import operations
+from flo_portal.api.pagination import listed_page, where_given
 from flo_portal.api.schemas import BodyText, In, LineText, ListQuery, Out, Page
-from flo_portal.audit.reads import audit_listing
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiPriority, RfiStatus, Tlp
 from flo_portal.rfis.policies import (
@@ -31,6 +30,8 @@ from flo_portal.rfis.policies import (
 from flo_portal.rfis.queries import get_visible_rfi_or_404
 from flo_portal.rfis.workflow import Action, allowed_actions
 from flo_portal.security import Permission, require
+
+op = operations("rfis")
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
@@ -120,7 +121,7 @@ def _detail(rfi: Rfi) -> RfiDetailOut:
 
 @bp.route("/rfis")
 @require(Permission.RFI_READ)
-@operation(summary="List RFIs", tags=["rfis"], query=RfiQuery, response=Page[RfiOut])
+@op("List RFIs", query=RfiQuery, response=Page[RfiOut])
 def list_rfis(query: RfiQuery):
     """RFIs the caller may see (the RFI policy, as on the pages)."""
     stmt = (
@@ -128,20 +129,19 @@ def list_rfis(query: RfiQuery):
         .where(visible_rfis_condition(current_user))
         .options(joinedload(Rfi.requester), joinedload(Rfi.assignee))
     )
-    if query.status is not None:
-        stmt = stmt.where(Rfi.status == query.status)
-    if query.direction is not None:
-        stmt = stmt.where(Rfi.direction == query.direction)
-    if query.priority is not None:
-        stmt = stmt.where(Rfi.priority == query.priority)
-    rows, next_cursor = paginate(stmt, Rfi.id, query.limit, query.cursor, "rfis")
-    audit_listing("rfi", query.model_dump(), len(rows), values=RfiQuery.model_fields, listing="api")
-    return Page[RfiOut](data=[RfiOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+    stmt = where_given(
+        stmt,
+        (Rfi.status, query.status),
+        (Rfi.direction, query.direction),
+        (Rfi.priority, query.priority),
+    )
+    values = RfiQuery.model_fields
+    return listed_page(RfiOut, stmt, Rfi.id, query, "rfis", audit_as="rfi", values=values)
 
 
 @bp.route(f"/rfis/<{ID}:rfi_id>")
 @require(Permission.RFI_READ)
-@operation(summary="One RFI with its conversation", tags=["rfis"], response=RfiDetailOut)
+@op("One RFI with its conversation", response=RfiDetailOut)
 def get_rfi(rfi_id: int):
     rfi = get_visible_rfi_or_404(current_user, rfi_id)
     services.read_rfi(current_user, rfi, via="api")
@@ -150,13 +150,7 @@ def get_rfi(rfi_id: int):
 
 @bp.route("/rfis", methods=["POST"])
 @require(Permission.RFI_SUBMIT)
-@operation(
-    summary="Submit an RFI",
-    tags=["rfis"],
-    body=RfiIn,
-    response=RfiDetailOut,
-    status=201,
-)
+@op("Submit an RFI", body=RfiIn, response=RfiDetailOut, status=201)
 def submit_rfi(body: RfiIn):
     """A request to the center from an FLO or agency head. Text naming protected activity
     goes to privacy review first (status `privacy_review`)."""
@@ -177,9 +171,8 @@ def submit_rfi(body: RfiIn):
 
 @bp.route(f"/rfis/<{ID}:rfi_id>/messages", methods=["POST"])
 @require(Permission.RFI_READ)
-@operation(
-    summary="Add to an RFI's conversation",
-    tags=["rfis"],
+@op(
+    "Add to an RFI's conversation",
     body=MessageIn,
     response=MessageOut,
     status=201,
@@ -193,13 +186,7 @@ def post_rfi_message(rfi_id: int, body: MessageIn):
 
 @bp.route(f"/rfis/<{ID}:rfi_id>/answer", methods=["POST"])
 @require(Permission.RFI_ANSWER)
-@operation(
-    summary="Answer an assigned RFI",
-    tags=["rfis"],
-    body=AnswerIn,
-    response=RfiDetailOut,
-    errors=(403, 409),
-)
+@op("Answer an assigned RFI", body=AnswerIn, response=RfiDetailOut, errors=(403, 409))
 def answer_rfi(rfi_id: int, body: AnswerIn):
     """The assignee answers (status `assigned` → `answered`). 409 when the RFI is not in
     `assigned` or when `version` is stale; 403 when it is not assigned to the caller."""

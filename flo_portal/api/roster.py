@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.api.blueprint import bp
 from flo_portal.api.errors import check_version, validation_error
-from flo_portal.api.openapi import QueryBool, QueryInt, operation
-from flo_portal.api.pagination import paginate
+from flo_portal.api.openapi import QueryBool, QueryInt, operations
+from flo_portal.api.pagination import listed_page
 from flo_portal.api.schemas import (
     AgencyRef,
     BodyText,
@@ -39,6 +39,8 @@ from flo_portal.roster.queries import get_visible_officer_or_404
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import record_training
+
+op = operations("roster")
 
 ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
@@ -178,12 +180,7 @@ def _record_out(rec: TrainingRecord) -> TrainingRecordOut:
 
 @bp.route("/officers")
 @authenticated
-@operation(
-    summary="List officers",
-    tags=["roster"],
-    query=OfficerQuery,
-    response=Page[OfficerOut],
-)
+@op("List officers", query=OfficerQuery, response=Page[OfficerOut])
 def list_officers(query: OfficerQuery):
     """Officers the caller may see (the roster policy): all for center staff, their own
     agency's for an agency head, their own entry for an FLO."""
@@ -195,17 +192,15 @@ def list_officers(query: OfficerQuery):
         agency_id=query.agency_id,
         current={True: "yes", False: "no", None: ""}[query.current],
     ).order_by(None)
-    rows, next_cursor = paginate(stmt, Officer.id, query.limit, query.cursor, "officers")
     values = ("status", "discipline", "agency_id", "current")  # never "q": typed text
-    audit_listing("roster", query.model_dump(), len(rows), values=values, listing="api")
-    return Page[OfficerOut](
-        data=[OfficerOut.model_validate(o) for o in rows], next_cursor=next_cursor
+    return listed_page(
+        OfficerOut, stmt, Officer.id, query, "officers", audit_as="roster", values=values
     )
 
 
 @bp.route(f"/officers/<{ID}:officer_id>")
 @authenticated
-@operation(summary="One officer", tags=["roster"], response=OfficerOut, etag=True)
+@op("One officer", response=OfficerOut, etag=True)
 def get_officer(officer_id: int):
     officer = get_visible_officer_or_404(current_user, officer_id)
     audit("officer.viewed", officer, summary=f"{officer.full_name} (API)", actor=current_user)
@@ -214,13 +209,7 @@ def get_officer(officer_id: int):
 
 @bp.route(f"/officers/<{ID}:officer_id>", methods=["PATCH"])
 @require(Permission.ROSTER_EDIT)
-@operation(
-    summary="Change an officer",
-    tags=["roster"],
-    body=OfficerPatch,
-    response=OfficerOut,
-    etag=True,
-)
+@op("Change an officer", body=OfficerPatch, response=OfficerOut, etag=True)
 def patch_officer(officer_id: int, body: OfficerPatch):
     """Changes the profile fields given. Send `If-Match` with the ETag you read (or
     `version`): if someone changed the officer since, 409 and nothing is saved."""
@@ -236,14 +225,7 @@ def patch_officer(officer_id: int, body: OfficerPatch):
 
 @bp.route("/officers", methods=["POST"])
 @require(Permission.ROSTER_NOMINATE)
-@operation(
-    summary="Nominate an officer",
-    tags=["roster"],
-    body=NominationIn,
-    response=OfficerOut,
-    status=201,
-    errors=(404,),
-)
+@op("Nominate an officer", body=NominationIn, response=OfficerOut, status=201, errors=(404,))
 def nominate_officer(body: NominationIn):
     """Coordinators nominate for any agency, agency heads for their own (404 otherwise)."""
     agency = db.session.get(Agency, body.agency_id)
@@ -260,8 +242,8 @@ def nominate_officer(body: NominationIn):
 
 @bp.route(f"/officers/<{ID}:officer_id>/training-records")
 @authenticated
-@operation(
-    summary="An officer's training records",
+@op(
+    "An officer's training records",
     tags=["training"],
     query=ListQuery,
     response=Page[TrainingRecordOut],
@@ -274,19 +256,23 @@ def list_training_records(officer_id: int, query: ListQuery):
         .where(TrainingRecord.officer_id == officer.id)
         .options(sa.orm.joinedload(TrainingRecord.course))
     )
-    rows, next_cursor = paginate(
-        stmt, TrainingRecord.id, query.limit, query.cursor, f"records:{officer.id}"
+    return listed_page(
+        TrainingRecordOut,
+        stmt,
+        TrainingRecord.id,
+        query,
+        f"records:{officer.id}",
+        audit_as="training",
+        values=["officer_id"],
+        filters={"officer_id": officer.id},
+        to_data=lambda rows: [_record_out(r) for r in rows],
     )
-    audit_listing(
-        "training", {"officer_id": officer.id}, len(rows), values=["officer_id"], listing="api"
-    )
-    return Page[TrainingRecordOut](data=[_record_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @bp.route(f"/officers/<{ID}:officer_id>/training-records", methods=["POST"])
 @require(Permission.TRAINING_EDIT)
-@operation(
-    summary="Record training",
+@op(
+    "Record training",
     tags=["training"],
     body=TrainingRecordIn,
     response=TrainingRecordOut,
@@ -321,12 +307,7 @@ def add_training_record(officer_id: int, body: TrainingRecordIn):
 
 @bp.route("/coverage")
 @require(Permission.COVERAGE_READ)
-@operation(
-    summary="Training coverage",
-    tags=["training"],
-    query=CoverageQuery,
-    response=CoverageOut,
-)
+@op("Training coverage", tags=["training"], query=CoverageQuery, response=CoverageOut)
 def coverage(query: CoverageQuery):
     """Coverage per visible agency (current active officers / active officers), what expires
     in the next 30/60/90 days, who misses each required course, and uncovered areas."""

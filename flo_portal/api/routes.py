@@ -12,7 +12,7 @@ from flask_login import current_user
 from flo_portal.api.blueprint import bp
 from flo_portal.api.docs import reference_sections
 from flo_portal.api.models import ApiToken
-from flo_portal.api.openapi import build_spec, iter_operations, operation
+from flo_portal.api.openapi import build_spec, iter_operations, operations
 from flo_portal.api.schemas import AgencyRef, MeOut, TokenInfo
 from flo_portal.core.extensions import db
 from flo_portal.security import authenticated, public
@@ -20,10 +20,12 @@ from flo_portal.security.permissions import ROLE_PERMISSIONS, Role
 
 __all__ = ["bp"]
 
+op = operations("account")
+
 
 @bp.route("/me")
 @authenticated
-@operation(summary="The caller's account", tags=["account"], response=MeOut)
+@op("The caller's account", response=MeOut)
 def me():
     """Who the token (or session) belongs to, with the permissions of their role."""
     token = None
