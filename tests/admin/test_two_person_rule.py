@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pyotp
-import pytest
 import sqlalchemy as sa
 
 from bench.harness import signed_in_client
@@ -14,6 +13,7 @@ from flo_portal.audit.models import AuditEvent
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from tests.markers import needs_postgres
 
 
 def actions(db) -> list[str]:
@@ -185,10 +185,8 @@ def test_a_request_overtaken_by_another_edit_is_not_applied(app, make_user, db):
     assert db.session.get(AccountChangeRequest, stale.id).status == ChangeStatus.PENDING
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_two_admins_approving_at_once_apply_the_change_once(app, make_user, db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; run with TEST_DATABASE_URL pointing at PostgreSQL.")
     from flo_portal.admin import services
 
     requester = make_user(Role.ADMIN)

@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pyotp
-import pytest
 import sqlalchemy as sa
 import time_machine
 
@@ -19,6 +18,7 @@ from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 from tests.factories import TEST_PASSWORD
+from tests.markers import needs_postgres
 
 NEW = "a brand new passphrase for me"
 WRONG = "certainly not my password"
@@ -141,14 +141,9 @@ def test_lock_out_ends_after_its_minutes(app, make_user):
         assert login(client, user.email).status_code == 302
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_one_totp_code_is_accepted_once_by_two_concurrent_sign_ins(app, make_user):
     """Two real connections verify the same code at the same instant: one wins."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip(
-            "SQLite serialises all writers with one database lock, so there is no race "
-            "to test; run with TEST_DATABASE_URL pointing at PostgreSQL."
-        )
     from flo_portal.auth import mfa
 
     secret = pyotp.random_base32()
@@ -181,11 +176,9 @@ def test_one_totp_code_is_accepted_once_by_two_concurrent_sign_ins(app, make_use
     assert sorted(results) == [False, True]
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_two_browsers_racing_with_one_code_get_one_session(app, make_user):
     """The same race through the sign-in pages: exactly one browser is let in."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL for real concurrent connections")
     secret = pyotp.random_base32()
     user = make_user(Role.ANALYST, mfa_secret=secret, mfa_enabled=True)
     browsers = [app.test_client() for _ in range(4)]

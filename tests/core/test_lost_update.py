@@ -23,6 +23,7 @@ from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role
 from flo_portal.training.models import TrainingCourse
 from tests.factories import AgencyFactory
+from tests.markers import needs_postgres
 from tests.products.helpers import draft
 from tests.roster.factories import CourseFactory, OfficerFactory
 
@@ -219,12 +220,10 @@ def test_an_edit_form_without_its_version_saves_nothing(app, make_user, client, 
     assert db.session.get(Agency, agency.id).jurisdiction == "Ash County"
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_two_simultaneous_saves_of_the_same_version_one_wins(app, make_user):
     """Both transactions read version 1 and update at the same instant, on their own
     PostgreSQL connections: version_id_col lets exactly one commit; the other raises."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises all writers with one lock; run with TEST_DATABASE_URL.")
     coordinator = make_user(Role.COORDINATOR)
     officer = OfficerFactory(rank_title="Sergeant")
     db.session.commit()

@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 
 from bench.harness import sign_in
 from flo_portal.core.csv_export import csv_text, safe_cell
+from tests.markers import needs_postgres
 
 
 @pytest.mark.parametrize(
@@ -159,7 +160,7 @@ def test_an_unreachable_database_is_503_with_retry_after(url, tmp_path):
         db.engine.dispose()
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_a_backend_terminated_mid_request_is_503(app, make_user):
     """pg_terminate_backend on the request's own connection between two queries."""
     import sqlalchemy as sa
@@ -168,8 +169,6 @@ def test_a_backend_terminated_mid_request_is_503(app, make_user):
     from flo_portal import create_app
     from flo_portal.core.extensions import db
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
     user = make_user("coordinator")
     keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_DIR")
     other = create_app(TestConfig, **{k: app.config[k] for k in keys})

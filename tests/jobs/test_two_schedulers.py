@@ -17,15 +17,12 @@ from flo_portal.jobs.scheduler import build_scheduler
 from flo_portal.notifications.models import Notification
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
+from tests.markers import skip_unless_postgres
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, skip_unless_postgres]
 
 
 def test_two_schedulers_run_each_job_once(app, make_user):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot host two real scheduler processes' locks"
-        )
     from config import TestConfig
     from flo_portal import create_app
 

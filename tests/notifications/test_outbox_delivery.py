@@ -16,6 +16,7 @@ from flo_portal.core.extensions import db
 from flo_portal.notifications.delivery import deliver_outbox
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.notifications.services import queue_email
+from tests.markers import needs_postgres
 
 
 class Collect(Sink):
@@ -189,13 +190,8 @@ def test_one_poisoned_message_neither_blocks_nor_repeats_the_others(smtp_server)
         }
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_two_delivery_runs_racing_deliver_every_message_exactly_once(app, smtp_server):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip(
-            "SQLite serialises all writers with one database lock, so there is no race "
-            "to test; run with TEST_DATABASE_URL pointing at PostgreSQL."
-        )
     n = 40
     with time_machine.travel(T0, tick=False):
         for i in range(n):

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
 from flo_portal.rfis import services
 from flo_portal.rfis.models import Rfi, Tlp
 from flo_portal.security.permissions import Role
+from tests.markers import needs_postgres
 from tests.rfis.helpers import future
 
 N = 12
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_concurrent_submissions_get_distinct_gap_free_numbers(app, make_user):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip(
-            "SQLite serialises all writers with one database lock, so there is no race "
-            "to test; run with TEST_DATABASE_URL pointing at PostgreSQL."
-        )
     flo = make_user(Role.LIAISON_OFFICER)
     flo_id = flo.id
     due = future(5)

@@ -18,6 +18,7 @@ from flo_portal.rfis.models import Rfi, RfiDissemination, RfiStatus, Tlp
 from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from tests.markers import needs_postgres
 from tests.rfis.helpers import force, submit
 
 SECRET_TITLE = "Tanker theft ring at Pier 9"
@@ -151,12 +152,10 @@ def test_logging_twice_in_one_transaction_writes_one_row(make_user):
     assert len(_log()) == 2
 
 
-@pytest.mark.postgres
+@needs_postgres
 def test_concurrent_reads_of_an_answer_log_it_once(app, make_user):
     """Request A has written the row but not committed; request B checks (sees nothing),
     inserts, and waits on A's unique key. When A commits, B must not fail."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers; run with TEST_DATABASE_URL on PostgreSQL.")
     flo, _analyst, rfi = _answered(make_user)
     colleague = make_user(Role.LIAISON_OFFICER, agency=flo.agency)
     rfi_id, user_id = rfi.id, colleague.id
