@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+import sqlalchemy as sa
 from factory.alchemy import SQLAlchemyModelFactory
 
 from flo_portal.agencies.models import Agency, Discipline
@@ -41,3 +42,11 @@ class UserFactory(BaseFactory):
     role = Role.LIAISON_OFFICER
     agency = None
     password_hash = factory.LazyFunction(lambda: hash_password(TEST_PASSWORD))
+
+
+def notices(user, kind: str) -> list:
+    """The in-app notices of ``kind`` that ``user`` has."""
+    from flo_portal.notifications.models import Notification
+
+    stmt = sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+    return list(db.session.scalars(stmt))

@@ -16,7 +16,7 @@ from flo_portal.admin.models import AccountChangeRequest, ChangeKind
 from flo_portal.audit.reads import audit_listing
 from flo_portal.auth.services import send_invitation
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm
+from flo_portal.core.formtools import EmptyForm, form_page
 from flo_portal.core.unit_of_work import discard
 from flo_portal.security import Permission, require
 from flo_portal.users.models import User
@@ -49,8 +49,7 @@ def new_user():
         )
         flash(f"{user.name} is invited; an e-mail with a sign-up link is queued.", "success")
         return redirect(url_for("admin.users"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+    return form_page("admin/user_form.html", form, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -74,10 +73,7 @@ def edit_user(user_id: int):
         else:
             flash("User saved.", "success")
         return redirect(url_for("admin.users"))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "admin/user_form.html", form=form, user=user, action_form=EmptyForm()
-    ), status
+    return form_page("admin/user_form.html", form, user=user, action_form=EmptyForm())
 
 
 def _changes_own_rights(user: User, form: UserForm) -> bool:

@@ -14,7 +14,7 @@ from flo_portal.agencies.queries import get_visible_agency_or_404
 from flo_portal.audit.reads import audit_listing
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, form_page, show_version, stale_edit
 from flo_portal.roster import importer
 from flo_portal.roster.coverage import WINDOWS, coverage_for
 from flo_portal.roster.services import roster_query
@@ -62,8 +62,7 @@ def new():
         agency = services.save_agency(None, form.values(), actor=current_user)
         flash(f"{agency.name} added.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("agencies/form.html", form=form, agency=None), status
+    return form_page("agencies/form.html", form, agency=None)
 
 
 @bp.route("/<int:agency_id>")
@@ -97,8 +96,7 @@ def edit(agency_id: int):
         services.save_agency(agency, values, actor=current_user)
         flash("Agency saved.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("agencies/form.html", form=form, agency=agency), status
+    return form_page("agencies/form.html", form, agency=agency)
 
 
 @bp.route("/<int:agency_id>/active", methods=["POST"])

@@ -26,7 +26,7 @@ from flo_portal.auth.forms import (
     TotpForm,
 )
 from flo_portal.core.extensions import db, limiter
-from flo_portal.core.formtools import EmptyForm
+from flo_portal.core.formtools import EmptyForm, form_page
 from flo_portal.core.unit_of_work import keep
 from flo_portal.security import authenticated, public
 from flo_portal.security.redirects import local_path
@@ -105,8 +105,7 @@ def login():
             response = _finish_login(user, "password")
             return redirect(url_for("auth.mfa_setup", next=response.location))
         return _finish_login(user, "password")
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form), status
+    return form_page("auth/login.html", form)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
@@ -138,8 +137,7 @@ def mfa_verify():
         keep()  # the failure counts toward the lock-out
         form.code.errors.append("That code is not valid. Check your device's clock and try again.")
         return render_template("auth/mfa_verify.html", form=form), 401
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/mfa_verify.html", form=form), status
+    return form_page("auth/mfa_verify.html", form)
 
 
 @bp.route("/mfa/setup", methods=["GET", "POST"])
@@ -209,8 +207,7 @@ def forgot_password():
         # Same answer whether or not the account exists.
         flash("If that address has an account, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/forgot.html", form=form), status
+    return form_page("auth/forgot.html", form)
 
 
 def _token_password_page(token: str, purpose: str, max_age: int, template: str):
@@ -223,8 +220,7 @@ def _token_password_page(token: str, purpose: str, max_age: int, template: str):
         services.set_password(user, form.password.data, reason=purpose)
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render_template(template, form=form, user=user), status
+    return form_page(template, form, user=user)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -267,5 +263,4 @@ def change_password():
             login_user(user)  # the session token rotated; keep this session
             flash("Your password is changed. Other sessions were signed out.", "success")
             return redirect(url_for("users.profile"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/change_password.html", form=form), status
+    return form_page("auth/change_password.html", form)

@@ -48,7 +48,7 @@ from flo_portal.core import clock
 from flo_portal.core.display import viewer_zone
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, form_page, show_error, show_version, stale_edit
 from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, can, public, require
 
@@ -134,8 +134,7 @@ def new():
                 "success",
             )
             return redirect(url_for("briefings.detail", briefing_id=created[0].id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("briefings/form.html", form=form, briefing=None), status
+    return form_page("briefings/form.html", form, briefing=None)
 
 
 @bp.route("/<int:briefing_id>")
@@ -208,8 +207,7 @@ def edit(briefing_id: int):
             extra = f" {result['invited']} newly invited." if result["invited"] else ""
             flash("Briefing saved." + extra, "success")
             return redirect(url_for("briefings.detail", briefing_id=b.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("briefings/form.html", form=form, briefing=b), status
+    return form_page("briefings/form.html", form, briefing=b)
 
 
 @bp.route("/<int:briefing_id>/cancel", methods=["POST"])

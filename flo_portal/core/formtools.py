@@ -16,7 +16,7 @@ from datetime import date
 from enum import Enum
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
@@ -216,3 +216,10 @@ def show_error(form, err) -> None:
             placed = True
     if not placed:
         form.form_errors.append(str(err))
+
+
+def form_page(template: str, form, **context):
+    """A form's page: 200 when first shown, 422 when it comes back with its messages after
+    a submission (the unit of work then keeps nothing the request changed)."""
+    status = 422 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status

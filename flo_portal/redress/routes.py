@@ -9,6 +9,7 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import form_page
 from flo_portal.core.transition_view import posted_transition
 from flo_portal.redress import queries, services
 from flo_portal.redress.forms import AnswerForm, RedressForm
@@ -87,8 +88,7 @@ def new():
                 "success",
             )
             return redirect(url_for("redress.detail", req_id=req.id))
-    status = 422 if form.is_submitted() else 200  # 422: the unit of work keeps nothing
-    return render_template("redress/form.html", form=form, days=RESPONSE_DAYS), status
+    return form_page("redress/form.html", form, days=RESPONSE_DAYS)
 
 
 @bp.route("/<int:req_id>")

@@ -25,7 +25,7 @@ from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import DomainError, InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import show_error
+from flo_portal.core.formtools import form_page, show_error
 from flo_portal.core.unit_of_work import discard
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
@@ -244,13 +244,9 @@ def new():
             else:
                 flash(f"{rfi.reference} submitted to the center.", "success")
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "rfis/form.html",
-        form=form,
-        heading="New request for information",
-        enctype="multipart/form-data",
-    ), status
+    return form_page(
+        "rfis/form.html", form, heading="New request for information", enctype="multipart/form-data"
+    )
 
 
 @bp.route("/task", methods=["GET", "POST"])
@@ -283,10 +279,7 @@ def task():
                 "success",
             )
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "rfis/form.html", form=form, heading="Task officers and agencies"
-    ), status
+    return form_page("rfis/form.html", form, heading="Task officers and agencies")
 
 
 # --- one RFI ---------------------------------------------------------------------------------
@@ -385,10 +378,7 @@ def resubmit(rfi_id: int):
         else:
             flash(f"{rfi.reference} resubmitted.", "success")
             return redirect(url_for("rfis.detail", rfi_id=rfi.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "rfis/form.html", form=form, heading=f"Revise {rfi.reference}", rfi=rfi
-    ), status
+    return form_page("rfis/form.html", form, heading=f"Revise {rfi.reference}", rfi=rfi)
 
 
 def _detail_after_error(rfi, exc: DomainError, **posted):

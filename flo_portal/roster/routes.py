@@ -13,7 +13,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, choices, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, choices, form_page, show_version, stale_edit
 from flo_portal.core.ids import parse_id
 from flo_portal.core.unit_of_work import after_failure
 from flo_portal.roster import coverage as coverage_mod
@@ -151,8 +151,7 @@ def nominate():
                 "success",
             )
             return redirect(url_for("roster.profile", officer_id=officer.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("roster/officer_form.html", form=form, officer=None), status
+    return form_page("roster/officer_form.html", form, officer=None)
 
 
 def _external_id_taken(ext: str, officer: Officer | None) -> bool:
@@ -244,8 +243,7 @@ def edit(officer_id: int):
             services.update_officer(officer, current_user, fields)
             flash("Officer saved.", "success")
             return redirect(url_for("roster.profile", officer_id=officer.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("roster/officer_form.html", form=form, officer=officer), status
+    return form_page("roster/officer_form.html", form, officer=officer)
 
 
 @bp.route("/officers/<int:officer_id>/contact", methods=["GET", "POST"])
@@ -267,8 +265,7 @@ def contact(officer_id: int):
         services.update_contact(officer, current_user, **values)
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("roster/contact_form.html", form=form, officer=officer), status
+    return form_page("roster/contact_form.html", form, officer=officer)
 
 
 @bp.route("/officers/<int:officer_id>/status", methods=["POST"])

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
+from flo_portal.core.formtools import form_page
 from flo_portal.core.transition_view import posted_transition
 from flo_portal.sar import queries, services
 from flo_portal.sar.forms import PROTECTED_WARNING, TIMEZONES, DecisionForm, SarForm
@@ -108,15 +109,14 @@ def new():
         else:
             flash(f"{sar.reference} submitted to the center's vetting queue.", "success")
             return redirect(url_for("sar.detail", sar_id=sar.id))
-    status = 422 if form.is_submitted() else 200  # 422: the unit of work keeps nothing
-    return render_template(
+    return form_page(
         "sar/form.html",
-        form=form,
+        form,
         needs_facts=needs_facts,
         warning=PROTECTED_WARNING,
         criminal=DEFINED_CRIMINAL,
         more_facts=NEEDS_MORE_FACTS,
-    ), status
+    )
 
 
 @bp.route("/<int:sar_id>")

@@ -21,7 +21,7 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, choices, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, choices, form_page, show_version, stale_edit
 from flo_portal.core.ids import parse_id
 from flo_portal.core.unit_of_work import discard
 from flo_portal.roster import importer
@@ -120,8 +120,7 @@ def _course_form(course: TrainingCourse | None):
             services.save_course(course, values, current_user)
             flash("Course saved.", "success")
             return redirect(url_for("training.courses"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("training/course_form.html", form=form, course=course), status
+    return form_page("training/course_form.html", form, course=course)
 
 
 @bp.route("/officers/<int:officer_id>/records", methods=["POST"])
@@ -283,11 +282,6 @@ def bulk():
                 "success",
             )
             return redirect(url_for("training.bulk", agency=agency_id or ""))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "training/bulk.html",
-        form=form,
-        agencies=agencies,
-        agency_id=agency_id,
-        officers=officers,
-    ), status
+    return form_page(
+        "training/bulk.html", form, agencies=agencies, agency_id=agency_id, officers=officers
+    )

@@ -12,9 +12,9 @@ from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
 from tests.core.test_lost_update import (
+    assert_a_racing_save_gets_the_conflict_page,
     edit_form_values,
     load_form,
-    post_while_another_save_commits,
 )
 
 
@@ -92,22 +92,7 @@ def test_a_briefing_save_racing_another_at_flush_gets_the_conflict_page(app, mak
     StaleDataError handler answers with the conflict page and the typed input."""
     briefing_id, first, _ = _two_editors(app, make_user)
     url = f"/briefings/{briefing_id}/edit"
-    values = load_form(first, url)
-    r, raced = post_while_another_save_commits(
-        first,
-        url,
-        {**values, "presenter": "Typed by me"},
-        Briefing,
-        briefing_id,
-        presenter="Saved by the other",
-    )
-    page = r.get_data(as_text=True)
-    assert raced
-    assert r.status_code == 409, page
-    assert '<td class="conflict-theirs">Saved by the other</td>' in page
-    assert 'value="Typed by me"' in page
-    db.session.expire_all()
-    assert db.session.get(Briefing, briefing_id).presenter == "Saved by the other"
+    assert_a_racing_save_gets_the_conflict_page(first, url, Briefing, briefing_id, "presenter")
 
 
 def test_scheduling_a_new_briefing_needs_no_version(app, make_user):

@@ -119,6 +119,28 @@ def load_form(client, url: str) -> dict[str, list[str]]:
     return edit_form_values(response.get_data(as_text=True))
 
 
+def assert_a_racing_save_gets_the_conflict_page(client, url, model, row_id, field):
+    """Load the edit form at ``url``, type into ``field`` and save while another
+    connection saves ``field`` first: the conflict page shows theirs beside the typed
+    input, and theirs is what is stored."""
+    values = load_form(client, url)
+    r, raced = post_while_another_save_commits(
+        client,
+        url,
+        {**values, field: "Typed by me"},
+        model,
+        row_id,
+        **{field: "Saved by the other"},
+    )
+    page = r.get_data(as_text=True)
+    assert raced
+    assert r.status_code == 409, page
+    assert '<td class="conflict-theirs">Saved by the other</td>' in page
+    assert 'value="Typed by me"' in page
+    db.session.expire_all()
+    assert getattr(db.session.get(model, row_id), field) == "Saved by the other"
+
+
 # Each returns (object, the text field both edit, the two editors).
 def _officer(make_user):
     editors = make_user(Role.COORDINATOR), make_user(Role.COORDINATOR)
@@ -269,19 +291,4 @@ def test_a_save_racing_another_at_flush_gets_the_conflict_page(app, make_user, c
     agency_id = agency.id
     url = f"/agencies/{agency_id}/edit"
     login_as(Role.COORDINATOR)
-    values = load_form(client, url)
-    r, raced = post_while_another_save_commits(
-        client,
-        url,
-        {**values, "jurisdiction": "Typed by me"},
-        Agency,
-        agency_id,
-        jurisdiction="Saved by the other",
-    )
-    page = r.get_data(as_text=True)
-    assert raced
-    assert r.status_code == 409, page
-    assert '<td class="conflict-theirs">Saved by the other</td>' in page
-    assert 'value="Typed by me"' in page
-    db.session.expire_all()
-    assert db.session.get(Agency, agency_id).jurisdiction == "Saved by the other"
+    assert_a_racing_save_gets_the_conflict_page(client, url, Agency, agency_id, "jurisdiction")

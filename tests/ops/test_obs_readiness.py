@@ -44,19 +44,19 @@ def test_a_silent_scheduler_is_not_ready(client, db):
     assert "the scheduler has not ticked for" in response.json["reasons"][0]
 
 
+def _readyz_with_one_mail(client, db, *, due_in, attempts=0):
+    """/readyz with the scheduler ticking and one mail in the outbox, due ``due_in`` from now."""
+    _tick(db, timedelta(seconds=10))
+    mail = OutboxEmail(to_address="a@example.gov", subject="s", body_text="b", attempts=attempts)
+    mail.next_attempt_at = utcnow() + due_in
+    db.session.add(mail)
+    db.session.commit()
+    return client.get("/readyz")
+
+
 def test_a_stuck_outbox_is_not_ready(client, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
-    _tick(db, timedelta(seconds=10))
-    db.session.add(
-        OutboxEmail(
-            to_address="a@example.gov",
-            subject="s",
-            body_text="b",
-            next_attempt_at=utcnow() - timedelta(hours=1),
-        )
-    )
-    db.session.commit()
-    response = client.get("/readyz")
+    response = _readyz_with_one_mail(client, db, due_in=-timedelta(hours=1))
     assert response.status_code == 503
     assert response.json["reasons"][0].startswith("the outbox is stuck")
     assert response.json["checks"]["outbox"]["backlog"] == 1
@@ -64,18 +64,7 @@ def test_a_stuck_outbox_is_not_ready(client, db, app, monkeypatch):
 
 def test_a_mail_that_keeps_failing_is_not_ready(client, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
-    _tick(db, timedelta(seconds=10))
-    db.session.add(
-        OutboxEmail(
-            to_address="a@example.gov",
-            subject="s",
-            body_text="b",
-            attempts=12,
-            next_attempt_at=utcnow() + timedelta(hours=1),
-        )
-    )
-    db.session.commit()
-    response = client.get("/readyz")
+    response = _readyz_with_one_mail(client, db, due_in=timedelta(hours=1), attempts=12)
     assert response.status_code == 503
     assert response.json["reasons"] == ["1 mail(s) failed 10 or more times"]
 
@@ -86,17 +75,7 @@ def test_the_version_is_in_the_footer_and_the_openapi_document(client):
 
 
 def test_with_mail_off_waiting_mail_is_not_a_reason(client, db):
-    _tick(db, timedelta(seconds=10))
-    db.session.add(
-        OutboxEmail(
-            to_address="a@example.gov",
-            subject="s",
-            body_text="b",
-            next_attempt_at=utcnow() - timedelta(hours=1),
-        )
-    )
-    db.session.commit()
-    response = client.get("/readyz")
+    response = _readyz_with_one_mail(client, db, due_in=-timedelta(hours=1))
     assert response.status_code == 200
     assert response.json["checks"]["outbox"] == {
         "backlog": 1,

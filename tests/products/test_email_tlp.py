@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
-from flo_portal.notifications.models import Notification, OutboxEmail
+from flo_portal.notifications.models import OutboxEmail
 from flo_portal.products import services
 from flo_portal.security.permissions import Role
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, notices
 from tests.products.helpers import draft, publish, staff
 
 TITLE = "Zebrafinch convoy sighted"
@@ -27,16 +27,6 @@ def _mails(user) -> list[OutboxEmail]:
             sa.select(OutboxEmail)
             .where(OutboxEmail.to_address == user.email)
             .order_by(OutboxEmail.id)
-        )
-    )
-
-
-def _notices(user, kind: str) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification).where(
-                Notification.user_id == user.id, Notification.kind == kind
-            )
         )
     )
 
@@ -58,26 +48,25 @@ def _audience(tlp: str, flo) -> dict:
     return {"agency_ids": [flo.agency_id]}
 
 
-@pytest.mark.parametrize("tlp", ["TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"])
-def test_marked_products_mail_only_reference_type_label_and_link(make_user, tlp):
+def _published_to_a_flo(make_user, tlp):
+    """Staff, an FLO of another agency and a product published to them under ``tlp``."""
     people = staff(make_user)
     flo = make_user(Role.LIAISON_OFFICER, agency=AgencyFactory())
+    body = {"title": TITLE, "summary": SUMMARY, "body_md": BODY, "tlp": tlp}
     product = publish(
-        draft(
-            people["author"],
-            title=TITLE,
-            summary=SUMMARY,
-            body_md=BODY,
-            tlp=tlp,
-            audience=_audience(tlp, flo),
-        ),
-        people["coordinator"],
+        draft(people["author"], **body, audience=_audience(tlp, flo)), people["coordinator"]
     )
+    return people, flo, product
+
+
+@pytest.mark.parametrize("tlp", ["TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"])
+def test_marked_products_mail_only_reference_type_label_and_link(make_user, tlp):
+    people, flo, product = _published_to_a_flo(make_user, tlp)
     [mail] = _mails(flo)
     _assert_marking_only(mail, product, tlp)
     assert f"/products/{product.id}" in mail.body_text
     # The in-app notice keeps the title: it stays in the portal.
-    [notice] = _notices(flo, "product.published")
+    [notice] = notices(flo, "product.published")
     assert TITLE in notice.title and SUMMARY in notice.body
 
     # A revision, then a withdrawal: the same rule.
@@ -90,25 +79,13 @@ def test_marked_products_mail_only_reference_type_label_and_link(make_user, tlp)
         _assert_marking_only(m, product, tlp)
     assert mails[1].subject.startswith("Updated (v2): ")
     assert mails[2].subject.startswith("Withdrawn: ")
-    [withdrawn] = _notices(flo, "product.withdrawn")
+    [withdrawn] = notices(flo, "product.withdrawn")
     assert "Quetzal source recalled" in withdrawn.body  # in the portal, not in the mail
 
 
 @pytest.mark.parametrize("tlp", ["TLP:CLEAR", "TLP:GREEN"])
 def test_clear_and_green_products_mail_title_and_summary(make_user, tlp):
-    people = staff(make_user)
-    flo = make_user(Role.LIAISON_OFFICER, agency=AgencyFactory())
-    product = publish(
-        draft(
-            people["author"],
-            title=TITLE,
-            summary=SUMMARY,
-            body_md=BODY,
-            tlp=tlp,
-            audience=_audience(tlp, flo),
-        ),
-        people["coordinator"],
-    )
+    people, flo, product = _published_to_a_flo(make_user, tlp)
     [mail] = _mails(flo)
     assert mail.subject == f"[{tlp}] {TITLE}"
     assert SUMMARY in mail.body_text and f"/products/{product.id}" in mail.body_text
@@ -127,7 +104,7 @@ def test_review_mails_follow_the_rule_too(make_user):
     [to_author] = _mails(people["author"])
     _assert_marking_only(to_author, amber, "TLP:AMBER")
     assert to_author.subject.endswith("returned to you")
-    [notice] = _notices(people["privacy"], "product.privacy_review")
+    [notice] = notices(people["privacy"], "product.privacy_review")
     assert TITLE in notice.body
 
     green = draft(people["author"], title="Plain heading", privacy_review_requested=True)

@@ -18,6 +18,7 @@ from flo_portal.products.models import (
 )
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
 from flo_portal.security.permissions import Role
+from tests.factories import notices
 from tests.products.helpers import draft, product_data, publish, staff
 
 
@@ -121,12 +122,7 @@ def test_protected_activity_terms_send_to_privacy_review(make_user, text, flagge
     services.transition(product, "submit", people["author"])
     assert (product.privacy_status == PrivacyStatus.PENDING) is flagged
     if flagged:
-        assert db.session.scalar(
-            sa.select(Notification).where(
-                Notification.user_id == people["privacy"].id,
-                Notification.kind == "product.privacy_review",
-            )
-        )
+        assert notices(people["privacy"], "product.privacy_review")
 
 
 def test_publishing_waits_for_privacy_approval_and_author_can_ask(make_user, client, login_as):
@@ -158,12 +154,7 @@ def test_privacy_officer_returns_with_note(make_user):
     assert (
         product.status == ProductStatus.DRAFT and product.privacy_status == PrivacyStatus.RETURNED
     )
-    assert db.session.scalar(
-        sa.select(Notification).where(
-            Notification.user_id == people["author"].id,
-            Notification.kind == "product.returned",
-        )
-    )
+    assert notices(people["author"], "product.returned")
 
 
 def test_withdraw_needs_reason_and_archive(make_user, client, login_as):

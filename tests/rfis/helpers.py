@@ -74,3 +74,11 @@ def force(rfi, **attrs):
         setattr(rfi, k, v)
     db.session.commit()
     return rfi
+
+
+def post_action(client, rfi, action: str, note: str | None = None):
+    """POST the RFI page's form for ``action`` (its version, and its note when given)."""
+    data = {f"{action}-version": str(rfi.version)}
+    if note is not None:
+        data[f"{action}-note"] = note
+    return client.post(f"/rfis/{rfi.id}/do/{action}", data=data)

@@ -15,7 +15,8 @@ from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiStatus
 from flo_portal.security.permissions import Role
-from tests.rfis.helpers import PDF, future, submit
+from tests.factories import notices
+from tests.rfis.helpers import PDF, future, post_action, submit
 
 
 def _form(**over):
@@ -169,13 +170,7 @@ def test_protected_activity_goes_to_privacy_review_first(client, login_as, make_
     r = client.post(f"/rfis/{rfi.id}/do/accept", data={"accept-version": str(rfi.version)})
     assert r.status_code == 409
     login_as(privacy)
-    r = client.post(
-        f"/rfis/{rfi.id}/do/privacy_approve",
-        data={
-            "privacy_approve-version": str(rfi.version),
-            "privacy_approve-note": "Criminal nexus shown.",
-        },
-    )
+    r = post_action(client, rfi, "privacy_approve", "Criminal nexus shown.")
     assert r.status_code == 302
     db.session.refresh(rfi)
     assert rfi.status == RfiStatus.SUBMITTED and rfi.privacy_reviewer_id == privacy.id
@@ -188,21 +183,11 @@ def test_privacy_officer_returns_with_a_note_and_requester_revises(client, login
     flo = make_user(Role.LIAISON_OFFICER)
     rfi = submit(flo, question="List attendees of the political rally.")
     login_as(privacy)
-    r = client.post(
-        f"/rfis/{rfi.id}/do/privacy_return",
-        data={
-            "privacy_return-version": str(rfi.version),
-            "privacy_return-note": "State the criminal nexus.",
-        },
-    )
+    r = post_action(client, rfi, "privacy_return", "State the criminal nexus.")
     assert r.status_code == 302
     db.session.refresh(rfi)
     assert rfi.status == RfiStatus.RETURNED and rfi.return_note == "State the criminal nexus."
-    assert db.session.scalar(
-        sa.select(Notification).where(
-            Notification.user_id == flo.id, Notification.kind == "rfi.returned"
-        )
-    )
+    assert notices(flo, "rfi.returned")
     login_as(flo)
     page = client.get(f"/rfis/{rfi.id}/resubmit").get_data(as_text=True)
     assert "State the criminal nexus." in page

@@ -15,7 +15,7 @@ from flo_portal.rfis import queries, services
 from flo_portal.rfis.models import Rfi, RfiPriority, RfiRecipient, RfiStatus, Tlp
 from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, notices
 from tests.rfis.helpers import force, submit
 
 
@@ -135,11 +135,7 @@ def test_answer_notifies_requester_and_sets_retention_review(app, make_user):
         db.session.commit()
     answered = clock.today(rfi.answered_at)  # the retention clock counts the center's day
     assert rfi.review_due_on == answered.replace(year=answered.year + app.config["RETENTION_YEARS"])
-    assert db.session.scalar(
-        sa.select(Notification).where(
-            Notification.user_id == flo.id, Notification.kind == "rfi.answered"
-        )
-    )
+    assert notices(flo, "rfi.answered")
     assert db.session.scalar(
         sa.select(OutboxEmail).where(
             OutboxEmail.to_address == flo.email, OutboxEmail.kind == "rfi.answered"
