@@ -6,6 +6,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.pagination import SelectPagination
 from flask_wtf import CSRFProtect
 
 from flo_portal.core.orm import Base
@@ -28,12 +29,32 @@ def requested_page() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
+class RowPagination(SelectPagination):
+    """A page of a select of several columns: its items are the rows, not the first column."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select))
+
+
 class PortalSQLAlchemy(SQLAlchemy):
     def paginate(self, select, *, page=None, **kwargs):
         """Every list page paginates here: the page number from the query string is
         always clamped to 1..MAX_PAGE, so no ``page=`` value can reach the database as
         an out-of-range offset."""
         return super().paginate(select, page=requested_page() if page is None else page, **kwargs)
+
+    def paginate_rows(self, select, *, per_page: int, max_per_page: int | None = None):
+        """``paginate`` for a select of several columns (a report's rows)."""
+        return RowPagination(
+            select=select,
+            session=self.session(),
+            page=requested_page(),
+            per_page=per_page,
+            max_per_page=max_per_page,
+            error_out=False,
+            count=True,
+        )
 
 
 db = PortalSQLAlchemy(model_class=Base)

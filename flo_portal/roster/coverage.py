@@ -19,6 +19,8 @@ from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer, OfficerStatus
+from flo_portal.security.access import can
+from flo_portal.security.permissions import Permission
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import NEVER
 
@@ -75,6 +77,10 @@ class Coverage:
     agencies: list[AgencyCoverage]
     heat: dict[tuple[int, int], int]  # (agency_id, course_id) -> active officers holding it
     gaps: list[CourseGap]
+    # Whether every agency of the center is shown (a coordinator's unfiltered view): only
+    # then is a discipline with no agency at all a gap; an agency head's view names gaps
+    # among the disciplines of the agencies shown.
+    center_wide: bool = False
 
     @property
     def totals(self) -> dict:
@@ -107,7 +113,7 @@ class Coverage:
 
     def uncovered(self) -> dict[str, list[str]]:
         """Disciplines and regions (among those shown) with no active FLO at all."""
-        by_disc: dict[str, int] = {d.value: 0 for d in Discipline}
+        by_disc: dict[str, int] = {d.value: 0 for d in Discipline} if self.center_wide else {}
         by_region: dict[str, int] = {}
         for a in self.agencies:
             by_disc[a.discipline] = by_disc.get(a.discipline, 0) + a.active
@@ -274,7 +280,62 @@ def coverage_for(
                 }
             )
         gaps = list(by_course.values())
-    return Coverage(today=today, courses=courses, agencies=agencies, heat=heat, gaps=gaps)
+    return Coverage(
+        today=today,
+        courses=courses,
+        agencies=agencies,
+        heat=heat,
+        gaps=gaps,
+        center_wide=not agency_id and can(Permission.ROSTER_READ_ALL, viewer),
+    )
+
+
+def expiring_within(
+    viewer, within: int, *, agency_id: int | None = None, today: date | None = None
+) -> sa.Select:
+    """The drill-down behind the coverage page's "expiring within N days" figure: one row
+    per (current active officer, required course) whose best record of that course stops
+    counting within ``within`` days, with the agency, course and date; soonest first.
+    The distinct officers of these rows are exactly the figure's count."""
+    today = today or clock.today()
+    required_ids = list(
+        db.session.scalars(
+            sa.select(TrainingCourse.id).where(
+                TrainingCourse.required.is_(True), TrainingCourse.active.is_(True)
+            )
+        )
+    )
+    if not required_ids:
+        return sa.select(Officer.id).where(sa.false())
+    validity = _validity_by_officer(required_ids)
+    is_current = sa.and_(*(validity.c[f"v{cid}"] > today for cid in required_ids))
+    until = sa.case(*((TrainingCourse.id == cid, validity.c[f"v{cid}"]) for cid in required_ids))
+    scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
+    if agency_id:
+        scope.append(Agency.id == agency_id)
+    return (
+        sa.select(
+            Officer.id.label("officer_id"),
+            Officer.first_name,
+            Officer.last_name,
+            Agency.id.label("agency_id"),
+            Agency.name.label("agency_name"),
+            TrainingCourse.code.label("course_code"),
+            TrainingCourse.title.label("course_title"),
+            until.label("expires_on"),
+        )
+        .select_from(Officer)
+        .join(Agency, Agency.id == Officer.agency_id)
+        .join(validity, validity.c.officer_id == Officer.id)
+        .join(TrainingCourse, TrainingCourse.id.in_(required_ids))
+        .where(
+            Officer.status == OfficerStatus.ACTIVE,
+            is_current,
+            until <= today + timedelta(days=within),
+            *scope,
+        )
+        .order_by(until, Officer.last_name, Officer.first_name, Officer.id, TrainingCourse.code)
+    )
 
 
 def overall_percent(viewer) -> tuple[int | None, int, int]:

@@ -360,6 +360,57 @@ def coverage_csv():
     return csv_response("coverage.csv", header, rows)
 
 
+def _expiring_args() -> tuple[int, int | None]:
+    within = request.args.get("within", type=int)
+    if within not in coverage_mod.WINDOWS:
+        abort(404)
+    return within, request.args.get("agency", type=parse_id)
+
+
+@bp.route("/coverage/expiring")
+@require(Permission.COVERAGE_READ)
+def coverage_expiring():
+    """Who stops being current within 30/60/90 days: the coverage figure, opened."""
+    within, agency_id = _expiring_args()
+    stmt = coverage_mod.expiring_within(current_user, within, agency_id=agency_id)
+    page = db.paginate_rows(stmt, per_page=PER_PAGE)
+    officers = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(stmt.subquery().c.officer_id)))
+    )
+    filters = {"within": within, "agency_id": agency_id}
+    audit_listing(
+        "coverage_expiring", filters, page.total, values=filters, listing="report", page=page.page
+    )
+    return render_template(
+        "roster/coverage_expiring.html",
+        page=page,
+        within=within,
+        officers=officers,
+        agency_id=agency_id,
+        windows=coverage_mod.WINDOWS,
+    )
+
+
+@bp.route("/coverage/expiring.csv")
+@require(Permission.COVERAGE_READ)
+def coverage_expiring_csv():
+    within, agency_id = _expiring_args()
+    stmt = coverage_mod.expiring_within(current_user, within, agency_id=agency_id)
+    rows = [
+        [r.last_name, r.first_name, r.agency_name, r.course_code, r.course_title, r.expires_on]
+        for r in db.session.execute(stmt)
+    ]
+    audit_listing(
+        "coverage_expiring",
+        {"within": within, "agency_id": agency_id},
+        len(rows),
+        values=["within", "agency_id"],
+        export=True,
+    )
+    header = ["last_name", "first_name", "agency", "course_code", "course", "expires_on"]
+    return csv_response(f"expiring-{within}-days.csv", header, rows)
+
+
 # --- import ---------------------------------------------------------------------------
 
 
