@@ -1,0 +1,138 @@
+"""Query plans at a center's real size: ``EXPLAIN ANALYZE`` of the portal's lists.
+
+Builds the load benchmark's data set (bench/load/data.py: 10,000 officers, 60,000
+training records, 100,000 RFIs, 50,000 products at scale 1) in a fresh PostgreSQL
+schema, then runs each list below exactly as its page runs it (the same query function,
+for a signed-in account of the role that opens it) under ``EXPLAIN (ANALYZE, BUFFERS)``,
+and prints each plan with its execution time and any sequential scan of a large table.
+
+    .venv/bin/python -m bench.explain [--only coverage] [--scale 1] [--full]
+
+A new list adds one line to ``LISTS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from bench.load.run import DEFAULT_PG, ensure_database
+
+BIG_TABLES = ("officer", "training_record", "rfi", "product", "product_audience", "user")
+
+
+def _coverage_expiring(w):
+    from flo_portal.roster.coverage import expiring_within
+
+    return "coordinator", lambda viewer: expiring_within(viewer, 90)
+
+
+def _coverage_expiring_head(w):
+    from flo_portal.roster.coverage import expiring_within
+
+    return "agency_head", lambda viewer: expiring_within(viewer, 90)
+
+
+def _my_rfis(w):
+    from flo_portal.rfis.queries import my_rfis_query
+
+    return "liaison_officer", my_rfis_query
+
+
+def _roster(w):
+    from flo_portal.roster.services import roster_query
+
+    return "coordinator", lambda viewer: roster_query(viewer, q="smi", status="active")
+
+
+# name -> (data world) -> (role, viewer -> select); each list is paged as its page pages it
+LISTS: dict[str, Callable] = {
+    "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
+    "coverage: expiring within 90 days (agency head)": _coverage_expiring_head,
+    "My RFIs (FLO)": _my_rfis,
+    "roster search": _roster,
+}
+
+
+def explain(stmt: sa.Select, *, page_size: int = 50) -> tuple[str, float]:
+    from flo_portal.core.extensions import db
+
+    paged = stmt.limit(page_size)
+    sql = str(paged.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    lines = db.session.execute(sa.text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
+    plan = "\n".join(lines)
+    found = re.search(r"Execution Time: ([\d.]+) ms", plan)
+    return plan, float(found.group(1)) if found else float("nan")
+
+
+def seq_scans(plan: str) -> list[str]:
+    return sorted(
+        {
+            m.group(1)
+            for m in re.finditer(r"Seq Scan on (\w+)", plan)
+            if m.group(1).strip('"') in BIG_TABLES
+        }
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="only the lists whose name contains this")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--full", action="store_true", help="print every plan in full")
+    opts = parser.parse_args(argv)
+
+    from flask_migrate import upgrade
+
+    from bench.load import data, serve
+    from flo_portal.core.extensions import db
+    from flo_portal.users.models import User
+
+    pg_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+    ensure_database(pg_url)
+    schema = f"bench_explain_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    os.environ.update(
+        BENCH_LOAD_URL=pg_url,
+        BENCH_LOAD_SCHEMA=schema,
+        BENCH_LOAD_UPLOADS=tempfile.mkdtemp(prefix="bench-explain-"),
+    )
+    try:
+        app = serve.portal_app()
+        with app.app_context(), app.test_request_context():
+            upgrade(revision="heads")
+            world = data.build(opts.scale)
+            db.session.execute(sa.text("ANALYZE"))
+            print(f"data: {world.counts}")
+            print("| list | execution ms | sequential scans of large tables |")
+            print("|---|---|---|")
+            plans = []
+            for name, make in LISTS.items():
+                if opts.only and opts.only not in name:
+                    continue
+                role, query = make(world)
+                viewer = db.session.get(User, world.accounts[role][0].id)
+                plan, ms = explain(query(viewer))
+                plans.append((name, plan))
+                print(f"| {name} | {ms:.1f} | {', '.join(seq_scans(plan)) or 'none'} |")
+            for name, plan in plans:
+                print(f"\n### {name}\n")
+                print(plan if opts.full else "\n".join(plan.splitlines()[:25]))
+            db.session.remove()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
