@@ -275,7 +275,12 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(can=can, Permission=Permission, portal_version=__version__)
     app.jinja_env.filters.update(
-        localtime=display.localtime, date=display.format_date, timeago=display.format_date
+        localtime=display.localtime,
+        date=display.format_date,
+        timeago=display.format_date,
+        plural=display.plural,
+        code_label=display.code_label,
+        notice_kind=_notice_kind,
     )
 
     @app.context_processor
@@ -295,6 +300,12 @@ def _register_template_helpers(app: Flask) -> None:
             "logout_form": EmptyForm(formdata=None),
             "nav_entries": _nav_entries(current_user),
         }
+
+
+def _notice_kind(kind: str) -> str:
+    from flo_portal.notifications.services import kind_label
+
+    return kind_label(kind)
 
 
 def _nav_entries(user) -> tuple[tuple[str, str], ...]:

@@ -25,6 +25,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from flo_portal.auth.passwords import hash_password, verify_password
+from flo_portal.core.display import plural
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.core.unit_of_work import transaction
@@ -265,4 +266,4 @@ def register(app) -> None:
                 "A stored secret opens with none of MFA_ENCRYPTION_KEYS; keep the old key in "
                 "the list (after the new one) until rotation has run."
             ) from err
-        click.echo(f"Re-encrypted {count} TOTP secret(s) with the first key.")
+        click.echo(f"Re-encrypted {plural(count, 'TOTP secret')} with the first key.")

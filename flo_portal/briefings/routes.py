@@ -45,7 +45,7 @@ from flo_portal.briefings.queries import (
     my_rsvps,
 )
 from flo_portal.core import clock
-from flo_portal.core.display import viewer_zone
+from flo_portal.core.display import plural, viewer_zone
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import EmptyForm, form_page, show_error, show_version, stale_edit
@@ -129,8 +129,8 @@ def new():
                 )
             )
             flash(
-                f"Briefing scheduled ({len(created)} occurrence{'s' if len(created) > 1 else ''}); "
-                f"{invited} people invited.",
+                f"Briefing scheduled ({plural(len(created), 'occurrence')}); "
+                f"{plural(invited, 'person')} invited.",
                 "success",
             )
             return redirect(url_for("briefings.detail", briefing_id=created[0].id))

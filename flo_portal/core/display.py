@@ -1,4 +1,4 @@
-"""Showing stored UTC times in the viewer's time zone."""
+"""What pages show: stored UTC times in the viewer's time zone, counted nouns, codes as words."""
 
 from __future__ import annotations
 
@@ -27,3 +27,26 @@ def format_date(value: date | datetime | None, fmt: str = "%Y-%m-%d") -> str:
     if isinstance(value, datetime):
         value = value.astimezone(viewer_zone())
     return value.strftime(fmt)
+
+
+# Nouns whose plural is not the singular plus "s".
+IRREGULAR = {"person": "people", "agency": "agencies", "reply": "replies", "policy": "policies"}
+
+
+def plural(count: int | None, singular: str, many: str | None = None) -> str:
+    """``1 person``, ``2 people``, ``0 records``: the count with its noun agreeing."""
+    n = count or 0
+    if n == 1:
+        return f"1 {singular}"
+    word = many or IRREGULAR.get(singular) or f"{singular}s"
+    return f"{n:,} {word}"
+
+
+def code_label(value) -> str:
+    """A stored code as a reader's words: an enum's own ``label`` when it has one, else
+    ``privacy_review`` / ``rfi.tasking`` written as "Privacy review" / "Rfi tasking"."""
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    text = str(value or "").replace("_", " ").replace(".", " ").strip()
+    return text[:1].upper() + text[1:]

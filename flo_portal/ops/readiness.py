@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from flo_portal.core.display import plural
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 
@@ -85,7 +86,7 @@ def check(now: datetime | None = None) -> tuple[bool, dict]:
     elif oldest_due is not None and now - oldest_due > stuck_after:
         reasons.append(f"the outbox is stuck: a mail has been due since {oldest_due.isoformat()}")
     if mail_on and exhausted:
-        reasons.append(f"{exhausted} mail(s) failed {max_attempts} or more times")
+        reasons.append(f"{plural(exhausted, 'mail')} failed {max_attempts} or more times")
 
     if db.session.get_bind().dialect.name == "postgresql":
         # Not a reason to stop serving, but a warning to act on: without autovacuum dead

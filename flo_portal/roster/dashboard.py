@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from flo_portal.core import clock
+from flo_portal.core.display import plural
 from flo_portal.core.extensions import db
 from flo_portal.dashboard import card_provider
 from flo_portal.roster.coverage import overall_percent
@@ -70,7 +71,8 @@ def roster_cards(user) -> list[dict]:
                 {
                     "title": "My training",
                     "value": "Current" if officer.training_current else "Not current",
-                    "hint": f"{expiring} required record(s) expire within 60 days"
+                    "hint": f"{plural(expiring, 'required record')} "
+                    f"{'expires' if expiring == 1 else 'expire'} within 60 days"
                     if expiring
                     else "",
                     "link": url_for("roster.profile", officer_id=officer.id),

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency
+from flo_portal.core.display import plural
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 
@@ -53,13 +54,13 @@ class Audience:
         if self.all_flos:
             parts.append("all FLOs")
         if self.agency_ids:
-            parts.append(f"{len(self.agency_ids)} agencies")
+            parts.append(plural(len(self.agency_ids), "agency"))
         if self.disciplines:
             parts.append("disciplines: " + ", ".join(self.disciplines))
         if self.regions:
             parts.append("regions: " + ", ".join(self.regions))
         if self.user_ids:
-            parts.append(f"{len(self.user_ids)} named people")
+            parts.append(plural(len(self.user_ids), "named person", "named people"))
         return "; ".join(parts) or "nobody"
 
 

@@ -154,7 +154,7 @@ def test_coordinator_journey(page, live_server, make_user, sign_in, seen):
     page.get_by_label("Named people").select_option(str(flo.id))
     seen(page, "journey-coordinator-briefing-form")
     page.get_by_role("button", name="Schedule and invite").click()
-    _flash(page, "Briefing scheduled (1 occurrence); 1 people invited.")
+    _flash(page, "Briefing scheduled (1 occurrence); 1 person invited.")
     expect(page.get_by_role("heading", name="Port threat picture")).to_be_visible()
     seen(page, "journey-coordinator-briefing-detail")
 

@@ -66,7 +66,7 @@ def test_a_mail_that_keeps_failing_is_not_ready(client, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
     response = _readyz_with_one_mail(client, db, due_in=timedelta(hours=1), attempts=12)
     assert response.status_code == 503
-    assert response.json["reasons"] == ["1 mail(s) failed 10 or more times"]
+    assert response.json["reasons"] == ["1 mail failed 10 or more times"]
 
 
 def test_the_version_is_in_the_footer_and_the_openapi_document(client):
