@@ -140,6 +140,23 @@ def reach_by_product(user: User, limit: int = 500) -> list[dict]:
     ]
 
 
+def feedback_chart(months: list[dict]) -> dict:
+    """Recipients' ratings per month (average usefulness and actionability, 1–5), oldest
+    first: a ``data-chart`` spec for static/js/charts.js beside the per-month table."""
+    oldest_first = list(reversed(months))
+    return {
+        "type": "bar",
+        "labels": [m["month"] for m in oldest_first],
+        "datasets": [
+            {"label": "Useful (avg)", "data": [m["useful_avg"] for m in oldest_first]},
+            {"label": "Actionable (avg)", "data": [m["actionable_avg"] for m in oldest_first]},
+        ],
+        "max": 5,
+        "axis": "average rating (1–5)",
+        "extra": {"label": "ratings", "values": [m["ratings"] for m in oldest_first]},
+    }
+
+
 def reach_by_month(user: User) -> list[dict]:
     rec, fb = _reach_subqueries()
     month = _month_expr(Product.published_at).label("month")

@@ -61,7 +61,7 @@ from flo_portal.products.queries import (
     get_visible_product_or_404,
     get_visible_version_or_404,
 )
-from flo_portal.products.reach import reach_by_month, reach_by_product
+from flo_portal.products.reach import feedback_chart, reach_by_month, reach_by_product
 from flo_portal.products.rendering import render_markdown
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
 from flo_portal.retention import services as retention_services
@@ -459,7 +459,9 @@ def reach():
     rows = reach_by_product(current_user)
     months = reach_by_month(current_user)
     audit_listing("product", {}, len(rows), listing="reach")
-    return render_template("products/reach.html", rows=rows, months=months)
+    return render_template(
+        "products/reach.html", rows=rows, months=months, chart=feedback_chart(months)
+    )
 
 
 @bp.route("/reach.csv")

@@ -478,9 +478,11 @@ def download(attachment_id: int):
 @require(Permission.RFI_METRICS)
 def metrics():
     today = clock.today()
+    turnaround = queries.turnaround_metrics()
     return render_template(
         "rfis/metrics.html",
-        turnaround=queries.turnaround_metrics(),
+        turnaround=turnaround,
+        chart=queries.turnaround_chart(turnaround["by_month"]),
         summary=queries.summary_figures(today),
     )
 

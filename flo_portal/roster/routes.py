@@ -313,9 +313,19 @@ def coverage():
     filters = {"agency_id": agency_id}
     audit_listing("coverage", filters, len(cov.agencies), values=filters, listing="report")
     chart = {
+        "type": "bar",
+        "horizontal": True,
         "labels": [a.name for a in cov.agencies],
-        "coverage": [a.percent or 0 for a in cov.agencies],
-        "active": [a.active for a in cov.agencies],
+        "datasets": [
+            {
+                "label": "Coverage %",
+                "data": [a.percent or 0 for a in cov.agencies],
+                "color": "#198754",
+            }
+        ],
+        "max": 100,
+        "axis": "% of active officers current",
+        "extra": {"label": "active officers", "values": [a.active for a in cov.agencies]},
     }
     return render_template(
         "roster/coverage.html",

@@ -79,6 +79,26 @@ def _coverage():
     return "/roster/coverage"
 
 
+def _coverage_expiring():
+    from datetime import timedelta
+
+    from flo_portal.core import clock
+    from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
+
+    course = CourseFactory(code="FLO-101", validity_months=12)
+    officer = OfficerFactory(agency=AgencyFactory(name="Expiring agency"))
+    RecordFactory(officer=officer, course=course, completed_on=clock.today() - timedelta(days=350))
+    db.session.commit()
+    return "/roster/coverage/expiring?within=30"
+
+
+def _rfi_metrics():
+    from tests.rfis.helpers import submit
+
+    submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    return "/rfis/metrics"
+
+
 def _training_courses():
     from tests.roster.factories import CourseFactory
 
@@ -133,6 +153,9 @@ MAIN_PAGES += [
     (Role.COORDINATOR, _officer_profile),
     (Role.COORDINATOR, "/agencies/"),
     (Role.COORDINATOR, _coverage),
+    (Role.COORDINATOR, _coverage_expiring),
+    (Role.COORDINATOR, _rfi_metrics),
+    (Role.COORDINATOR, "/products/reach"),
     (Role.COORDINATOR, _training_courses),
     (Role.LIAISON_OFFICER, "/rfis/new"),
     (Role.COORDINATOR, _rfi_queue),
@@ -205,7 +228,13 @@ def test_page_is_accessible_and_fits_a_phone(
     page.goto(f"{live_server}{path}")
     assert page.url.startswith(f"{live_server}{path.split('?')[0]}")
     assert axe_check(page) == []
-    shot(page, "a11y" + path.replace("/", "_").rstrip("_"))
+    # every chart the page hands its script is drawn (charts.js found it and Chart.js ran)
+    undrawn = page.evaluate(
+        "[...document.querySelectorAll('canvas[data-chart]')]"
+        ".filter(c => !(window.Chart && Chart.getChart(c))).map(c => c.id)"
+    )
+    assert undrawn == [], f"charts not drawn on {path}: {undrawn}"
+    shot(page, "a11y" + path.replace("/", "_").replace("?", "_").replace("=", "-").rstrip("_"))
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()  # laid out at phone width from the start (charts resize asynchronously)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

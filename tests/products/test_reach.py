@@ -12,6 +12,7 @@ from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory
+from tests.html import chart_spec
 from tests.products.helpers import draft, publish, staff
 
 
@@ -62,6 +63,13 @@ def test_reach_per_product_and_month_with_csv(make_user, client, login_as):
         and alert.reference.encode() in page.data
         and other.reference.encode() not in page.data
     )
+    login_as(people["coordinator"])
+    spec = chart_spec(client.get("/products/reach").get_data(as_text=True), "feedback-chart")
+    assert spec["labels"] == [months[0]["month"]]
+    assert spec["datasets"][0]["data"] == [4.0] and spec["extra"]["values"] == [
+        months[0]["ratings"]
+    ]
+    login_as(people["author"])
     export = client.get("/products/reach.csv")
     data = list(csv.reader(io.StringIO(export.data.decode())))
     assert data[0][:3] == ["reference", "tlp", "title"]

@@ -16,6 +16,7 @@ from flo_portal.rfis.models import Rfi, RfiPriority, RfiRecipient, RfiStatus, Tl
 from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory, notices
+from tests.html import chart_spec
 from tests.rfis.helpers import force, submit
 
 
@@ -260,6 +261,12 @@ def test_metrics_median_p90_satisfaction_and_csv(client, login_as, make_user):
     login_as(Role.COORDINATOR)
     page = client.get("/rfis/metrics").get_data(as_text=True)
     assert "2026-03" in page and "4.0" in page  # satisfaction average (5+3+4)/3
+    # the chart beside the table: the same figures per month
+    march = queries.turnaround_metrics()["by_month"][0]
+    spec = chart_spec(page, "turnaround-chart")
+    assert spec["labels"] == ["2026-03"] and "charts.js" in page
+    assert [d["data"] for d in spec["datasets"]] == [[march.median_hours], [march.p90_hours]]
+    assert march.median_hours == 20.0
     csv = client.get("/rfis/metrics.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     text = csv.get_data(as_text=True)

@@ -75,7 +75,7 @@ def test_coverage_page_and_csv_for_agency_head(client, login_as, make_user):
     login_as(make_user(Role.AGENCY_HEAD, agency=b))
     page = client.get("/roster/coverage").get_data(as_text=True)
     assert "Beta Fire" in page and "Alpha PD" not in page and "data-chart=" in page
-    assert "coverage.js" in page
+    assert "charts.js" in page
     csv_text = client.get("/roster/coverage.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("agency,discipline,region,active_officers")
     assert "Beta Fire" in csv_text and "Alpha PD" not in csv_text
