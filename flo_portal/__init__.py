@@ -21,7 +21,7 @@ from flo_portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from flo_portal.core.formtools import refuse_control_characters_in_query
 from flo_portal.core.ids import refuse_out_of_range_ids
 from flo_portal.core.proxy import trust_proxies
-from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES, NAV
+from flo_portal.registry import BLUEPRINTS, CLI_MODULES, MODEL_MODULES, NAV, NAV_GROUPS
 
 __version__ = "1.0.0"  # the release: footer, OpenAPI document, /readyz (see CHANGELOG.md)
 
@@ -308,10 +308,14 @@ def _notice_kind(kind: str) -> str:
     return kind_label(kind)
 
 
-def _nav_entries(user) -> tuple[tuple[str, str], ...]:
-    """(label, url) of the navigation entries ``user`` may open, in the features' order:
-    for each slot of the manifest, its first option the user's role allows. It depends
-    on the role alone, so it is worked out once per role (and script root)."""
+NavMenu = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _nav_entries(user) -> tuple[NavMenu, ...]:
+    """The menus of the navigation ``user`` may open, as (label, ((label, url), ...)):
+    for each slot of the manifest, its first option the user's role allows, gathered in
+    the menus of ``NAV_GROUPS``; a menu of one entry is that entry. It depends on the
+    role alone, so it is worked out once per role (and script root)."""
     if not getattr(user, "is_authenticated", False):
         return ()
     from flask import request
@@ -320,13 +324,23 @@ def _nav_entries(user) -> tuple[tuple[str, str], ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _nav_for_role(role: str, script_root: str) -> tuple[tuple[str, str], ...]:
+def _nav_for_role(role: str, script_root: str) -> tuple[NavMenu, ...]:
     from flask import url_for
 
-    shown = []
+    grouped: dict[str, list[tuple[str, str]]] = {g: [] for g in NAV_GROUPS}
+    loose: list[NavMenu] = []
     for options in NAV:
         for option in options:
             if option.allows_role(role):
-                shown.append((option.label, url_for(option.endpoint)))
+                entry = (option.label, url_for(option.endpoint))
+                if option.group in grouped:
+                    grouped[option.group].append(entry)
+                else:
+                    loose.append((option.label, (entry,)))
                 break
-    return tuple(shown)
+    menus: list[NavMenu] = [
+        (group if len(entries) > 1 else entries[0][0], tuple(entries))
+        for group, entries in grouped.items()
+        if entries
+    ]
+    return tuple(menus + loose)

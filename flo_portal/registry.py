@@ -41,6 +41,9 @@ class Nav:
     endpoint: str
     permissions: tuple[Permission, ...] = ()  # any one of them; none: any signed-in user
     roles: tuple[Role, ...] = ()  # and, when given, one of these roles
+    # The menu it is listed in (one of NAV_GROUPS); a menu a role has one entry of is
+    # shown as that entry, so the navigation stays on one row for every role.
+    group: str = ""
 
     def allows_role(self, role: str) -> bool:
         if self.roles and role not in {str(r) for r in self.roles}:
@@ -120,9 +123,16 @@ FEATURES: tuple[Feature, ...] = (
             ),
         ),
         nav=(
-            (Nav("Products", "products.feed", (P.PRODUCT_READ,)),),
-            (Nav("Product reviews", "products.privacy_queue", (P.PRIVACY_REVIEW,)),),
-            (Nav("Retention", "products.retention", (P.RETENTION_REVIEW,)),),
+            (Nav("Products", "products.feed", (P.PRODUCT_READ,), group="Products"),),
+            (
+                Nav(
+                    "Product reviews",
+                    "products.privacy_queue",
+                    (P.PRIVACY_REVIEW,),
+                    group="Products",
+                ),
+            ),
+            (Nav("Retention", "products.retention", (P.RETENTION_REVIEW,), group="Products"),),
         ),
         notification_kinds=(("product", "Products and alerts"),),
     ),
@@ -141,7 +151,7 @@ FEATURES: tuple[Feature, ...] = (
                 "flo_portal.exchange.taxii_client:poll_partners",
             ),
         ),
-        nav=((Nav("Partners", "exchange.partners", (P.PRODUCT_PUBLISH,)),),),
+        nav=((Nav("Partners", "exchange.partners", (P.PRODUCT_PUBLISH,), group="Products"),),),
     ),
     Feature(
         "rfis",
@@ -158,10 +168,10 @@ FEATURES: tuple[Feature, ...] = (
         ),
         nav=(
             (
-                Nav("RFI queue", "rfis.queue", (P.RFI_QUEUE,)),
-                Nav("RFIs", "rfis.mine", (P.RFI_READ,)),
+                Nav("RFI queue", "rfis.queue", (P.RFI_QUEUE,), group="RFIs"),
+                Nav("RFIs", "rfis.mine", (P.RFI_READ,), group="RFIs"),
             ),
-            (Nav("Privacy review", "rfis.privacy_queue", (P.PRIVACY_REVIEW,)),),
+            (Nav("Privacy review", "rfis.privacy_queue", (P.PRIVACY_REVIEW,), group="RFIs"),),
         ),
         notification_kinds=(("rfi", "Requests for information"),),
     ),
@@ -173,8 +183,13 @@ FEATURES: tuple[Feature, ...] = (
         demo="flo_portal.roster.demo",
         nav=(
             (
-                Nav("Roster", "roster.officers", (P.ROSTER_READ_ALL, P.ROSTER_READ_OWN_AGENCY)),
-                Nav("My FLO record", "roster.me", roles=(Role.LIAISON_OFFICER,)),
+                Nav(
+                    "Roster",
+                    "roster.officers",
+                    (P.ROSTER_READ_ALL, P.ROSTER_READ_OWN_AGENCY),
+                    group="Roster",
+                ),
+                Nav("My FLO record", "roster.me", roles=(Role.LIAISON_OFFICER,), group="Roster"),
             ),
         ),
     ),
@@ -182,7 +197,7 @@ FEATURES: tuple[Feature, ...] = (
         "agencies",
         blueprints=(("flo_portal.agencies.routes", "/agencies"),),
         models="flo_portal.agencies.models",
-        nav=((Nav("Agencies", "agencies.index", (P.AGENCY_READ,)),),),
+        nav=((Nav("Agencies", "agencies.index", (P.AGENCY_READ,), group="Roster"),),),
     ),
     Feature(
         "training",
@@ -203,8 +218,8 @@ FEATURES: tuple[Feature, ...] = (
             ),
         ),
         nav=(
-            (Nav("Training", "training.courses", (P.TRAINING_READ,)),),
-            (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,)),),
+            (Nav("Training", "training.courses", (P.TRAINING_READ,), group="Roster"),),
+            (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,), group="Roster"),),
         ),
         notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
     ),
@@ -221,7 +236,7 @@ FEATURES: tuple[Feature, ...] = (
                 "flo_portal.briefings.reminders:send_due_reminders",
             ),
         ),
-        nav=((Nav("Briefings", "briefings.index", (P.BRIEFING_READ,)),),),
+        nav=((Nav("Briefings", "briefings.index", (P.BRIEFING_READ,), group="Briefings"),),),
         notification_kinds=(
             ("briefing.invitation", "Briefing invitations"),
             ("briefing.reminder", "Briefing reminders (24 hours and 1 hour before)"),
@@ -242,7 +257,7 @@ FEATURES: tuple[Feature, ...] = (
                 "flo_portal.jobs.housekeeping:prune_old_rows",
             ),
         ),
-        nav=((Nav("Jobs", "jobs.index", (P.JOBS_READ,)),),),
+        nav=((Nav("Jobs", "jobs.index", (P.JOBS_READ,), group="Admin"),),),
     ),
     # Development only (MAIL_BACKEND=sink): the mail the portal would have sent, for admins.
     Feature("mailsink", blueprints=(("flo_portal.mailsink.routes", "/dev/mail"),)),
@@ -253,8 +268,8 @@ FEATURES: tuple[Feature, ...] = (
         demo="flo_portal.sar.demo",
         nav=(
             (
-                Nav("SAR vetting", "sar.queue", (P.SAR_VET,)),
-                Nav("SARs", "sar.mine", (P.SAR_SUBMIT,)),
+                Nav("SAR vetting", "sar.queue", (P.SAR_VET,), group="Reports"),
+                Nav("SARs", "sar.mine", (P.SAR_SUBMIT,), group="Reports"),
             ),
         ),
         notification_kinds=(("sar", "Suspicious activity reports"),),
@@ -264,14 +279,14 @@ FEATURES: tuple[Feature, ...] = (
         blueprints=(("flo_portal.redress.routes", "/redress"),),
         models="flo_portal.redress.models",
         demo="flo_portal.redress.demo",
-        nav=((Nav("Redress", "redress.index"),),),
+        nav=((Nav("Redress", "redress.index", group="Oversight"),),),
         notification_kinds=(("redress", "Redress requests"),),
     ),
     Feature(
         "admin",
         blueprints=(("flo_portal.admin.routes", "/admin"),),
         models="flo_portal.admin.models",
-        nav=((Nav("Users", "admin.users", (P.USERS_MANAGE,)),),),
+        nav=((Nav("Users", "admin.users", (P.USERS_MANAGE,), group="Admin"),),),
     ),
     Feature(
         "audit",
@@ -286,7 +301,7 @@ FEATURES: tuple[Feature, ...] = (
                 "flo_portal.audit.services:checkpoint_job",
             ),
         ),
-        nav=((Nav("Audit log", "audit.index", (P.AUDIT_READ,)),),),
+        nav=((Nav("Audit log", "audit.index", (P.AUDIT_READ,), group="Oversight"),),),
     ),
     Feature(
         "api",
@@ -306,3 +321,5 @@ DEMO_MODULES = [f.demo for f in FEATURES if f.demo]
 JOBS = [job for f in FEATURES for job in f.jobs]
 NOTIFICATION_KINDS = {kind: label for f in FEATURES for kind, label in f.notification_kinds}
 NAV = [slot for f in FEATURES for slot in f.nav]
+# The navigation's menus, left to right; entries of no group follow them as links.
+NAV_GROUPS = ("Products", "RFIs", "Roster", "Briefings", "Reports", "Oversight", "Admin")

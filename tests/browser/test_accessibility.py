@@ -234,11 +234,13 @@ def test_page_is_accessible_and_fits_a_phone(
         ".filter(c => !(window.Chart && Chart.getChart(c))).map(c => c.id)"
     )
     assert undrawn == [], f"charts not drawn on {path}: {undrawn}"
-    shot(page, "a11y" + path.replace("/", "_").replace("?", "_").replace("=", "-").rstrip("_"))
+    name = "a11y" + path.replace("/", "_").replace("?", "_").replace("=", "-").rstrip("_")
+    shot(page, name)
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()  # laid out at phone width from the start (charts resize asynchronously)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
+    shot(page, name + "_375px")
 
 
 def test_sign_in_by_keyboard_alone(page, live_server, make_user, axe_check):
@@ -306,3 +308,37 @@ def test_rfi_submission_by_keyboard_alone(page, live_server, make_user, sign_in,
     rfi = db.session.query(Rfi).filter_by(title="Keyboard-only request").one()
     assert rfi.requester_id == flo.id and rfi.status == RfiStatus.SUBMITTED
     assert rfi.due_on == due and rfi.priority != "routine"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[str(r) for r in Role])
+def test_the_navigation_fits_one_row_at_1280px(page, live_server, make_user, sign_in, role):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _signed_in_page(page, role, make_user, sign_in)
+    page.goto(f"{live_server}/dashboard")
+    tops = page.evaluate(
+        "[...document.querySelectorAll('#mainnav > ul > li')]"
+        ".map(li => Math.round(li.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) == 1, f"{role}: the navigation wraps ({tops})"
+    menus = page.locator("#mainnav button.dropdown-toggle")
+    if menus.count():
+        menus.first.click()
+        expect(page.locator("#mainnav .dropdown-menu.show .dropdown-item").first).to_be_visible()
+
+
+def test_wide_tables_become_labelled_cards_on_a_phone(page, live_server, make_user, sign_in):
+    from tests.roster.factories import OfficerFactory
+
+    OfficerFactory(first_name="Casey", last_name="Cardview")
+    db.session.commit()
+    _signed_in_page(page, Role.COORDINATOR, make_user, sign_in)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server}/roster/officers")
+    cell = page.locator("table.table-stack tbody tr").first.locator("td, th").first
+    heading = page.locator("table.table-stack thead th").first.inner_text().strip()
+    assert cell.get_attribute("data-label") == heading
+    shown = cell.evaluate("c => getComputedStyle(c, '::before').content")
+    assert shown.strip('"') == heading
+    assert cell.evaluate("c => getComputedStyle(c).display") == "block"
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert cell.evaluate("c => getComputedStyle(c).display") == "table-cell"

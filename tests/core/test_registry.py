@@ -45,8 +45,8 @@ def test_every_nav_endpoint_is_a_route(app):
 
 def _nav_labels(client) -> list[str]:
     html = client.get("/dashboard").get_data(as_text=True)
-    nav = html.split('id="mainnav"', 1)[1].split("</ul>", 1)[0]
-    return re.findall(r'class="nav-link" href="[^"]*">([^<]+)</a>', nav)
+    nav = html.split('id="mainnav"', 1)[1].split('<ul class="navbar-nav">', 1)[0]
+    return re.findall(r'class="(?:nav-link|dropdown-item)" href="[^"]*">([^<]+)</a>', nav)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,22 @@ def test_the_navigation_shows_the_first_entry_of_each_slot_a_role_may_open(
     for label in hidden:
         assert label not in labels, (role, labels)
     assert labels.count("Redress") == 1
+
+
+def _nav_menus(client) -> list[str]:
+    html = client.get("/dashboard").get_data(as_text=True)
+    nav = html.split('id="mainnav"', 1)[1].split('<ul class="navbar-nav">', 1)[0]
+    return re.findall(r'data-bs-toggle="dropdown" aria-expanded="false">([^<]+)</button>', nav)
+
+
+def test_entries_are_gathered_in_menus_and_a_menu_of_one_is_a_link(client, login_as):
+    login_as(Role.COORDINATOR)
+    menus = _nav_menus(client)
+    assert menus[:2] == ["Products", "Roster"], menus
+    assert "RFIs" not in menus  # the coordinator's only RFI entry is the queue: a link
+    login_as(Role.LIAISON_OFFICER)
+    flo_menus = _nav_menus(client)
+    assert "Admin" not in flo_menus and "Oversight" not in flo_menus
+    for options in registry.NAV:
+        for option in options:
+            assert option.group in registry.NAV_GROUPS, option
