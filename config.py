@@ -107,6 +107,9 @@ class Config:
     # The center's name: in STIX (the identity that creates the center's reports) and
     # wherever the portal names who sends.
     CENTER_NAME = os.environ.get("CENTER_NAME", "FLO Portal fusion center")
+    # The center's logo on printed and PDF products: a path under static/ (the default) or
+    # an absolute path to an SVG or PNG file on this machine.
+    CENTER_LOGO = os.environ.get("CENTER_LOGO", "img/center-logo.svg")
 
     # Behind nginx (or any proxy) set TRUSTED_PROXY_HOPS to the number of proxies in front
     # of the app: client address and scheme are then read from X-Forwarded-For/-Proto

@@ -25,7 +25,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
-from flo_portal.products import attachments, authoring, lifecycle, recipients
+from flo_portal.products import attachments, authoring, lifecycle, pdf, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products.dissemination import banner_text
 from flo_portal.products.errors import ProductRefused
@@ -245,6 +245,7 @@ def _detail_context(product: Product) -> dict:
                 .order_by(ProductVersion.number)
             )
         ),
+        "downloadable": pdf.may_download(product),
         "empty_form": EmptyForm(),
         "reason_form": ReasonForm(),
         "feedback_form": FeedbackForm(),
@@ -431,6 +432,24 @@ def export(product_id: int):
     )
 
 
+@bp.route("/<int:product_id>/pdf")
+@require(Permission.PRODUCT_READ)
+def pdf_copy(product_id: int):
+    """A PDF copy for the viewer (the detail page's rule), logged with its download id."""
+    product = get_visible_product_or_404(current_user, product_id)
+    data, filename = pdf.product_pdf(product, current_user)
+    return send_file(
+        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename
+    )
+
+
+@bp.route("/<int:product_id>/print.css")
+@require(Permission.PRODUCT_READ)
+def print_css(product_id: int):
+    product = get_visible_product_or_404(current_user, product_id)
+    return pdf.print_stylesheet(product, current_user), 200, {"Content-Type": "text/css"}
+
+
 @bp.route("/<int:product_id>/log")
 @require(Permission.PRODUCT_REACH)
 def dissemination_log(product_id: int):
@@ -450,7 +469,27 @@ def dissemination_log(product_id: int):
     page = db.paginate(stmt, per_page=100, error_out=False)
     audit("product.log_viewed", product, summary=product.reference or "", actor=current_user)
     # The unit of work renders before it commits: no loaded row expires under the page.
-    return render_template("products/log.html", product=product, page=page)
+    return render_template(
+        "products/log.html", product=product, page=page, downloads=pdf.download_count(product)
+    )
+
+
+@bp.route("/<int:product_id>/log/downloads")
+@require(Permission.PRODUCT_REACH)
+def download_log(product_id: int):
+    """The PDF copies of a product: whose, which version, when, under which download id."""
+    product = get_visible_product_or_404(current_user, product_id)
+    if not can_view_dissemination_log(current_user, product):
+        refuse(product)
+    page = db.paginate(pdf.downloads_query(product), per_page=100, error_out=False)
+    audit(
+        "product.log_viewed",
+        product,
+        summary=product.reference or "",
+        details={"listing": "downloads"},
+        actor=current_user,
+    )
+    return render_template("products/downloads.html", product=product, page=page)
 
 
 @bp.route("/reach")

@@ -12,3 +12,7 @@ document.addEventListener("change", function (event) {
   var el = event.target;
   if (el.matches && el.matches("[data-autosubmit]")) { el.form.requestSubmit(); }
 });
+document.addEventListener("click", function (event) {
+  var el = event.target.closest && event.target.closest("[data-print]");
+  if (el) { event.preventDefault(); window.print(); }
+});
