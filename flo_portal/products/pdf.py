@@ -162,7 +162,7 @@ def css_string(text: str) -> str:
         if ch.isascii() and (ch.isalnum() or ch == " "):
             out.append(ch)
         else:
-            out.append(f"\\{ord(ch):06x}")
+            out.append(f"\\{ord(ch):06x} ")  # the space ends the escape and is dropped
     return '"' + "".join(out) + '"'
 
 
