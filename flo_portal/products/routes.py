@@ -450,12 +450,18 @@ def print_css(product_id: int):
     return pdf.print_stylesheet(product, current_user), 200, {"Content-Type": "text/css"}
 
 
-@bp.route("/<int:product_id>/log")
-@require(Permission.PRODUCT_REACH)
-def dissemination_log(product_id: int):
+def _log_product_or_404(product_id: int) -> Product:
+    """A product whose dissemination log the viewer may read; 404 otherwise."""
     product = get_visible_product_or_404(current_user, product_id)
     if not can_view_dissemination_log(current_user, product):
         refuse(product)
+    return product
+
+
+@bp.route("/<int:product_id>/log")
+@require(Permission.PRODUCT_REACH)
+def dissemination_log(product_id: int):
+    product = _log_product_or_404(product_id)
     stmt = (
         sa.select(ProductRecipient)
         .where(ProductRecipient.product_id == product.id)
@@ -478,9 +484,7 @@ def dissemination_log(product_id: int):
 @require(Permission.PRODUCT_REACH)
 def download_log(product_id: int):
     """The PDF copies of a product: whose, which version, when, under which download id."""
-    product = get_visible_product_or_404(current_user, product_id)
-    if not can_view_dissemination_log(current_user, product):
-        refuse(product)
+    product = _log_product_or_404(product_id)
     page = db.paginate(pdf.downloads_query(product), per_page=100, error_out=False)
     audit(
         "product.log_viewed",
