@@ -7,6 +7,7 @@ import io
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -438,8 +439,15 @@ def pdf_copy(product_id: int):
     """A PDF copy for the viewer (the detail page's rule), logged with its download id."""
     product = get_visible_product_or_404(current_user, product_id)
     data, filename = pdf.product_pdf(product, current_user)
-    return send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename
+    # Not send_file: it would mark the copy cacheable (SEND_FILE_MAX_AGE_DEFAULT); a marked
+    # copy made for one person is never stored by a browser or a proxy.
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

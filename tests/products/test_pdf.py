@@ -78,10 +78,10 @@ def test_every_page_carries_the_marking_and_names_the_recipient(people, client, 
         people["flo"].id,
     )
     assert re.fullmatch(r"DL-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", download.download_id)
-    assert (
-        f"filename={product.reference}-v1-{download.download_id}.pdf"
-        in r.headers["Content-Disposition"]
+    assert r.headers["Content-Disposition"] == (
+        f'attachment; filename="{product.reference}-v1-{download.download_id}.pdf"'
     )
+    assert r.headers["Cache-Control"] == "no-store"  # a copy made for one person
     pages = pdf_pages(r.data)
     assert len(pages) >= 2  # a long product: the marking must repeat, not only open and close
     for number, text in enumerate(pages, start=1):
