@@ -15,7 +15,6 @@ it is imported only when a PDF is made, so the rest of the portal runs without i
 from __future__ import annotations
 
 import base64
-import mimetypes
 import secrets
 from pathlib import Path
 
@@ -37,7 +36,12 @@ from flo_portal.users.models import User
 # What a center sends: released versions. Drafts, reviews, withdrawn and purged products
 # are read in the portal only.
 DOWNLOADABLE = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
-LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
+LOGO_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
 
 
 def may_download(product: Product) -> bool:
@@ -108,8 +112,8 @@ def center_logo_data_url() -> str | None:
     path = Path(configured)
     if not path.is_absolute():
         path = Path(current_app.static_folder or "") / configured
-    kind = LOGO_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    if kind not in LOGO_TYPES.values() or not path.is_file():
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None or not path.is_file():
         current_app.logger.warning("CENTER_LOGO %s is not a readable SVG, PNG or JPEG", path)
         return None
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
