@@ -170,15 +170,15 @@ def css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def print_stylesheet(product: Product, viewer: User) -> str:
-    """The per-product print stylesheet: the marking in the page margins of every
+def print_stylesheet(product: Product, marked, number: int, viewer: User) -> str:
+    """The print stylesheet of version ``number`` of ``product`` (``marked``: the product
+    or that version, whose marking is printed): the marking in the page margins of every
     printed page (browsers that draw CSS page margin boxes), the viewer's name below."""
-    tlp = Tlp(product.tlp)
     return render_template(
         "products/print.css",
-        colour=tlp.colour,
+        colour=Tlp(marked.tlp).colour,
         background=TLP_BACKGROUND,
-        marking=css_string(banner_text(product)),
-        reference=css_string(f"{product.reference} · version {product.version}"),
+        marking=css_string(banner_text(marked)),
+        reference=css_string(f"{product.reference} · version {number}"),
         printed_for=css_string(f"Printed for {viewer.name}"),
     )

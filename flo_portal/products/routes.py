@@ -455,7 +455,16 @@ def pdf_copy(product_id: int):
 @require(Permission.PRODUCT_READ)
 def print_css(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
-    return pdf.print_stylesheet(product, current_user), 200, {"Content-Type": "text/css"}
+    css = pdf.print_stylesheet(product, product, product.version, current_user)
+    return css, 200, {"Content-Type": "text/css"}
+
+
+@bp.route("/<int:product_id>/versions/<int:number>/print.css")
+@require(Permission.PRODUCT_READ)
+def version_print_css(product_id: int, number: int):
+    product = get_visible_product_or_404(current_user, product_id)
+    v = get_visible_version_or_404(current_user, product, number)
+    return pdf.print_stylesheet(product, v, number, current_user), 200, {"Content-Type": "text/css"}
 
 
 def _log_product_or_404(product_id: int) -> Product:

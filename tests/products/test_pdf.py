@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from flo_portal.audit.models import AuditEvent
 from flo_portal.core.extensions import db
 from flo_portal.core.tlp import TLP_COLOUR, Tlp
+from flo_portal.products import services
 from flo_portal.products.models import ProductDownload, ProductRecipient
 from flo_portal.products.pdf import center_logo_data_url, css_string
 from flo_portal.security.permissions import Role
@@ -222,6 +223,24 @@ def test_print_stylesheet_marks_every_page_in_the_tlp_colours(people, client, lo
     assert css_string(f"TLP:AMBER — {product.caveats}") in css
     assert "display: none" not in css  # product text cannot end the string
     assert css_string("Printed for Robin Reader") in css
+
+
+def test_an_earlier_version_prints_under_its_own_marking(people, client, login_as):
+    product = _published(people, tlp=Tlp.GREEN.value)
+    services.update_product(
+        product, {"tlp": Tlp.AMBER.value, "caveats": "LES"}, people["coordinator"], "Re-marked"
+    )
+    db.session.commit()
+    login_as(people["flo"])
+    page = client.get(f"/products/{product.id}/versions/1").get_data(as_text=True)
+    assert f'media="print" href="/products/{product.id}/versions/1/print.css"' in page
+    earlier = client.get(f"/products/{product.id}/versions/1/print.css").get_data(as_text=True)
+    current = client.get(f"/products/{product.id}/print.css").get_data(as_text=True)
+    assert "color: #33FF00" in earlier and css_string("TLP:GREEN") in earlier
+    assert css_string(f"{product.reference} · version 1") in earlier
+    assert "color: #FFC000" in current and css_string("TLP:AMBER — LES") in current
+    login_as(people["outsider"])
+    assert client.get(f"/products/{product.id}/versions/1/print.css").status_code == 404
 
 
 def test_tlp_colours_are_those_of_tlp_2():
