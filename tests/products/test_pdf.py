@@ -51,6 +51,20 @@ def pdf_pages(data: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
+def fill_colours(data: bytes) -> list[set[tuple[float, ...]]]:
+    """The RGB fill colours each page paints with (its content stream's ``rg`` operators)."""
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        stream = page.get_contents().get_data().decode("latin-1")
+        found = re.findall(r"([\d.]+) ([\d.]+) ([\d.]+) rg", stream)
+        pages.append({tuple(round(float(c), 3) for c in rgb) for rgb in found})
+    return pages
+
+
+def rgb(hex_colour: str) -> tuple[float, ...]:
+    return tuple(round(int(hex_colour[i : i + 2], 16) / 255, 3) for i in (1, 3, 5))
+
+
 @pytest.fixture
 def people(make_user):
     p = staff(make_user)
@@ -93,6 +107,8 @@ def test_every_page_carries_the_marking_and_names_the_recipient(people, client, 
         assert f"Download {download.download_id}" in text, number
         assert f"Page {number} of {len(pages)}" in " ".join(text.split()), number
         assert "FLO Portal fusion center" in text and f"{product.reference} · v1" in text
+    # The label is drawn in its TLP 2.0 colour on black on every page.
+    assert all({rgb("#FFC000"), rgb("#000000")} <= used for used in fill_colours(r.data))
     assert "Copper theft from rail signal boxes" in pages[0]
     assert "Section 12" in pages[-1]
     assert PdfReader(io.BytesIO(r.data)).metadata.title.startswith(product.reference)
@@ -168,8 +184,10 @@ def test_red_goes_only_to_those_the_detail_page_lets_in(people, client, login_as
         [people["flo"].id, people["author"].id, people["coordinator"].id]
     )
     login_as(people["flo"])
-    pages = pdf_pages(client.get(f"/products/{product.id}/pdf").data)
+    data = client.get(f"/products/{product.id}/pdf").data
+    pages = pdf_pages(data)
     assert all(text.count("TLP:RED") >= 2 for text in pages)
+    assert all(rgb("#FF2B2B") in used for used in fill_colours(data))
     assert "named recipients only" in pages[-1]
 
 
