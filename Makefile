@@ -14,7 +14,7 @@ TOOLS ?= .venv-tools
 LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 
-.PHONY: run serve serve-prod test test-pg lint fmt bench bench-load wrk chromium install \
+.PHONY: run serve serve-prod test test-pg lint fmt bench bench-load wrk chromium pango install \
 	install-test clean lock audit-deps typecheck tools
 
 $(VENV)/bin/python:
@@ -58,7 +58,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## run: install, migrate, seed the demo once, start the scheduler and serve on http://127.0.0.1:5000
-run: install
+run: install pango
 	@mkdir -p instance
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
@@ -74,7 +74,7 @@ run: install
 ## Behind nginx see README "Running in production"; systemd units in deploy/systemd.
 GUNICORN_BIND ?= 127.0.0.1:8000
 PROD_BASE_URL = $(or $(PUBLIC_BASE_URL),http://$(GUNICORN_BIND))
-serve-prod: install
+serve-prod: install pango
 	@test -n "$$DATABASE_URL" || { echo "serve-prod needs DATABASE_URL=postgresql+psycopg://user@host:5432/db (and SECRET_KEY, MFA_ENCRYPTION_KEYS, AUDIT_HMAC_KEY, RATELIMIT_STORAGE_URI=redis://...; see deploy/env.example)"; exit 2; }
 	@mkdir -p instance
 	FLO_ENV=production $(FLASK) db upgrade heads
@@ -90,8 +90,19 @@ chromium:
 	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "warning: chromium missing and cannot be installed here; browser tests will be skipped"; fi; }
 
+## pango: Debian's Pango and fonts for WeasyPrint (product PDFs)
+PANGO_PKGS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pango:
+	@if command -v dpkg >/dev/null 2>&1 && ! dpkg -s $(PANGO_PKGS) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq $(PANGO_PKGS) >/dev/null 2>&1 \
+	      || (apt-get update -qq && apt-get install -y -qq $(PANGO_PKGS) >/dev/null) \
+	      || echo "warning: could not install Pango; product PDFs cannot be made"; \
+	  else echo "warning: Pango missing and cannot be installed here: apt-get install -y $(PANGO_PKGS)"; fi; \
+	fi
+
 ## test: install what the tests need and run the whole suite (TEST_DATABASE_URL for PostgreSQL)
-test: install-test chromium
+test: install-test chromium pango
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-pg:

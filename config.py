@@ -107,7 +107,7 @@ class Config:
     # The center's name: in STIX (the identity that creates the center's reports) and
     # wherever the portal names who sends.
     CENTER_NAME = os.environ.get("CENTER_NAME", "FLO Portal fusion center")
-    # The center's logo: a file under static/ (the navigation, printed products, PDFs).
+    # The center's logo: a path under static/ (the navigation, printed products and PDFs).
     CENTER_LOGO = os.environ.get("CENTER_LOGO", "img/center-logo.svg")
 
     # Behind nginx (or any proxy) set TRUSTED_PROXY_HOPS to the number of proxies in front

@@ -26,6 +26,11 @@ class Tlp(StrEnum):
     def meaning(self) -> str:
         return TLP_MEANING[self]
 
+    @property
+    def colour(self) -> str:
+        """The label's text colour (TLP 2.0: printed on a black background, ``TLP_BACKGROUND``)."""
+        return TLP_COLOUR[self]
+
 
 TLP_MEANING = {
     Tlp.RED: "For the eyes and ears of the named recipients only; no further disclosure.",
@@ -33,6 +38,18 @@ TLP_MEANING = {
     Tlp.AMBER: "Limited disclosure: the recipient's organisation and its clients, on a need-to-know basis.",
     Tlp.GREEN: "Limited disclosure: the recipient's community; not via publicly accessible channels.",
     Tlp.CLEAR: "Disclosure is not limited.",
+}
+
+
+# FIRST's TLP 2.0 colours: the label's text in this colour on a black background (print
+# and screen alike; static/css/app.css uses the same values for the banners).
+TLP_BACKGROUND = "#000000"
+TLP_COLOUR = {
+    Tlp.RED: "#FF2B2B",
+    Tlp.AMBER_STRICT: "#FFC000",
+    Tlp.AMBER: "#FFC000",
+    Tlp.GREEN: "#33FF00",
+    Tlp.CLEAR: "#FFFFFF",
 }
 
 

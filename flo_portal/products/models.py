@@ -1,5 +1,5 @@
 """Products, their published versions, audience rows, recipients (the dissemination
-log and read receipts), feedback, shares and attachments."""
+log and read receipts), PDF downloads, feedback, shares and attachments."""
 
 from __future__ import annotations
 
@@ -248,6 +248,22 @@ class ProductRecipient(db.Model):
     rule: Mapped[str] = mapped_column(sa.String(300))  # why this person received it
     opened_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
+
+
+class ProductDownload(db.Model):
+    """A PDF copy handed to one person, part of the dissemination log: the download id
+    printed in the copy's footer traces a leaked copy back to this row."""
+
+    __tablename__ = "product_download"
+    __table_args__ = (sa.Index("ix_product_download_product", "product_id", "downloaded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    download_id: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("product.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    user = relationship("User")
+    downloaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ProductFeedback(db.Model):

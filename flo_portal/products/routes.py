@@ -7,6 +7,7 @@ import io
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -25,7 +26,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
-from flo_portal.products import attachments, authoring, lifecycle, recipients
+from flo_portal.products import attachments, authoring, lifecycle, pdf, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products.dissemination import banner_text
 from flo_portal.products.errors import ProductRefused
@@ -245,6 +246,7 @@ def _detail_context(product: Product) -> dict:
                 .order_by(ProductVersion.number)
             )
         ),
+        "downloadable": pdf.may_download(product),
         "empty_form": EmptyForm(),
         "reason_form": ReasonForm(),
         "feedback_form": FeedbackForm(),
@@ -431,12 +433,52 @@ def export(product_id: int):
     )
 
 
-@bp.route("/<int:product_id>/log")
-@require(Permission.PRODUCT_REACH)
-def dissemination_log(product_id: int):
+@bp.route("/<int:product_id>/pdf")
+@require(Permission.PRODUCT_READ)
+def pdf_copy(product_id: int):
+    """A PDF copy for the viewer (the detail page's rule), logged with its download id."""
+    product = get_visible_product_or_404(current_user, product_id)
+    data, filename = pdf.product_pdf(product, current_user)
+    # Not send_file: it would mark the copy cacheable (SEND_FILE_MAX_AGE_DEFAULT); a marked
+    # copy made for one person is never stored by a browser or a proxy.
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/<int:product_id>/print.css")
+@require(Permission.PRODUCT_READ)
+def print_css(product_id: int):
+    product = get_visible_product_or_404(current_user, product_id)
+    css = pdf.print_stylesheet(product, product, product.version, current_user)
+    return css, 200, {"Content-Type": "text/css"}
+
+
+@bp.route("/<int:product_id>/versions/<int:number>/print.css")
+@require(Permission.PRODUCT_READ)
+def version_print_css(product_id: int, number: int):
+    product = get_visible_product_or_404(current_user, product_id)
+    v = get_visible_version_or_404(current_user, product, number)
+    return pdf.print_stylesheet(product, v, number, current_user), 200, {"Content-Type": "text/css"}
+
+
+def _log_product_or_404(product_id: int) -> Product:
+    """A product whose dissemination log the viewer may read; 404 otherwise."""
     product = get_visible_product_or_404(current_user, product_id)
     if not can_view_dissemination_log(current_user, product):
         refuse(product)
+    return product
+
+
+@bp.route("/<int:product_id>/log")
+@require(Permission.PRODUCT_REACH)
+def dissemination_log(product_id: int):
+    product = _log_product_or_404(product_id)
     stmt = (
         sa.select(ProductRecipient)
         .where(ProductRecipient.product_id == product.id)
@@ -450,7 +492,25 @@ def dissemination_log(product_id: int):
     page = db.paginate(stmt, per_page=100, error_out=False)
     audit("product.log_viewed", product, summary=product.reference or "", actor=current_user)
     # The unit of work renders before it commits: no loaded row expires under the page.
-    return render_template("products/log.html", product=product, page=page)
+    return render_template(
+        "products/log.html", product=product, page=page, downloads=pdf.download_count(product)
+    )
+
+
+@bp.route("/<int:product_id>/log/downloads")
+@require(Permission.PRODUCT_REACH)
+def download_log(product_id: int):
+    """The PDF copies of a product: whose, which version, when, under which download id."""
+    product = _log_product_or_404(product_id)
+    page = db.paginate(pdf.downloads_query(product), per_page=100, error_out=False)
+    audit(
+        "product.log_viewed",
+        product,
+        summary=product.reference or "",
+        details={"listing": "downloads"},
+        actor=current_user,
+    )
+    return render_template("products/downloads.html", product=product, page=page)
 
 
 @bp.route("/reach")

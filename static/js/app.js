@@ -26,3 +26,7 @@ document.querySelectorAll("table.table-stack").forEach(function (table) {
     });
   });
 });
+document.addEventListener("click", function (event) {
+  var el = event.target.closest && event.target.closest("[data-print]");
+  if (el) { event.preventDefault(); window.print(); }
+});
