@@ -82,7 +82,8 @@ def tell_followers(
 
     fresh = told(~sa.exists().where(Notification.dedupe_key == key))
     notices = db.session.execute(
-        sa.insert(Notification).from_select(
+        sa.insert(Notification.__table__)
+        .from_select(
             ["user_id", "kind", "title", "body", "link", "dedupe_key", "created_at"],
             fresh.with_only_columns(
                 User.id,
@@ -94,14 +95,17 @@ def tell_followers(
                 when,
             ),
         )
-    )
+        # RETURNING, not rowcount: SQLAlchemy reports no row count for INSERT ... SELECT
+        # on PostgreSQL (psycopg); the ids are counted, still in the one statement.
+        .returning(Notification.__table__.c.id)
+    ).all()
     mail = told(
         User.email != "",
         _channel(kind) == EMAIL,
         ~sa.exists().where(OutboxEmail.dedupe_key == mail_key),
     )
     db.session.execute(
-        sa.insert(OutboxEmail).from_select(
+        sa.insert(OutboxEmail.__table__).from_select(
             [
                 "to_address",
                 "subject",
@@ -128,4 +132,4 @@ def tell_followers(
             ),
         )
     )
-    return notices.rowcount or 0
+    return len(notices)
