@@ -66,6 +66,7 @@ def test_flo_follows_a_topic_and_sees_the_notice(
     expect(page.get_by_text("publish — done")).to_be_visible()
     page.goto(f"{live_server}/following/counts")
     expect(page.locator("#follower-counts")).to_contain_text("port security")
+    assert axe_check(page) == []
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, flo)
