@@ -75,6 +75,11 @@ def test_flo_follows_a_topic_and_sees_the_notice(
         page.get_by_text("Following — [TLP:AMBER] Drone flights over the container terminal")
     ).to_be_visible()
     shot(page, "following-notice")
+    # Follow buttons on the product page (a CSRF-protected POST that comes back here).
+    page.goto(f"{live_server}/products/{product.id}")
+    page.get_by_role("button", name="Follow drones").click()
+    expect(page.get_by_text("Following drones")).to_be_visible()
+    assert page.url.endswith(f"/products/{product.id}")
 
     db.session.expire_all()
     assert notices(stranger, "following.product") == []
