@@ -132,6 +132,7 @@ FEATURES: tuple[Feature, ...] = (
         "subscriptions",
         blueprints=(("flo_portal.subscriptions.routes", "/following"),),
         models="flo_portal.subscriptions.models",
+        demo="flo_portal.subscriptions.demo",
         notification_kinds=(("following", "Products and briefings matching what you follow"),),
     ),
     Feature(
