@@ -136,6 +136,15 @@ FEATURES: tuple[Feature, ...] = (
         ),
         notification_kinds=(("product", "Products and alerts"),),
     ),
+    # Subscriptions (issue 15.1): the Following page lives in the account area (linked
+    # from it and from product and briefing pages), so it has no navigation entry.
+    Feature(
+        "subscriptions",
+        blueprints=(("flo_portal.subscriptions.routes", "/following"),),
+        models="flo_portal.subscriptions.models",
+        demo="flo_portal.subscriptions.demo",
+        notification_kinds=(("following", "Products and briefings matching what you follow"),),
+    ),
     Feature(
         "exchange",
         blueprints=(

@@ -64,3 +64,20 @@ def invitation_for(user, briefing: Briefing) -> BriefingInvitation | None:
             BriefingInvitation.user_id == user.id,
         )
     )
+
+
+def briefing_viewers_condition(briefing: Briefing):
+    """SQL condition on User: the users ``can_view_briefing`` lets see ``briefing``
+    (center staff who may read briefings, and the people invited to it)."""
+    from flo_portal.security.permissions import CENTER_STAFF, role_has
+    from flo_portal.users.models import User
+
+    readers = [r for r in Role if role_has(r, Permission.BRIEFING_READ)]
+    invited = sa.select(BriefingInvitation.user_id).where(
+        BriefingInvitation.briefing_id == briefing.id
+    )
+    return sa.and_(
+        User.is_active_account.is_(True),
+        User.role.in_(readers),
+        sa.or_(User.role.in_(CENTER_STAFF), User.id.in_(invited)),
+    )

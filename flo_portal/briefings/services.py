@@ -140,7 +140,10 @@ def _apply(b: Briefing, data: BriefingData, start: datetime, end: datetime) -> N
 
 
 def schedule_briefing(data: BriefingData, creator) -> list[Briefing]:
-    """Create the briefing (one row per occurrence) and invite its audience."""
+    """Create the briefing (one row per occurrence), invite its audience and tell the
+    followers who may see it."""
+    from flo_portal.subscriptions.services import briefing_scheduled
+
     data.check()
     series = (
         uuid.uuid4().hex if data.recurrence != Recurrence.NONE and data.occurrences > 1 else None
@@ -157,6 +160,7 @@ def schedule_briefing(data: BriefingData, creator) -> list[Briefing]:
         db.session.add(b)
         db.session.flush()
         invited = invite_audience(b)
+        briefing_scheduled(b)  # followers among those who may see it
         audit(
             "briefing.created",
             b,

@@ -86,6 +86,10 @@ def publish_version(product: Product, user: User, change_note: str, *, revised: 
     db.session.flush()
     record_version_audience(product, released)
     _disseminate(product, user, revised=revised)
+    # Followers who may see it (a subscription never widens the audience).
+    from flo_portal.subscriptions.services import product_released
+
+    product_released(product, revised=revised)
 
 
 def _disseminate(product: Product, actor: User, *, revised: bool) -> int:

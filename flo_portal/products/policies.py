@@ -476,3 +476,69 @@ def can_view_dissemination_log(user, product: Product) -> bool:
 def can_share_with_colleagues(user, product: Product) -> bool:
     """Partners (FLOs, agency heads) may pass a shareable product on to colleagues."""
     return Tlp(product.tlp) in SHAREABLE and _role(user) in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD)
+
+
+# ---------------------------------------------------------------- viewers of one product
+#
+# The same rule read the other way round: not "which products may this user see" but
+# "which users may see this product", as SQL on User (outer-joined to Agency), so a
+# fan-out to thousands of people (subscriptions) is one INSERT ... SELECT that can only
+# narrow the set ``can_view_product`` allows. tests/subscriptions pins the two together.
+
+PRODUCT_READERS = tuple(r for r in Role if role_has(r, Permission.PRODUCT_READ))
+
+
+def _staff_viewers(product: Product):
+    status, tlp = ProductStatus(product.status), Tlp(product.tlp)
+    aud = product_effective_audience(product)
+    clauses = [User.id == product.author_id]
+    if status in RELEASED_FOR_STAFF:
+        if tlp != Tlp.RED:
+            clauses.append(sa.true())
+        else:
+            named = [i for i in (product.privacy_reviewer_id, *aud.user_ids) if i is not None]
+            clauses += [User.role == Role.COORDINATOR, User.id.in_(named)]
+    if status == S.IN_REVIEW:
+        clauses.append(User.role == Role.COORDINATOR)
+        if product.privacy_status == PrivacyStatus.PENDING:
+            clauses.append(User.role == Role.PRIVACY_OFFICER)
+    if product.privacy_reviewer_id is not None:
+        clauses.append(
+            sa.and_(User.role == Role.PRIVACY_OFFICER, User.id == product.privacy_reviewer_id)
+        )
+    return sa.and_(User.role.in_(CENTER_STAFF), sa.or_(*clauses))
+
+
+def _partner_viewers(product: Product):
+    status = ProductStatus(product.status)
+    if status not in RELEASED_FOR_PARTNERS or product.purged_at is not None:
+        return sa.false()
+    from flo_portal.users.audience import audience_condition
+
+    sharer = aliased(User)
+    tlp = Tlp(product.tlp)
+    share = sa.select(ProductShare.user_id).where(ProductShare.product_id == product.id)
+    if tlp in SHAREABLE_ANYWHERE:
+        counting = User.id.in_(share)
+    elif tlp == Tlp.AMBER:
+        counting = User.id.in_(
+            share.join(sharer, sharer.id == ProductShare.shared_by_id).where(
+                sharer.agency_id == User.agency_id
+            )
+        )
+    else:
+        counting = sa.false()
+    return sa.and_(
+        User.role.not_in(CENTER_STAFF),
+        sa.or_(audience_condition(product_effective_audience(product)), counting),
+    )
+
+
+def product_viewers_condition(product: Product):
+    """SQL condition on User (outer-joined to Agency): the users ``can_view_product``
+    lets see ``product`` now."""
+    return sa.and_(
+        User.is_active_account.is_(True),
+        User.role.in_(PRODUCT_READERS),
+        sa.or_(_staff_viewers(product), _partner_viewers(product)),
+    )

@@ -125,3 +125,12 @@ PAGES.update(
         "/exchange/partners/new": frozenset({Role.COORDINATOR}),
     }
 )
+
+# Subscriptions (issue 15.1): anyone signed in keeps their own list (what they are told
+# is filtered by each item's policy); the follower counts are a reach figure.
+PAGES.update(
+    {
+        "/following/": ALL,
+        "/following/counts": frozenset({Role.COORDINATOR, Role.ANALYST}),
+    }
+)
