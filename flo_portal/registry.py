@@ -186,7 +186,10 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "training",
-        blueprints=(("flo_portal.training.routes", "/training"),),
+        blueprints=(
+            ("flo_portal.training.routes", "/training"),
+            ("flo_portal.training.cve_routes", "/training/cve"),
+        ),
         models="flo_portal.training.models",
         jobs=(
             Job(
@@ -205,6 +208,7 @@ FEATURES: tuple[Feature, ...] = (
         nav=(
             (Nav("Training", "training.courses", (P.TRAINING_READ,)),),
             (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,)),),
+            (Nav("CVE training review", "training_cve.report", (P.CVE_REVIEW,)),),
         ),
         notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
     ),
