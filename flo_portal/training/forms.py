@@ -21,8 +21,9 @@ from wtforms.validators import (
 )
 
 from flo_portal.core import clock
-from flo_portal.core.formtools import PortalForm, VersionMixin
+from flo_portal.core.formtools import PortalForm, VersionMixin, enum_choices
 from flo_portal.training.cve_points import CVE_POINTS
+from flo_portal.training.models import CveAnswer
 
 
 class CourseForm(VersionMixin, PortalForm):
@@ -88,12 +89,7 @@ class BulkForm(PortalForm):
             raise ValidationError("The completion date cannot be in the future.")
 
 
-ANSWER_CHOICES = [
-    ("", "Choose an answer"),
-    ("meets", "Meets"),
-    ("does_not_meet", "Does not meet"),
-    ("not_applicable", "Not applicable"),
-]
+ANSWER_CHOICES = enum_choices(CveAnswer, blank="Choose an answer")
 
 
 class _CveReviewBase(PortalForm):

@@ -40,7 +40,7 @@ PAGES.update(
         "/training/bulk": frozenset({Role.COORDINATOR}),
         "/training/records.csv": frozenset({Role.COORDINATOR}),
         # CVE training reviewed against the DHS guidance (issue 16)
-        "/training/cve": frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER}),
+        "/training/cve/": frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER}),
     }
 )
 
