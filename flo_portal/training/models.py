@@ -24,7 +24,7 @@ class TrainingCourse(TimestampMixin, db.Model):
     required: Mapped[bool] = mapped_column(default=False, index=True)
     # CVE-related courses are reviewed point by point against DHS's CVE Training Guidance
     # (CveReview below; flo_portal.training.cve decides what counts as approved).
-    is_cve: Mapped[bool] = mapped_column(default=False)
+    is_cve: Mapped[bool] = mapped_column(default=False, index=True)  # the CVE report's filter
     # A course that teaches how to report suspicious activity (the FLO's dashboard shows
     # when they last completed one).
     is_sar_awareness: Mapped[bool] = mapped_column(default=False, index=True)

@@ -67,6 +67,7 @@ def upgrade():
     with op.batch_alter_table('training_course', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_sar_awareness', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index(batch_op.f('ix_training_course_is_sar_awareness'), ['is_sar_awareness'], unique=False)
+        batch_op.create_index(batch_op.f('ix_training_course_is_cve'), ['is_cve'], unique=False)
     with op.batch_alter_table('training_course', schema=None) as batch_op:
         batch_op.alter_column('is_sar_awareness', server_default=None)
 
@@ -95,6 +96,7 @@ def downgrade():
     with op.batch_alter_table('training_course', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cve_reviewed_by', sa.VARCHAR(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('cve_reviewed_on', sa.DATE(), nullable=True))
+        batch_op.drop_index(batch_op.f('ix_training_course_is_cve'))
         batch_op.drop_index(batch_op.f('ix_training_course_is_sar_awareness'))
         batch_op.drop_column('is_sar_awareness')
     # The newest review's reviewer and date go back into the typed fields.
