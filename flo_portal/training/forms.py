@@ -105,9 +105,14 @@ def _cve_review_form_class():
     fields = {}
     for p in CVE_POINTS:
         fields[f"answer_{p.key}"] = SelectField("Answer", choices=ANSWER_CHOICES, default="")
-        fields[f"note_{p.key}"] = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+        fields[f"note_{p.key}"] = TextAreaField(
+            "Note (why it does not meet or does not apply)",
+            validators=[Optional(), Length(max=5000)],
+        )
         fields[f"evidence_{p.key}"] = TextAreaField(
-            "Evidence", description=p.look_for, validators=[Optional(), Length(max=5000)]
+            "Evidence (what shows it meets the point)",
+            description=p.look_for,
+            validators=[Optional(), Length(max=5000)],
         )
         fields[f"file_{p.key}"] = FileField("Evidence file (optional: PDF, PNG or JPEG)")
     return type("CveReviewForm", (_CveReviewBase,), fields)

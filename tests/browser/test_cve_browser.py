@@ -38,6 +38,7 @@ def test_privacy_officer_reviews_a_cve_course(
     # Submitting with nothing answered shows what is missing, next to each point.
     page.get_by_role("button", name="Record this review").click()
     expect(page.get_by_text("Answer this point.").first).to_be_visible()
+    shot(page, "cve-review-form-errors")
     for point in CVE_POINTS:
         page.locator(f"#answer_{point.key}").select_option("meets")
         page.locator(f"#evidence_{point.key}").fill(f"Reviewed the material for {point.title}.")
