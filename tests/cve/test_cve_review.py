@@ -316,3 +316,21 @@ def test_report_and_review_access_by_role(client, login_as, role, status, frozen
     assert client.get(f"/training/cve/courses/{course.id}").status_code == status
     review_status = 200 if role == Role.PRIVACY_OFFICER else 403
     assert client.get(f"/training/cve/courses/{course.id}/review").status_code == review_status
+
+
+def test_catalogue_shows_a_required_cve_course_is_not_counted_until_approved(
+    client, login_as, make_user, frozen
+):
+    reviewer = make_user(Role.PRIVACY_OFFICER)
+    cve_course(code="CVE-WAIT", required=True)  # e.g. carried over by the migration
+    counted = cve_course(code="CVE-DONE")
+    submit_review(counted, all_meet(), reviewer)
+    save_course(counted, {"required": True}, None)
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+    html = client.get("/training/courses").get_data(as_text=True)
+    assert html.count("required, not counted until CVE-approved") == 1
+    waiting_row = html[html.index("CVE-WAIT") :].split("</tr>")[0]
+    assert "not counted until CVE-approved" in waiting_row and "Never reviewed" in waiting_row
+    done_row = html[html.index("CVE-DONE") :].split("</tr>")[0]
+    assert "Approved" in done_row and "not approved" not in done_row
