@@ -4,12 +4,23 @@ Practices* that a CVE-related course is reviewed against, one question each.
 Where they come from. The center's brief (``PRODUCT.md``, and the DHS fact sheet on the
 role of fusion centers in countering violent extremism that seeds it) asks that any
 CVE-related training offered follow that guidance, but does not list its points. They
-are taken from the guidance itself, prepared by the DHS Office for Civil Rights and
-Civil Liberties with the National Counterterrorism Center's inter-agency working group
-and circulated to grantees as FEMA Grant Programs Directorate Information Bulletin
-No. 373 (October 2011), http://www.fema.gov/txt/government/grant/bulletins/373_cve_oct11.txt ,
-and its companion "Do's and Don'ts" sheet (DHS CRCL, "CVE Training Do's and Don'ts").
-The questions below paraphrase the guidance's goals; they do not quote it.
+were found with the project's reference search (stored public pages) in the guidance
+itself, prepared by the DHS Office for Civil Rights and Civil Liberties with the
+National Counterterrorism Center's inter-agency working group and circulated to grantees
+as a FEMA Grant Programs Directorate information bulletin (No. 373, October 2011):
+http://www.fema.gov/txt/government/grant/bulletins/373_cve_oct11.txt , and in its
+companion sheet of "Do's and Don'ts" (DHS CRCL; a scanned copy is on Scribd as
+"DHS-CRCL-CVE-Training-Dos-and-Donts"). The excerpts read there state the first goal
+(trainers and training expert and well regarded: résumé, subject-specific experience,
+feedback from agencies trained; a cultural background or police experience alone is not
+a qualification), that training be accurate and based on current intelligence, that
+objectives be focused, clear and matched to the audience's jobs, and that programmes not
+go deep into religious doctrine; a city's summary of the guidance (Santa Ana public
+records) adds sensitivity to constitutional values and civil rights and liberties and
+avoiding stereotypes of people, culture or religion. Adherence to government training
+standards and evaluation of the training follow issue 16's summary of the do's and
+don'ts (the stored excerpts were cut short before them). The questions below
+paraphrase; they do not quote.
 
 Each point is data with a stable ``key``: answers are stored under the key, so a
 question's wording can be improved without losing what reviewers answered. Add a point
