@@ -140,6 +140,12 @@ class Config:
         if t.strip()
     ]
     RETENTION_YEARS = _env_int("RETENTION_YEARS", 5)
+    # A CVE course's checklist approval against the DHS CVE Training Guidance lasts this
+    # many months from the review; then it must be reviewed again (flo_portal.training.cve).
+    CVE_APPROVAL_MONTHS = _env_int("CVE_APPROVAL_MONTHS", 24)
+    # The FLO's "how to report suspicious activity" guide: the newest published
+    # training-material product carrying this topic (flo_portal.products.queries).
+    SAR_REPORTING_GUIDE_TOPIC = os.environ.get("SAR_REPORTING_GUIDE_TOPIC", "sar-reporting-guide")
 
     # The audit chain is an HMAC under this key, kept outside the database. Empty
     # outside production: a fixed development key is used, with a warning.

@@ -1,6 +1,7 @@
 """Dashboard cards: each feature registers a function returning cards for a user.
 
-A card is a dict: {"title", "value", "link", "hint"}. Providers must run a fixed,
+A card is a dict: {"title", "value", "link", "hint"}, with "links" (label, url) pairs in
+place of the one "link" when it offers several, and a "value" of "" for none. Providers must run a fixed,
 small number of queries (aggregates in SQL), never one per row.
 """
 

@@ -210,7 +210,10 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "training",
-        blueprints=(("flo_portal.training.routes", "/training"),),
+        blueprints=(
+            ("flo_portal.training.routes", "/training"),
+            ("flo_portal.training.cve_routes", "/training/cve"),
+        ),
         models="flo_portal.training.models",
         jobs=(
             Job(
@@ -229,6 +232,7 @@ FEATURES: tuple[Feature, ...] = (
         nav=(
             (Nav("Training", "training.courses", (P.TRAINING_READ,), group="Roster"),),
             (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,), group="Roster"),),
+            (Nav("CVE training review", "training_cve.report", (P.CVE_REVIEW,), group="Oversight"),),
         ),
         notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
     ),

@@ -31,6 +31,8 @@ from flo_portal.core.errors import Conflict, DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.services import Notice, notify, notify_many
+from flo_portal.training.cve import CveNotApproved, ensure_approved
+from flo_portal.training.models import TrainingCourse
 from flo_portal.training.services import add_months
 from flo_portal.users.audience import Audience, recipients_query
 
@@ -123,7 +125,22 @@ def occurrence_starts(data: BriefingData) -> list[tuple[datetime, datetime]]:
     return out
 
 
+def _check_credit(b: Briefing, data: BriefingData) -> None:
+    """A briefing may credit a CVE-related course only while it stands approved against
+    the DHS CVE Training Guidance (flo_portal.training.cve)."""
+    if not data.credit_course_id or data.credit_course_id == b.credit_course_id:
+        return
+    course = db.session.get(TrainingCourse, data.credit_course_id)
+    if course is None:
+        raise BriefingInputError("No such course.", field="credit_course_id")
+    try:
+        ensure_approved(course, "be credited by a briefing")
+    except CveNotApproved as err:
+        raise BriefingInputError(str(err), field="credit_course_id") from err
+
+
 def _apply(b: Briefing, data: BriefingData, start: datetime, end: datetime) -> None:
+    _check_credit(b, data)
     b.title = data.title.strip()
     b.topic = data.topic.strip()
     b.presenter = data.presenter.strip()
@@ -456,6 +473,8 @@ def take_attendance(b: Briefing, present_user_ids: set[int], actor) -> Attendanc
         raise BriefingConflict("A cancelled briefing has no attendance.")
     if b.starts_at > utcnow() + timedelta(hours=1):
         raise BriefingConflict("Attendance opens one hour before the start.")
+    if b.credit_course is not None:
+        ensure_approved(b.credit_course, "be credited by a briefing")
     result = AttendanceResult()
     now = utcnow()
     invitations = list(

@@ -6,6 +6,30 @@ from flo_portal.demo import DemoContext, demo_step
 from flo_portal.products import authoring, lifecycle
 
 DEMO_PRODUCTS = [
+    # The FLOs' short reporting guide: its topic makes it the dashboard's "how to report"
+    # link (config SAR_REPORTING_GUIDE_TOPIC).
+    (
+        "training_material",
+        "TLP:CLEAR",
+        "",
+        "How to report suspicious activity",
+        "What to report, how, and to whom: a one-page guide for FLOs.",
+        (
+            "## Report behaviour, not who someone is\n\n"
+            "Report what a person *did* that fits one of the 16 ISE-SAR behaviour categories "
+            "(for example testing security, surveillance of a facility, expressed threats). "
+            "Who a person is, or what they lawfully believe or say, is never on its own a "
+            "reason to report.\n\n"
+            "## How\n\n1. If there is an immediate threat, call 911 first.\n"
+            "2. Use the portal's guided SAR form (SARs → Report suspicious activity): what, "
+            "when, where, who and vehicles, and your own agency's report number.\n"
+            "3. The center vets every report against the Functional Standard and tells you "
+            "the outcome.\n"
+        ),
+        {"all_flos": True},
+        "sar-reporting-guide, suspicious activity reporting, training",
+        False,
+    ),
     (
         "officer_safety",
         "TLP:AMBER",

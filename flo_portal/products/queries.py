@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 
 from flo_portal.agencies.models import Agency
 from flo_portal.audit.reads import refuse
 from flo_portal.core.extensions import db
-from flo_portal.products.models import Product, ProductAttachment, ProductVersion
-from flo_portal.products.policies import can_view_product, can_view_version
+from flo_portal.products.models import (
+    Product,
+    ProductAttachment,
+    ProductStatus,
+    ProductType,
+    ProductVersion,
+)
+from flo_portal.products.policies import (
+    can_view_product,
+    can_view_version,
+    visible_products_condition,
+)
 from flo_portal.users.audience import PARTNER_ROLES
 from flo_portal.users.models import User
 
@@ -52,3 +62,24 @@ def partner_user_choices() -> list[tuple[int, str]]:
         .order_by(User.name)
     ).all()
     return [(r[0], f"{r[1]} ({r[2] or 'no agency'})") for r in rows]
+
+
+def reporting_guide_for(user) -> Product | None:
+    """The center's short "how to report suspicious activity" guide as ``user`` may see
+    it: the newest published training-material product carrying the topic named by the
+    ``SAR_REPORTING_GUIDE_TOPIC`` setting (topics are a comma-separated list)."""
+    topic = current_app.config.get("SAR_REPORTING_GUIDE_TOPIC", "").strip().lower()
+    if not topic:
+        return None
+    listed = "," + sa.func.replace(sa.func.lower(Product.topics), " ", "") + ","
+    return db.session.scalar(
+        sa.select(Product)
+        .where(
+            Product.product_type == ProductType.TRAINING_MATERIAL,
+            Product.status == ProductStatus.PUBLISHED,
+            listed.contains("," + topic.replace(" ", "") + ","),
+            visible_products_condition(user),
+        )
+        .order_by(Product.last_published_at.desc(), Product.id.desc())
+        .limit(1)
+    )

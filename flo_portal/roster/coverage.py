@@ -22,7 +22,7 @@ from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
 from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import NEVER
+from flo_portal.training.services import NEVER, required_condition
 
 WINDOWS = (30, 60, 90)
 MISSING_LIST_LIMIT = 25  # names listed per course; the count is always complete
@@ -161,9 +161,7 @@ def coverage_for(
     # 1. required courses
     courses = list(
         db.session.scalars(
-            sa.select(TrainingCourse)
-            .where(TrainingCourse.required.is_(True), TrainingCourse.active.is_(True))
-            .order_by(TrainingCourse.code)
+            sa.select(TrainingCourse).where(required_condition(today)).order_by(TrainingCourse.code)
         )
     )
     required_ids = [c.id for c in courses]

@@ -17,6 +17,7 @@ from flo_portal.roster.services import pending_nominations_count
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
 from flo_portal.training.models import TrainingCourse, TrainingRecord
+from flo_portal.training.services import required_condition
 
 
 @card_provider
@@ -61,7 +62,7 @@ def roster_cards(user) -> list[dict]:
                 .join(TrainingCourse, TrainingCourse.id == TrainingRecord.course_id)
                 .where(
                     TrainingRecord.officer_id == officer.id,
-                    TrainingCourse.required.is_(True),
+                    required_condition(),
                     TrainingRecord.expires_on.is_not(None),
                     TrainingRecord.expires_on > clock.today(),
                     TrainingRecord.expires_on <= soon,

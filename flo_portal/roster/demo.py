@@ -4,7 +4,7 @@ accounts linked to their roster entries."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
@@ -16,6 +16,8 @@ from flo_portal.roster.models import (
     OfficerStatus,
     OfficerStatusChange,
 )
+from flo_portal.training.cve_points import CVE_POINTS
+from flo_portal.training.cve_reviews import PointAnswer, submit_review
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import expiry_for, refresh_training_current
 
@@ -160,6 +162,19 @@ REASONS = {
 }
 
 
+def _review_cve_courses(ctx: DemoContext, courses: list[TrainingCourse]) -> None:
+    """The privacy officer's checklist review of the demo's CVE course: every point met."""
+    reviewer = ctx.users.get("privacy_officer")
+    if reviewer is None:
+        return
+    answers = {
+        p.key: PointAnswer("meets", evidence=f"Checked: {p.look_for.split(';')[0]}.")
+        for p in CVE_POINTS
+    }
+    for course in courses:
+        submit_review(course, answers, reviewer, note="Demo review of the course materials.")
+
+
 @demo_step(20)
 def seed_roster(ctx: DemoContext) -> None:
     rng, today = ctx.rng, clock.today()
@@ -174,12 +189,12 @@ def seed_roster(ctx: DemoContext) -> None:
             validity_months=months,
             required=required,
             is_cve=cve,
-            cve_reviewed_by="Parker Privacy" if cve else "",
-            cve_reviewed_on=date(today.year - 1, 9, 15) if cve else None,
+            is_sar_awareness=code == "SAR-101",
         )
         db.session.add(course)
         courses.append(course)
     db.session.flush()
+    _review_cve_courses(ctx, [c for c in courses if c.is_cve])
     basic, inter, privacy, sar, _adv = courses
 
     officers: list[Officer] = []

@@ -10,6 +10,7 @@ from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import form_page
 from flo_portal.core.transition_view import posted_transition
+from flo_portal.sar import dashboard as _dashboard_cards  # noqa: F401 - registers the card
 from flo_portal.sar import queries, services
 from flo_portal.sar.forms import PROTECTED_WARNING, TIMEZONES, DecisionForm, SarForm
 from flo_portal.sar.models import (

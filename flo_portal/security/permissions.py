@@ -55,6 +55,8 @@ class Permission(StrEnum):
     TRAINING_EDIT = "training:edit"
     CATALOGUE_EDIT = "catalogue:edit"
     COVERAGE_READ = "coverage:read"
+    CVE_REVIEW = "cve:review"  # review a CVE course against the DHS CVE Training Guidance
+    CVE_REPORT = "cve:report"  # the CVE courses by review standing
     # RFIs
     RFI_SUBMIT = "rfi:submit"
     RFI_READ = "rfi:read"  # scoped by the RFI policy
@@ -102,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.TRAINING_EDIT,
             P.CATALOGUE_EDIT,
             P.COVERAGE_READ,
+            P.CVE_REPORT,
             P.RFI_READ,
             P.RFI_QUEUE,
             P.RFI_TRIAGE,
@@ -140,6 +143,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.AUDIT_EXPORT,
             P.PRIVACY_REVIEW,
             P.RETENTION_REVIEW,
+            P.CVE_REVIEW,
+            P.CVE_REPORT,
             P.RFI_READ,
             P.PRODUCT_READ,
             P.BRIEFING_READ,

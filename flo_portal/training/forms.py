@@ -21,7 +21,9 @@ from wtforms.validators import (
 )
 
 from flo_portal.core import clock
-from flo_portal.core.formtools import PortalForm, VersionMixin
+from flo_portal.core.formtools import PortalForm, VersionMixin, enum_choices
+from flo_portal.training.cve_points import CVE_POINTS
+from flo_portal.training.models import CveAnswer
 
 
 class CourseForm(VersionMixin, PortalForm):
@@ -37,32 +39,19 @@ class CourseForm(VersionMixin, PortalForm):
         validators=[NumberRange(min=0, max=240)],
     )
     required = BooleanField("Required for FLO status")
-    is_cve = BooleanField("CVE-related course")
-    cve_reviewed_by = StringField(
-        "Reviewed against the DHS CVE Training Guidance by",
-        validators=[Optional(), Length(max=200)],
+    is_cve = BooleanField(
+        "CVE-related course",
+        description=(
+            "Reviewed point by point against the DHS CVE Training Guidance by a privacy "
+            "officer; it can be required, or credited by a briefing, only while approved."
+        ),
     )
-    cve_reviewed_on = DateField("CVE guidance review date", validators=[Optional()])
+    is_sar_awareness = BooleanField(
+        "Suspicious activity reporting (SAR) awareness course",
+        description="FLOs see on their dashboard when they last completed such a course.",
+    )
     active = BooleanField("Offered (in the catalogue)", default=True)
     submit = SubmitField("Save")
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        # Optional() stops the field's own chain on empty input, so this lives here.
-        if (
-            self.is_cve.data
-            and self.active.data
-            and not (self.cve_reviewed_by.data and self.cve_reviewed_on.data)
-        ):
-            self.cve_reviewed_by.errors = [
-                *self.cve_reviewed_by.errors,
-                (
-                    "A CVE course must be reviewed against the DHS CVE Training Guidance before it is "
-                    "offered: give the reviewer and the date."
-                ),
-            ]
-            return False
-        return ok
 
 
 class RecordForm(PortalForm):
@@ -98,3 +87,35 @@ class BulkForm(PortalForm):
     def validate_completed_on(self, field):
         if field.data and field.data > clock.today():
             raise ValidationError("The completion date cannot be in the future.")
+
+
+ANSWER_CHOICES = enum_choices(CveAnswer, blank="Choose an answer")
+
+
+class _CveReviewBase(PortalForm):
+    overall_note = TextAreaField(
+        "Overall note (optional)", validators=[Optional(), Length(max=5000)]
+    )
+    submit = SubmitField("Record this review")
+
+
+def _cve_review_form_class():
+    """A form with four fields per guidance point (``answer_<key>``, ``note_<key>``,
+    ``evidence_<key>``, ``file_<key>``), built from ``training.cve_points``."""
+    fields = {}
+    for p in CVE_POINTS:
+        fields[f"answer_{p.key}"] = SelectField("Answer", choices=ANSWER_CHOICES, default="")
+        fields[f"note_{p.key}"] = TextAreaField(
+            "Note (why it does not meet or does not apply)",
+            validators=[Optional(), Length(max=5000)],
+        )
+        fields[f"evidence_{p.key}"] = TextAreaField(
+            "Evidence (what shows it meets the point)",
+            description=p.look_for,
+            validators=[Optional(), Length(max=5000)],
+        )
+        fields[f"file_{p.key}"] = FileField("Evidence file (optional: PDF, PNG or JPEG)")
+    return type("CveReviewForm", (_CveReviewBase,), fields)
+
+
+CveReviewForm = _cve_review_form_class()

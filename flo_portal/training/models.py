@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import TimestampMixin, utcnow
+from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
 class TrainingCourse(TimestampMixin, db.Model):
@@ -21,10 +22,12 @@ class TrainingCourse(TimestampMixin, db.Model):
     provider: Mapped[str] = mapped_column(sa.String(200), default="")
     validity_months: Mapped[int] = mapped_column(default=0)  # 0: never expires
     required: Mapped[bool] = mapped_column(default=False, index=True)
-    is_cve: Mapped[bool] = mapped_column(default=False)
-    # CVE courses: reviewed against DHS's CVE Training Guidance and Best Practices.
-    cve_reviewed_by: Mapped[str] = mapped_column(sa.String(200), default="")
-    cve_reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
+    # CVE-related courses are reviewed point by point against DHS's CVE Training Guidance
+    # (CveReview below; flo_portal.training.cve decides what counts as approved).
+    is_cve: Mapped[bool] = mapped_column(default=False, index=True)  # the CVE report's filter
+    # A course that teaches how to report suspicious activity (the FLO's dashboard shows
+    # when they last completed one).
+    is_sar_awareness: Mapped[bool] = mapped_column(default=False, index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Optimistic concurrency (flo_portal.core.formtools.stale_edit): SQLAlchemy adds
     # "AND version = :old" to every UPDATE, and edit forms carry the version they showed.
@@ -67,3 +70,64 @@ class TrainingRecord(TimestampMixin, db.Model):
     # Where it came from: "manual", "bulk", "import", "briefing:<id>".
     source: Mapped[str] = mapped_column(sa.String(60), default="manual")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CveAnswer(StrEnum):
+    MEETS = "meets"
+    DOES_NOT_MEET = "does_not_meet"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return {"meets": "Meets", "does_not_meet": "Does not meet"}.get(
+            self.value, "Not applicable"
+        )
+
+
+class CveOutcome(StrEnum):
+    APPROVED = "approved"  # every point meets or is not applicable
+    NOT_APPROVED = "not_approved"  # at least one point does not meet
+    # Carried over from the typed "reviewed by / on" fields: a record of what was said,
+    # not a checklist review, so it never counts as approval.
+    LEGACY = "legacy"
+
+
+class CveReview(db.Model):
+    """One review of a CVE course against the guidance's points: versioned per course
+    (``number`` 1, 2, ...), never edited; the newest one is the course's standing."""
+
+    __tablename__ = "cve_review"
+    __table_args__ = (sa.UniqueConstraint("course_id", "number", name="uq_cve_review_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("training_course.id", ondelete="CASCADE"))
+    course: Mapped[TrainingCourse] = relationship()
+    number: Mapped[int]
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    reviewer = relationship("User")
+    reviewer_name: Mapped[str] = mapped_column(sa.String(200), default="")  # as typed (legacy)
+    reviewed_on: Mapped[date | None] = mapped_column(sa.Date)
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[CveOutcome] = mapped_column(str_enum(CveOutcome, 20))
+    approved_until: Mapped[date | None] = mapped_column(sa.Date)  # first day it no longer counts
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    answers: Mapped[list[CveReviewAnswer]] = relationship(
+        back_populates="review", order_by="CveReviewAnswer.id", cascade="all, delete-orphan"
+    )
+
+
+class CveReviewAnswer(db.Model):
+    __tablename__ = "cve_review_answer"
+    __table_args__ = (sa.UniqueConstraint("review_id", "point_key", name="uq_cve_answer_point"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("cve_review.id", ondelete="CASCADE"))
+    review: Mapped[CveReview] = relationship(back_populates="answers")
+    point_key: Mapped[str] = mapped_column(sa.String(60))  # flo_portal.training.cve_points
+    answer: Mapped[CveAnswer] = mapped_column(str_enum(CveAnswer, 20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    evidence_path: Mapped[str] = mapped_column(sa.String(300), default="")
+    evidence_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    evidence_mime: Mapped[str] = mapped_column(sa.String(60), default="")

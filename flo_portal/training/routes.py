@@ -21,7 +21,14 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, choices, form_page, show_version, stale_edit
+from flo_portal.core.formtools import (
+    EmptyForm,
+    choices,
+    form_page,
+    show_error,
+    show_version,
+    stale_edit,
+)
 from flo_portal.core.ids import parse_id
 from flo_portal.core.unit_of_work import discard
 from flo_portal.roster import importer
@@ -29,6 +36,8 @@ from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.roster.policies import can_view_officer, visible_officers_condition
 from flo_portal.security import Permission, authenticated, require
 from flo_portal.training import services
+from flo_portal.training.cve import CveNotApproved
+from flo_portal.training.cve_reviews import cve_report
 from flo_portal.training.forms import BulkForm, CourseForm, EvidenceForm, RecordForm
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.queries import get_visible_record_or_404
@@ -43,8 +52,7 @@ COURSE_FIELDS = (
     "validity_months",
     "required",
     "is_cve",
-    "cve_reviewed_by",
-    "cve_reviewed_on",
+    "is_sar_awareness",
     "active",
 )
 
@@ -68,7 +76,8 @@ def courses():
         .order_by(TrainingCourse.active.desc(), TrainingCourse.code)
     ).all()
     audit_listing("training_course", {}, len(rows))
-    return render_template("training/courses.html", rows=rows)
+    standings = {r.course.id: r.standing for rs in cve_report().values() for r in rs}
+    return render_template("training/courses.html", rows=rows, standings=standings)
 
 
 def _course_form_values(form: CourseForm) -> dict:
@@ -77,9 +86,9 @@ def _course_form_values(form: CourseForm) -> dict:
     values["title"] = values["title"].strip()
     values["hours"] = float(values["hours"])
     values["provider"] = (values["provider"] or "").strip()
-    values["cve_reviewed_by"] = (values["cve_reviewed_by"] or "").strip()
     values["required"] = bool(values["required"])
     values["is_cve"] = bool(values["is_cve"])
+    values["is_sar_awareness"] = bool(values["is_sar_awareness"])
     values["active"] = bool(values["active"])
     return values
 
@@ -117,9 +126,13 @@ def _course_form(course: TrainingCourse | None):
         if _code_taken(values["code"], course):
             form.code.errors.append("Another course has this code.")
         else:
-            services.save_course(course, values, current_user)
-            flash("Course saved.", "success")
-            return redirect(url_for("training.courses"))
+            try:
+                services.save_course(course, values, current_user)
+            except CveNotApproved as err:
+                show_error(form, err)
+            else:
+                flash("Course saved.", "success")
+                return redirect(url_for("training.courses"))
     return form_page("training/course_form.html", form, course=course)
 
 

@@ -27,6 +27,7 @@ from flo_portal.core.uploads import (
     stored_path,
 )
 from flo_portal.roster.models import Officer
+from flo_portal.training import cve
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 
 NEVER = date(9999, 12, 31)  # stands for "never expires" inside SQL aggregates
@@ -143,16 +144,25 @@ def delete_record(rec: TrainingRecord, actor) -> None:
     refresh_training_current([officer_id])
 
 
-def required_courses_select():
-    return sa.select(TrainingCourse.id).where(
-        TrainingCourse.required.is_(True), TrainingCourse.active.is_(True)
+def required_condition(today: date | None = None):
+    """SQL on TrainingCourse: the courses required for FLO status on ``today``: flagged
+    required, offered, and (for a CVE-related course) approved against the DHS CVE
+    Training Guidance on that day (flo_portal.training.cve)."""
+    return sa.and_(
+        TrainingCourse.required.is_(True),
+        TrainingCourse.active.is_(True),
+        cve.compliant_condition(today),
     )
+
+
+def required_courses_select(today: date | None = None):
+    return sa.select(TrainingCourse.id).where(required_condition(today))
 
 
 def current_officer_ids_subquery(today: date | None = None):
     """SQL: ids of officers holding an unexpired record for every required course."""
     today = today or clock.today()
-    required = required_courses_select()
+    required = required_courses_select(today)
     valid = (
         sa.select(TrainingRecord.officer_id, TrainingRecord.course_id)
         .where(
@@ -179,7 +189,7 @@ def refresh_training_current(
     expire with time, not only when rows change): ``flask roster refresh-current``.
     """
     required_count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(required_courses_select().subquery())
+        sa.select(sa.func.count()).select_from(required_courses_select(today).subquery())
     )
     scope = []
     if officer_ids is not None:
@@ -207,6 +217,8 @@ def save_course(course: TrainingCourse | None, data: dict, actor) -> TrainingCou
     if creating:
         db.session.add(course)
     db.session.flush()
+    if course.required and course.is_cve:
+        cve.ensure_approved(course, "be required for FLO status", field="required")
     diff = {k: [str(before[k]), str(v)] for k, v in data.items() if before[k] != v}
     audit(
         "training.course_created" if creating else "training.course_updated",

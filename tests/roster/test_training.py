@@ -90,24 +90,18 @@ def test_catalogue_create_and_cve_review_rule(client, login_as):
         "is_cve": "y",
         "active": "y",
     }
+    # A CVE course cannot be required before it is approved against the guidance.
     refused = client.post("/training/courses/new", data=data)
-    assert refused.status_code == 422 and "CVE Training" in refused.get_data(as_text=True)
-    ok = client.post(
-        "/training/courses/new",
-        data={**data, "cve_reviewed_by": "P. Officer", "cve_reviewed_on": "2026-01-15"},
-    )
+    assert refused.status_code == 422 and "CVE Training Guidance" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(TrainingCourse.id))) == 0
+    ok = client.post("/training/courses/new", data={**data, "required": ""})
     assert ok.status_code == 302
     course = db.session.scalar(sa.select(TrainingCourse).where(TrainingCourse.code == "CVE-101"))
-    assert (
-        course.required and course.cve_reviewed_by == "P. Officer" and course.validity_months == 36
-    )
+    assert course.is_cve and not course.required and course.validity_months == 36
     assert _count("training.course_created") == 1
     page = client.get("/training/courses").get_data(as_text=True)
-    assert "CVE-101" in page and "P. Officer" in page
-    dup = client.post(
-        "/training/courses/new",
-        data={**data, "cve_reviewed_by": "x", "cve_reviewed_on": "2026-01-15"},
-    )
+    assert "CVE-101" in page and "Never reviewed" in page
+    dup = client.post("/training/courses/new", data={**data, "required": ""})
     assert dup.status_code == 422
 
 

@@ -39,6 +39,8 @@ PAGES.update(
         "/training/courses/new": frozenset({Role.COORDINATOR}),
         "/training/bulk": frozenset({Role.COORDINATOR}),
         "/training/records.csv": frozenset({Role.COORDINATOR}),
+        # CVE training reviewed against the DHS guidance (issue 16)
+        "/training/cve/": frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER}),
     }
 )
 

@@ -72,6 +72,14 @@ def test_role_permission_table_is_pinned():
         Role.PRIVACY_OFFICER
     }
     assert Permission.RFI_QUEUE not in ROLE_PERMISSIONS[Role.LIAISON_OFFICER]
+    # The privacy officer reviews CVE courses; the coordinator sees the report (issue 16).
+    assert {r for r in Role if Permission.CVE_REVIEW in ROLE_PERMISSIONS[r]} == {
+        Role.PRIVACY_OFFICER
+    }
+    assert {r for r in Role if Permission.CVE_REPORT in ROLE_PERMISSIONS[r]} == {
+        Role.PRIVACY_OFFICER,
+        Role.COORDINATOR,
+    }
     assert {r for r in Role if Permission.USERS_MANAGE in ROLE_PERMISSIONS[r]} == {Role.ADMIN}
 
 
