@@ -179,6 +179,22 @@ FEATURES: tuple[Feature, ...] = (
         ),
     ),
     Feature(
+        "agreements",
+        blueprints=(("flo_portal.agreements.routes", "/agreements"),),
+        models="flo_portal.agreements.models",
+        demo="flo_portal.agreements.demo",
+        jobs=(
+            Job(
+                "agreement_announcements",
+                "Agreements: tell everyone who must sign a version that took effect",
+                HOUR,
+                "flo_portal.agreements.services:announce_effective_versions",
+            ),
+        ),
+        nav=((Nav("Agreements", "agreements.index"),),),
+        notification_kinds=(("agreement", "Agreements to sign"),),
+    ),
+    Feature(
         "agencies",
         blueprints=(("flo_portal.agencies.routes", "/agencies"),),
         models="flo_portal.agencies.models",

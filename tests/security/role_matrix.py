@@ -125,3 +125,11 @@ PAGES.update(
         "/exchange/partners/new": frozenset({Role.COORDINATOR}),
     }
 )
+
+# Agreements officers sign themselves (issue 16): everyone sees theirs; coordinators publish.
+PAGES.update(
+    {
+        "/agreements/": ALL,
+        "/agreements/new": frozenset({Role.COORDINATOR}),
+    }
+)
