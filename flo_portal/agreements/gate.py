@@ -63,7 +63,9 @@ def require_current_agreements():
             return error_response(403, message, "agreement_unsigned")
         flash(message, "warning")
         return redirect(url_for("agreements.view", version_id=overdue[0].id))
-    if api or request.method != "GET" or session.get(ASKED_KEY):
+    if api or request.method != "GET" or request.headers.get("HX-Request"):
+        return None  # asked on a page, not in a fragment or a form's answer
+    if session.get(ASKED_KEY):
         return None
     session[ASKED_KEY] = True
     first = unsigned[0]

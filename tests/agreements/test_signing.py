@@ -166,3 +166,47 @@ def test_other_roles_cannot_see_a_version_they_need_not_sign(client, login_as, p
     version = publish(roles=(Role.AGENCY_HEAD.value,))
     login_as(Role.LIAISON_OFFICER)
     assert client.get(f"/agreements/{version.id}").status_code == 404
+
+
+def test_a_version_can_be_a_pdf_whose_bytes_are_hashed(client, login_as, make_user):
+    import io
+
+    flo = make_user(Role.LIAISON_OFFICER)
+    login_as(Role.COORDINATOR)
+    pdf = b"%PDF-1.4\n% acceptable use\n%%EOF\n"
+    response = client.post(
+        "/agreements/new",
+        data={
+            "kind": "acceptable_use",
+            "version": "1",
+            "title": "Acceptable use",
+            "effective_on": clock.today().isoformat(),
+            "roles": [FLO],
+            "pdf": (io.BytesIO(pdf), "aup.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    version = db.session.scalar(sa.select(AgreementVersion))
+    assert version.sha256 == hashlib.sha256(pdf).hexdigest() and version.pdf_name == "aup.pdf"
+    sign_in(client, flo)
+    download = client.get(f"/agreements/{version.id}/pdf")
+    assert download.status_code == 200 and download.data == pdf
+    assert download.mimetype == "application/pdf"
+    assert _events("agreement.pdf_downloaded")[0].actor_id == flo.id
+    # Not a PDF: refused with the upload rule's message.
+    login_as(Role.COORDINATOR)
+    bad = client.post(
+        "/agreements/new",
+        data={
+            "kind": "acceptable_use",
+            "version": "2",
+            "title": "Acceptable use",
+            "effective_on": clock.today().isoformat(),
+            "roles": [FLO],
+            "pdf": (io.BytesIO(b"hello"), "aup.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(AgreementVersion.id))) == 1
