@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from flo_portal.agreements import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.agreements import queries, services
 from flo_portal.agreements.forms import PublishForm, SignForm
 from flo_portal.agreements.policies import get_visible_version_or_404

@@ -63,9 +63,12 @@ def test_activation_on_the_officer_page_needs_the_signatures(
     assert _status(officer.id) == OfficerStatus.VETTING
     profile = client.get(f"/roster/officers/{officer.id}").get_data(as_text=True)
     assert MISSING in profile
+    assert "not signed" in profile
     _sign(app, flo, nda)
     client.post(url, data={"target": "active", "reason": "Cleared"})
     assert _status(officer.id) == OfficerStatus.ACTIVE
+    profile = client.get(f"/roster/officers/{officer.id}").get_data(as_text=True)
+    assert "signed in the portal" in profile and "not signed" not in profile
 
 
 def test_activation_through_the_api_needs_the_signatures(
