@@ -63,17 +63,20 @@ def current_versions_for_role(role: Role | str, today: date | None = None) -> li
     )
 
 
+def signed_by(user_id):
+    """SQL: the signature is by ``user_id`` (a column or a value): in the portal, or on
+    paper through the officer record linked to the account."""
+    return sa.or_(
+        AgreementSignature.user_id == user_id,
+        AgreementSignature.officer_id.in_(sa.select(Officer.id).where(Officer.user_id == user_id)),
+    )
+
+
 def signatures_of_user(version_id, user_id):
-    """SELECT of the signatures of version ``version_id`` by ``user_id`` (columns or
-    values): in the portal, or on paper through the officer record linked to the account."""
+    """SELECT of the signatures of version ``version_id`` by ``user_id`` (columns or values)."""
     return sa.select(AgreementSignature.id).where(
         AgreementSignature.version_id == version_id,
-        sa.or_(
-            AgreementSignature.user_id == user_id,
-            AgreementSignature.officer_id.in_(
-                sa.select(Officer.id).where(Officer.user_id == user_id)
-            ),
-        ),
+        signed_by(user_id),
     )
 
 
@@ -107,8 +110,21 @@ def is_overdue(version: AgreementVersion, today: date | None = None) -> bool:
 
 
 def signature_of(user, version: AgreementVersion) -> AgreementSignature | None:
-    ids = signatures_of_user(version.id, user.id)
-    return db.session.scalar(sa.select(AgreementSignature).where(AgreementSignature.id.in_(ids)))
+    return signatures_by_version(user, [version]).get(version.id)
+
+
+def signatures_by_version(user, versions) -> dict[int, AgreementSignature]:
+    """{version id: the user's signature} for those of ``versions`` they signed (one query)."""
+    ids = [v.id for v in versions]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(AgreementSignature).where(
+            AgreementSignature.version_id.in_(ids),
+            signed_by(user.id),
+        )
+    )
+    return {sig.version_id: sig for sig in rows}
 
 
 def versions_query(kind: str | None = None):

@@ -31,9 +31,9 @@ PER_PAGE = 25
 @authenticated
 def index():
     """The user's current agreements (signed or not); for coordinators every version too."""
-    mine = []
-    for version in queries.current_versions_for_role(current_user.role):
-        mine.append((version, queries.signature_of(current_user, version)))
+    current = queries.current_versions_for_role(current_user.role)
+    signed = queries.signatures_by_version(current_user, current)
+    mine = [(version, signed.get(version.id)) for version in current]
     page = None
     if can(Permission.AGREEMENT_MANAGE):
         page = db.paginate(queries.versions_query(), per_page=PER_PAGE, error_out=False)
