@@ -79,6 +79,9 @@ class Config:
     )
     MFA_GRACE_ROLES = _env_list("MFA_GRACE_ROLES", "agency_head,liaison_officer")
     MFA_ENROLMENT_GRACE_DAYS = _env_int("MFA_ENROLMENT_GRACE_DAYS", 7)
+    # Days after a new agreement version takes effect during which those who must sign it
+    # may still use the portal; afterwards only their account and the agreement open.
+    AGREEMENT_GRACE_DAYS = _env_int("AGREEMENT_GRACE_DAYS", 14)
     # Fernet keys (comma-separated, newest first) encrypting TOTP secrets at rest.
     # Empty outside production: a fixed development key is derived, with a warning.
     MFA_ENCRYPTION_KEYS = _env_list("MFA_ENCRYPTION_KEYS")

@@ -63,6 +63,7 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from flo_portal.agreements import gate as agreements_gate
     from flo_portal.audit import reads
     from flo_portal.auth import mfa, session_rules
     from flo_portal.security.access import enforce_declared_access
@@ -73,12 +74,13 @@ def create_app(config: type | str | None = None, **overrides) -> Flask:
         importlib.import_module(module).register(app)
 
     # Order matters: load the user afresh, end idle sessions, hold back users who must
-    # enrol in MFA, then refuse undeclared views.
+    # enrol in MFA, then those who must sign an agreement, then refuse undeclared views.
     app.before_request(_forget_cached_user)
     app.before_request(refuse_out_of_range_ids)
     app.before_request(refuse_control_characters_in_query)
     app.before_request(session_rules.expire_idle_session)
     app.before_request(mfa.require_enrolment)
+    app.before_request(agreements_gate.require_current_agreements)
     app.before_request(enforce_declared_access)
     app.after_request(_security_headers)
     unit_of_work.before_commit(app, reads.write_read_events)

@@ -196,17 +196,33 @@ FEATURES: tuple[Feature, ...] = (
                     "Roster",
                     "roster.officers",
                     (P.ROSTER_READ_ALL, P.ROSTER_READ_OWN_AGENCY),
-                    group="Roster",
+                    group="Network",
                 ),
-                Nav("My FLO record", "roster.me", roles=(Role.LIAISON_OFFICER,), group="Roster"),
+                Nav("My FLO record", "roster.me", roles=(Role.LIAISON_OFFICER,), group="Network"),
             ),
         ),
+    ),
+    Feature(
+        "agreements",
+        blueprints=(("flo_portal.agreements.routes", "/agreements"),),
+        models="flo_portal.agreements.models",
+        demo="flo_portal.agreements.demo",
+        jobs=(
+            Job(
+                "agreement_announcements",
+                "Agreements: tell everyone who must sign a version that took effect",
+                HOUR,
+                "flo_portal.agreements.services:announce_effective_versions",
+            ),
+        ),
+        nav=((Nav("Agreements", "agreements.index", group="Network"),),),
+        notification_kinds=(("agreement", "Agreements to sign"),),
     ),
     Feature(
         "agencies",
         blueprints=(("flo_portal.agencies.routes", "/agencies"),),
         models="flo_portal.agencies.models",
-        nav=((Nav("Agencies", "agencies.index", (P.AGENCY_READ,), group="Roster"),),),
+        nav=((Nav("Agencies", "agencies.index", (P.AGENCY_READ,), group="Network"),),),
     ),
     Feature(
         "training",
@@ -230,8 +246,8 @@ FEATURES: tuple[Feature, ...] = (
             ),
         ),
         nav=(
-            (Nav("Training", "training.courses", (P.TRAINING_READ,), group="Roster"),),
-            (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,), group="Roster"),),
+            (Nav("Training", "training.courses", (P.TRAINING_READ,), group="Network"),),
+            (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,), group="Network"),),
             (Nav("CVE training review", "training_cve.report", (P.CVE_REVIEW,), group="Oversight"),),
         ),
         notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
@@ -335,4 +351,4 @@ JOBS = [job for f in FEATURES for job in f.jobs]
 NOTIFICATION_KINDS = {kind: label for f in FEATURES for kind, label in f.notification_kinds}
 NAV = [slot for f in FEATURES for slot in f.nav]
 # The navigation's menus, left to right; entries of no group follow them as links.
-NAV_GROUPS = ("Products", "RFIs", "Roster", "Briefings", "Reports", "Oversight", "Admin")
+NAV_GROUPS = ("Products", "RFIs", "Network", "Briefings", "Reports", "Oversight", "Admin")

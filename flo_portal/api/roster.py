@@ -223,6 +223,23 @@ def patch_officer(officer_id: int, body: OfficerPatch):
     return OfficerOut.model_validate(officer)
 
 
+class StatusChangeIn(In):
+    status: OfficerStatus
+    reason: BodyText = Field(min_length=1, max_length=500)
+
+
+@bp.route(f"/officers/<{ID}:officer_id>/status", methods=["POST"])
+@require(Permission.ROSTER_EDIT)
+@op("Change an officer's status", body=StatusChangeIn, response=OfficerOut, errors=(404, 409))
+def change_officer_status(officer_id: int, body: StatusChangeIn):
+    """Moves the officer along the status machine, as the officer page does: 409 when
+    the change is not possible from the current status or the onboarding is incomplete
+    (activation needs the current agreements signed), 403 when your role may not."""
+    officer = get_visible_officer_or_404(current_user, officer_id)
+    roster_services.change_status(officer, body.status, current_user, body.reason)
+    return OfficerOut.model_validate(officer)
+
+
 @bp.route("/officers", methods=["POST"])
 @require(Permission.ROSTER_NOMINATE)
 @op("Nominate an officer", body=NominationIn, response=OfficerOut, status=201, errors=(404,))

@@ -90,6 +90,9 @@ class Officer(TimestampMixin, db.Model):
     )
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Onboarding: supervisor approval, NDA for FOUO/LES, privacy-policy acknowledgement.
+    # Deprecated: the NDA and privacy dates/version typed by coordinators. Signatures now
+    # live in flo_portal.agreements (migration 0020a carried these over as paper
+    # signatures); the dates count for activation only while no such agreement is published.
     supervisor_approved_on: Mapped[date | None] = mapped_column(sa.Date)
     nda_signed_on: Mapped[date | None] = mapped_column(sa.Date)
     privacy_ack_on: Mapped[date | None] = mapped_column(sa.Date)

@@ -11,7 +11,7 @@ Who may make a change comes from the role table (the roles holding ``roster:vet`
 not an action: ``transition_to(officer, target)`` finds the action leading there.
 
 Built from core pieces: ``extra["needs_onboarding"]`` marks the transitions that need the
-onboarding dates (supervisor approval, NDA, privacy acknowledgement); the service refuses
+onboarding done (supervisor approval, the current agreements signed); the service refuses
 them with ``OnboardingIncomplete`` (409: the record, not the actor, is not ready), which a
 guard (403) would not say.
 """
@@ -114,16 +114,25 @@ def allowed_transitions(user, officer: Officer) -> list[Transition]:
     return MACHINE.allowed_actions(user, officer)
 
 
-def onboarding_problems(officer) -> list[str]:
-    """What is missing before an officer may be active (brief: onboarding of state programs)."""
+def onboarding_problems(officer, *, agreements: list | None = None) -> list[str]:
+    """What is missing before an officer may be active (brief: onboarding of state programs).
+
+    The current agreements FLOs must sign (``flo_portal.agreements``) must be signed, in
+    the portal or (carried over) on paper. Where no NDA or privacy policy is published
+    yet, the date typed on the record still stands for it (deprecated columns).
+    ``agreements``: the current FLO versions, when the caller read them once already
+    (the import checks many rows)."""
+    from flo_portal.agreements.queries import officer_agreement_problems
+
+    kinds, unsigned = officer_agreement_problems(officer, agreements)
     problems = []
     if officer.supervisor_approved_on is None:
         problems.append("supervisor (agency head) approval date")
-    if officer.nda_signed_on is None:
+    if "nda" not in kinds and officer.nda_signed_on is None:
         problems.append("signed non-disclosure agreement date")
-    if officer.privacy_ack_on is None:
+    if "privacy" not in kinds and officer.privacy_ack_on is None:
         problems.append("privacy policy acknowledgement date")
-    return problems
+    return problems + unsigned
 
 
 __all__ = [

@@ -51,6 +51,7 @@ class Permission(StrEnum):
     ROSTER_VET = "roster:vet"
     ROSTER_IMPORT = "roster:import"
     ROSTER_EXPORT = "roster:export"
+    AGREEMENT_MANAGE = "agreement:manage"  # publish agreements, see and remind who has not signed
     TRAINING_READ = "training:read"
     TRAINING_EDIT = "training:edit"
     CATALOGUE_EDIT = "catalogue:edit"
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ROSTER_VET,
             P.ROSTER_IMPORT,
             P.ROSTER_EXPORT,
+            P.AGREEMENT_MANAGE,
             P.TRAINING_READ,
             P.TRAINING_EDIT,
             P.CATALOGUE_EDIT,

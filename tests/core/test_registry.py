@@ -87,7 +87,7 @@ def _nav_menus(client) -> list[str]:
 def test_entries_are_gathered_in_menus_and_a_menu_of_one_is_a_link(client, login_as):
     login_as(Role.COORDINATOR)
     menus = _nav_menus(client)
-    assert menus[:2] == ["Products", "Roster"], menus
+    assert menus[:2] == ["Products", "Network"], menus
     assert "RFIs" not in menus  # the coordinator's only RFI entry is the queue: a link
     login_as(Role.LIAISON_OFFICER)
     flo_menus = _nav_menus(client)

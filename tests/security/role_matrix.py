@@ -136,3 +136,11 @@ PAGES.update(
         "/following/counts": frozenset({Role.COORDINATOR, Role.ANALYST}),
     }
 )
+
+# Agreements officers sign themselves (issue 16): everyone sees theirs; coordinators publish.
+PAGES.update(
+    {
+        "/agreements/": ALL,
+        "/agreements/new": frozenset({Role.COORDINATOR}),
+    }
+)

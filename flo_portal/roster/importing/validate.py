@@ -10,11 +10,13 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agreements.queries import current_versions_for_role
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.roster.importing.layout import CHUNK, Problem, Rows
 from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.roster.workflow import TRANSITIONS, needs_onboarding, onboarding_problems
+from flo_portal.security.permissions import Role
 from flo_portal.training.models import TrainingCourse
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -142,23 +144,38 @@ _ONBOARDED_STATUSES = (
 ) - {OfficerStatus.SEPARATED}
 
 
-def _lifecycle_problems(values: dict, line: int) -> list[Problem]:
+def _lifecycle_problems(values: dict, line: int, agreements: list) -> list[Problem]:
     """The officer page's onboarding rule for the status a row asks for: an officer is
-    never active (or inactive/suspended after being active) without supervisor approval,
-    NDA and privacy acknowledgement dates."""
+    never active (or inactive/suspended after being active) without supervisor approval
+    and the current agreements signed (a new officer has signed none in the portal)."""
     status = values.get("status")
     if status not in _ONBOARDED_STATUSES:
         return []
-    missing = onboarding_problems(SimpleNamespace(**values))
+    missing = onboarding_problems(SimpleNamespace(**values), agreements=agreements)
     if not missing:
         return []
     return [
         Problem(
             line,
             "status",
-            f"'{status}' needs {', '.join(missing)}; import as nominated or add the dates",
+            f"'{status}' needs {', '.join(missing)}; import as nominated, or add the dates and have the officer sign in the portal",
         )
     ]
+
+
+def _existing_external_ids(keys: list[str]) -> set[str]:
+    """The lower-cased external ids among ``keys`` that name officers already stored."""
+    wanted = sorted({k.strip() for k in keys if k and k.strip()})
+    found: set[str] = set()
+    for i in range(0, len(wanted), CHUNK):
+        found.update(
+            k.lower()
+            for k in db.session.scalars(
+                sa.select(Officer.external_id).where(Officer.external_id.in_(wanted[i : i + CHUNK]))
+            )
+            if k
+        )
+    return found
 
 
 def _validate_officers(rows: Rows, problems: list[Problem]):
@@ -169,6 +186,10 @@ def _validate_officers(rows: Rows, problems: list[Problem]):
         )
     }
     good, seen = [], {}
+    # A new officer's row needs the current agreements signed to be imported as active
+    # (a new officer has signed none); an existing officer's status never changes here.
+    agreements = current_versions_for_role(Role.LIAISON_OFFICER)
+    known = _existing_external_ids([row.get("external_id", "") for _l, row in rows.items if row])
     for line, row in rows.items:
         if not row:
             continue
@@ -222,7 +243,9 @@ def _validate_officers(rows: Rows, problems: list[Problem]):
         }
         for col in ("supervisor_approved_on", "nda_signed_on", "privacy_ack_on"):
             values[col] = _parse_date(row.get(col, ""), line, col, errs, not_future=True)
-        errs.extend(_lifecycle_problems(values, line))
+        errs.extend(
+            _lifecycle_problems(values, line, [] if (ext or "").lower() in known else agreements)
+        )
         if ext and ext.lower() in seen:
             errs.append(Problem(line, "external_id", f"duplicate of line {seen[ext.lower()]}"))
         elif ext:
