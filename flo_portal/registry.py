@@ -248,7 +248,11 @@ FEATURES: tuple[Feature, ...] = (
         nav=(
             (Nav("Training", "training.courses", (P.TRAINING_READ,), group="Network"),),
             (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,), group="Network"),),
-            (Nav("CVE training review", "training_cve.report", (P.CVE_REVIEW,), group="Oversight"),),
+            (
+                Nav(
+                    "CVE training review", "training_cve.report", (P.CVE_REVIEW,), group="Oversight"
+                ),
+            ),
         ),
         notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
     ),
