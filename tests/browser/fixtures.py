@@ -124,3 +124,21 @@ def axe_check():
         ]
 
     return _check
+
+
+def product_desk(make_user):
+    """Two agencies and the center staff a product journey needs: an analyst who writes,
+    a coordinator (with TOTP, as center staff must) who publishes."""
+    from flo_portal.security.permissions import Role
+    from tests.factories import AgencyFactory
+
+    inside = AgencyFactory(name="Harbor County Sheriff")
+    outside = AgencyFactory(name="Pine Valley Fire")
+    analyst = make_user(Role.ANALYST, name="Avery Analyst")
+    coordinator = make_user(
+        Role.COORDINATOR,
+        name="Casey Coordinator",
+        mfa_secret=pyotp.random_base32(),
+        mfa_enabled=True,
+    )
+    return inside, outside, analyst, coordinator

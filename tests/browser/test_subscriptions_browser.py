@@ -4,7 +4,6 @@ same topic is told nothing (a subscription never widens the audience)."""
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -12,7 +11,8 @@ from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.security.permissions import Role
 from flo_portal.subscriptions.services import follow
-from tests.factories import AgencyFactory, notices
+from tests.browser.fixtures import product_desk
+from tests.factories import notices
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +20,7 @@ pytestmark = pytest.mark.browser
 def test_flo_follows_a_topic_and_sees_the_notice(
     page, live_server, make_user, sign_in, axe_check, shot
 ):
-    inside = AgencyFactory(name="Harbor County Sheriff")
-    outside = AgencyFactory(name="Pine Valley Fire")
-    analyst = make_user(Role.ANALYST, name="Avery Analyst")
-    coordinator = make_user(
-        Role.COORDINATOR,
-        name="Casey Coordinator",
-        mfa_secret=pyotp.random_base32(),
-        mfa_enabled=True,
-    )
+    inside, outside, analyst, coordinator = product_desk(make_user)
     flo = make_user(Role.LIAISON_OFFICER, agency=inside, name="Deputy Follower")
     stranger = make_user(Role.LIAISON_OFFICER, agency=outside, name="Captain Elsewhere")
     follow(stranger, "topic", "port security")

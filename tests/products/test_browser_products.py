@@ -3,7 +3,6 @@ audience sees and acknowledges it; an FLO outside the audience gets 404 on its U
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -11,7 +10,7 @@ from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import ProductRecipient, ProductStatus
 from flo_portal.security.permissions import Role
-from tests.factories import AgencyFactory
+from tests.browser.fixtures import product_desk
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +22,7 @@ def _sign_out(page):
 def test_officer_safety_alert_published_acknowledged_and_fenced(
     page, live_server, make_user, sign_in, axe_check, shot
 ):
-    inside = AgencyFactory(name="Harbor County Sheriff")
-    outside = AgencyFactory(name="Pine Valley Fire")
-    analyst = make_user(Role.ANALYST, name="Avery Analyst")
-    coordinator = make_user(
-        Role.COORDINATOR,
-        name="Casey Coordinator",
-        mfa_secret=pyotp.random_base32(),
-        mfa_enabled=True,
-    )
+    inside, outside, analyst, coordinator = product_desk(make_user)
     flo_in = make_user(Role.LIAISON_OFFICER, agency=inside, name="Deputy Inside")
     flo_out = make_user(Role.LIAISON_OFFICER, agency=outside, name="Captain Outside")
     product = services.create_product(
