@@ -82,7 +82,7 @@ def reach_scope(user: User):
 
 
 def _avg(total, n):
-    return round(float(total) / n, 2) if n else None  # PostgreSQL sums are Decimal
+    return round(float(total) / float(n), 2) if n else None  # PostgreSQL sums are Decimal
 
 
 def reach_by_product(user: User, limit: int = 500) -> list[dict]:
