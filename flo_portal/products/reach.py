@@ -182,13 +182,13 @@ def reach_by_month(user: User) -> list[dict]:
         {
             "month": r[0],
             "products": r[1],
-            "recipients": r[2],
-            "opened": r[3],
-            "acknowledged": r[4],
-            "ratings": r[5],
+            "recipients": int(r[2]),  # sums: Decimal on PostgreSQL
+            "opened": int(r[3]),
+            "acknowledged": int(r[4]),
+            "ratings": int(r[5]),
             "useful_avg": _avg(r[6], r[5]),
             "actionable_avg": _avg(r[7], r[5]),
-            "comments": r[8],
+            "comments": int(r[8]),
         }
         for r in rows
     ]
