@@ -15,6 +15,7 @@ def test_coordinator_registers_a_partner_collection(
     make_user(Role.ANALYST, name="Riley Reviewer")
     coordinator = make_user(Role.COORDINATOR, name="Casey Partners")
     sign_in(page, coordinator)
+    page.get_by_role("button", name="Products", exact=True).click()  # the Products menu
     page.get_by_role("link", name="Partners", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert axe_check(page) == []
