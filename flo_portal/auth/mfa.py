@@ -210,8 +210,10 @@ def grace_ends_at(user: User) -> datetime | None:
 
 
 def enrolment_due(user: User) -> bool:
-    """MFA is required for the role and not yet set up."""
-    return user.mfa_required and not user.mfa_enabled
+    """MFA is required for the role and not yet set up (neither TOTP nor a passkey)."""
+    from flo_portal.auth.passkeys import has_passkey
+
+    return user.mfa_required and not user.mfa_enabled and not has_passkey(user)
 
 
 def in_grace(user: User, now: datetime | None = None) -> bool:
@@ -232,7 +234,14 @@ def start_grace(user: User) -> None:
 
 
 # Endpoints a signed-in user who must enrol can still reach.
-_OPEN_WHILE_ENROLLING = {"static", "auth.mfa_setup", "auth.logout"}
+_OPEN_WHILE_ENROLLING = {
+    "static",
+    "auth.mfa_setup",
+    "auth.logout",
+    "passkeys.manage",
+    "passkeys.register_options",
+    "passkeys.register",
+}
 
 
 def require_enrolment():
