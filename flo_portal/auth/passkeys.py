@@ -319,6 +319,16 @@ def remove(user: User, passkey: Passkey) -> None:
     db.session.flush()
 
 
+def remove_all_passkeys(user: User, actor: Any) -> int:
+    """An administrator's MFA reset (lost device): every passkey of ``user`` goes."""
+    gone = passkeys_of(user)
+    for passkey in gone:
+        record("auth.passkey_removed", passkey, actor=actor, summary=f"{passkey.name} (MFA reset)")
+        db.session.delete(passkey)
+    db.session.flush()
+    return len(gone)
+
+
 # --- Refusals ---------------------------------------------------------------------
 
 _STALE = "This passkey request has expired or was already used. Try again."

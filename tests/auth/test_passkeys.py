@@ -348,3 +348,15 @@ def test_a_coordinator_without_mfa_registers_a_passkey_at_sign_in(
     assert signed_in(client)
     client.post("/auth/logout")  # next time: password, then the passkey (no TOTP enrolment)
     assert password_step(client, user).location == "/auth/login/verify"
+
+
+def test_an_admins_mfa_reset_removes_the_passkeys_too(client, login_as, soft, make_user, db):
+    from flo_portal.admin.services import reset_mfa
+
+    user, _ = user_with_passkey(client, login_as, soft)
+    admin = make_user(Role.ADMIN)
+    reset_mfa(user, admin)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
+    removed = events(db, "auth.passkey_removed")
+    assert [(e.actor_id, e.summary) for e in removed] == [(admin.id, "Laptop (MFA reset)")]
