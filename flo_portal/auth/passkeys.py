@@ -184,6 +184,8 @@ def register(user: User, credential: Any, name: Any) -> Passkey:
     challenge = _take_challenge(REGISTER, user)
     if challenge is None:
         raise _refuse(user, "registration with an expired or already used challenge", _STALE)
+    if not isinstance(credential, dict):
+        raise _refuse(user, "registration without a credential", _NOT_VERIFIED)
     try:
         verified = webauthn.verify_registration_response(
             credential=_as_json(credential),
@@ -197,7 +199,8 @@ def register(user: User, credential: Any, name: Any) -> Passkey:
     credential_id = bytes_to_base64url(verified.credential_id)
     if db.session.scalar(sa.select(Passkey.id).where(Passkey.credential_id == credential_id)):
         raise _refuse(user, "registration of a credential already registered", _KNOWN)
-    transports = (credential.get("response") or {}).get("transports") or []
+    transports = _response_of(credential).get("transports")
+    transports = transports if isinstance(transports, list) else []
     passkey = Passkey(
         user=user,
         credential_id=credential_id,
@@ -237,7 +240,9 @@ def authenticate(credential: Any, user: User | None) -> SignIn:
     challenge = _take_challenge(purpose, user)
     if challenge is None:
         raise _refuse(user, "sign-in with an expired or already used challenge", _STALE)
-    cred_id = credential.get("id") if isinstance(credential, dict) else None
+    if not isinstance(credential, dict):
+        raise _refuse(user, "sign-in without a credential", _NOT_VERIFIED)
+    cred_id = credential.get("id")
     passkey = (
         db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == cred_id))
         if isinstance(cred_id, str)
@@ -271,16 +276,19 @@ def authenticate(credential: Any, user: User | None) -> SignIn:
 
 
 def _user_handle_of(credential: dict) -> bytes | None:
-    handle = (credential.get("response") or {}).get("userHandle")
+    handle = _response_of(credential).get("userHandle")
     try:
         return webauthn.base64url_to_bytes(handle) if isinstance(handle, str) else None
     except ValueError:
         return None
 
 
-def _as_json(credential: Any) -> str:
-    if not isinstance(credential, dict):
-        raise PasskeyRefused(_NOT_VERIFIED)
+def _response_of(credential: dict) -> dict:
+    response = credential.get("response")
+    return response if isinstance(response, dict) else {}
+
+
+def _as_json(credential: dict) -> str:
     return json.dumps(credential)
 
 

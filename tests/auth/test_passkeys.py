@@ -267,12 +267,26 @@ def test_a_locked_account_cannot_sign_in_with_a_passkey(client, login_as, soft, 
     assert events(db, "auth.refused_locked") and not signed_in(client)
 
 
-@pytest.mark.parametrize("body", [None, {}, {"credential": "x"}, {"credential": {"id": 5}}])
+MALFORMED = [None, {}, {"credential": "x"}, {"credential": {"id": 5}}, "response", "signature"]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
 def test_malformed_answers_are_refused_not_500(client, login_as, soft, db, body):
-    user_with_passkey(client, login_as, soft)
-    client.post(OPTIONS)
-    response = client.post(LOGIN, json=body) if body is not None else client.post(LOGIN, data="{")
+    _, auth = user_with_passkey(client, login_as, soft)
+    options = client.post(OPTIONS).get_json()
+    if body is None:
+        response = client.post(LOGIN, data="{")
+    elif isinstance(body, str):  # a real answer with one part broken
+        answer = auth.get(options)
+        if body == "response":
+            answer["response"] = "broken"
+        else:
+            answer["response"]["signature"] = "AAAA"
+        response = client.post(LOGIN, json={"credential": answer})
+    else:
+        response = client.post(LOGIN, json=body)
     assert response.status_code == 400 and response.get_json()["error"]
+    assert len(events(db, "auth.passkey_refused")) == 1
     assert not signed_in(client)
 
 
@@ -360,3 +374,26 @@ def test_an_admins_mfa_reset_removes_the_passkeys_too(client, login_as, soft, ma
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
     removed = events(db, "auth.passkey_removed")
     assert [(e.actor_id, e.summary) for e in removed] == [(admin.id, "Laptop (MFA reset)")]
+
+
+@pytest.mark.parametrize(
+    "breakage", ["no credential", "id only", "response", "attestation", "client data"]
+)
+def test_malformed_registrations_are_refused_not_500(client, login_as, soft, db, breakage):
+    login_as(Role.LIAISON_OFFICER)
+    options = client.post("/auth/passkeys/register/options").get_json()
+    answer = soft().create(options)
+    if breakage == "no credential":
+        answer = None
+    elif breakage == "id only":
+        answer = {"id": "abc"}
+    elif breakage == "response":
+        answer["response"] = ["broken"]
+    elif breakage == "attestation":
+        answer["response"]["attestationObject"] = "AAAA"
+    else:
+        answer["response"]["clientDataJSON"] = "e30"  # {}
+    response = client.post("/auth/passkeys/register", json={"name": "x", "credential": answer})
+    assert response.status_code == 400 and response.get_json()["error"]
+    assert len(events(db, "auth.passkey_refused")) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
