@@ -397,3 +397,25 @@ def test_malformed_registrations_are_refused_not_500(client, login_as, soft, db,
     assert response.status_code == 400 and response.get_json()["error"]
     assert len(events(db, "auth.passkey_refused")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
+
+
+def test_a_session_of_a_role_that_now_needs_a_passkey_is_held_at_registration(
+    client, login_as, soft, make_user, coordinators_need_passkeys
+):
+    login_as(make_user(Role.COORDINATOR, mfa_secret=pyotp.random_base32(), mfa_enabled=True))
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and response.location == "/auth/passkeys/"
+    assert b"register one to continue" in client.get(response.location).data
+    assert register(client, soft()).status_code == 200
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_a_user_held_at_mfa_enrolment_may_register_a_passkey_instead(
+    client, login_as, soft, make_user
+):
+    # MFA required, no grace period: held at enrolment
+    login_as(make_user(Role.ANALYST, mfa_grace_started_at=utcnow() - timedelta(hours=1)))
+    page = client.get(client.get("/dashboard").location)
+    assert b"register a passkey" in page.data
+    assert register(client, soft()).status_code == 200
+    assert client.get("/dashboard").status_code == 200  # a passkey counts as MFA
