@@ -140,6 +140,17 @@ def _take_challenge(purpose: str, user: User | None) -> bytes | None:
     return webauthn.base64url_to_bytes(challenge)
 
 
+def _challenge_for(purpose: str, user: User | None, credential: Any, what: str) -> bytes:
+    """The challenge a response answers (taken), or a refusal; ``credential`` must be the
+    browser's JSON object."""
+    challenge = _take_challenge(purpose, user)
+    if challenge is None:
+        raise _refuse(user, f"{what} with an expired or already used challenge", _STALE)
+    if not isinstance(credential, dict):
+        raise _refuse(user, f"{what} without a credential", _NOT_VERIFIED)
+    return challenge
+
+
 # --- Registration -----------------------------------------------------------------
 
 
@@ -181,11 +192,7 @@ def clean_name(name: Any) -> str:
 
 def register(user: User, credential: Any, name: Any) -> Passkey:
     """Verify an attestation (``credential``: the browser's JSON) and keep the passkey."""
-    challenge = _take_challenge(REGISTER, user)
-    if challenge is None:
-        raise _refuse(user, "registration with an expired or already used challenge", _STALE)
-    if not isinstance(credential, dict):
-        raise _refuse(user, "registration without a credential", _NOT_VERIFIED)
+    challenge = _challenge_for(REGISTER, user, credential, "registration")
     try:
         verified = webauthn.verify_registration_response(
             credential=_as_json(credential),
@@ -237,11 +244,7 @@ def authentication_options(user: User | None) -> str:
 def authenticate(credential: Any, user: User | None) -> SignIn:
     """Verify an assertion: as the second factor of ``user``, or passwordless (None)."""
     purpose = SECOND_FACTOR if user else PASSWORDLESS
-    challenge = _take_challenge(purpose, user)
-    if challenge is None:
-        raise _refuse(user, "sign-in with an expired or already used challenge", _STALE)
-    if not isinstance(credential, dict):
-        raise _refuse(user, "sign-in without a credential", _NOT_VERIFIED)
+    challenge = _challenge_for(purpose, user, credential, "sign-in")
     cred_id = credential.get("id")
     passkey = (
         db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == cred_id))

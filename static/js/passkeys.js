@@ -29,6 +29,20 @@
     });
   }
 
+  // The PublicKeyCredential as the JSON py_webauthn reads; ``response`` holds the
+  // ceremony's own fields (clientDataJSON is added here).
+  function asJson(cred, response) {
+    response.clientDataJSON = toB64url(cred.response.clientDataJSON);
+    return {
+      id: cred.id,
+      rawId: toB64url(cred.rawId),
+      type: cred.type,
+      response: response,
+      clientExtensionResults: cred.getClientExtensionResults(),
+      authenticatorAttachment: cred.authenticatorAttachment || undefined
+    };
+  }
+
   function csrfHeaders() {
     var headers = { "Content-Type": "application/json", "Accept": "application/json" };
     try {
@@ -80,18 +94,10 @@
     }).then(function (cred) {
       return post(button.getAttribute("data-verify-url"), {
         name: name,
-        credential: {
-          id: cred.id,
-          rawId: toB64url(cred.rawId),
-          type: cred.type,
-          response: {
-            clientDataJSON: toB64url(cred.response.clientDataJSON),
-            attestationObject: toB64url(cred.response.attestationObject),
-            transports: cred.response.getTransports ? cred.response.getTransports() : []
-          },
-          clientExtensionResults: cred.getClientExtensionResults(),
-          authenticatorAttachment: cred.authenticatorAttachment || undefined
-        }
+        credential: asJson(cred, {
+          attestationObject: toB64url(cred.response.attestationObject),
+          transports: cred.response.getTransports ? cred.response.getTransports() : []
+        })
       });
     }).then(function (result) {
       say("Passkey registered.");
@@ -107,19 +113,11 @@
       return navigator.credentials.get({ publicKey: options });
     }).then(function (cred) {
       return post(button.getAttribute("data-verify-url"), {
-        credential: {
-          id: cred.id,
-          rawId: toB64url(cred.rawId),
-          type: cred.type,
-          response: {
-            clientDataJSON: toB64url(cred.response.clientDataJSON),
-            authenticatorData: toB64url(cred.response.authenticatorData),
-            signature: toB64url(cred.response.signature),
-            userHandle: toB64url(cred.response.userHandle)
-          },
-          clientExtensionResults: cred.getClientExtensionResults(),
-          authenticatorAttachment: cred.authenticatorAttachment || undefined
-        }
+        credential: asJson(cred, {
+          authenticatorData: toB64url(cred.response.authenticatorData),
+          signature: toB64url(cred.response.signature),
+          userHandle: toB64url(cred.response.userHandle)
+        })
       });
     }).then(function (result) {
       window.location.assign(result.redirect);

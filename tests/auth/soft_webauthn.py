@@ -71,15 +71,18 @@ class SoftAuthenticator:
         auth_data = self._auth_data(rp_id, flags, attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options["challenge"], origin)
+        return self._credential(
+            clientDataJSON=b64url(client_data),
+            attestationObject=b64url(attestation),
+            transports=["internal"],
+        )
+
+    def _credential(self, **response) -> dict:
         return {
             "id": self.id,
             "rawId": self.id,
             "type": "public-key",
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "attestationObject": b64url(attestation),
-                "transports": ["internal"],
-            },
+            "response": response,
             "clientExtensionResults": {},
         }
 
@@ -99,15 +102,9 @@ class SoftAuthenticator:
         signature = self.key.sign(
             auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
         )
-        return {
-            "id": self.id,
-            "rawId": self.id,
-            "type": "public-key",
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-                "userHandle": b64url(self.user_handle) if self.user_handle else None,
-            },
-            "clientExtensionResults": {},
-        }
+        return self._credential(
+            clientDataJSON=b64url(client_data),
+            authenticatorData=b64url(auth_data),
+            signature=b64url(signature),
+            userHandle=b64url(self.user_handle) if self.user_handle else None,
+        )
