@@ -198,6 +198,9 @@ def login():
     except Refused as err:
         if pending is not None:
             services.register_failure(pending, "passkey not accepted")
+            if pending.is_locked():
+                session.pop("pending", None)
+                return _refused(services.lockout_message(), 403)
         return _refused(err.message)
     user = result.user
     if user.is_locked():

@@ -419,3 +419,15 @@ def test_a_user_held_at_mfa_enrolment_may_register_a_passkey_instead(
     assert b"register a passkey" in page.data
     assert register(client, soft()).status_code == 200
     assert client.get("/dashboard").status_code == 200  # a passkey counts as MFA
+
+
+def test_repeated_refused_second_factors_lock_the_account(client, login_as, soft, app, db):
+    _, stranger_key = user_with_passkey(client, login_as, soft)
+    user, _ = user_with_passkey(client, login_as, soft)
+    password_step(client, user)
+    for _ in range(app.config["LOCKOUT_THRESHOLD"] - 1):
+        assert passkey_step(client, stranger_key, mode="second").status_code == 400
+    last = passkey_step(client, stranger_key, mode="second")
+    assert last.status_code == 403 and "locked" in last.get_json()["error"]
+    assert events(db, "auth.locked_out")
+    assert client.post(OPTIONS + "?mode=second").status_code == 401  # the half sign-in is gone
