@@ -79,6 +79,14 @@ class Config:
     )
     MFA_GRACE_ROLES = _env_list("MFA_GRACE_ROLES", "agency_head,liaison_officer")
     MFA_ENROLMENT_GRACE_DAYS = _env_int("MFA_ENROLMENT_GRACE_DAYS", 7)
+    # Passkeys (WebAuthn). The relying party id and origin default to the host and origin
+    # of PUBLIC_BASE_URL; set them when the portal is reached under another name.
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN", "")
+    WEBAUTHN_CHALLENGE_SECONDS = _env_int("WEBAUTHN_CHALLENGE_SECONDS", 120)
+    # Roles that must sign in with a passkey (phishing-resistant MFA): TOTP alone is not
+    # enough for them, and they are walked to register one. Empty: nobody is required to.
+    PHISHING_RESISTANT_MFA_ROLES = _env_list("PHISHING_RESISTANT_MFA_ROLES")
     # Days after a new agreement version takes effect during which those who must sign it
     # may still use the portal; afterwards only their account and the agreement open.
     AGREEMENT_GRACE_DAYS = _env_int("AGREEMENT_GRACE_DAYS", 14)

@@ -73,7 +73,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("ops", blueprints=(("flo_portal.ops.routes", ""),), cli="flo_portal.ops.backup"),
     Feature(
         "auth",
-        blueprints=(("flo_portal.auth.routes", "/auth"),),
+        blueprints=(
+            ("flo_portal.auth.routes", "/auth"),
+            ("flo_portal.auth.passkey_routes", "/auth/passkeys"),
+        ),
         models="flo_portal.auth.models",
         cli="flo_portal.auth.mfa",
     ),

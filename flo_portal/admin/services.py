@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flo_portal.admin.models import AccountChangeRequest, ChangeKind, ChangeStatus
 from flo_portal.audit.reads import refuse
 from flo_portal.audit.services import record
+from flo_portal.auth.passkeys import remove_all_passkeys
 from flo_portal.auth.services import send_invitation, send_password_reset
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
@@ -233,12 +234,14 @@ def unlock(user: User, actor) -> None:
 
 
 def reset_mfa(user: User, actor) -> None:
-    """Clear the user's authenticator; center staff re-enrol at their next sign-in."""
+    """Clear the user's authenticator and passkeys; center staff re-enrol at their next
+    sign-in."""
     user.mfa_enabled = False
     user.mfa_secret = None
     user.mfa_last_timestep = None
     for rc in list(user.recovery_codes):
         db.session.delete(rc)
+    remove_all_passkeys(user, actor)
     user.rotate_session_token()
     record("user.mfa_reset", user, actor=actor)
 

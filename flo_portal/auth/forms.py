@@ -67,3 +67,21 @@ class ChangePasswordForm(SetPasswordForm):
 class ForgotPasswordForm(PortalForm):
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send reset link")
+
+
+class PasskeyNameForm(PortalForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=80)],
+        description="So you can tell your passkeys apart, e.g. “work laptop”.",
+    )
+    submit = SubmitField("Rename")
+
+
+class PasskeyRemoveForm(PortalForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Remove")

@@ -210,8 +210,10 @@ def grace_ends_at(user: User) -> datetime | None:
 
 
 def enrolment_due(user: User) -> bool:
-    """MFA is required for the role and not yet set up."""
-    return user.mfa_required and not user.mfa_enabled
+    """MFA is required for the role and not yet set up (neither TOTP nor a passkey)."""
+    from flo_portal.auth.passkeys import has_passkey
+
+    return user.mfa_required and not user.mfa_enabled and not has_passkey(user)
 
 
 def in_grace(user: User, now: datetime | None = None) -> bool:
@@ -232,17 +234,30 @@ def start_grace(user: User) -> None:
 
 
 # Endpoints a signed-in user who must enrol can still reach.
-_OPEN_WHILE_ENROLLING = {"static", "auth.mfa_setup", "auth.logout"}
+_OPEN_WHILE_ENROLLING = {
+    "static",
+    "auth.mfa_setup",
+    "auth.logout",
+    "passkeys.manage",
+    "passkeys.register_options",
+    "passkeys.register",
+}
 
 
 def require_enrolment():
     """before_request: after the grace period, a user without MFA reaches only enrolment."""
     if request.endpoint in _OPEN_WHILE_ENROLLING or not current_user.is_authenticated:
         return None
-    if not must_enrol_now(current_user):
+    from flo_portal.auth.passkeys import must_register_passkey
+
+    needs_passkey = must_register_passkey(current_user)  # its role was added meanwhile
+    if not needs_passkey and not must_enrol_now(current_user):
         return None
     if getattr(current_user, "via_token", False) or request.path.startswith("/api/"):
         abort(403)
+    if needs_passkey:
+        flash("Your role signs in with a passkey: register one to continue.", "warning")
+        return redirect(url_for("passkeys.manage"))
     flash("Set up multi-factor sign-in to continue: your grace period has ended.", "warning")
     return redirect(url_for("auth.mfa_setup", next=request.full_path.rstrip("?")))
 

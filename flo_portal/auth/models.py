@@ -33,3 +33,43 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} user={self.user_id} revoked={self.revoked_at}>"
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential (passkey or security key) a user registered. Only its public
+    key is held; ``sign_count`` is the authenticator's counter, which must grow (a
+    cloned authenticator repeats or lowers it)."""
+
+    __tablename__ = "passkey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    user: Mapped[User] = relationship()
+    credential_id: Mapped[str] = mapped_column(sa.String(400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)  # COSE_Key
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    transports: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<Passkey {self.id} user={self.user_id} {self.name!r}>"
+
+
+class WebAuthnChallenge(db.Model):
+    """A challenge handed to one browser for one ceremony. Taken (deleted) by the first
+    response that names it, so it is never accepted twice; older than
+    WEBAUTHN_CHALLENGE_SECONDS it is refused and purged."""
+
+    __tablename__ = "webauthn_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge: Mapped[str] = mapped_column(sa.String(100), unique=True)  # base64url
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_user
 
 from flo_portal.audit.services import record
-from flo_portal.auth import mfa, services, session_rules, tokens
+from flo_portal.auth import mfa, passkeys, services, session_rules, tokens
 from flo_portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -69,6 +69,13 @@ def _pending_user(stage: str) -> User | None:
     return user
 
 
+def _walk_to_passkey(user: User):
+    """The role needs phishing-resistant MFA and the user has no passkey yet."""
+    _set_pending(user, "enrol_passkey")
+    flash("Your role signs in with a passkey. Register one to continue.", "info")
+    return redirect(url_for("passkeys.enrol"))
+
+
 def _finish_login(user: User, method: str):
     nxt = (session.get("pending") or {}).get("next") or ""
     session.pop("pending", None)
@@ -93,9 +100,11 @@ def login():
             return render_template("auth/login.html", form=form), 401
         user = result.user
         session["pending"] = {"next": request.args.get("next", "")}
-        if user.mfa_enabled:
+        if user.mfa_enabled or passkeys.has_passkey(user):
             _set_pending(user, "totp")
             return redirect(url_for("auth.mfa_verify"))
+        if passkeys.must_register_passkey(user):
+            return _walk_to_passkey(user)
         mfa.start_grace(user)
         if mfa.must_enrol_now(user):
             _set_pending(user, "enrol")
@@ -117,17 +126,30 @@ def mfa_verify():
         flash("Please sign in again.", "warning")
         return redirect(url_for("auth.login"))
     form = TotpForm()
+    passkey_only = passkeys.phishing_resistant_required(user) and passkeys.has_passkey(user)
+    ctx = {"passkey": passkeys.has_passkey(user), "totp": user.mfa_enabled and not passkey_only}
     if form.validate_on_submit():
         if user.is_locked():
             session.pop("pending", None)
             flash(services.lockout_message(), "danger")
             return redirect(url_for("auth.login"))
+        if not ctx["totp"]:
+            record(
+                "auth.passkey_refused", user, actor=user, summary="code where a passkey is required"
+            )
+            keep()
+            flash("Your account signs in with a passkey here, not a code.", "danger")
+            return render_template("auth/mfa_verify.html", form=form, **ctx), 403
         code = form.code.data
         if mfa.verify_user_totp(user, code):
+            if passkeys.must_register_passkey(user):
+                return _walk_to_passkey(user)
             return _finish_login(user, "password+totp")
         if mfa.use_recovery_code(user, code):
             record("auth.recovery_code_used", user, actor=user)
             flash(f"Recovery code accepted; {mfa.remaining_recovery_codes(user)} left.", "warning")
+            if passkeys.must_register_passkey(user):
+                return _walk_to_passkey(user)
             return _finish_login(user, "password+recovery_code")
         services.register_failure(user, "wrong authentication code")
         if user.is_locked():
@@ -136,8 +158,8 @@ def mfa_verify():
             return redirect(url_for("auth.login"))
         keep()  # the failure counts toward the lock-out
         form.code.errors.append("That code is not valid. Check your device's clock and try again.")
-        return render_template("auth/mfa_verify.html", form=form), 401
-    return form_page("auth/mfa_verify.html", form)
+        return render_template("auth/mfa_verify.html", form=form, **ctx), 401
+    return form_page("auth/mfa_verify.html", form, **ctx)
 
 
 @bp.route("/mfa/setup", methods=["GET", "POST"])

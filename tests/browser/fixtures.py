@@ -54,6 +54,9 @@ def live_server(app):
     keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_DIR")
     served = create_app(TestConfig, WTF_CSRF_ENABLED=True, **{k: app.config[k] for k in keys})
     server = make_server("127.0.0.1", 0, served, threaded=True)
+    # WebAuthn refuses an IP address as RP id: passkey journeys open http://localhost:PORT.
+    served.config["WEBAUTHN_RP_ID"] = "localhost"
+    served.config["WEBAUTHN_ORIGIN"] = f"http://localhost:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
