@@ -282,18 +282,19 @@ def unlink(user: User, identity_id: int) -> None:
 
 def save_provider(provider: IdentityProvider | None, *, actor: User, **fields) -> IdentityProvider:
     created = provider is None
+    clash = db.session.scalar(
+        sa.select(IdentityProvider.id).where(
+            IdentityProvider.name == fields["name"],
+            IdentityProvider.id != (provider.id if provider is not None else 0),
+        )
+    )
+    if clash is not None:
+        raise InputError("Another provider has that name.")
     if provider is None:
         provider = IdentityProvider()
         db.session.add(provider)
     for key, value in fields.items():
         setattr(provider, key, value)
-    clash = db.session.scalar(
-        sa.select(IdentityProvider.id).where(
-            IdentityProvider.name == provider.name, IdentityProvider.id != (provider.id or 0)
-        )
-    )
-    if clash is not None:
-        raise InputError("Another provider has that name.")
     db.session.flush()
     record(
         "federation.provider_created" if created else "federation.provider_updated",
