@@ -326,6 +326,14 @@ FEATURES: tuple[Feature, ...] = (
         "federation",
         blueprints=(("flo_portal.federation.routes", "/sso"),),
         models="flo_portal.federation.models",
+        jobs=(
+            Job(
+                "federation_attempts_purge",
+                "Agency sign-in: forget sign-in attempts older than a day",
+                DAY,
+                "flo_portal.federation.services:forget_old_attempts",
+            ),
+        ),
         nav=(
             (
                 Nav(

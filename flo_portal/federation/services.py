@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -46,6 +46,17 @@ class Outcome:
 
 def _digest(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
+
+
+def forget_old_attempts(now: datetime) -> dict:
+    """Job: sign-in attempts older than a day are gone (used or not, they are spent)."""
+    cutoff = now - timedelta(days=1)
+    result = db.session.execute(
+        sa.delete(SignInAttempt)
+        .where(SignInAttempt.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return {"deleted": result.rowcount}
 
 
 def enabled_providers() -> list[IdentityProvider]:
@@ -147,7 +158,7 @@ def _account_for(provider: IdentityProvider, claims: dict) -> Outcome:
     email = str(claims.get("email") or "").strip().lower()
     verified = claims.get("email_verified") is True
     user = find_user_by_email(email) if verified and email else None
-    if user is not None and may_vouch_for(provider, user):
+    if user is not None and user.is_active_account and may_vouch_for(provider, user):
         identity = link(provider, issuer, subject, user, actor=user, how="matched verified e-mail")
         identity.last_used_at = utcnow()
         return Outcome(user=user)

@@ -174,3 +174,18 @@ def test_users_see_and_remove_their_linked_identities(client, make_user, provide
     assert answer.status_code == 302
     assert db.session.scalar(sa.select(FederatedIdentity)) is None
     assert "federation.unlinked" in actions()
+
+
+def test_old_sign_in_attempts_are_forgotten_by_the_job(client, provider):
+    from datetime import timedelta
+
+    from flo_portal.jobs.runner import run_job
+
+    client.get(f"/sso/{provider.id}/start")
+    attempt = db.session.scalar(sa.select(SignInAttempt))
+    attempt.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    client.get(f"/sso/{provider.id}/start")  # a fresh one stays
+    run = run_job("federation_attempts_purge")
+    assert run.counts == {"deleted": 1}
+    assert db.session.scalar(sa.select(sa.func.count(SignInAttempt.id))) == 1
