@@ -100,3 +100,49 @@ def test_unknown_identity_sees_ask_your_coordinator(
     expect(page.get_by_role("heading", name="Ask your coordinator")).to_be_visible()
     shot(page, "federation-ask-coordinator")
     assert axe_check(page) == []
+
+
+def test_admin_and_coordinator_pages_pass_axe(
+    page, live_server, make_user, sign_in, shot, axe_check
+):
+    import pyotp
+
+    from flo_portal.federation.models import LinkRequest
+
+    agency = AgencyFactory()
+    db.session.commit()
+    provider = IdentityProvider(
+        name="State ID",
+        metadata_url="https://id.state.example/.well-known/openid-configuration",
+        client_id="flo-portal",
+        client_secret_env="STATE_ID_SECRET",
+        email_domains="state.example",
+        agencies=[agency],
+    )
+    db.session.add(provider)
+    db.session.flush()
+    db.session.add(
+        LinkRequest(
+            provider=provider,
+            issuer="https://id.state.example",
+            subject="abc",
+            email="new@state.example",
+            email_verified=True,
+            name="New Person",
+        )
+    )
+    db.session.commit()
+    staff = {"mfa_secret": pyotp.random_base32(), "mfa_enabled": True}
+    sign_in(page, make_user(Role.ADMIN, **staff))
+    for path in ("/sso/providers", "/sso/providers/new", f"/sso/providers/{provider.id}"):
+        page.goto(f"{live_server}{path}")
+        shot(page, "federation" + path.replace("/", "_"))
+        assert axe_check(page) == [], path
+    page.context.clear_cookies()
+    sign_in(page, make_user(Role.COORDINATOR, **staff))
+    page.goto(f"{live_server}/sso/requests")
+    expect(page.get_by_text("new@state.example")).to_be_visible()
+    shot(page, "federation_requests")
+    assert axe_check(page) == []
+    page.get_by_role("button", name="Refuse").click()
+    expect(page.get_by_text("The request is refused.")).to_be_visible()
