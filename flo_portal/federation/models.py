@@ -108,12 +108,14 @@ class LinkRequest(db.Model):
 class SignInAttempt(db.Model):
     """One redirect to a provider: kept server-side and keyed by the digest of its
     ``state``, so the callback needs no session cookie (a SameSite=Strict cookie is not
-    sent on the provider's cross-site redirect back) and each state is used once."""
+    sent on the provider's cross-site redirect back) and each state is used once. It is
+    bound to the starting browser by a short-lived SameSite=Lax cookie, which is sent."""
 
     __tablename__ = "federation_sign_in_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(sa.String(64))  # the browser that started it
     provider_id: Mapped[int] = mapped_column(
         sa.ForeignKey("identity_provider.id", ondelete="CASCADE"), index=True
     )

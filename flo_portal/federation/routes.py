@@ -3,11 +3,13 @@ one's linked identities; admins' providers; coordinators' link requests."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -35,6 +37,9 @@ from flo_portal.users.models import User
 
 bp = Blueprint("federation", __name__)
 PER_PAGE = 25
+# Binds a sign-in attempt to the browser that started it. SameSite=Lax: sent with the
+# provider's top-level redirect back, unlike the Strict session cookie.
+BINDING_COOKIE = "flo_sso"
 
 
 def _identities_of_current_user():
@@ -68,16 +73,28 @@ def choose():
 @public
 def start(provider_id: int):
     provider = services.get_enabled_provider_or_404(provider_id)
+    browser_key = secrets.token_urlsafe(32)
     try:
         url = services.begin_sign_in(
             provider,
             _callback_url(),
+            browser_key=browser_key,
             next_path=local_path(request.args.get("next")) or "",
             login_hint=(request.args.get("login_hint") or "")[:254],
         )
     except ProviderProblem as problem:
         return _problem_page(problem)
-    return redirect(url)
+    response = redirect(url)
+    response.set_cookie(
+        BINDING_COOKIE,
+        browser_key,
+        max_age=services.ATTEMPT_MINUTES * 60,
+        path=url_for("federation.callback"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @bp.route("/callback")
@@ -91,13 +108,21 @@ def callback():
             request.args.get("code", ""),
             request.args.get("error", ""),
             _callback_url(),
+            browser_key=request.cookies.get(BINDING_COOKIE, ""),
         )
     except ProviderProblem as problem:
-        return _problem_page(problem)
+        return _forget_binding(_problem_page(problem))
     if outcome.user is None:
         keep()  # the link request and its audit event stay
-        return render_template("federation/ask_coordinator.html"), 403
-    return _sign_in(outcome.user, outcome)
+        return _forget_binding((render_template("federation/ask_coordinator.html"), 403))
+    return _forget_binding(_sign_in(outcome.user, outcome))
+
+
+def _forget_binding(answer):
+    """The binding cookie is spent with its attempt, whatever the callback answers."""
+    response = make_response(answer)
+    response.delete_cookie(BINDING_COOKIE, path=url_for("federation.callback"))
+    return response
 
 
 def _sign_in(user: User, outcome: services.Outcome):

@@ -5,6 +5,7 @@ commits (a refused callback commits too: the spent state and the audit event sta
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -77,9 +78,16 @@ def get_enabled_provider_or_404(provider_id: int) -> IdentityProvider:
 
 
 def begin_sign_in(
-    provider: IdentityProvider, redirect_uri: str, *, next_path: str = "", login_hint: str = ""
+    provider: IdentityProvider,
+    redirect_uri: str,
+    *,
+    browser_key: str,
+    next_path: str = "",
+    login_hint: str = "",
 ) -> str:
-    """The provider's authorization URL; the state, nonce and verifier wait server-side."""
+    """The provider's authorization URL; the state, nonce and verifier wait server-side,
+    bound to ``browser_key`` (a random value the starting browser holds in a Lax cookie),
+    so a callback URL sent to someone else's browser signs nobody in (login CSRF)."""
     try:
         redirect = providers.authorization_redirect(provider, redirect_uri, login_hint=login_hint)
     except ProviderProblem as problem:
@@ -88,6 +96,7 @@ def begin_sign_in(
     db.session.add(
         SignInAttempt(
             state_hash=_digest(redirect.state),
+            browser_hash=_digest(browser_key),
             provider=provider,
             nonce=redirect.nonce,
             code_verifier=redirect.code_verifier,
@@ -108,7 +117,9 @@ def refused(reason: str, *, provider: IdentityProvider | None = None, user: User
     )
 
 
-def finish_sign_in(state: str, code: str, error: str, redirect_uri: str) -> Outcome:
+def finish_sign_in(
+    state: str, code: str, error: str, redirect_uri: str, *, browser_key: str
+) -> Outcome:
     """Check the callback and find the account. Raises ProviderProblem (already audited)."""
     attempt = db.session.scalar(
         sa.select(SignInAttempt).where(SignInAttempt.state_hash == _digest(state or "-"))
@@ -121,6 +132,9 @@ def finish_sign_in(state: str, code: str, error: str, redirect_uri: str) -> Outc
         refused("state replayed", provider=provider)
         raise ProviderProblem("state replayed", STATE_MISMATCH)
     attempt.used_at = utcnow()
+    if not browser_key or not hmac.compare_digest(attempt.browser_hash, _digest(browser_key)):
+        refused("state from another browser (login CSRF)", provider=provider)
+        raise ProviderProblem("state from another browser", STATE_MISMATCH)
     if utcnow() - attempt.created_at > timedelta(minutes=ATTEMPT_MINUTES):
         refused("response expired", provider=provider)
         raise ProviderProblem("response expired", EXPIRED)

@@ -113,6 +113,7 @@ def upgrade():
         "federation_sign_in_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("state_hash", sa.String(length=64), nullable=False),
+        sa.Column("browser_hash", sa.String(length=64), nullable=False),
         sa.Column("provider_id", sa.Integer(), nullable=False),
         sa.Column("nonce", sa.String(length=100), nullable=False),
         sa.Column("code_verifier", sa.String(length=128), nullable=False),

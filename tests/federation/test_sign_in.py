@@ -22,6 +22,8 @@ def actions() -> list[str]:
 
 def test_authorization_request_uses_pkce_state_and_nonce(client, provider):
     start = client.get(f"/sso/{provider.id}/start")
+    binding = start.headers["Set-Cookie"]
+    assert binding.startswith("flo_sso=") and "SameSite=Lax" in binding and "HttpOnly" in binding
     query = parse_qs(urlsplit(start.headers["Location"]).query)
     assert query["code_challenge_method"] == ["S256"]
     assert query["response_type"] == ["code"]
@@ -68,11 +70,12 @@ def test_callback_works_with_the_production_strict_cookie(
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SAMESITE", "Strict")
     make_user(Role.LIAISON_OFFICER, agency=agency, email="flo@agency.example")
     url = through_provider(client, provider)
-    client._cookies.clear()  # what the browser sends on a cross-site redirect: nothing
+    client.delete_cookie("session")  # not sent on a cross-site redirect; the Lax one is
     answer = client.get(callback_path(url))
     assert answer.status_code == 200
-    cookie = answer.headers["Set-Cookie"]
-    assert "SameSite=Strict" in cookie and "HttpOnly" in cookie
+    cookies = {c.split("=", 1)[0]: c for c in answer.headers.getlist("Set-Cookie")}
+    assert "SameSite=Strict" in cookies["session"] and "HttpOnly" in cookies["session"]
+    assert "Max-Age=0" in cookies["flo_sso"]  # the binding is spent
     assert client.get("/dashboard").status_code == 200  # the next, same-site request carries it
 
 
@@ -189,3 +192,21 @@ def test_old_sign_in_attempts_are_forgotten_by_the_job(client, provider):
     run = run_job("federation_attempts_purge")
     assert run.counts == {"deleted": 1}
     assert db.session.scalar(sa.select(sa.func.count(SignInAttempt.id))) == 1
+
+
+def test_a_callback_url_opened_in_another_browser_signs_nobody_in(
+    app, client, make_user, provider, agency
+):
+    """Login CSRF: someone sends their own callback URL to a victim; the victim's browser
+    lacks the binding cookie of the browser that started, so nobody is signed in."""
+    make_user(Role.LIAISON_OFFICER, agency=agency, email="flo@agency.example")
+    url = through_provider(client, provider)
+    victim = app.test_client()
+    answer = victim.get(callback_path(url))
+    assert answer.status_code == 400
+    assert victim.get("/dashboard").status_code == 302
+    summaries = db.session.scalars(
+        sa.select(AuditEvent.summary).where(AuditEvent.action == "federation.sign_in_refused")
+    ).all()
+    assert summaries == ["state from another browser (login CSRF)"]
+    assert client.get(callback_path(url)).status_code == 400  # and the state is spent
