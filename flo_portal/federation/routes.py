@@ -24,7 +24,7 @@ from flo_portal.agencies.models import Agency
 from flo_portal.auth import mfa, session_rules
 from flo_portal.auth import services as auth_services
 from flo_portal.core.errors import DomainError, NotFound
-from flo_portal.core.extensions import db
+from flo_portal.core.extensions import db, limiter
 from flo_portal.core.formtools import EmptyForm, form_page, show_error
 from flo_portal.core.unit_of_work import keep
 from flo_portal.federation import services
@@ -69,8 +69,13 @@ def choose():
     return render_template("federation/choose.html", providers=services.enabled_providers())
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/<int:provider_id>/start")
 @public
+@limiter.limit(_sign_in_limit)
 def start(provider_id: int):
     provider = services.get_enabled_provider_or_404(provider_id)
     browser_key = secrets.token_urlsafe(32)
@@ -99,6 +104,7 @@ def start(provider_id: int):
 
 @bp.route("/callback")
 @public
+@limiter.limit(_sign_in_limit)
 def callback():
     """The provider's redirect back: a cross-site navigation, so a SameSite=Strict session
     cookie is absent here; everything needed waits in the one-time sign-in attempt."""
@@ -136,14 +142,18 @@ def _sign_in(user: User, outcome: services.Outcome):
         )
     nxt = outcome.next_path
     if outcome.mfa_by_provider:
+        services.record_federated_sign_in(outcome, "none")
         return _finish(user, "oidc+provider-mfa", nxt)
     mfa.start_grace(user)
     if user.mfa_enabled:
+        services.record_federated_sign_in(outcome, "portal TOTP")
         _pending(user, "totp", nxt)
         return _continue_to(url_for("auth.mfa_verify"))
     if mfa.must_enrol_now(user):
+        services.record_federated_sign_in(outcome, "MFA enrolment")
         _pending(user, "enrol", nxt)
         return _continue_to(url_for("auth.mfa_setup"))
+    services.record_federated_sign_in(outcome, "none")
     return _finish(user, "oidc", nxt)
 
 

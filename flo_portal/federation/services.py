@@ -43,6 +43,8 @@ class Outcome:
     link_request: LinkRequest | None = None
     mfa_by_provider: bool = False
     next_path: str = ""
+    provider: IdentityProvider | None = None
+    subject: str = ""
 
 
 def _digest(state: str) -> str:
@@ -154,6 +156,7 @@ def finish_sign_in(
         raise
     outcome = _account_for(provider, claims)
     outcome.next_path = attempt.next_path
+    outcome.provider, outcome.subject = provider, str(claims["sub"])
     if outcome.user is not None:
         outcome.mfa_by_provider = provider.mfa_claim_counts and providers.claims_show_mfa(claims)
     return outcome
@@ -177,6 +180,24 @@ def _account_for(provider: IdentityProvider, claims: dict) -> Outcome:
         identity.last_used_at = utcnow()
         return Outcome(user=user)
     return Outcome(link_request=_request_link(provider, issuer, subject, email, verified, claims))
+
+
+def record_federated_sign_in(outcome: Outcome, next_step: str) -> None:
+    """The provider vouched for the account; ``next_step`` is what the portal asks next
+    (nothing, or its own second factor). ``auth.login`` follows when sign-in completes."""
+    provider = outcome.provider
+    record(
+        "federation.signed_in",
+        outcome.user,
+        actor=outcome.user,
+        summary=f"signed in by {provider.name if provider else '?'}; next: {next_step}",
+        details={
+            "provider": provider.name if provider else None,
+            "subject": outcome.subject,
+            "provider_mfa": outcome.mfa_by_provider,
+            "next": next_step,
+        },
+    )
 
 
 def may_vouch_for(provider: IdentityProvider, user: User) -> bool:

@@ -50,6 +50,10 @@ def test_known_officer_is_linked_on_verified_email_and_signed_in(
     assert "federation.linked" in actions() and "auth.login" in actions()
     login = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "auth.login"))
     assert login.details["method"] == "oidc"
+    vouched = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "federation.signed_in")
+    )
+    assert vouched.details["provider"] == "Agency ID" and vouched.details["next"] == "none"
     assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
 
 
