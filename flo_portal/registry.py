@@ -324,6 +324,38 @@ FEATURES: tuple[Feature, ...] = (
         models="flo_portal.admin.models",
         nav=((Nav("Users", "admin.users", (P.USERS_MANAGE,), group="Admin"),),),
     ),
+    # Sign-in with an agency's OpenID Provider; unknown identities wait for a coordinator.
+    Feature(
+        "federation",
+        blueprints=(("flo_portal.federation.routes", "/sso"),),
+        models="flo_portal.federation.models",
+        jobs=(
+            Job(
+                "federation_attempts_purge",
+                "Agency sign-in: forget sign-in attempts older than a day",
+                DAY,
+                "flo_portal.federation.services:forget_old_attempts",
+            ),
+        ),
+        nav=(
+            (
+                Nav(
+                    "Sign-in providers",
+                    "federation.providers",
+                    (P.FEDERATION_MANAGE,),
+                    group="Admin",
+                ),
+            ),
+            (
+                Nav(
+                    "Sign-in links",
+                    "federation.requests_queue",
+                    (P.FEDERATION_REVIEW,),
+                    group="Network",
+                ),
+            ),
+        ),
+    ),
     Feature(
         "audit",
         blueprints=(("flo_portal.audit.routes", "/audit"),),

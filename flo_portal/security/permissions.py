@@ -83,13 +83,18 @@ class Permission(StrEnum):
     SAR_SUBMIT = "sar:submit"
     SAR_VET = "sar:vet"
     REDRESS_REVIEW = "redress:review"  # any signed-in user may file a request
+    # federated sign-in
+    FEDERATION_MANAGE = "federation:manage"  # configure identity providers
+    FEDERATION_REVIEW = "federation:review"  # accept or refuse link requests
 
 
 P = Permission
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # The admin role carries no intelligence content by itself (brief).
-    Role.ADMIN: frozenset({P.USERS_MANAGE, P.AUDIT_READ, P.AUDIT_EXPORT, P.JOBS_READ}),
+    Role.ADMIN: frozenset(
+        {P.USERS_MANAGE, P.AUDIT_READ, P.AUDIT_EXPORT, P.JOBS_READ, P.FEDERATION_MANAGE}
+    ),
     Role.COORDINATOR: frozenset(
         {
             P.JOBS_READ,
@@ -121,6 +126,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.BRIEFING_READ,
             P.BRIEFING_MANAGE,
             P.SAR_VET,
+            P.FEDERATION_REVIEW,
         }
     ),
     Role.ANALYST: frozenset(

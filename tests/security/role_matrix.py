@@ -144,3 +144,13 @@ PAGES.update(
         "/agreements/new": frozenset({Role.COORDINATOR}),
     }
 )
+
+# Federated sign-in (issue 14.1, 14.3): admins configure providers; coordinators decide
+# link requests. The sign-in pages themselves are public (tests/federation).
+PAGES.update(
+    {
+        "/sso/providers": frozenset({Role.ADMIN}),
+        "/sso/providers/new": frozenset({Role.ADMIN}),
+        "/sso/requests": frozenset({Role.COORDINATOR}),
+    }
+)

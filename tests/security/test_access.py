@@ -63,6 +63,12 @@ def test_role_permission_table_is_pinned():
         Permission.AUDIT_READ,
         Permission.AUDIT_EXPORT,
         Permission.JOBS_READ,
+        Permission.FEDERATION_MANAGE,  # sign-in providers (issue 14.1)
+    }
+    # Only admins configure sign-in providers; only coordinators decide link requests.
+    assert {r for r in Role if Permission.FEDERATION_MANAGE in ROLE_PERMISSIONS[r]} == {Role.ADMIN}
+    assert {r for r in Role if Permission.FEDERATION_REVIEW in ROLE_PERMISSIONS[r]} == {
+        Role.COORDINATOR
     }
     # Only coordinators publish; only the privacy officer reviews; FLOs cannot see the queue.
     assert {r for r in Role if Permission.PRODUCT_PUBLISH in ROLE_PERMISSIONS[r]} == {
