@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_user
 
 from flo_portal.audit.services import record
-from flo_portal.auth import mfa, passkeys, services, session_rules, tokens
+from flo_portal.auth import mfa, passkeys, services, session_rules, steps, tokens
 from flo_portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -47,13 +47,9 @@ def safe_next(target: str | None) -> str:
 
 
 def _set_pending(user: User, stage: str) -> None:
-    session["pending"] = {
-        "uid": user.id,
-        "tok": user.session_token,
-        "stage": stage,
-        "at": int(time.time()),
-        "next": session.get("pending", {}).get("next") or request.args.get("next", ""),
-    }
+    steps.set_pending(
+        user, stage, (session.get("pending") or {}).get("next") or request.args.get("next", "")
+    )
 
 
 def _pending_user(stage: str) -> User | None:
@@ -71,9 +67,9 @@ def _pending_user(stage: str) -> User | None:
 
 def _walk_to_passkey(user: User):
     """The role needs phishing-resistant MFA and the user has no passkey yet."""
-    _set_pending(user, "enrol_passkey")
-    flash("Your role signs in with a passkey. Register one to continue.", "info")
-    return redirect(url_for("passkeys.enrol"))
+    _set_pending(user, steps.REGISTER_PASSKEY)
+    flash(steps.MESSAGES[steps.REGISTER_PASSKEY], "info")
+    return redirect(url_for(steps.PAGES[steps.REGISTER_PASSKEY]))
 
 
 def _finish_login(user: User, method: str):
@@ -100,16 +96,12 @@ def login():
             return render_template("auth/login.html", form=form), 401
         user = result.user
         session["pending"] = {"next": request.args.get("next", "")}
-        if user.mfa_enabled or passkeys.has_passkey(user):
-            _set_pending(user, "totp")
-            return redirect(url_for("auth.mfa_verify"))
-        if passkeys.must_register_passkey(user):
-            return _walk_to_passkey(user)
-        mfa.start_grace(user)
-        if mfa.must_enrol_now(user):
-            _set_pending(user, "enrol")
-            flash("Set up multi-factor sign-in before continuing.", "info")
-            return redirect(url_for("auth.mfa_setup"))
+        step = steps.next_step(user)
+        if step is not None:
+            _set_pending(user, step)
+            if step in steps.MESSAGES:
+                flash(steps.MESSAGES[step], "info")
+            return redirect(url_for(steps.PAGES[step]))
         if mfa.enrolment_due(user):  # within the grace period: walked to enrolment, may skip
             response = _finish_login(user, "password")
             return redirect(url_for("auth.mfa_setup", next=response.location))

@@ -4,7 +4,6 @@ one's linked identities; admins' providers; coordinators' link requests."""
 from __future__ import annotations
 
 import secrets
-import time
 
 import sqlalchemy as sa
 from flask import (
@@ -21,8 +20,9 @@ from flask import (
 from flask_login import current_user
 
 from flo_portal.agencies.models import Agency
-from flo_portal.auth import mfa, session_rules
+from flo_portal.auth import passkeys, session_rules
 from flo_portal.auth import services as auth_services
+from flo_portal.auth import steps as auth_steps
 from flo_portal.core.errors import DomainError, NotFound
 from flo_portal.core.extensions import db, limiter
 from flo_portal.core.formtools import EmptyForm, form_page, show_error
@@ -141,32 +141,27 @@ def _sign_in(user: User, outcome: services.Outcome):
             ProviderProblem(reason, "This account cannot sign in now. Contact your administrator.")
         )
     nxt = outcome.next_path
-    if outcome.mfa_by_provider:
+    # The provider's MFA stands for the portal's, but never for a passkey the role needs.
+    if outcome.mfa_by_provider and not passkeys.phishing_resistant_required(user):
         services.record_federated_sign_in(outcome, "none")
         return _finish(user, "oidc+provider-mfa", nxt)
-    mfa.start_grace(user)
-    if user.mfa_enabled:
-        services.record_federated_sign_in(outcome, "portal TOTP")
-        _pending(user, "totp", nxt)
-        return _continue_to(url_for("auth.mfa_verify"))
-    if mfa.must_enrol_now(user):
-        services.record_federated_sign_in(outcome, "MFA enrolment")
-        _pending(user, "enrol", nxt)
-        return _continue_to(url_for("auth.mfa_setup"))
+    step = auth_steps.next_step(user)  # the same steps as after a password
+    if step is not None:
+        services.record_federated_sign_in(outcome, STEP_LABELS[step])
+        session.clear()
+        auth_steps.set_pending(user, step, nxt)
+        if step in auth_steps.MESSAGES:
+            flash(auth_steps.MESSAGES[step], "info")
+        return _continue_to(url_for(auth_steps.PAGES[step]))
     services.record_federated_sign_in(outcome, "none")
     return _finish(user, "oidc", nxt)
 
 
-def _pending(user: User, stage: str, nxt: str) -> None:
-    """Half-signed-in, as the password step leaves it (auth.routes._set_pending)."""
-    session.clear()
-    session["pending"] = {
-        "uid": user.id,
-        "tok": user.session_token,
-        "stage": stage,
-        "at": int(time.time()),
-        "next": nxt,
-    }
+STEP_LABELS = {
+    auth_steps.VERIFY: "portal second factor",
+    auth_steps.REGISTER_PASSKEY: "passkey registration",
+    auth_steps.ENROL: "MFA enrolment",
+}
 
 
 def _finish(user: User, method: str, nxt: str):
