@@ -85,6 +85,14 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    if conf_args.get("include_name") is None:
+        # The search index's FTS5 tables (SQLite) are no models: autogenerate leaves them.
+        from flo_portal.search.models import is_index_table
+
+        conf_args["include_name"] = lambda name, type_, parents: (
+            not (type_ == "table" and is_index_table(name))
+        )
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

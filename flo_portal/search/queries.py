@@ -1,0 +1,136 @@
+"""The search: per kind, the viewer's visible matches, ranked, one page, with the count.
+
+Each kind's query joins the documents to the object's table under the feature's own
+visibility condition, so neither a result nor a count tells of an object the viewer may
+not open. The terms are reduced to words (letters and digits): on PostgreSQL they go to
+``websearch_to_tsquery``, on SQLite each becomes a quoted FTS5 phrase, so no operator
+syntax in the input reaches the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from flo_portal.core.extensions import db
+from flo_portal.search.kinds import KINDS, Kind
+from flo_portal.search.models import FTS_TABLE, TSVECTOR_SQL, SearchDocument
+
+MAX_QUERY = 200  # characters of the query kept
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced after escaping
+_DOC_TSV = sa.literal_column(
+    TSVECTOR_SQL.replace("(title)", "(search_document.title)").replace(
+        "body)", "search_document.body)"
+    )
+)
+
+
+def terms_of(q: str) -> list[str]:
+    """The words searched for (the rest of the input is ignored)."""
+    return _WORD.findall((q or "")[:MAX_QUERY].replace("_", " "))[:MAX_TERMS]
+
+
+@dataclass
+class Hit:
+    object_id: int
+    title: str
+    snippet: Markup
+
+
+@dataclass
+class KindResult:
+    kind: Kind
+    total: int
+    hits: list[Hit]
+
+
+def marked(text: str) -> Markup:
+    """The snippet escaped, with only the engine's match marks turned into <mark>."""
+    return Markup(
+        str(escape(text or "")).replace(START, Markup("<mark>")).replace(STOP, Markup("</mark>"))
+    )
+
+
+def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
+    query = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(terms))
+    rank = sa.func.ts_rank(_DOC_TSV, query)
+    m = kind.model
+    page = (
+        sa.select(
+            SearchDocument.object_id,
+            SearchDocument.title,
+            SearchDocument.body,
+            rank.label("rank"),
+            sa.func.count().over().label("total"),
+        )
+        .join(m, m.id == SearchDocument.object_id)
+        .where(SearchDocument.kind == kind.name, _DOC_TSV.op("@@")(query), kind.visible(user))
+        .order_by(sa.desc("rank"), SearchDocument.object_id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    options = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
+    headline = sa.func.ts_headline(
+        sa.literal_column("'english'::regconfig"),
+        page.c.title + " " + page.c.body,
+        query,
+        options,
+    )
+    return sa.select(page.c.object_id, page.c.title, headline, page.c.total).order_by(
+        page.c.rank.desc(), page.c.object_id.desc()
+    )
+
+
+def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
+    fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column(FTS_TABLE))
+    match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+    rank = sa.func.bm25(sa.literal_column(FTS_TABLE), 10.0, 1.0)
+    snippet = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, START, STOP, "…", 24)
+    m = kind.model
+    return (
+        sa.select(
+            SearchDocument.object_id,
+            SearchDocument.title,
+            snippet,
+            sa.func.count().over().label("total"),
+        )
+        .select_from(fts)
+        .join(SearchDocument, SearchDocument.id == fts.c.rowid)
+        .join(m, m.id == SearchDocument.object_id)
+        .where(
+            sa.literal_column(FTS_TABLE).op("MATCH")(match),
+            SearchDocument.kind == kind.name,
+            kind.visible(user),
+        )
+        .order_by(rank, SearchDocument.object_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def search_kind(kind: Kind, user, terms: list[str], *, limit: int, offset: int = 0) -> KindResult:
+    """One page of ``kind``'s matches the viewer may open, and how many there are."""
+    if not terms or _is_false(kind.visible(user)):
+        return KindResult(kind, 0, [])
+    build = _pg_statement if db.engine.dialect.name == "postgresql" else _sqlite_statement
+    rows = db.session.execute(build(kind, user, terms, limit, offset)).all()
+    total = rows[0][3] if rows else 0
+    if not rows and offset:  # past the last page: count what there is
+        total = search_kind(kind, user, terms, limit=1).total
+    hits = [Hit(r[0], r[1], marked(r[2])) for r in rows]
+    return KindResult(kind, total, hits)
+
+
+def searchable_kinds(user) -> list[Kind]:
+    """The kinds the viewer may see any object of (the others are not even queried)."""
+    return [k for k in KINDS if not _is_false(k.visible(user))]
+
+
+def _is_false(condition) -> bool:
+    return isinstance(condition, sa.sql.elements.False_)
