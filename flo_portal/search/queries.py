@@ -51,9 +51,7 @@ class KindResult:
 
 def marked(text: str) -> Markup:
     """The snippet escaped, with only the engine's match marks turned into <mark>."""
-    return Markup(
-        str(escape(text or "")).replace(START, Markup("<mark>")).replace(STOP, Markup("</mark>"))
-    )
+    return escape(text or "").replace(START, Markup("<mark>")).replace(STOP, Markup("</mark>"))
 
 
 def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
@@ -88,29 +86,42 @@ def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
 
 
 def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
-    fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column(FTS_TABLE))
+    # bm25() and snippet() are only allowed in a plain scan of the FTS5 table: the matches
+    # are ranked there, the page is cut outside, and only its rows get a snippet.
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    fts_col = sa.literal_column(FTS_TABLE)
     match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
-    rank = sa.func.bm25(sa.literal_column(FTS_TABLE), 10.0, 1.0)
-    snippet = sa.func.snippet(sa.literal_column(FTS_TABLE), -1, START, STOP, "…", 24)
+    matches = (
+        sa.select(fts.c.rowid.label("doc_id"), sa.func.bm25(fts_col, 10.0, 1.0).label("rank"))
+        .select_from(fts)
+        .where(fts_col.op("MATCH")(match))
+        .subquery()
+    )
     m = kind.model
-    return (
+    page = (
         sa.select(
+            SearchDocument.id,
             SearchDocument.object_id,
             SearchDocument.title,
-            snippet,
+            matches.c.rank,
             sa.func.count().over().label("total"),
         )
-        .select_from(fts)
-        .join(SearchDocument, SearchDocument.id == fts.c.rowid)
+        .join(matches, matches.c.doc_id == SearchDocument.id)
         .join(m, m.id == SearchDocument.object_id)
-        .where(
-            sa.literal_column(FTS_TABLE).op("MATCH")(match),
-            SearchDocument.kind == kind.name,
-            kind.visible(user),
-        )
-        .order_by(rank, SearchDocument.object_id.desc())
+        .where(SearchDocument.kind == kind.name, kind.visible(user))
+        .order_by(matches.c.rank, SearchDocument.object_id.desc())
         .limit(limit)
         .offset(offset)
+        .subquery()
+    )
+    snippet = (
+        sa.select(sa.func.snippet(fts_col, -1, START, STOP, "…", 24))
+        .select_from(fts)
+        .where(fts_col.op("MATCH")(match), fts.c.rowid == page.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(page.c.object_id, page.c.title, snippet, page.c.total).order_by(
+        page.c.rank, page.c.object_id.desc()
     )
 
 
