@@ -19,7 +19,7 @@ from flo_portal.core.orm import utcnow
 
 # The document's weighted vector (title A, body B); queries repeat it so the index serves.
 TSVECTOR_SQL = (
-    "(setweight(to_tsvector('english'::regconfig, (title)::text), 'A'::\"char\")"
+    "(setweight(to_tsvector('english'::regconfig, title::text), 'A'::\"char\")"
     " || setweight(to_tsvector('english'::regconfig, body), 'B'::\"char\"))"
 )
 FTS_TABLE = "search_fts"

@@ -24,7 +24,7 @@ MAX_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced after escaping
 _DOC_TSV = sa.literal_column(
-    TSVECTOR_SQL.replace("(title)", "(search_document.title)").replace(
+    TSVECTOR_SQL.replace("title::text", "search_document.title::text").replace(
         "body)", "search_document.body)"
     )
 )

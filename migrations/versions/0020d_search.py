@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 TSVECTOR_SQL = (
-    "(setweight(to_tsvector('english'::regconfig, (title)::text), 'A'::\"char\")"
+    "(setweight(to_tsvector('english'::regconfig, title::text), 'A'::\"char\")"
     " || setweight(to_tsvector('english'::regconfig, body), 'B'::\"char\"))"
 )
 SQLITE_FTS = [
