@@ -17,17 +17,27 @@ from markupsafe import Markup, escape
 
 from flo_portal.core.extensions import db
 from flo_portal.search.kinds import KINDS, Kind
-from flo_portal.search.models import FTS_TABLE, TSVECTOR_SQL, SearchDocument
+from flo_portal.search.models import FTS_TABLE, SearchDocument
 
 MAX_QUERY = 200  # characters of the query kept
 MAX_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced after escaping
-_DOC_TSV = sa.literal_column(
-    TSVECTOR_SQL.replace("title::text", "search_document.title::text").replace(
-        "body)", "search_document.body)"
-    )
-)
+# At most this many matches of one kind are ranked and counted (PostgreSQL): a word in
+# most documents would otherwise rank them all; the page then says "1000+".
+CAP = 1000
+_ENGLISH = sa.literal_column("'english'::regconfig")
+
+
+def _tsvector(title, body):
+    """SQL: the weighted vector of TSVECTOR_SQL over these columns (the same expression,
+    so over search_document's columns the GIN index serves it)."""
+
+    def weighted(text, weight: str):
+        vector = sa.func.to_tsvector(_ENGLISH, text)
+        return sa.func.setweight(vector, sa.literal_column(f"'{weight}'::\"char\""))
+
+    return weighted(sa.cast(title, sa.Text), "A").op("||")(weighted(body, "B"))
 
 
 def terms_of(q: str) -> list[str]:
@@ -48,6 +58,11 @@ class KindResult:
     total: int
     hits: list[Hit]
 
+    @property
+    def shown_total(self) -> str:
+        """The count as the page says it: "1000+" when the cap was reached."""
+        return f"{self.total}+" if self.total >= CAP else str(self.total)
+
 
 def marked(text: str) -> Markup:
     """The snippet escaped, with only the engine's match marks turned into <mark>."""
@@ -55,31 +70,33 @@ def marked(text: str) -> Markup:
 
 
 def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
-    query = sa.func.websearch_to_tsquery(sa.literal_column("'english'::regconfig"), " ".join(terms))
-    rank = sa.func.ts_rank(_DOC_TSV, query)
+    query = sa.func.websearch_to_tsquery(_ENGLISH, " ".join(terms))
     m = kind.model
+    doc_tsv = _tsvector(SearchDocument.title, SearchDocument.body)
+    candidates = (
+        sa.select(SearchDocument.object_id, SearchDocument.title, SearchDocument.body)
+        .join(m, m.id == SearchDocument.object_id)
+        .where(SearchDocument.kind == kind.name, doc_tsv.op("@@")(query), kind.visible(user))
+        .limit(CAP)
+        .subquery()
+    )
+    c = candidates.c
+    rank = sa.func.ts_rank(_tsvector(c.title, c.body), query)
     page = (
         sa.select(
-            SearchDocument.object_id,
-            SearchDocument.title,
-            SearchDocument.body,
+            c.object_id,
+            c.title,
+            c.body,
             rank.label("rank"),
             sa.func.count().over().label("total"),
         )
-        .join(m, m.id == SearchDocument.object_id)
-        .where(SearchDocument.kind == kind.name, _DOC_TSV.op("@@")(query), kind.visible(user))
-        .order_by(sa.desc("rank"), SearchDocument.object_id.desc())
+        .order_by(sa.desc("rank"), c.object_id.desc())
         .limit(limit)
         .offset(offset)
         .subquery()
     )
     options = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
-    headline = sa.func.ts_headline(
-        sa.literal_column("'english'::regconfig"),
-        page.c.title + " " + page.c.body,
-        query,
-        options,
-    )
+    headline = sa.func.ts_headline(_ENGLISH, page.c.title + " " + page.c.body, query, options)
     return sa.select(page.c.object_id, page.c.title, headline, page.c.total).order_by(
         page.c.rank.desc(), page.c.object_id.desc()
     )
