@@ -86,11 +86,12 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     if conf_args.get("include_name") is None:
-        # The search index's FTS5 tables (SQLite) are no models: autogenerate leaves them.
-        from flo_portal.search.models import is_index_table
+        # The search index's database machinery (FTS5 tables on SQLite, the generated
+        # tsv column on PostgreSQL) is no model: autogenerate leaves it.
+        from flo_portal.search.models import is_index_machinery
 
         conf_args["include_name"] = lambda name, type_, parents: (
-            not (type_ == "table" and is_index_table(name))
+            not is_index_machinery(name, type_, parents)
         )
 
     connectable = get_engine()

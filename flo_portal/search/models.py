@@ -1,9 +1,10 @@
 """The search index: one row per indexed object (kind, object id, title, body).
 
-PostgreSQL matches a GIN index over the weighted ``tsvector`` of title and body
-(``TSVECTOR_SQL``); SQLite an FTS5 table over this one (``search_fts``, external content,
-kept in step by triggers). Both are created by migration 0020d, the FTS5 table only on
-SQLite. The rows are written by ``search.index`` (on every flush, and ``flask search
+On PostgreSQL the table has one more column, ``tsv``: the weighted ``tsvector`` of title
+and body (``TSVECTOR_SQL``), generated and stored by the database, with a GIN index; on
+SQLite an FTS5 table over this one (``search_fts``, external content, kept in step by
+triggers). Both are the database's own machinery, created by migration 0020d on its
+dialect only, and not models (``is_index_machinery``: the drift check leaves them). The rows are written by ``search.index`` (on every flush, and ``flask search
 rebuild``), never by hand.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 
-# The document's weighted vector (title A, body B); queries repeat it so the index serves.
+# The document's weighted vector (title A, body B): search_document.tsv on PostgreSQL.
 TSVECTOR_SQL = (
     "(setweight(to_tsvector('english'::regconfig, title::text), 'A'::\"char\")"
     " || setweight(to_tsvector('english'::regconfig, body), 'B'::\"char\"))"
@@ -29,9 +30,6 @@ class SearchDocument(db.Model):
     __tablename__ = "search_document"
     __table_args__ = (
         sa.UniqueConstraint("kind", "object_id", name="uq_search_document_kind_object"),
-        sa.Index("ix_search_document_tsv", sa.text(TSVECTOR_SQL), postgresql_using="gin").ddl_if(
-            dialect="postgresql"
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +40,17 @@ class SearchDocument(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def is_index_table(name: str | None) -> bool:
-    """The FTS5 table and its shadow tables (SQLite): not models, not compared."""
-    return bool(name) and (name == FTS_TABLE or name.startswith(FTS_TABLE + "_"))
+TSV_COLUMN = "tsv"
+TSV_INDEX = "ix_search_document_tsv"
+
+
+def is_index_machinery(name: str | None, type_: str, parent_names: dict) -> bool:
+    """The FTS5 table and its shadow tables (SQLite), the generated ``tsv`` column and
+    its GIN index (PostgreSQL): maintained by the database, not models, not compared."""
+    if not name:
+        return False
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
+    if type_ == "column":
+        return name == TSV_COLUMN and parent_names.get("table_name") == "search_document"
+    return type_ == "index" and name == TSV_INDEX

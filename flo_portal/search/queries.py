@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from flo_portal.core.extensions import db
 from flo_portal.search.kinds import KINDS, Kind
-from flo_portal.search.models import FTS_TABLE, SearchDocument
+from flo_portal.search.models import FTS_TABLE, TSV_COLUMN, SearchDocument
 
 MAX_QUERY = 200  # characters of the query kept
 MAX_TERMS = 12
@@ -27,17 +27,7 @@ START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced afte
 # most documents would otherwise rank them all; the page then says "1000+".
 CAP = 1000
 _ENGLISH = sa.literal_column("'english'::regconfig")
-
-
-def _tsvector(title, body):
-    """SQL: the weighted vector of TSVECTOR_SQL over these columns (the same expression,
-    so over search_document's columns the GIN index serves it)."""
-
-    def weighted(text, weight: str):
-        vector = sa.func.to_tsvector(_ENGLISH, text)
-        return sa.func.setweight(vector, sa.literal_column(f"'{weight}'::\"char\""))
-
-    return weighted(sa.cast(title, sa.Text), "A").op("||")(weighted(body, "B"))
+_TSV = sa.literal_column(f"search_document.{TSV_COLUMN}")  # PostgreSQL only
 
 
 def terms_of(q: str) -> list[str]:
@@ -72,16 +62,20 @@ def marked(text: str) -> Markup:
 def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
     query = sa.func.websearch_to_tsquery(_ENGLISH, " ".join(terms))
     m = kind.model
-    doc_tsv = _tsvector(SearchDocument.title, SearchDocument.body)
     candidates = (
-        sa.select(SearchDocument.object_id, SearchDocument.title, SearchDocument.body)
+        sa.select(
+            SearchDocument.object_id,
+            SearchDocument.title,
+            SearchDocument.body,
+            _TSV.label("tsv"),
+        )
         .join(m, m.id == SearchDocument.object_id)
-        .where(SearchDocument.kind == kind.name, doc_tsv.op("@@")(query), kind.visible(user))
+        .where(SearchDocument.kind == kind.name, _TSV.op("@@")(query), kind.visible(user))
         .limit(CAP)
         .subquery()
     )
     c = candidates.c
-    rank = sa.func.ts_rank(_tsvector(c.title, c.body), query)
+    rank = sa.func.ts_rank(c.tsv, query)
     page = (
         sa.select(
             c.object_id,

@@ -1,6 +1,7 @@
 """search: the portal's full-text index (search_document; GIN on PostgreSQL, FTS5 on SQLite)
 
-On PostgreSQL a GIN index over the weighted tsvector of title and body. On SQLite an
+On PostgreSQL a generated, stored tsvector column (title weighted A, body B) with a GIN
+index. On SQLite an
 FTS5 table with search_document as its external content, kept in step by triggers. The
 index is filled by the flush hook as rows are written; for rows that exist already,
 run `flask search rebuild` once after this upgrade (it reads the current models, which a
@@ -53,7 +54,11 @@ def upgrade():
     )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_search_document_tsv ON search_document USING gin ({TSVECTOR_SQL})")
+        op.execute(
+            "ALTER TABLE search_document ADD COLUMN tsv tsvector"
+            f" GENERATED ALWAYS AS ({TSVECTOR_SQL}) STORED"
+        )
+        op.execute("CREATE INDEX ix_search_document_tsv ON search_document USING gin (tsv)")
     elif bind.dialect.name == "sqlite":
         for statement in SQLITE_FTS:
             op.execute(statement)
