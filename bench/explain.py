@@ -159,6 +159,7 @@ def world_on_pg(prefix: str, scale: float, *, search_index: bool = True) -> Iter
                 rebuild(db.session.connection())
                 db.session.commit()
             db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()  # the statistics too: a rollback would take them back
             print(f"data: {world.counts}")
             yield world
             db.session.remove()
