@@ -23,8 +23,8 @@ MAX_QUERY = 200  # characters of the query kept
 MAX_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced after escaping
-# At most this many matches of one kind are ranked and counted (PostgreSQL): a word in
-# most documents would otherwise rank them all; the page then says "1000+".
+# At most this many matches of one kind, the newest, are ranked and counted (PostgreSQL):
+# a word in most documents would otherwise rank them all; the page then says "1000+".
 CAP = 1000
 _ENGLISH = sa.literal_column("'english'::regconfig")
 _TSV = sa.literal_column(f"search_document.{TSV_COLUMN}")  # PostgreSQL only
@@ -71,6 +71,10 @@ def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
         )
         .join(m, m.id == SearchDocument.object_id)
         .where(SearchDocument.kind == kind.name, _TSV.op("@@")(query), kind.visible(user))
+        # The newest CAP matches: a common word walks (kind, object_id) backwards and stops
+        # early, a rare one is read from the GIN index; without an order the planner scans
+        # the whole table hoping to meet CAP rows of this kind early.
+        .order_by(SearchDocument.object_id.desc())
         .limit(CAP)
         .subquery()
     )

@@ -221,3 +221,45 @@ def test_the_navigation_has_the_search_box(client, login_as):
     login_as(Role.LIAISON_OFFICER)
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'role="search"' in html and 'action="/search"' in html and 'name="q"' in html
+
+
+def _officer(agency_id, first, last, user_id=None):
+    officer = Officer(
+        agency_id=agency_id,
+        user_id=user_id,
+        first_name=first,
+        last_name=last,
+        discipline="law_enforcement",
+        status=OfficerStatus.ACTIVE,
+    )
+    db.session.add(officer)
+    db.session.commit()
+    return officer
+
+
+def test_officers_follow_the_roster_rule(client, login_as, make_user):
+    head = make_user(Role.AGENCY_HEAD)
+    flo = make_user(Role.LIAISON_OFFICER, agency=head.agency)
+    other = make_user(Role.LIAISON_OFFICER)
+    own = _officer(head.agency_id, "Wren", "Marlow", user_id=flo.id)
+    colleague = _officer(head.agency_id, "Wren", "Ashby")
+    stranger = _officer(other.agency_id, "Wren", "Colter")
+
+    login_as(head)
+    html = _search(client, "wren").get_data(as_text=True)
+    assert f"/roster/officers/{own.id}" in html and f"/roster/officers/{colleague.id}" in html
+    assert f"/roster/officers/{stranger.id}" not in html
+    client.get("/auth/logout")
+    login_as(flo)  # an FLO sees their own record only
+    html = _search(client, "wren").get_data(as_text=True)
+    assert f"/roster/officers/{own.id}" in html
+    assert f"/roster/officers/{colleague.id}" not in html
+    assert 'Officers <span class="badge text-bg-secondary">1</span>' in html
+
+
+def test_a_capped_count_says_so():
+    from flo_portal.search.kinds import BY_NAME
+    from flo_portal.search.queries import CAP, KindResult
+
+    assert KindResult(BY_NAME["rfi"], CAP, []).shown_total == f"{CAP}+"
+    assert KindResult(BY_NAME["rfi"], 7, []).shown_total == "7"
