@@ -35,7 +35,7 @@ class _Page(Pagination):
 @bp.route("")
 @authenticated
 def index():
-    q = (request.args.get("q") or "")[: MAX_QUERY * 5]
+    q = (request.args.get("q") or "")[:MAX_QUERY]
     terms = terms_of(q)
     kinds = searchable_kinds(current_user)
     chosen = BY_NAME.get(request.args.get("kind", ""))
@@ -63,7 +63,7 @@ def index():
         )
     return render_template(
         "search/results.html",
-        q=q[:MAX_QUERY],
+        q=q,
         searched=bool(terms),
         results=results,
         chosen=chosen,
