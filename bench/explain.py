@@ -18,7 +18,8 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -51,12 +52,30 @@ def _roster(w):
     return "coordinator", lambda viewer: roster_query(viewer, q="smi", status="active")
 
 
+def _search(w):
+    from flo_portal.search.kinds import BY_NAME
+    from flo_portal.search.queries import _pg_statement
+
+    return "liaison_officer", lambda viewer: _pg_statement(
+        BY_NAME["rfi"], viewer, ["fuel", "tanker"], 20, 0
+    )
+
+
+def _search_all(w):
+    from flo_portal.search.kinds import BY_NAME
+    from flo_portal.search.queries import _pg_statement
+
+    return "coordinator", lambda viewer: _pg_statement(BY_NAME["rfi"], viewer, ["fuel"], 20, 0)
+
+
 # name -> (data world) -> (role, viewer -> select); each list is paged as its page pages it
 LISTS: dict[str, Callable] = {
     "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
     "coverage: expiring within 90 days (agency head)": _coverage_expiring_head,
     "My RFIs (FLO)": _my_rfis,
     "roster search": _roster,
+    "portal search: RFIs (FLO)": _search,
+    "portal search: RFIs, a word in most (coordinator)": _search_all,
 }
 
 
@@ -88,50 +107,66 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="print every plan in full")
     opts = parser.parse_args(argv)
 
+    from flo_portal.core.extensions import db
+    from flo_portal.users.models import User
+
+    with world_on_pg("bench_explain", opts.scale) as world:
+        print("| list | execution ms | sequential scans of large tables |")
+        print("|---|---|---|")
+        plans = []
+        for name, make in LISTS.items():
+            if opts.only and opts.only not in name:
+                continue
+            role, query = make(world)
+            viewer = db.session.get(User, world.accounts[role][0].id)
+            plan, ms = explain(query(viewer))
+            plans.append((name, plan))
+            print(f"| {name} | {ms:.1f} | {', '.join(seq_scans(plan)) or 'none'} |")
+        for name, plan in plans:
+            print(f"\n### {name}\n")
+            print(plan if opts.full else "\n".join(plan.splitlines()[:25]))
+    return 0
+
+
+@contextmanager
+def world_on_pg(prefix: str, scale: float, *, search_index: bool = True) -> Iterator:
+    """The load benchmark's data set in a fresh PostgreSQL schema (dropped afterwards),
+    inside an app and request context; the search index rebuilt over it."""
     from flask_migrate import upgrade
 
     from bench.load import data, serve
     from flo_portal.core.extensions import db
-    from flo_portal.users.models import User
 
     pg_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
     ensure_database(pg_url)
-    schema = f"bench_explain_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     os.environ.update(
         BENCH_LOAD_URL=pg_url,
         BENCH_LOAD_SCHEMA=schema,
-        BENCH_LOAD_UPLOADS=tempfile.mkdtemp(prefix="bench-explain-"),
+        BENCH_LOAD_UPLOADS=tempfile.mkdtemp(prefix=f"{prefix}-"),
     )
     try:
         app = serve.portal_app()
         with app.app_context(), app.test_request_context():
             upgrade(revision="heads")
-            world = data.build(opts.scale)
+            world = data.build(scale)
+            if search_index:
+                from flo_portal.search.index import rebuild
+
+                rebuild(db.session.connection())
+                db.session.commit()
             db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()  # the statistics too: a rollback would take them back
             print(f"data: {world.counts}")
-            print("| list | execution ms | sequential scans of large tables |")
-            print("|---|---|---|")
-            plans = []
-            for name, make in LISTS.items():
-                if opts.only and opts.only not in name:
-                    continue
-                role, query = make(world)
-                viewer = db.session.get(User, world.accounts[role][0].id)
-                plan, ms = explain(query(viewer))
-                plans.append((name, plan))
-                print(f"| {name} | {ms:.1f} | {', '.join(seq_scans(plan)) or 'none'} |")
-            for name, plan in plans:
-                print(f"\n### {name}\n")
-                print(plan if opts.full else "\n".join(plan.splitlines()[:25]))
+            yield world
             db.session.remove()
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-    return 0
 
 
 if __name__ == "__main__":

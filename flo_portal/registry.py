@@ -371,6 +371,13 @@ FEATURES: tuple[Feature, ...] = (
         ),
         nav=((Nav("Audit log", "audit.index", (P.AUDIT_READ,), group="Oversight"),),),
     ),
+    # One search box over the portal (the navigation's search field, not a menu entry).
+    Feature(
+        "search",
+        blueprints=(("flo_portal.search.routes", "/search"),),
+        models="flo_portal.search.models",
+        cli="flo_portal.search.cli",
+    ),
     Feature(
         "api",
         blueprints=(

@@ -85,6 +85,15 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    if conf_args.get("include_name") is None:
+        # The search index's database machinery (FTS5 tables on SQLite, the generated
+        # tsv column on PostgreSQL) is no model: autogenerate leaves it.
+        from flo_portal.search.models import is_index_machinery
+
+        conf_args["include_name"] = lambda name, type_, parents: (
+            not is_index_machinery(name, type_, parents)
+        )
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

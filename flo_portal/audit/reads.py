@@ -62,6 +62,7 @@ def audit_listing(
     export: bool = False,
     page: int | None = None,
     actor: Any = None,
+    counts: Mapping[str, int] | None = None,
 ) -> None:
     """Record that the viewer (``actor``, else the signed-in user) listed, searched or
     exported ``kind`` rows.
@@ -69,7 +70,8 @@ def audit_listing(
     ``filters`` maps each filter's name to what the user asked for; only the names of
     those in use are kept. ``values`` names the enumerated filters (status, TLP, ...)
     whose chosen value is kept too; never name a free-text filter there. ``count`` is
-    the number of rows matched (for keyset API lists: rows on this page).
+    the number of rows matched (for keyset API lists: rows on this page); ``counts``, for
+    a listing over several kinds (the portal search), the number matched of each.
     """
     used = [name for name, value in filters.items() if name not in _NOT_FILTERS and _active(value)]
     # Capped: an unvalidated query-string value must not smuggle text into the trail.
@@ -85,6 +87,8 @@ def audit_listing(
         details["values"] = kept_values
     if page is not None:
         details["page"] = page
+    if counts is not None:
+        details["counts"] = dict(counts)
     if has_request_context():
         details["via"] = "api" if request.path.startswith("/api/") else "page"
     summary = f"{kind} {listing} {verb}"

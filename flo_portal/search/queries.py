@@ -1,0 +1,162 @@
+"""The search: per kind, the viewer's visible matches, ranked, one page, with the count.
+
+Each kind's query joins the documents to the object's table under the feature's own
+visibility condition, so neither a result nor a count tells of an object the viewer may
+not open. The terms are reduced to words (letters and digits): on PostgreSQL they go to
+``websearch_to_tsquery``, on SQLite each becomes a quoted FTS5 phrase, so no operator
+syntax in the input reaches the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from flo_portal.core.extensions import db
+from flo_portal.search.kinds import KINDS, Kind
+from flo_portal.search.models import FTS_TABLE, TSV_COLUMN, SearchDocument
+
+MAX_QUERY = 200  # characters of the query kept
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced after escaping
+# At most this many matches of one kind, the newest, are ranked and counted (PostgreSQL):
+# a word in most documents would otherwise rank them all; the page then says "1000+".
+CAP = 1000
+_ENGLISH = sa.literal_column("'english'::regconfig")
+_TSV = sa.literal_column(f"search_document.{TSV_COLUMN}")  # PostgreSQL only
+
+
+def terms_of(q: str) -> list[str]:
+    """The words searched for (the rest of the input is ignored)."""
+    return _WORD.findall((q or "")[:MAX_QUERY].replace("_", " "))[:MAX_TERMS]
+
+
+@dataclass
+class Hit:
+    object_id: int
+    title: str
+    snippet: Markup
+
+
+@dataclass
+class KindResult:
+    kind: Kind
+    total: int
+    hits: list[Hit]
+
+    @property
+    def shown_total(self) -> str:
+        """The count as the page says it: "1000+" when the cap was reached."""
+        return f"{self.total}+" if self.total >= CAP else str(self.total)
+
+
+def marked(text: str) -> Markup:
+    """The snippet escaped, with only the engine's match marks turned into <mark>."""
+    return escape(text or "").replace(START, Markup("<mark>")).replace(STOP, Markup("</mark>"))
+
+
+def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
+    query = sa.func.websearch_to_tsquery(_ENGLISH, " ".join(terms))
+    m = kind.model
+    candidates = (
+        sa.select(
+            SearchDocument.object_id,
+            SearchDocument.title,
+            SearchDocument.body,
+            _TSV.label("tsv"),
+        )
+        .join(m, m.id == SearchDocument.object_id)
+        .where(SearchDocument.kind == kind.name, _TSV.op("@@")(query), kind.visible(user))
+        # The newest CAP matches: a common word walks (kind, object_id) backwards and stops
+        # early, a rare one is read from the GIN index; without an order the planner scans
+        # the whole table hoping to meet CAP rows of this kind early.
+        .order_by(SearchDocument.object_id.desc())
+        .limit(CAP)
+        .subquery()
+    )
+    c = candidates.c
+    rank = sa.func.ts_rank(c.tsv, query)
+    page = (
+        sa.select(
+            c.object_id,
+            c.title,
+            c.body,
+            rank.label("rank"),
+            sa.func.count().over().label("total"),
+        )
+        .order_by(sa.desc("rank"), c.object_id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    options = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2"
+    headline = sa.func.ts_headline(_ENGLISH, page.c.title + " " + page.c.body, query, options)
+    return sa.select(page.c.object_id, page.c.title, headline, page.c.total).order_by(
+        page.c.rank.desc(), page.c.object_id.desc()
+    )
+
+
+def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
+    # bm25() and snippet() are only allowed in a plain scan of the FTS5 table: the matches
+    # are ranked there, the page is cut outside, and only its rows get a snippet.
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    fts_col = sa.literal_column(FTS_TABLE)
+    match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+    matches = (
+        sa.select(fts.c.rowid.label("doc_id"), sa.func.bm25(fts_col, 10.0, 1.0).label("rank"))
+        .select_from(fts)
+        .where(fts_col.op("MATCH")(match))
+        .subquery()
+    )
+    m = kind.model
+    page = (
+        sa.select(
+            SearchDocument.id,
+            SearchDocument.object_id,
+            SearchDocument.title,
+            matches.c.rank,
+            sa.func.count().over().label("total"),
+        )
+        .join(matches, matches.c.doc_id == SearchDocument.id)
+        .join(m, m.id == SearchDocument.object_id)
+        .where(SearchDocument.kind == kind.name, kind.visible(user))
+        .order_by(matches.c.rank, SearchDocument.object_id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    snippet = (
+        sa.select(sa.func.snippet(fts_col, -1, START, STOP, "…", 24))
+        .select_from(fts)
+        .where(fts_col.op("MATCH")(match), fts.c.rowid == page.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(page.c.object_id, page.c.title, snippet, page.c.total).order_by(
+        page.c.rank, page.c.object_id.desc()
+    )
+
+
+def search_kind(kind: Kind, user, terms: list[str], *, limit: int, offset: int = 0) -> KindResult:
+    """One page of ``kind``'s matches the viewer may open, and how many there are."""
+    if not terms or _is_false(kind.visible(user)):
+        return KindResult(kind, 0, [])
+    build = _pg_statement if db.engine.dialect.name == "postgresql" else _sqlite_statement
+    rows = db.session.execute(build(kind, user, terms, limit, offset)).all()
+    total = rows[0][3] if rows else 0
+    if not rows and offset:  # past the last page: count what there is
+        total = search_kind(kind, user, terms, limit=1).total
+    hits = [Hit(r[0], r[1], marked(r[2])) for r in rows]
+    return KindResult(kind, total, hits)
+
+
+def searchable_kinds(user) -> list[Kind]:
+    """The kinds the viewer may see any object of (the others are not even queried)."""
+    return [k for k in KINDS if not _is_false(k.visible(user))]
+
+
+def _is_false(condition) -> bool:
+    return isinstance(condition, sa.sql.elements.False_)
