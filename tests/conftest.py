@@ -7,6 +7,7 @@ is dropped at the end. Every test starts from empty tables.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from contextlib import contextmanager
@@ -74,6 +75,35 @@ def scratch_app(tmp_path, **overrides):
             _db.engine.dispose()
         if schema:
             _run_on_pg(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def soft(app):
+    """Makes software passkey authenticators for this app's relying party."""
+    from flo_portal.auth import passkeys
+    from tests.auth.soft_webauthn import SoftAuthenticator
+
+    def _make() -> SoftAuthenticator:
+        with app.test_request_context():
+            return SoftAuthenticator(rp_id=passkeys.rp_id(), origin=passkeys.origin())
+
+    return _make
+
+
+@contextlib.contextmanager
+def search_index_paused():
+    """The ORM without the search index's flush hook: for rows written at a schema older
+    than the index (a migration test), before upgrading to the heads."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from flo_portal.search.index import _index_flushed
+
+    event.remove(Session, "after_flush", _index_flushed)
+    try:
+        yield
+    finally:
+        event.listen(Session, "after_flush", _index_flushed)
 
 
 def _run_on_pg(statement: str) -> None:

@@ -13,13 +13,13 @@ from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.roster.workflow import onboarding_problems
 from flo_portal.security.permissions import Role
-from tests.conftest import scratch_app
+from tests.conftest import scratch_app, search_index_paused
 from tests.factories import AgencyFactory, UserFactory
 from tests.roster.factories import OfficerFactory
 
 
 def test_typed_dates_are_carried_over_as_paper_signatures(tmp_path):
-    with scratch_app(tmp_path) as app, app.app_context():
+    with scratch_app(tmp_path) as app, app.app_context(), search_index_paused():
         upgrade(revision="0019")
         agency = AgencyFactory()
         flo = UserFactory(role=Role.LIAISON_OFFICER, agency=agency)

@@ -25,15 +25,6 @@ OPTIONS = "/auth/passkeys/login/options"
 LOGIN = "/auth/passkeys/login"
 
 
-@pytest.fixture
-def soft(app):
-    def _make() -> SoftAuthenticator:
-        with app.test_request_context():
-            return SoftAuthenticator(rp_id=pk.rp_id(), origin=pk.origin())
-
-    return _make
-
-
 def events(db, action: str) -> list[AuditEvent]:
     return list(
         db.session.scalars(

@@ -8,11 +8,11 @@ import pytest
 
 from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
-from tests.auth.test_passkeys import register, soft  # noqa: F401 - soft is a fixture
+from tests.auth.test_passkeys import register
 from tests.federation.conftest import callback_path, through_provider
 
 
-def _user_with_a_passkey_only(client, login_as, soft, agency, email):  # noqa: F811
+def _user_with_a_passkey_only(client, login_as, soft, agency, email):
     user = login_as(Role.LIAISON_OFFICER, agency=agency, email=email)
     assert register(client, soft()).status_code == 200
     client.post("/auth/logout")
@@ -25,7 +25,7 @@ def test_a_passkey_is_asked_after_the_provider_as_after_a_password(
     login_as,
     soft,
     provider,
-    agency,  # noqa: F811
+    agency,
 ):
     _user_with_a_passkey_only(client, login_as, soft, agency, "flo@agency.example")
     answer = client.get(callback_path(through_provider(client, provider)))
