@@ -251,11 +251,7 @@ FEATURES: tuple[Feature, ...] = (
         nav=(
             (Nav("Training", "training.courses", (P.TRAINING_READ,), group="Network"),),
             (Nav("Coverage", "roster.coverage", (P.COVERAGE_READ,), group="Network"),),
-            (
-                Nav(
-                    "CVE training review", "training_cve.report", (P.CVE_REVIEW,), group="Oversight"
-                ),
-            ),
+            (Nav("CVE training review", "training_cve.report", (P.CVE_REVIEW,), group="Reports"),),
         ),
         notification_kinds=(("training.expiry", "Training about to expire (60, 30 and 7 days)"),),
     ),
@@ -315,7 +311,7 @@ FEATURES: tuple[Feature, ...] = (
         blueprints=(("flo_portal.redress.routes", "/redress"),),
         models="flo_portal.redress.models",
         demo="flo_portal.redress.demo",
-        nav=((Nav("Redress", "redress.index", group="Oversight"),),),
+        nav=((Nav("Redress", "redress.index", group="Reports"),),),
         notification_kinds=(("redress", "Redress requests"),),
     ),
     Feature(
@@ -369,7 +365,7 @@ FEATURES: tuple[Feature, ...] = (
                 "flo_portal.audit.services:checkpoint_job",
             ),
         ),
-        nav=((Nav("Audit log", "audit.index", (P.AUDIT_READ,), group="Oversight"),),),
+        nav=((Nav("Audit log", "audit.index", (P.AUDIT_READ,), group="Reports"),),),
     ),
     # One search box over the portal (the navigation's search field, not a menu entry).
     Feature(
@@ -397,4 +393,4 @@ JOBS = [job for f in FEATURES for job in f.jobs]
 NOTIFICATION_KINDS = {kind: label for f in FEATURES for kind, label in f.notification_kinds}
 NAV = [slot for f in FEATURES for slot in f.nav]
 # The navigation's menus, left to right; entries of no group follow them as links.
-NAV_GROUPS = ("Products", "RFIs", "Network", "Briefings", "Reports", "Oversight", "Admin")
+NAV_GROUPS = ("Products", "RFIs", "Network", "Briefings", "Reports", "Admin")

@@ -74,7 +74,7 @@ def sign_in(live_server):
         page.goto(f"{live_server}/auth/login")
         page.get_by_label("E-mail").fill(user.email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         if "/auth/login/verify" in page.url:
             page.get_by_label("Authentication code").fill(pyotp.TOTP(user.mfa_secret).now())
             page.get_by_role("button", name="Verify").click()

@@ -17,7 +17,7 @@ def test_coordinator_signs_in_with_totp_and_sees_dashboard(page, live_server, ma
     expect(page).to_have_url(f"{live_server}/auth/login?next=/dashboard")
     page.get_by_label("E-mail").fill(user.email)
     page.get_by_label("Password").fill("a long enough test passphrase")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("heading", name="Two-step verification")).to_be_visible()
     page.get_by_label("Authentication code").fill("000000")
