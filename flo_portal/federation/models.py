@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from flo_portal.agencies.models import Agency
 from flo_portal.core.extensions import db
@@ -47,7 +47,23 @@ class IdentityProvider(TimestampMixin, db.Model):
         return [d.strip().lower() for d in self.email_domains.split(",") if d.strip()]
 
 
-class FederatedIdentity(db.Model):
+class ProviderIdentity:
+    """An identity as a provider names it: who vouched (provider, issuer), for whom
+    (subject), with which e-mail. Linked identities and link requests both carry it."""
+
+    provider_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("identity_provider.id", ondelete="CASCADE"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+
+    @declared_attr
+    def provider(cls) -> Mapped[IdentityProvider]:
+        return relationship(IdentityProvider, lazy="joined")
+
+
+class FederatedIdentity(ProviderIdentity, db.Model):
     """An (issuer, subject) pair linked to one account."""
 
     __tablename__ = "federated_identity"
@@ -58,13 +74,6 @@ class FederatedIdentity(db.Model):
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     user: Mapped[User] = relationship()
-    provider_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("identity_provider.id", ondelete="CASCADE"), index=True
-    )
-    provider: Mapped[IdentityProvider] = relationship(lazy="joined")
-    issuer: Mapped[str] = mapped_column(sa.String(500))
-    subject: Mapped[str] = mapped_column(sa.String(255))
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
 
@@ -75,20 +84,13 @@ class LinkRequestStatus(StrEnum):
     REFUSED = "refused"
 
 
-class LinkRequest(db.Model):
+class LinkRequest(ProviderIdentity, db.Model):
     """An identity no account matched, waiting for a coordinator."""
 
     __tablename__ = "federation_link_request"
     __table_args__ = (sa.Index("ix_federation_link_request_queue", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    provider_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("identity_provider.id", ondelete="CASCADE"), index=True
-    )
-    provider: Mapped[IdentityProvider] = relationship(lazy="joined")
-    issuer: Mapped[str] = mapped_column(sa.String(500))
-    subject: Mapped[str] = mapped_column(sa.String(255))
-    email: Mapped[str] = mapped_column(sa.String(254), default="")
     email_verified: Mapped[bool] = mapped_column(default=False)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     status: Mapped[LinkRequestStatus] = mapped_column(

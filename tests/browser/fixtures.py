@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from pathlib import Path
@@ -45,27 +46,38 @@ def browser_type_launch_args():
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
-def live_server(app):
-    """A second app on the same database, with CSRF on as in production."""
+@contextlib.contextmanager
+def served_portal(app, **settings):
+    """A second app on the same database, served on 127.0.0.1 in a thread, with CSRF on
+    as in production and ``settings`` over the test settings; yields its base URL."""
     from config import TestConfig
     from flo_portal import create_app
+    from flo_portal.core.extensions import db
 
     keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_DIR")
-    served = create_app(TestConfig, WTF_CSRF_ENABLED=True, **{k: app.config[k] for k in keys})
+    served = create_app(
+        TestConfig, WTF_CSRF_ENABLED=True, **{k: app.config[k] for k in keys}, **settings
+    )
     server = make_server("127.0.0.1", 0, served, threaded=True)
     # WebAuthn refuses an IP address as RP id: passkey journeys open http://localhost:PORT.
     served.config["WEBAUTHN_RP_ID"] = "localhost"
     served.config["WEBAUTHN_ORIGIN"] = f"http://localhost:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with served.app_context():
-        from flo_portal.core.extensions import db
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with served.app_context():
+            db.engine.dispose()
 
-        db.engine.dispose()
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The portal served for the browser (``served_portal``), once per run."""
+    with served_portal(app) as url:
+        yield url
 
 
 @pytest.fixture

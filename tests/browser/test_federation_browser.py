@@ -5,17 +5,16 @@ back is the cross-site navigation a Strict cookie is not sent with."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from flo_portal.core.extensions import db
 from flo_portal.federation.models import IdentityProvider
 from flo_portal.security.permissions import Role
+from tests.browser.fixtures import served_portal
 from tests.factories import AgencyFactory
-from tests.federation.oidc_op import CLIENT_ID, CLIENT_SECRET, SECRET_ENV, running_op
+from tests.federation.conftest import make_provider
+from tests.federation.oidc_op import CLIENT_SECRET, SECRET_ENV, running_op
 
 pytestmark = pytest.mark.browser
 
@@ -23,24 +22,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def strict_server(app):
     """The portal as production serves it: CSRF on, session cookie SameSite=Strict."""
-    from config import TestConfig
-    from flo_portal import create_app
-
-    keys = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "UPLOAD_DIR")
-    served = create_app(
-        TestConfig,
-        WTF_CSRF_ENABLED=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        **{k: app.config[k] for k in keys},
-    )
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with served.app_context():
-        db.engine.dispose()
+    with served_portal(app, SESSION_COOKIE_SAMESITE="Strict") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +38,10 @@ def _fail_fast(page, monkeypatch):
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
 
 
-def _provider(op, agency) -> IdentityProvider:
-    row = IdentityProvider(
-        name="Agency ID",
-        metadata_url=op.metadata_url,
-        client_id=CLIENT_ID,
-        client_secret_env=SECRET_ENV,
-        email_domains="agency.example",
-        agencies=[agency],
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
 def test_flo_signs_in_through_oidc(page, strict_server, browser_op, make_user, shot, axe_check):
     agency = AgencyFactory()
     db.session.commit()
-    _provider(browser_op, agency)
+    make_provider(browser_op, agency)
     user = make_user(Role.LIAISON_OFFICER, agency=agency, email="flo@agency.example")
     page.goto(f"{strict_server}/auth/login")
     page.get_by_role("link", name="Sign in with your agency's account").click()
@@ -94,7 +63,7 @@ def test_unknown_identity_sees_ask_your_coordinator(
 ):
     agency = AgencyFactory()
     db.session.commit()
-    _provider(browser_op, agency)  # the provider signs flo@agency.example in: no account
+    make_provider(browser_op, agency)  # the provider signs flo@agency.example in: no account
     page.goto(f"{strict_server}/sso/")
     page.get_by_role("link", name="Sign in with Agency ID").click()
     expect(page.get_by_role("heading", name="Ask your coordinator")).to_be_visible()

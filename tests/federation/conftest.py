@@ -40,8 +40,8 @@ def agency():
     return agency
 
 
-@pytest.fixture
-def provider(op, agency):
+def make_provider(op, agency) -> IdentityProvider:
+    """The provider "Agency ID" at ``op``, vouching for agency.example and ``agency``."""
     row = IdentityProvider(
         name="Agency ID",
         metadata_url=op.metadata_url,
@@ -55,6 +55,11 @@ def provider(op, agency):
     db.session.add(row)
     db.session.commit()
     return row
+
+
+@pytest.fixture
+def provider(op, agency):
+    return make_provider(op, agency)
 
 
 def through_provider(client, provider, login_hint: str = "flo@agency.example") -> str:
