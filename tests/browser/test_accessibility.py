@@ -163,6 +163,7 @@ MAIN_PAGES += [
     (Role.LIAISON_OFFICER, _product_feed),
     (Role.LIAISON_OFFICER, _product_detail),
     (Role.ANALYST, "/products/new"),
+    (Role.ANALYST, "/products/?q=flood"),  # the analyst's feed: New product is its one primary action
     (Role.COORDINATOR, _briefing_detail),
     (Role.LIAISON_OFFICER, "/account/tokens/"),
     (Role.LIAISON_OFFICER, "/api/v1/docs"),
@@ -234,6 +235,12 @@ def test_page_is_accessible_and_fits_a_phone(
         ".filter(c => !(window.Chart && Chart.getChart(c))).map(c => c.id)"
     )
     assert undrawn == [], f"charts not drawn on {path}: {undrawn}"
+    # one clear primary action (issue 15.5): at most one filled primary button on the page
+    primaries = page.evaluate(
+        "[...document.querySelectorAll('main .btn-primary')]"
+        ".filter(b => b.offsetParent !== null).map(b => (b.value || b.textContent).trim())"
+    )
+    assert len(primaries) <= 1, f"{path} offers {len(primaries)} primary actions: {primaries}"
     name = "a11y" + path.replace("/", "_").replace("?", "_").replace("=", "-").rstrip("_")
     shot(page, name)
     page.set_viewport_size({"width": 375, "height": 800})
