@@ -284,6 +284,7 @@ def _register_template_helpers(app: Flask) -> None:
         code_label=display.code_label,
         notice_kind=_notice_kind,
     )
+    app.jinja_env.tests["current_for"] = display.is_current_section
 
     @app.context_processor
     def nav_context():

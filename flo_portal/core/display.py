@@ -50,3 +50,12 @@ def code_label(value) -> str:
         return label
     text = str(value or "").replace("_", " ").replace(".", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def is_current_section(url: str, path: str) -> bool:
+    """Whether the page at ``path`` belongs to the navigation entry at ``url`` (the
+    entry's own page or a page below its folder), for highlighting the current section."""
+    entry = url.split("?", 1)[0]
+    if entry in ("", "/"):
+        return path == entry
+    return path == entry or path.startswith(entry if entry.endswith("/") else entry + "/")

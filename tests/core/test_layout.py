@@ -18,3 +18,21 @@ def test_every_page_has_the_favicon_and_the_default_logo_exists(client, app):
         with client.get(path) as response:  # closes the file it streamed
             assert response.status_code == 200 and response.mimetype == "image/svg+xml"
             assert b"<svg" in response.data
+
+
+def test_a_form_with_required_fields_says_what_the_asterisk_means(client, login_as):
+    """USWDS form templates: one note before the first field, only where a field is required."""
+    from flo_portal.security.permissions import Role
+
+    login_as(Role.LIAISON_OFFICER)
+    html = client.get("/sar/new").get_data(as_text=True)
+    note = html.index('class="form-text mb-2 required-note"')
+    assert 'class="form-label required"' in html[note:]  # the note comes before the fields
+    assert "Fields marked <span class=\"text-danger\">*</span> are required." in html
+    assert html.count("required-note") == 1
+    login_as(Role.ANALYST)
+    form = client.get("/products/new").get_data(as_text=True)
+    assert form.count("required-note") == 1
+    login_as(Role.LIAISON_OFFICER)
+    prefs = client.get("/notifications/preferences").get_data(as_text=True)
+    assert "required-note" not in prefs  # nothing on it is required

@@ -11,6 +11,7 @@ from flo_portal import registry
 from flo_portal.jobs.registry import JOBS
 from flo_portal.notifications.services import KINDS
 from flo_portal.security.permissions import Role
+from tests.factories import AgencyFactory, UserFactory
 
 
 def test_every_declared_module_and_job_target_exists():
@@ -46,7 +47,7 @@ def test_every_nav_endpoint_is_a_route(app):
 def _nav_labels(client) -> list[str]:
     html = client.get("/dashboard").get_data(as_text=True)
     nav = html.split('id="mainnav"', 1)[1].split('<ul class="navbar-nav">', 1)[0]
-    return re.findall(r'class="(?:nav-link|dropdown-item)" href="[^"]*">([^<]+)</a>', nav)
+    return re.findall(r'class="(?:nav-link|dropdown-item)(?: active)?"[^>]*>([^<]+)</a>', nav)
 
 
 @pytest.mark.parametrize(
@@ -95,3 +96,30 @@ def test_entries_are_gathered_in_menus_and_a_menu_of_one_is_a_link(client, login
     for options in registry.NAV:
         for option in options:
             assert option.group in registry.NAV_GROUPS, option
+
+
+def _current(client, path: str) -> tuple[list[str], list[str]]:
+    """The highlighted top-level menus and links of the navigation on ``path``, and the
+    labels marked aria-current."""
+    html = client.get(path).get_data(as_text=True)
+    nav = html.split('id="mainnav"', 1)[1].split('<ul class="navbar-nav">', 1)[0]
+    active = re.findall(r'class="nav-link[^"]*\bactive"[^>]*>([^<]+)</(?:a|button)>', nav)
+    marked = re.findall(r'aria-current="(?:page|true)"[^>]*>([^<]+)</a>', nav)
+    return active, marked
+
+
+def test_the_navigation_highlights_the_current_section(client, login_as, db):
+    """USWDS header guidance: the section the page belongs to is highlighted, and the
+    page itself is marked aria-current."""
+    from tests.rfis.helpers import submit
+
+    login_as(Role.COORDINATOR)
+    assert _current(client, "/dashboard") == (["Dashboard"], ["Dashboard"])
+    assert _current(client, "/rfis/queue") == (["RFI queue"], ["RFI queue"])
+    rfi = submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    active, marked = _current(client, f"/rfis/{rfi.id}")
+    assert active == [] and marked == []  # an RFI is below /rfis/, not below the queue
+    active, marked = _current(client, "/products/")
+    assert active == ["Products"] and marked == ["Products"]
+    active, marked = _current(client, "/roster/officers")
+    assert "Network" in active and "Roster" in marked, (active, marked)
