@@ -1,5 +1,5 @@
-"""A real OpenID Provider for the session, a provider row pointing at it, and a helper
-that plays the browser through the provider's redirects."""
+"""A real OpenID Provider and a real SAML IdP for the session, provider rows pointing at
+them, and helpers that play the browser through the providers' redirects and posts."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from flask import current_app
 
 from flo_portal.core.extensions import db
-from flo_portal.federation.models import IdentityProvider
+from flo_portal.federation.models import IdentityProvider, Protocol
 from tests.factories import AgencyFactory
 from tests.federation.oidc_op import CLIENT_ID, CLIENT_SECRET, SECRET_ENV, running_op
+from tests.federation.saml_idp import posted_fields, running_idp
 
 CALLBACK = "http://localhost/sso/callback"  # the test client's host
 
@@ -81,3 +83,70 @@ def through_provider(client, provider, login_hint: str = "flo@agency.example") -
 def callback_path(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
+
+
+# --- SAML 2.0 ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def saml_idp_server():
+    with running_idp() as idp:
+        yield idp
+
+
+def make_saml_provider(idp, agency, client=None, **fields) -> IdentityProvider:
+    """The SAML provider "County SAML" for ``idp`` (metadata pasted), vouching for
+    agency.example and ``agency``; the IdP is told the portal's SP metadata (through
+    ``client``, or a test client of the current app)."""
+    row = IdentityProvider(
+        name="County SAML",
+        protocol=Protocol.SAML,
+        saml_metadata_xml=idp.metadata,
+        email_domains="agency.example",
+        agencies=[agency],
+        mfa_claim_counts=False,
+        enabled=True,
+        **fields,
+    )
+    db.session.add(row)
+    db.session.commit()
+    client = client or current_app.test_client()
+    idp.trust(client.get(f"/sso/saml/{row.id}/metadata").get_data(as_text=True))
+    return row
+
+
+@pytest.fixture
+def saml_idp(saml_idp_server):
+    yield saml_idp_server
+    saml_idp_server.mode = "normal"
+
+
+@pytest.fixture
+def saml_provider(client, saml_idp, agency):
+    return make_saml_provider(saml_idp, agency, client)
+
+
+def through_idp(client, provider, user: str = "flo@agency.example") -> tuple[str, dict]:
+    """Start at the portal, let the IdP sign ``user`` in, and return the ACS URL and the
+    fields its auto-POST form would send."""
+    start = client.get(f"/sso/{provider.id}/start")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    page = requests.get(start.headers["Location"], timeout=10)
+    assert page.status_code == 200, page.text
+    return posted_fields(page.text)
+
+
+def post_to_acs(acs_url: str, fields: dict):
+    """The IdP's cross-site POST: no cookie goes with it (SameSite), neither the session
+    nor the Lax binding one, so it comes from a client holding none."""
+    return current_app.test_client().post(urlsplit(acs_url).path, data=fields)
+
+
+def saml_sign_in(client, provider, user: str = "flo@agency.example"):
+    """The whole journey: IdP, ACS, then the same-site hand-off (what the continue page's
+    Refresh header leads to). Returns the ACS and hand-off answers."""
+    acs = post_to_acs(*through_idp(client, provider, user))
+    if acs.status_code != 200:
+        return acs, None
+    target = acs.headers["Refresh"].split("url=", 1)[1]
+    return acs, client.get(target)
