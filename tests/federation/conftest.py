@@ -118,7 +118,7 @@ def make_saml_provider(idp, agency, client=None, **fields) -> IdentityProvider:
 @pytest.fixture
 def saml_idp(saml_idp_server):
     yield saml_idp_server
-    saml_idp_server.mode = "normal"
+    saml_idp_server.reset()
 
 
 @pytest.fixture
@@ -126,9 +126,9 @@ def saml_provider(client, saml_idp, agency):
     return make_saml_provider(saml_idp, agency, client)
 
 
-def through_idp(client, provider, user: str = "flo@agency.example") -> tuple[str, dict]:
-    """Start at the portal, let the IdP sign ``user`` in, and return the ACS URL and the
-    fields its auto-POST form would send."""
+def through_idp(client, provider) -> tuple[str, dict]:
+    """Start at the portal, let the IdP sign its ``user`` in, and return the ACS URL and
+    the fields its auto-POST form would send."""
     start = client.get(f"/sso/{provider.id}/start")
     assert start.status_code == 302, start.get_data(as_text=True)
     page = requests.get(start.headers["Location"], timeout=10)
@@ -142,10 +142,10 @@ def post_to_acs(acs_url: str, fields: dict):
     return current_app.test_client().post(urlsplit(acs_url).path, data=fields)
 
 
-def saml_sign_in(client, provider, user: str = "flo@agency.example"):
+def saml_sign_in(client, provider):
     """The whole journey: IdP, ACS, then the same-site hand-off (what the continue page's
     Refresh header leads to). Returns the ACS and hand-off answers."""
-    acs = post_to_acs(*through_idp(client, provider, user))
+    acs = post_to_acs(*through_idp(client, provider))
     if acs.status_code != 200:
         return acs, None
     target = acs.headers["Refresh"].split("url=", 1)[1]

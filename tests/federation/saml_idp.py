@@ -25,7 +25,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
@@ -65,9 +65,7 @@ class TestIdP:
 
     def __init__(self, base: str, key: Path, cert: Path) -> None:
         self.base, self.key, self.cert = base, key, cert
-        self.user = "flo@agency.example"
-        self.authn_context = PASSWORD
-        self.mode = "normal"
+        self.reset()
         self.server = Server(config=self._config([]))
         self.metadata = str(entity_descriptor(self.server.config))
 
@@ -102,6 +100,9 @@ class TestIdP:
     def trust(self, sp_metadata: str) -> None:
         """Know the portal's SP (its entity id and ACS) from its published metadata."""
         self.server = Server(config=self._config([sp_metadata]))
+        self.reset()
+
+    def reset(self) -> None:
         self.user, self.authn_context, self.mode = "flo@agency.example", PASSWORD, "normal"
 
     def answer(self, saml_request: str, relay_state: str) -> str:
@@ -150,6 +151,11 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(url.split("?", 1)[1]).items()}
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def running_idp(host: str = "127.0.0.1") -> Iterator[TestIdP]:
     """The IdP served in a thread on 127.0.0.1 (``host`` names it in its URLs: a browser
@@ -157,7 +163,13 @@ def running_idp(host: str = "127.0.0.1") -> Iterator[TestIdP]:
     with tempfile.TemporaryDirectory() as folder:
         key, cert = make_key_and_cert(Path(folder), "FLO test IdP")
         holder: dict = {}
-        server = make_server("127.0.0.1", 0, lambda e, s: holder["idp"].wsgi(e, s), threaded=True)
+        server = make_server(
+            "127.0.0.1",
+            0,
+            lambda e, s: holder["idp"].wsgi(e, s),
+            threaded=True,
+            request_handler=_QuietHandler,
+        )
         idp = TestIdP(f"http://{host}:{server.server_port}", key, cert)
         holder["idp"] = idp
         thread = threading.Thread(target=server.serve_forever, daemon=True)
