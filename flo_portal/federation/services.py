@@ -149,6 +149,8 @@ def finish_sign_in(
         refused("state replayed", provider=provider)
         raise ProviderProblem("state replayed", STATE_MISMATCH)
     attempt.used_at = utcnow()
+    if provider.is_saml:
+        raise _spent("OIDC callback for a SAML sign-in", STATE_MISMATCH, provider)
     if not browser_key or not hmac.compare_digest(attempt.browser_hash, _digest(browser_key)):
         refused("state from another browser (login CSRF)", provider=provider)
         raise ProviderProblem("state from another browser", STATE_MISMATCH)
@@ -158,9 +160,6 @@ def finish_sign_in(
     if not provider.enabled:
         refused("provider disabled", provider=provider)
         raise ProviderProblem("provider disabled", providers.INVALID)
-    if provider.is_saml:
-        refused("OIDC callback for a SAML sign-in", provider=provider)
-        raise ProviderProblem("OIDC callback for a SAML sign-in", STATE_MISMATCH)
     if error or not code:
         reason = f"provider returned error: {error or 'no code'}"[:200]
         refused(reason, provider=provider)
