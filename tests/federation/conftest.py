@@ -94,24 +94,29 @@ def saml_idp_server():
         yield idp
 
 
-def make_saml_provider(idp, agency, client=None, **fields) -> IdentityProvider:
+def make_saml_provider(idp, agency, client=None, *, portal_url: str = "", **fields):
     """The SAML provider "County SAML" for ``idp`` (metadata pasted), vouching for
-    agency.example and ``agency``; the IdP is told the portal's SP metadata (through
-    ``client``, or a test client of the current app)."""
-    row = IdentityProvider(
-        name="County SAML",
-        protocol=Protocol.SAML,
-        saml_metadata_xml=idp.metadata,
-        email_domains="agency.example",
-        agencies=[agency],
-        mfa_claim_counts=False,
-        enabled=True,
+    agency.example and ``agency`` unless ``fields`` say otherwise. The IdP is told the
+    portal's SP metadata, read through ``client`` (else a test client of the current app)
+    or, for a served portal, from ``portal_url``."""
+    settings = {
+        "name": "County SAML",
+        "protocol": Protocol.SAML,
+        "saml_metadata_xml": idp.metadata,
+        "email_domains": "agency.example",
+        "agencies": [agency] if agency is not None else [],
+        "mfa_claim_counts": False,
+        "enabled": True,
         **fields,
-    )
+    }
+    row = IdentityProvider(**settings)
     db.session.add(row)
     db.session.commit()
-    client = client or current_app.test_client()
-    idp.trust(client.get(f"/sso/saml/{row.id}/metadata").get_data(as_text=True))
+    path = f"/sso/saml/{row.id}/metadata"
+    if portal_url:
+        idp.trust(requests.get(f"{portal_url}{path}", timeout=10).text)
+    else:
+        idp.trust((client or current_app.test_client()).get(path).get_data(as_text=True))
     return row
 
 
