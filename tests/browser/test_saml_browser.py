@@ -13,18 +13,10 @@ from playwright.sync_api import expect
 from flo_portal.audit.models import AuditEvent
 from flo_portal.core.extensions import db
 from flo_portal.security.permissions import Role
-from tests.browser.fixtures import served_portal
 from tests.federation.conftest import make_saml_provider
 from tests.federation.saml_idp import MFA, running_idp
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def strict_server(app):
-    """The portal as production serves it: CSRF on, session cookie SameSite=Strict."""
-    with served_portal(app, SESSION_COOKIE_SAMESITE="Strict") as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

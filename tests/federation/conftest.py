@@ -7,10 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import sqlalchemy as sa
 from flask import current_app
 
+from flo_portal.audit.models import AuditEvent
+from flo_portal.auth.models import UserSession
 from flo_portal.core.extensions import db
-from flo_portal.federation.models import IdentityProvider, Protocol
+from flo_portal.federation.models import FederatedIdentity, IdentityProvider, Protocol
 from tests.factories import AgencyFactory
 from tests.federation.oidc_op import CLIENT_ID, CLIENT_SECRET, SECRET_ENV, running_op
 from tests.federation.saml_idp import posted_fields, running_idp
@@ -78,6 +81,41 @@ def through_provider(client, provider, login_hint: str = "flo@agency.example") -
         assert answer.status_code in (302, 303), answer.text
         url = requests.compat.urljoin(url, answer.headers["Location"])
     raise AssertionError("the provider never sent the browser back")
+
+
+def refusals() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.summary)
+            .where(AuditEvent.action == "federation.sign_in_refused")
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def assert_refused(client, answer, text: str) -> None:
+    """A refused sign-in: the clear page saying ``text``, no session, nothing linked."""
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "Agency sign-in did not work" in page and text in page
+    assert client.get("/dashboard").status_code == 302  # not signed in
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+    assert "auth.login" not in db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert db.session.scalar(sa.select(FederatedIdentity)) is None
+
+
+def assert_listed_and_removable(client, label: str) -> None:
+    """The signed-in user's one linked identity shows as ``label`` on the account page,
+    and its Remove button unlinks it (audited)."""
+    page = client.get("/account/")
+    assert page.status_code == 200
+    assert "Agency sign-ins" in page.get_data(as_text=True)
+    assert label in page.get_data(as_text=True)
+    identity = db.session.scalar(sa.select(FederatedIdentity))
+    answer = client.post(f"/sso/identities/{identity.id}/remove", data={})
+    assert answer.status_code == 302
+    assert db.session.scalar(sa.select(FederatedIdentity)) is None
+    assert "federation.unlinked" in db.session.scalars(sa.select(AuditEvent.action)).all()
 
 
 def callback_path(url: str) -> str:

@@ -4,6 +4,7 @@ unknown SAML identity as an OIDC one."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
@@ -48,36 +49,37 @@ def test_admin_adds_a_saml_provider_by_metadata_url(client, login_as, saml_idp):
     assert provider.metadata_url == saml_idp.metadata_url and provider.saml_metadata_xml == ""
 
 
+SP_ONLY = (
+    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+    'entityID="https://sp.example"><md:SPSSODescriptor '
+    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+    'Location="https://sp.example/acs" index="0"/></md:SPSSODescriptor>'
+    "</md:EntityDescriptor>"
+)
+
+
 def _refused(answer, text: str) -> None:
     assert answer.status_code == 422
     assert text in answer.get_data(as_text=True)
     assert db.session.scalar(sa.select(IdentityProvider)) is None
 
 
-def test_bad_metadata_xml_is_a_form_error(client, login_as):
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"saml_metadata_xml": "<md:Entity oops"}, "This is not SAML metadata the portal can read"),
+        ({"saml_metadata_xml": SP_ONLY}, "exactly one identity provider (it has 0)"),
+        (
+            {"metadata_url": "http://127.0.0.1:9/md"},
+            "The metadata URL did not answer (IdP metadata unreachable",
+        ),
+    ],
+    ids=["bad-xml", "no-idp", "url-unreachable"],
+)
+def test_bad_idp_metadata_is_a_form_error(client, login_as, changes, message):
     login_as(Role.ADMIN)
-    answer = client.post("/sso/providers/new", data=_form(saml_metadata_xml="<md:Entity oops"))
-    _refused(answer, "This is not SAML metadata the portal can read")
-
-
-def test_metadata_without_an_idp_is_a_form_error(client, login_as):
-    login_as(Role.ADMIN)
-    sp_only = (
-        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-        'entityID="https://sp.example"><md:SPSSODescriptor '
-        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-        '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
-        'Location="https://sp.example/acs" index="0"/></md:SPSSODescriptor>'
-        "</md:EntityDescriptor>"
-    )
-    answer = client.post("/sso/providers/new", data=_form(saml_metadata_xml=sp_only))
-    _refused(answer, "exactly one identity provider (it has 0)")
-
-
-def test_unreachable_metadata_url_is_a_form_error(client, login_as):
-    login_as(Role.ADMIN)
-    answer = client.post("/sso/providers/new", data=_form(metadata_url="http://127.0.0.1:9/md"))
-    _refused(answer, "The metadata URL did not answer (IdP metadata unreachable")
+    _refused(client.post("/sso/providers/new", data=_form(**changes)), message)
 
 
 def test_saml_needs_metadata_and_oidc_still_needs_its_client(client, login_as):

@@ -16,7 +16,13 @@ from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.federation.models import FederatedIdentity, LinkRequest, SignInAttempt
 from flo_portal.security.permissions import Role
-from tests.federation.conftest import make_saml_provider, post_to_acs, saml_sign_in, through_idp
+from tests.federation.conftest import (
+    assert_listed_and_removable,
+    make_saml_provider,
+    post_to_acs,
+    saml_sign_in,
+    through_idp,
+)
 from tests.federation.saml_idp import MFA, query_of
 
 
@@ -216,13 +222,7 @@ def test_saml_identities_are_listed_and_removed_like_oidc_ones(
 ):
     make_user(Role.LIAISON_OFFICER, agency=agency, email="flo@agency.example")
     saml_sign_in(client, saml_provider)
-    page = client.get("/account/").get_data(as_text=True)
-    assert "County SAML — flo@agency.example" in page
-    identity = db.session.scalar(sa.select(FederatedIdentity))
-    answer = client.post(f"/sso/identities/{identity.id}/remove", data={})
-    assert answer.status_code == 302
-    assert db.session.scalar(sa.select(FederatedIdentity)) is None
-    assert "federation.unlinked" in actions()
+    assert_listed_and_removable(client, "County SAML — flo@agency.example")
 
 
 def test_the_login_page_leads_to_the_saml_button(client, saml_provider):
