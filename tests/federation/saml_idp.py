@@ -61,7 +61,7 @@ def make_key_and_cert(folder: Path, common_name: str) -> tuple[Path, Path]:
 
 class TestIdP:
     """The IdP's knobs: who signs in (``user``), how (``authn_context``) and how it
-    misbehaves (``mode``: normal, tamper, wrong-audience, unsigned)."""
+    misbehaves (``mode``: normal, tamper, wrong-audience, wrong-destination, unsigned)."""
 
     def __init__(self, base: str, key: Path, cert: Path) -> None:
         self.base, self.key, self.cert = base, key, cert
@@ -112,10 +112,13 @@ class TestIdP:
         audience = args["sp_entity_id"]  # the Response's AudienceRestriction
         if self.mode == "wrong-audience":
             audience = "https://elsewhere.example/sp"
+        destination = args["destination"]  # the Response's Destination and Recipient
+        if self.mode == "wrong-destination":
+            destination = "https://elsewhere.example/acs"
         response = self.server.create_authn_response(
             identity={"mail": [self.user], "displayName": ["Fed User"]},
             in_response_to=args["in_response_to"],
-            destination=args["destination"],
+            destination=destination,
             sp_entity_id=audience,
             name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=self.user),
             authn={"class_ref": self.authn_context, "authn_auth": self.metadata_url},

@@ -48,6 +48,14 @@ def test_assertion_for_another_audience_is_refused(client, saml_provider, saml_i
     assert "AudienceRestrictions" in refusals()[-1]
 
 
+def test_response_for_another_destination_is_refused(client, saml_provider, saml_idp, officer):
+    """Signed for another SP's ACS (Destination and Recipient), posted to this one."""
+    saml_idp.mode = "wrong-destination"
+    answer = post_to_acs(*through_idp(client, saml_provider))
+    assert_refused(client, answer, "cannot trust")
+    assert refusals() == ["SAML response refused: unreadable or wrong destination"]
+
+
 def test_expired_assertion_is_refused(client, saml_provider, officer):
     """The IdP's assertion lives 5 minutes (one more of clock skew): posted 7 minutes on,
     within the attempt's 10, pysaml2's NotOnOrAfter check refuses it."""
