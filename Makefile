@@ -15,7 +15,7 @@ LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 
 .PHONY: run serve serve-prod test test-pg lint fmt bench bench-load wrk chromium pango install \
-	install-test clean lock audit-deps typecheck tools
+	install-test clean lock audit-deps typecheck tools xmlsec
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -58,7 +58,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## run: install, migrate, seed the demo once, start the scheduler and serve on http://127.0.0.1:5000
-run: install pango
+run: install pango xmlsec
 	@mkdir -p instance
 	$(FLASK) db upgrade heads
 	$(FLASK) seed-demo --if-empty
@@ -74,7 +74,7 @@ run: install pango
 ## Behind nginx see README "Running in production"; systemd units in deploy/systemd.
 GUNICORN_BIND ?= 127.0.0.1:8000
 PROD_BASE_URL = $(or $(PUBLIC_BASE_URL),http://$(GUNICORN_BIND))
-serve-prod: install pango
+serve-prod: install pango xmlsec
 	@test -n "$$DATABASE_URL" || { echo "serve-prod needs DATABASE_URL=postgresql+psycopg://user@host:5432/db (and SECRET_KEY, MFA_ENCRYPTION_KEYS, AUDIT_HMAC_KEY, RATELIMIT_STORAGE_URI=redis://...; see deploy/env.example)"; exit 2; }
 	@mkdir -p instance
 	FLO_ENV=production $(FLASK) db upgrade heads
@@ -101,8 +101,18 @@ pango:
 	  else echo "warning: Pango missing and cannot be installed here: apt-get install -y $(PANGO_PKGS)"; fi; \
 	fi
 
+## xmlsec: Debian's xmlsec1, which pysaml2 calls to check SAML signatures (SAML sign-in)
+xmlsec:
+	@if ! command -v xmlsec1 >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y -qq xmlsec1 >/dev/null 2>&1 \
+	      || (apt-get update -qq && apt-get install -y -qq xmlsec1 >/dev/null) \
+	      || echo "warning: could not install xmlsec1; SAML sign-in cannot check signatures"; \
+	  else echo "warning: xmlsec1 missing and cannot be installed here: apt-get install -y xmlsec1"; fi; \
+	fi
+
 ## test: install what the tests need and run the whole suite (TEST_DATABASE_URL for PostgreSQL)
-test: install-test chromium pango
+test: install-test chromium pango xmlsec
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-pg:

@@ -1,5 +1,6 @@
-"""Identity providers, the identities linked to accounts, link requests, and the
-one-time sign-in attempts (the state, nonce and PKCE verifier of a redirect)."""
+"""Identity providers (OpenID Connect or SAML 2.0), the identities linked to accounts,
+link requests, and the one-time sign-in attempts (the state, nonce and PKCE verifier of
+an OIDC redirect; the RelayState and AuthnRequest id of a SAML one)."""
 
 from __future__ import annotations
 
@@ -26,17 +27,31 @@ provider_agency = sa.Table(
 )
 
 
+class Protocol(StrEnum):
+    OIDC = "oidc"
+    SAML = "saml"
+
+    @property
+    def label(self) -> str:
+        return "SAML 2.0" if self is Protocol.SAML else "OpenID Connect"
+
+
 class IdentityProvider(TimestampMixin, db.Model):
-    """An OpenID Provider. The client secret is never stored: only the name of the
-    environment variable that holds it."""
+    """An OpenID Provider or a SAML 2.0 identity provider. For OIDC the client secret is
+    never stored: only the name of the environment variable that holds it. For SAML the
+    IdP's metadata is pasted (``saml_metadata_xml``) or fetched from ``metadata_url``."""
 
     __tablename__ = "identity_provider"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    metadata_url: Mapped[str] = mapped_column(sa.String(500))
-    client_id: Mapped[str] = mapped_column(sa.String(255))
-    client_secret_env: Mapped[str] = mapped_column(sa.String(120))
+    protocol: Mapped[Protocol] = mapped_column(str_enum(Protocol, 10), default=Protocol.OIDC)
+    metadata_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    client_id: Mapped[str] = mapped_column(sa.String(255), default="")
+    client_secret_env: Mapped[str] = mapped_column(sa.String(120), default="")
+    saml_metadata_xml: Mapped[str] = mapped_column(sa.Text, default="")
+    # AuthnContextClassRef values that count as the portal's MFA (with mfa_claim_counts).
+    saml_mfa_contexts: Mapped[str] = mapped_column(sa.String(1000), default="")
     email_domains: Mapped[str] = mapped_column(sa.String(1000), default="")
     mfa_claim_counts: Mapped[bool] = mapped_column(default=False)
     enabled: Mapped[bool] = mapped_column(default=True, index=True)
@@ -45,6 +60,14 @@ class IdentityProvider(TimestampMixin, db.Model):
     @property
     def domains(self) -> list[str]:
         return [d.strip().lower() for d in self.email_domains.split(",") if d.strip()]
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == Protocol.SAML
+
+    @property
+    def mfa_contexts(self) -> list[str]:
+        return [c.strip() for c in self.saml_mfa_contexts.replace(",", " ").split() if c]
 
 
 class ProviderIdentity:
@@ -111,7 +134,13 @@ class SignInAttempt(db.Model):
     """One redirect to a provider: kept server-side and keyed by the digest of its
     ``state``, so the callback needs no session cookie (a SameSite=Strict cookie is not
     sent on the provider's cross-site redirect back) and each state is used once. It is
-    bound to the starting browser by a short-lived SameSite=Lax cookie, which is sent."""
+    bound to the starting browser by a short-lived SameSite=Lax cookie, which is sent.
+
+    SAML: ``state`` is the RelayState and ``nonce`` the AuthnRequest id (InResponseTo).
+    The IdP's cross-site POST to the ACS carries no cookie at all, not even a Lax one, so
+    the ACS checks the response, keeps the identity in ``verified`` and the assertion id
+    (a replayed assertion is refused while the attempt is kept) and moves the browser on
+    to a same-site hand-off (``handoff_hash``), where the binding cookie is sent."""
 
     __tablename__ = "federation_sign_in_attempt"
 
@@ -127,3 +156,6 @@ class SignInAttempt(db.Model):
     next_path: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     used_at: Mapped[datetime | None]
+    assertion_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    verified: Mapped[dict | None] = mapped_column(sa.JSON)
+    handoff_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)

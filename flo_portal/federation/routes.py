@@ -8,6 +8,7 @@ import secrets
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     make_response,
@@ -24,12 +25,17 @@ from flo_portal.auth import passkeys, session_rules
 from flo_portal.auth import services as auth_services
 from flo_portal.auth import steps as auth_steps
 from flo_portal.core.errors import DomainError, NotFound
-from flo_portal.core.extensions import db, limiter
+from flo_portal.core.extensions import csrf, db, limiter
 from flo_portal.core.formtools import EmptyForm, form_page, show_error
 from flo_portal.core.unit_of_work import keep
-from flo_portal.federation import services
+from flo_portal.federation import saml, services
 from flo_portal.federation.forms import AcceptLinkForm, ProviderForm
-from flo_portal.federation.models import IdentityProvider, LinkRequest, LinkRequestStatus
+from flo_portal.federation.models import (
+    IdentityProvider,
+    LinkRequest,
+    LinkRequestStatus,
+    Protocol,
+)
 from flo_portal.federation.providers import ProviderProblem
 from flo_portal.security import Permission, authenticated, public, require
 from flo_portal.security.redirects import local_path
@@ -38,7 +44,8 @@ from flo_portal.users.models import User
 bp = Blueprint("federation", __name__)
 PER_PAGE = 25
 # Binds a sign-in attempt to the browser that started it. SameSite=Lax: sent with the
-# provider's top-level redirect back, unlike the Strict session cookie.
+# provider's top-level redirect back, unlike the Strict session cookie. A SAML IdP's
+# cross-site POST carries neither: the binding is checked at the same-site hand-off.
 BINDING_COOKIE = "flo_sso"
 
 
@@ -56,6 +63,11 @@ bp.record_once(
 
 def _callback_url() -> str:
     return url_for("federation.callback", _external=True)
+
+
+def _binding_path(provider: IdentityProvider) -> str:
+    """Where the binding cookie is sent: the OIDC callback, or the SAML hand-off."""
+    return url_for("federation.saml_finish" if provider.is_saml else "federation.callback")
 
 
 def _problem_page(problem: ProviderProblem):
@@ -94,7 +106,7 @@ def start(provider_id: int):
         BINDING_COOKIE,
         browser_key,
         max_age=services.ATTEMPT_MINUTES * 60,
-        path=url_for("federation.callback"),
+        path=_binding_path(provider),
         secure=current_app.config["SESSION_COOKIE_SECURE"],
         httponly=True,
         samesite="Lax",
@@ -117,18 +129,70 @@ def callback():
             browser_key=request.cookies.get(BINDING_COOKIE, ""),
         )
     except ProviderProblem as problem:
-        return _forget_binding(_problem_page(problem))
+        return _forget_binding(_problem_page(problem), "federation.callback")
+    return _forget_binding(_answer(outcome), "federation.callback")
+
+
+def _answer(outcome: services.Outcome):
     if outcome.user is None:
         keep()  # the link request and its audit event stay
-        return _forget_binding((render_template("federation/ask_coordinator.html"), 403))
-    return _forget_binding(_sign_in(outcome.user, outcome))
+        return render_template("federation/ask_coordinator.html"), 403
+    return _sign_in(outcome.user, outcome)
 
 
-def _forget_binding(answer):
+def _forget_binding(answer, endpoint: str):
     """The binding cookie is spent with its attempt, whatever the callback answers."""
     response = make_response(answer)
-    response.delete_cookie(BINDING_COOKIE, path=url_for("federation.callback"))
+    response.delete_cookie(BINDING_COOKIE, path=url_for(endpoint))
     return response
+
+
+# --- SAML 2.0 -----------------------------------------------------------------------
+
+
+@bp.route("/saml/<int:provider_id>/metadata")
+@public
+def saml_metadata(provider_id: int):
+    """The SP metadata the IdP's administrators load; its URL is also the SP entity id."""
+    provider = db.session.get(IdentityProvider, provider_id)
+    if provider is None or not provider.is_saml:
+        raise NotFound("No such SAML provider.")
+    try:
+        xml = saml.sp_metadata(saml.sp_urls(provider))
+    except ProviderProblem as problem:
+        return _problem_page(problem)
+    return Response(xml, mimetype="application/samlmetadata+xml")
+
+
+@bp.route("/saml/<int:provider_id>/acs", methods=["POST"])
+@csrf.exempt  # the IdP's cross-site POST; the Response's signature and RelayState stand in
+@public
+@limiter.limit(_sign_in_limit)
+def saml_acs(provider_id: int):
+    """The Assertion Consumer Service (HTTP-POST binding). A cross-site POST carries no
+    cookie, not even the Lax binding one: the checked identity waits in the attempt and
+    the browser moves on, same-site, to the hand-off, which the binding cookie reaches."""
+    try:
+        handoff = services.receive_saml_response(
+            provider_id, request.form.get("RelayState", ""), request.form.get("SAMLResponse", "")
+        )
+    except ProviderProblem as problem:
+        return _problem_page(problem)
+    keep()  # the verified identity waits for the hand-off
+    return _continue_to(url_for("federation.saml_finish", h=handoff))
+
+
+@bp.route("/saml/finish")
+@public
+@limiter.limit(_sign_in_limit)
+def saml_finish():
+    try:
+        outcome = services.finish_saml_sign_in(
+            request.args.get("h", ""), browser_key=request.cookies.get(BINDING_COOKIE, "")
+        )
+    except ProviderProblem as problem:
+        return _forget_binding(_problem_page(problem), "federation.saml_finish")
+    return _forget_binding(_answer(outcome), "federation.saml_finish")
 
 
 def _sign_in(user: User, outcome: services.Outcome):
@@ -141,10 +205,11 @@ def _sign_in(user: User, outcome: services.Outcome):
             ProviderProblem(reason, "This account cannot sign in now. Contact your administrator.")
         )
     nxt = outcome.next_path
+    method = outcome.provider.protocol.value if outcome.provider else "oidc"
     # The provider's MFA stands for the portal's, but never for a passkey the role needs.
     if outcome.mfa_by_provider and not passkeys.phishing_resistant_required(user):
         services.record_federated_sign_in(outcome, "none")
-        return _finish(user, "oidc+provider-mfa", nxt)
+        return _finish(user, f"{method}+provider-mfa", nxt)
     step = auth_steps.next_step(user)  # the same steps as after a password
     if step is not None:
         services.record_federated_sign_in(outcome, STEP_LABELS[step])
@@ -154,7 +219,7 @@ def _sign_in(user: User, outcome: services.Outcome):
             flash(auth_steps.MESSAGES[step], "info")
         return _continue_to(url_for(auth_steps.PAGES[step]))
     services.record_federated_sign_in(outcome, "none")
-    return _finish(user, "oidc", nxt)
+    return _finish(user, method, nxt)
 
 
 STEP_LABELS = {
@@ -212,9 +277,12 @@ def _save(provider: IdentityProvider | None):
                 provider,
                 actor=current_user,
                 name=form.name.data.strip(),
-                metadata_url=form.metadata_url.data.strip(),
-                client_id=form.client_id.data.strip(),
-                client_secret_env=form.client_secret_env.data.strip(),
+                protocol=Protocol(form.protocol.data),
+                metadata_url=(form.metadata_url.data or "").strip(),
+                client_id=(form.client_id.data or "").strip(),
+                client_secret_env=(form.client_secret_env.data or "").strip(),
+                saml_metadata_xml=form.saml_metadata_xml.data or "",
+                saml_mfa_contexts=(form.saml_mfa_contexts.data or "").strip(),
                 email_domains=form.email_domains.data,
                 agencies=agencies,
                 mfa_claim_counts=bool(form.mfa_claim_counts.data),

@@ -1,22 +1,30 @@
-"""Federated sign-in: start a redirect, finish the callback, link identities to
-existing accounts only, and the coordinator's decisions. Services flush; the request
-commits (a refused callback commits too: the spent state and the audit event stay)."""
+"""Federated sign-in (OpenID Connect or SAML 2.0): start a redirect, finish the callback,
+link identities to existing accounts only, and the coordinator's decisions. Services
+flush; the request commits (a refused callback commits too: the spent state and the
+audit event stay).
+
+A SAML sign-in ends in two requests: the IdP's cross-site POST to the ACS, which carries
+no cookie (``receive_saml_response`` checks the Response and keeps the identity), then
+a same-site hand-off that does (``finish_saml_sign_in`` checks the browser binding and
+finds the account as the OIDC callback does)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from authlib.common.security import generate_token
 
 from flo_portal.audit.services import record
 from flo_portal.auth.services import find_user_by_email
 from flo_portal.core.errors import Conflict, InputError, NotFound
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.federation import providers
+from flo_portal.federation import providers, saml
 from flo_portal.federation.models import (
     FederatedIdentity,
     IdentityProvider,
@@ -24,7 +32,7 @@ from flo_portal.federation.models import (
     LinkRequestStatus,
     SignInAttempt,
 )
-from flo_portal.federation.providers import ProviderProblem
+from flo_portal.federation.providers import ProviderProblem, Redirect
 from flo_portal.users.models import User
 
 ATTEMPT_MINUTES = 10
@@ -91,7 +99,14 @@ def begin_sign_in(
     bound to ``browser_key`` (a random value the starting browser holds in a Lax cookie),
     so a callback URL sent to someone else's browser signs nobody in (login CSRF)."""
     try:
-        redirect = providers.authorization_redirect(provider, redirect_uri, login_hint=login_hint)
+        if provider.is_saml:
+            relay_state = generate_token(40)
+            url, request_id = saml.authn_redirect(provider, relay_state)
+            redirect = Redirect(url, relay_state, nonce=request_id, code_verifier="")
+        else:
+            redirect = providers.authorization_redirect(
+                provider, redirect_uri, login_hint=login_hint
+            )
     except ProviderProblem as problem:
         refused(problem.reason, provider=provider)
         raise
@@ -134,6 +149,8 @@ def finish_sign_in(
         refused("state replayed", provider=provider)
         raise ProviderProblem("state replayed", STATE_MISMATCH)
     attempt.used_at = utcnow()
+    if provider.is_saml:
+        raise _spent("OIDC callback for a SAML sign-in", STATE_MISMATCH, provider)
     if not browser_key or not hmac.compare_digest(attempt.browser_hash, _digest(browser_key)):
         refused("state from another browser (login CSRF)", provider=provider)
         raise ProviderProblem("state from another browser", STATE_MISMATCH)
@@ -154,12 +171,84 @@ def finish_sign_in(
     except ProviderProblem as problem:
         refused(problem.reason, provider=provider)
         raise
+    return _outcome(attempt, claims, providers.claims_show_mfa(claims))
+
+
+def _outcome(attempt: SignInAttempt, claims: dict, shows_mfa: bool) -> Outcome:
+    """The account the checked identity belongs to (linked now if it may be), or a link
+    request; the provider's MFA counts only where its admin said so."""
+    provider = attempt.provider
     outcome = _account_for(provider, claims)
     outcome.next_path = attempt.next_path
     outcome.provider, outcome.subject = provider, str(claims["sub"])
     if outcome.user is not None:
-        outcome.mfa_by_provider = provider.mfa_claim_counts and providers.claims_show_mfa(claims)
+        outcome.mfa_by_provider = provider.mfa_claim_counts and shows_mfa
     return outcome
+
+
+def _spent(reason: str, message: str, provider: IdentityProvider | None = None):
+    refused(reason, provider=provider)
+    return ProviderProblem(reason, message)
+
+
+def receive_saml_response(provider_id: int, relay_state: str, saml_response: str) -> str:
+    """The IdP's POST to the ACS: find the attempt by its RelayState (spent now), check the
+    Response answers its AuthnRequest, refuse an assertion seen before, and keep the
+    identity for the hand-off. Returns the one-time hand-off key. Raises ProviderProblem
+    (already audited)."""
+    attempt = db.session.scalar(
+        sa.select(SignInAttempt).where(SignInAttempt.state_hash == _digest(relay_state or "-"))
+    )
+    if attempt is None or attempt.provider_id != provider_id or not attempt.provider.is_saml:
+        raise _spent("unknown RelayState (unsolicited or forged)", STATE_MISMATCH)
+    provider = attempt.provider
+    if attempt.used_at is not None:
+        raise _spent("SAML response replayed", STATE_MISMATCH, provider)
+    attempt.used_at = utcnow()
+    if utcnow() - attempt.created_at > timedelta(minutes=ATTEMPT_MINUTES):
+        raise _spent("response expired", EXPIRED, provider)
+    if not provider.enabled:
+        raise _spent("provider disabled", providers.INVALID, provider)
+    if not saml_response:
+        raise _spent("no SAMLResponse posted", STATE_MISMATCH, provider)
+    try:
+        verified = saml.check_response(provider, saml_response, attempt.nonce)
+    except ProviderProblem as problem:
+        refused(problem.reason, provider=provider)
+        raise
+    seen = db.session.scalar(
+        sa.select(SignInAttempt.id).where(SignInAttempt.assertion_id == verified.assertion_id)
+    )
+    if seen is not None:
+        raise _spent("SAML assertion replayed", STATE_MISMATCH, provider)
+    if not verified.subject:
+        raise _spent("SAML assertion names no subject", providers.INVALID, provider)
+    handoff = secrets.token_urlsafe(32)
+    attempt.assertion_id = verified.assertion_id[:100]
+    attempt.verified = verified.claims()
+    attempt.handoff_hash = _digest(handoff)
+    db.session.flush()
+    return handoff
+
+
+def finish_saml_sign_in(handoff: str, *, browser_key: str) -> Outcome:
+    """The same-site hand-off after the ACS: the browser that started the sign-in (its
+    binding cookie is sent now) gets the account, as after an OIDC callback."""
+    attempt = db.session.scalar(
+        sa.select(SignInAttempt).where(SignInAttempt.handoff_hash == _digest(handoff or "-"))
+    )
+    if attempt is None:
+        raise _spent("unknown SAML hand-off", STATE_MISMATCH)
+    provider = attempt.provider
+    claims, attempt.verified = attempt.verified, None  # used once
+    if claims is None:
+        raise _spent("SAML hand-off replayed", STATE_MISMATCH, provider)
+    if not browser_key or not hmac.compare_digest(attempt.browser_hash, _digest(browser_key)):
+        raise _spent("RelayState from another browser (login CSRF)", STATE_MISMATCH, provider)
+    if utcnow() - attempt.created_at > timedelta(minutes=ATTEMPT_MINUTES):
+        raise _spent("response expired", EXPIRED, provider)
+    shows_mfa = bool(claims.get("acr")) and claims["acr"] in provider.mfa_contexts
+    return _outcome(attempt, claims, shows_mfa)
 
 
 def _account_for(provider: IdentityProvider, claims: dict) -> Outcome:
@@ -193,6 +282,7 @@ def record_federated_sign_in(outcome: Outcome, next_step: str) -> None:
         summary=f"signed in by {provider.name if provider else '?'}; next: {next_step}",
         details={
             "provider": provider.name if provider else None,
+            "protocol": provider.protocol.value if provider else None,
             "subject": outcome.subject,
             "provider_mfa": outcome.mfa_by_provider,
             "next": next_step,

@@ -1,6 +1,7 @@
 """Browser-test fixtures, registered for the whole suite from tests/conftest.py.
 
 * ``live_server`` — base URL of the app served in-process (a thread) on the test DB;
+* ``strict_server`` — the same with production's SameSite=Strict session cookie;
 * ``page`` — a Playwright page on Debian's Chromium (pytest-playwright, no download);
 * ``sign_in(page, user, password=TEST_PASSWORD)`` — through the real login page, TOTP included;
 * ``shot(page, name)`` — save a screenshot under test-artifacts/screenshots/;
@@ -77,6 +78,14 @@ def served_portal(app, **settings):
 def live_server(app):
     """The portal served for the browser (``served_portal``), once per run."""
     with served_portal(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def strict_server(app):
+    """The portal as production serves it: CSRF on, session cookie SameSite=Strict (the
+    federated sign-in journeys, where the provider's way back is cross-site)."""
+    with served_portal(app, SESSION_COOKIE_SAMESITE="Strict") as url:
         yield url
 
 

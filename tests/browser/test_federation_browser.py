@@ -11,19 +11,11 @@ from playwright.sync_api import expect
 from flo_portal.core.extensions import db
 from flo_portal.federation.models import IdentityProvider
 from flo_portal.security.permissions import Role
-from tests.browser.fixtures import served_portal
 from tests.factories import AgencyFactory
 from tests.federation.conftest import make_provider
 from tests.federation.oidc_op import CLIENT_SECRET, SECRET_ENV, running_op
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def strict_server(app):
-    """The portal as production serves it: CSRF on, session cookie SameSite=Strict."""
-    with served_portal(app, SESSION_COOKIE_SAMESITE="Strict") as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

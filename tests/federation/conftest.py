@@ -1,5 +1,5 @@
-"""A real OpenID Provider for the session, a provider row pointing at it, and a helper
-that plays the browser through the provider's redirects."""
+"""A real OpenID Provider and a real SAML IdP for the session, provider rows pointing at
+them, and helpers that play the browser through the providers' redirects and posts."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+import sqlalchemy as sa
+from flask import current_app
 
+from flo_portal.audit.models import AuditEvent
+from flo_portal.auth.models import UserSession
 from flo_portal.core.extensions import db
-from flo_portal.federation.models import IdentityProvider
+from flo_portal.federation.models import FederatedIdentity, IdentityProvider, Protocol
 from tests.factories import AgencyFactory
 from tests.federation.oidc_op import CLIENT_ID, CLIENT_SECRET, SECRET_ENV, running_op
+from tests.federation.saml_idp import posted_fields, running_idp
 
 CALLBACK = "http://localhost/sso/callback"  # the test client's host
 
@@ -78,6 +83,113 @@ def through_provider(client, provider, login_hint: str = "flo@agency.example") -
     raise AssertionError("the provider never sent the browser back")
 
 
+def refusals() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.summary)
+            .where(AuditEvent.action == "federation.sign_in_refused")
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def assert_refused(client, answer, text: str) -> None:
+    """A refused sign-in: the clear page saying ``text``, no session, nothing linked."""
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "Agency sign-in did not work" in page and text in page
+    assert client.get("/dashboard").status_code == 302  # not signed in
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+    assert "auth.login" not in db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert db.session.scalar(sa.select(FederatedIdentity)) is None
+
+
+def assert_listed_and_removable(client, label: str) -> None:
+    """The signed-in user's one linked identity shows as ``label`` on the account page,
+    and its Remove button unlinks it (audited)."""
+    page = client.get("/account/")
+    assert page.status_code == 200
+    assert "Agency sign-ins" in page.get_data(as_text=True)
+    assert label in page.get_data(as_text=True)
+    identity = db.session.scalar(sa.select(FederatedIdentity))
+    answer = client.post(f"/sso/identities/{identity.id}/remove", data={})
+    assert answer.status_code == 302
+    assert db.session.scalar(sa.select(FederatedIdentity)) is None
+    assert "federation.unlinked" in db.session.scalars(sa.select(AuditEvent.action)).all()
+
+
 def callback_path(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
+
+
+# --- SAML 2.0 ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def saml_idp_server():
+    with running_idp() as idp:
+        yield idp
+
+
+def make_saml_provider(idp, agency, client=None, *, portal_url: str = "", **fields):
+    """The SAML provider "County SAML" for ``idp`` (metadata pasted), vouching for
+    agency.example and ``agency`` unless ``fields`` say otherwise. The IdP is told the
+    portal's SP metadata, read through ``client`` (else a test client of the current app)
+    or, for a served portal, from ``portal_url``."""
+    settings = {
+        "name": "County SAML",
+        "protocol": Protocol.SAML,
+        "saml_metadata_xml": idp.metadata,
+        "email_domains": "agency.example",
+        "agencies": [agency] if agency is not None else [],
+        "mfa_claim_counts": False,
+        "enabled": True,
+        **fields,
+    }
+    row = IdentityProvider(**settings)
+    db.session.add(row)
+    db.session.commit()
+    path = f"/sso/saml/{row.id}/metadata"
+    if portal_url:
+        idp.trust(requests.get(f"{portal_url}{path}", timeout=10).text)
+    else:
+        idp.trust((client or current_app.test_client()).get(path).get_data(as_text=True))
+    return row
+
+
+@pytest.fixture
+def saml_idp(saml_idp_server):
+    yield saml_idp_server
+    saml_idp_server.reset()
+
+
+@pytest.fixture
+def saml_provider(client, saml_idp, agency):
+    return make_saml_provider(saml_idp, agency, client)
+
+
+def through_idp(client, provider) -> tuple[str, dict]:
+    """Start at the portal, let the IdP sign its ``user`` in, and return the ACS URL and
+    the fields its auto-POST form would send."""
+    start = client.get(f"/sso/{provider.id}/start")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    page = requests.get(start.headers["Location"], timeout=10)
+    assert page.status_code == 200, page.text
+    return posted_fields(page.text)
+
+
+def post_to_acs(acs_url: str, fields: dict):
+    """The IdP's cross-site POST: no cookie goes with it (SameSite), neither the session
+    nor the Lax binding one, so it comes from a client holding none."""
+    return current_app.test_client().post(urlsplit(acs_url).path, data=fields)
+
+
+def saml_sign_in(client, provider):
+    """The whole journey: IdP, ACS, then the same-site hand-off (what the continue page's
+    Refresh header leads to). Returns the ACS and hand-off answers."""
+    acs = post_to_acs(*through_idp(client, provider))
+    if acs.status_code != 200:
+        return acs, None
+    target = acs.headers["Refresh"].split("url=", 1)[1]
+    return acs, client.get(target)

@@ -9,36 +9,15 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from flo_portal.audit.models import AuditEvent
-from flo_portal.auth.models import UserSession
 from flo_portal.core.extensions import db
 from flo_portal.federation.models import FederatedIdentity, IdentityProvider
 from flo_portal.security.permissions import Role
-from tests.federation.conftest import callback_path, through_provider
+from tests.federation.conftest import assert_refused, callback_path, refusals, through_provider
 
 
 @pytest.fixture
 def officer(make_user, agency):
     return make_user(Role.LIAISON_OFFICER, agency=agency, email="flo@agency.example")
-
-
-def refusals() -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditEvent.summary)
-            .where(AuditEvent.action == "federation.sign_in_refused")
-            .order_by(AuditEvent.id)
-        )
-    )
-
-
-def assert_refused(client, answer, text: str) -> None:
-    assert answer.status_code == 400
-    page = answer.get_data(as_text=True)
-    assert "Agency sign-in did not work" in page and text in page
-    assert client.get("/dashboard").status_code == 302  # not signed in
-    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
-    assert "auth.login" not in db.session.scalars(sa.select(AuditEvent.action)).all()
 
 
 def test_tampered_id_token_is_refused(client, provider, officer, op_mode):

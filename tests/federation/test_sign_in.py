@@ -13,7 +13,7 @@ from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.federation.models import FederatedIdentity, LinkRequest, SignInAttempt
 from flo_portal.security.permissions import Role
-from tests.federation.conftest import callback_path, through_provider
+from tests.federation.conftest import assert_listed_and_removable, callback_path, through_provider
 
 
 def actions() -> list[str]:
@@ -171,16 +171,7 @@ def test_a_locked_account_is_refused_as_for_passwords(client, make_user, provide
 def test_users_see_and_remove_their_linked_identities(client, make_user, provider, agency):
     make_user(Role.LIAISON_OFFICER, agency=agency, email="flo@agency.example")
     client.get(callback_path(through_provider(client, provider)))
-    page = client.get("/account/")
-    assert page.status_code == 200, page.status_code
-    assert "Agency sign-ins" in page.get_data(as_text=True) and "Agency ID" in page.get_data(
-        as_text=True
-    )
-    identity = db.session.scalar(sa.select(FederatedIdentity))
-    answer = client.post(f"/sso/identities/{identity.id}/remove", data={})
-    assert answer.status_code == 302
-    assert db.session.scalar(sa.select(FederatedIdentity)) is None
-    assert "federation.unlinked" in actions()
+    assert_listed_and_removable(client, "Agency ID — flo@agency.example")
 
 
 def test_old_sign_in_attempts_are_forgotten_by_the_job(client, provider):
