@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flo_portal.core.enums import LabelledEnum
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
+
+class Role(LabelledEnum):
+    ADMIN = "admin", "Administrator"
+    COORDINATOR = "coordinator", "FLO coordinator"
     ANALYST = "analyst"
     PRIVACY_OFFICER = "privacy_officer"
     AGENCY_HEAD = "agency_head"
-    LIAISON_OFFICER = "liaison_officer"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+    LIAISON_OFFICER = "liaison_officer", "Fusion liaison officer"
 
     @property
     def is_center_staff(self) -> bool:
         return self in CENTER_STAFF
 
-
-ROLE_LABELS = {
-    Role.ADMIN: "Administrator",
-    Role.COORDINATOR: "FLO coordinator",
-    Role.ANALYST: "Analyst",
-    Role.PRIVACY_OFFICER: "Privacy officer",
-    Role.AGENCY_HEAD: "Agency head",
-    Role.LIAISON_OFFICER: "Fusion liaison officer",
-}
 
 # Center staff must use multi-factor sign-in and belong to no partner agency.
 CENTER_STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER})
