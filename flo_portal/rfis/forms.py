@@ -62,6 +62,10 @@ class AttachmentsMixin:
             raise ValidationError(" ".join(problems))
 
 
+# The fields every RFI has, request or tasking, written on submission and on revision.
+RFI_FIELDS = ("title", "question", "justification", "priority", "tlp", "due_on")
+
+
 class RfiFieldsMixin:
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     question = TextAreaField(
@@ -94,6 +98,10 @@ class RfiFieldsMixin:
     def validate_due_on(self, field):
         if field.data and field.data < clock.today():
             raise ValidationError("The due date cannot be in the past.")
+
+    def rfi_fields(self) -> dict:
+        """What the user wrote in the fields every RFI has, as the services take it."""
+        return {name: self[name].data for name in RFI_FIELDS}
 
 
 class RfiForm(AttachmentsMixin, RfiFieldsMixin, PortalForm):

@@ -221,12 +221,7 @@ def new():
         try:
             rfi = services.submit_rfi(
                 current_user,
-                title=form.title.data,
-                question=form.question.data,
-                justification=form.justification.data,
-                priority=form.priority.data,
-                tlp=form.tlp.data,
-                due_on=form.due_on.data,
+                **form.rfi_fields(),
                 attested=form.attestation.data,
                 files=F.read_uploads(form.attachments),
             )
@@ -261,12 +256,7 @@ def task():
         try:
             rfi = services.create_tasking(
                 current_user,
-                title=form.title.data,
-                question=form.question.data,
-                justification=form.justification.data,
-                priority=form.priority.data,
-                tlp=form.tlp.data,
-                due_on=form.due_on.data,
+                **form.rfi_fields(),
                 audience=audience,
             )
         except services.RfiInputError as exc:
@@ -356,14 +346,7 @@ def resubmit(rfi_id: int):
                 rfi,
                 Action.RESUBMIT,
                 expected_version=form.version_number,
-                edits={
-                    "title": form.title.data,
-                    "question": form.question.data,
-                    "justification": form.justification.data,
-                    "due_on": form.due_on.data,
-                    "priority": form.priority.data,
-                    "tlp": form.tlp.data,
-                },
+                edits=form.rfi_fields(),
             )
         except services.StaleRfi as exc:
             discard()
