@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
 from flo_portal.core.clock import US_ZONES
@@ -84,13 +85,7 @@ class BriefingForm(VersionMixin, AudienceFieldsMixin, PortalForm):
         self.timezone.choices = choices((z, z.replace("_", " ")) for z in zones)
         if not self.timezone.data and user_timezone:
             self.timezone.data = user_timezone
-        self.agency_ids.choices = choices(
-            db.session.execute(
-                sa.select(Agency.id, Agency.name)
-                .where(Agency.active.is_(True))
-                .order_by(Agency.name)
-            ).all()
-        )
+        self.agency_ids.choices = choices(active_agencies())
         self.disciplines.choices = enum_choices(Discipline)
         regions = db.session.scalars(
             sa.select(Agency.region).where(Agency.region != "").distinct().order_by(Agency.region)

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import (
     AudienceFieldsMixin,
@@ -65,13 +66,7 @@ class ProductForm(VersionMixin, AudienceFieldsMixin, PortalForm):
         super().__init__(*args, **kwargs)
         self.product_type.choices = enum_choices(ProductType)
         self.tlp.choices = choices((t.value, t.value) for t in Tlp)
-        self.agency_ids.choices = choices(
-            db.session.execute(
-                sa.select(Agency.id, Agency.name)
-                .where(Agency.active.is_(True))
-                .order_by(Agency.name)
-            ).all()
-        )
+        self.agency_ids.choices = choices(active_agencies())
         self.disciplines.choices = choices((d.value, d.label) for d in Discipline)
         regions = db.session.scalars(
             sa.select(Agency.region)

@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
@@ -131,9 +132,7 @@ class TaskingForm(RfiFieldsMixin, PortalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        agencies = db.session.execute(
-            sa.select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
-        ).all()
+        agencies = active_agencies()
         self.agency_ids.choices = choices((a.id, a.name) for a in agencies)
         people = db.session.execute(
             sa.select(User.id, User.name, Agency.name)

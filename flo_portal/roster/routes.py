@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
@@ -51,11 +52,7 @@ def _can_read_roster() -> bool:
 
 
 def _visible_agency_choices(only_nominatable: bool = False):
-    rows = db.session.execute(
-        sa.select(Agency.id, Agency.name)
-        .where(visible_agencies_condition(current_user), Agency.active.is_(True))
-        .order_by(Agency.name)
-    ).all()
+    rows = active_agencies(visible_agencies_condition(current_user))
     if only_nominatable:
         rows = [r for r in rows if can_nominate_for(current_user, r.id)]
     return [(r.id, r.name) for r in rows]
