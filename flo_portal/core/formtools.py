@@ -255,6 +255,10 @@ def show_error(form, err) -> None:
 
 def form_page(template: str, form, **context):
     """A form's page: 200 when first shown, 422 when it comes back with its messages after
-    a submission (the unit of work then keeps nothing the request changed)."""
-    status = 422 if form.is_submitted() else 200
+    a submission, 409 when the save was stale (:func:`stale_edit` found conflicts); the
+    unit of work keeps nothing such a request changed."""
+    if getattr(form, "edit_conflicts", None):
+        status = 409
+    else:
+        status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status

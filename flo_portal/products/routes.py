@@ -22,7 +22,7 @@ from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, form_page, show_error, show_version, stale_edit
 from flo_portal.core.uploads import send_stored
 from flo_portal.products import attachments, authoring, lifecycle, pdf, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
@@ -197,7 +197,7 @@ def edit(product_id: int):
     if form.validate_on_submit():
         data = form.data_dict()
         if stale_edit(form, product, data):
-            return render_template("products/form.html", form=form, product=product), 409
+            return form_page("products/form.html", form, product=product)
         try:
             authoring.update_product(product, data, current_user, form.change_note.data or "")
         except InputError as err:

@@ -233,7 +233,7 @@ def edit(officer_id: int):
         if db.session.get(Agency, fields["agency_id"]) is None:
             abort(404)
         if stale_edit(form, officer, fields):
-            return render_template("roster/officer_form.html", form=form, officer=officer), 409
+            return form_page("roster/officer_form.html", form, officer=officer)
         if fields.get("external_id") and _external_id_taken(fields["external_id"], officer):
             form.external_id.errors.append("Another officer already has this ID.")
         else:
@@ -258,7 +258,7 @@ def contact(officer_id: int):
             "mobile": (form.mobile.data or "").strip(),
         }
         if stale_edit(form, officer, values):
-            return render_template("roster/contact_form.html", form=form, officer=officer), 409
+            return form_page("roster/contact_form.html", form, officer=officer)
         services.update_contact(officer, current_user, **values)
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))
