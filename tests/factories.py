@@ -50,3 +50,24 @@ def notices(user, kind: str) -> list:
 
     stmt = sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
     return list(db.session.scalars(stmt))
+
+
+def audit_events(action: str) -> list:
+    """The audit events recorded as ``action``, oldest first."""
+    from flo_portal.audit.models import AuditEvent
+
+    stmt = sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    return list(db.session.scalars(stmt))
+
+
+def audit_actions(object_type: str, object_id) -> list[str]:
+    """The actions audited on one object (``object_type`` as the audit names it), oldest
+    first."""
+    from flo_portal.audit.models import AuditEvent
+
+    stmt = (
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+        .order_by(AuditEvent.id)
+    )
+    return list(db.session.scalars(stmt))

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from flo_portal.agencies.models import Agency
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, choices, enum_choices
 from flo_portal.security.permissions import CENTER_STAFF, Role
@@ -20,9 +20,7 @@ class UserForm(PortalForm):
     def __init__(self, *args, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._editing = editing
-        agencies = db.session.execute(
-            sa.select(Agency.id, Agency.name).where(Agency.active).order_by(Agency.name)
-        ).all()
+        agencies = active_agencies()
         self.agency_id.choices = choices(
             [(0, "— none (center staff) —")] + [(a.id, a.name) for a in agencies]
         )

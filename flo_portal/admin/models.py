@@ -8,23 +8,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import str_enum, utcnow
 from flo_portal.users.models import User
 
 
-class ChangeKind(enum.StrEnum):
-    ACCOUNT_DETAILS = "account_details"  # e-mail, role, agency
-    MFA_RESET = "mfa_reset"
+class ChangeKind(LabelledEnum):
+    ACCOUNT_DETAILS = "account_details", "E-mail / role change"  # e-mail, role, agency
+    MFA_RESET = "mfa_reset", "MFA reset"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of change, not a password
-
-    @property
-    def label(self) -> str:
-        return {
-            "account_details": "E-mail / role change",
-            "mfa_reset": "MFA reset",
-            "password_reset": "Password reset",
-        }[self.value]
 
 
 class ChangeStatus(enum.StrEnum):

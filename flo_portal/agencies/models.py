@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum
 
 
-class Discipline(StrEnum):
+class Discipline(LabelledEnum):
     LAW_ENFORCEMENT = "law_enforcement"
-    FIRE = "fire"
-    EMS = "ems"
+    FIRE = "fire", "Fire service"
+    EMS = "ems", "Emergency medical services"
     PUBLIC_HEALTH = "public_health"
     EMERGENCY_MANAGEMENT = "emergency_management"
     CORRECTIONS = "corrections"
     EDUCATION = "education"
     TRANSPORTATION = "transportation"
     TRIBAL = "tribal"
-    PRIVATE_SECTOR = "private_sector"
+    PRIVATE_SECTOR = "private_sector", "Private sector / critical infrastructure"
     OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return DISCIPLINE_LABELS[self]
-
-
-DISCIPLINE_LABELS = {
-    Discipline.LAW_ENFORCEMENT: "Law enforcement",
-    Discipline.FIRE: "Fire service",
-    Discipline.EMS: "Emergency medical services",
-    Discipline.PUBLIC_HEALTH: "Public health",
-    Discipline.EMERGENCY_MANAGEMENT: "Emergency management",
-    Discipline.CORRECTIONS: "Corrections",
-    Discipline.EDUCATION: "Education",
-    Discipline.TRANSPORTATION: "Transportation",
-    Discipline.TRIBAL: "Tribal",
-    Discipline.PRIVATE_SECTOR: "Private sector / critical infrastructure",
-    Discipline.OTHER: "Other",
-}
 
 
 class Agency(TimestampMixin, db.Model):

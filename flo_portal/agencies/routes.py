@@ -92,7 +92,7 @@ def edit(agency_id: int):
     if form.validate_on_submit():
         values = form.values()
         if stale_edit(form, agency, values):
-            return render_template("agencies/form.html", form=form, agency=agency), 409
+            return form_page("agencies/form.html", form, agency=agency)
         services.save_agency(agency, values, actor=current_user)
         flash("Agency saved.", "success")
         return redirect(url_for("agencies.detail", agency_id=agency.id))

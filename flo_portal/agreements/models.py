@@ -18,26 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import str_enum, utcnow
 from flo_portal.security.permissions import Role
 
 
-class AgreementKind(StrEnum):
-    NDA = "nda"
-    PRIVACY = "privacy"
+class AgreementKind(LabelledEnum):
+    NDA = "nda", "Non-disclosure agreement (FOUO/LES material)"
+    PRIVACY = "privacy", "Privacy and civil-liberties policy"
     ACCEPTABLE_USE = "acceptable_use"
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self]
-
-
-KIND_LABELS = {
-    AgreementKind.NDA: "Non-disclosure agreement (FOUO/LES material)",
-    AgreementKind.PRIVACY: "Privacy and civil-liberties policy",
-    AgreementKind.ACCEPTABLE_USE: "Acceptable use",
-}
 
 
 class VersionStatus(StrEnum):

@@ -3,9 +3,7 @@ publish a version, see who has not signed (per agency) and remind them."""
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from flo_portal.agreements import profile as _profile_section  # noqa: F401 - registers it
@@ -18,7 +16,7 @@ from flo_portal.core import clock
 from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import EmptyForm, form_page, show_error
-from flo_portal.core.uploads import read_limited, stored_path
+from flo_portal.core.uploads import read_limited, send_stored, stored_path
 from flo_portal.products.rendering import render_markdown
 from flo_portal.security import Permission, authenticated, can, require
 from flo_portal.security.redirects import local_path
@@ -130,11 +128,11 @@ def pdf(version_id: int):
         summary=f"{version.title} v{version.version}",
         actor=current_user,
     )
-    return send_file(
-        io.BytesIO(path.read_bytes()),
+    return send_stored(
+        path,
         mimetype="application/pdf",
-        as_attachment=False,
         download_name=version.pdf_name or "agreement.pdf",
+        as_attachment=False,
     )
 
 

@@ -10,7 +10,7 @@ from flo_portal.agencies import services
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.agencies.queries import get_visible_agency_or_404
-from flo_portal.api.blueprint import bp
+from flo_portal.api.blueprint import ID, bp
 from flo_portal.api.errors import check_version, validation_error
 from flo_portal.api.openapi import QueryBool, operations
 from flo_portal.api.pagination import listed_page, where_given
@@ -19,8 +19,6 @@ from flo_portal.core.extensions import db
 from flo_portal.security import Permission, require
 
 op = operations("agencies")
-
-ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
 
 class AgencyOut(Out):

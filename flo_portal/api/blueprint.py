@@ -18,6 +18,9 @@ from flo_portal.api.tokens import clear_token_marks
 from flo_portal.core.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__)
+# The converter of an object's id in an API route (``f"/agencies/<{ID}:agency_id>"``);
+# ids past 2**31-1 answer 404 before the view runs (core.ids).
+ID = "int"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 csrf.exempt(bp)  # re-applied below for session-authenticated writes

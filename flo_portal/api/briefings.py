@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from pydantic import Field
 
-from flo_portal.api.blueprint import bp
+from flo_portal.api.blueprint import ID, bp
 from flo_portal.api.openapi import QueryBool, operations
 from flo_portal.api.pagination import listed_page
 from flo_portal.api.schemas import In, ListQuery, Out, Page
@@ -30,8 +30,6 @@ from flo_portal.core.orm import utcnow
 from flo_portal.security import Permission, require
 
 op = operations("briefings")
-
-ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
 
 class RsvpAnswer(StrEnum):

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
-class TokenScope(StrEnum):
-    READ = "read"
-    READ_WRITE = "read-write"
-
-    @property
-    def label(self) -> str:
-        return "Read only" if self is TokenScope.READ else "Read and write"
+class TokenScope(LabelledEnum):
+    READ = "read", "Read only"
+    READ_WRITE = "read-write", "Read and write"
 
 
 class ApiToken(TimestampMixin, db.Model):

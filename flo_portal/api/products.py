@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import current_user
 from pydantic import Field
 
-from flo_portal.api.blueprint import bp
+from flo_portal.api.blueprint import ID, bp
 from flo_portal.api.openapi import operations
 from flo_portal.api.pagination import listed_page, where_given
 from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
@@ -21,7 +21,6 @@ from flo_portal.security import Permission, require
 
 op = operations("products")
 
-ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 from pydantic import Field
 from sqlalchemy.orm import joinedload
 
-from flo_portal.api.blueprint import bp
+from flo_portal.api.blueprint import ID, bp
 from flo_portal.api.errors import ApiError
 from flo_portal.api.openapi import operations
 from flo_portal.api.pagination import listed_page, where_given
@@ -32,8 +32,6 @@ from flo_portal.rfis.workflow import Action, allowed_actions
 from flo_portal.security import Permission, require
 
 op = operations("rfis")
-
-ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
 
 class PersonRef(Out):

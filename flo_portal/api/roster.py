@@ -10,7 +10,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from flo_portal.agencies.models import Agency, Discipline
-from flo_portal.api.blueprint import bp
+from flo_portal.api.blueprint import ID, bp
 from flo_portal.api.errors import check_version, validation_error
 from flo_portal.api.openapi import QueryBool, QueryInt, operations
 from flo_portal.api.pagination import listed_page
@@ -41,8 +41,6 @@ from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import record_training
 
 op = operations("roster")
-
-ID = "int"  # ids past 2**31-1 answer 404 (blueprint.api_request_rules)
 
 
 class OfficerOut(Out):

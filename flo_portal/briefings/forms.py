@@ -4,11 +4,9 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from wtforms import (
-    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -22,11 +20,18 @@ from wtforms.validators import (
 )
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.briefings.models import BriefingMode, Recurrence
 from flo_portal.briefings.services import MAX_OCCURRENCES, BriefingData
 from flo_portal.core.clock import US_ZONES
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
+from flo_portal.core.formtools import (
+    AudienceFieldsMixin,
+    PortalForm,
+    VersionMixin,
+    choices,
+    enum_choices,
+)
 from flo_portal.training.models import TrainingCourse
 from flo_portal.users.audience import PARTNER_ROLES, Audience
 from flo_portal.users.models import User
@@ -41,7 +46,7 @@ def _int_or_zero(value) -> int:
         return 0
 
 
-class BriefingForm(VersionMixin, PortalForm):
+class BriefingForm(VersionMixin, AudienceFieldsMixin, PortalForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     topic = StringField("Topic", validators=[Optional(), Length(max=200)])
     presenter = StringField("Presenter", validators=[Optional(), Length(max=200)])
@@ -61,11 +66,6 @@ class BriefingForm(VersionMixin, PortalForm):
         validators=[Optional(), NumberRange(min=1, max=100000)],
         description="Leave empty for no limit. When full, further yes answers join a waitlist.",
     )
-    all_flos = BooleanField("All FLOs and agency heads")
-    agency_ids = SelectMultipleField("Agencies", coerce=int, validators=[Optional()])
-    disciplines = SelectMultipleField("Disciplines", validators=[Optional()])
-    regions = SelectMultipleField("Regions", validators=[Optional()])
-    user_ids = SelectMultipleField("Named people", coerce=int, validators=[Optional()])
     recurrence = SelectField(
         "Repeats", choices=enum_choices(Recurrence), default=Recurrence.NONE.value
     )
@@ -85,13 +85,7 @@ class BriefingForm(VersionMixin, PortalForm):
         self.timezone.choices = choices((z, z.replace("_", " ")) for z in zones)
         if not self.timezone.data and user_timezone:
             self.timezone.data = user_timezone
-        self.agency_ids.choices = choices(
-            db.session.execute(
-                sa.select(Agency.id, Agency.name)
-                .where(Agency.active.is_(True))
-                .order_by(Agency.name)
-            ).all()
-        )
+        self.agency_ids.choices = choices(active_agencies())
         self.disciplines.choices = enum_choices(Discipline)
         regions = db.session.scalars(
             sa.select(Agency.region).where(Agency.region != "").distinct().order_by(Agency.region)
@@ -166,13 +160,7 @@ class BriefingForm(VersionMixin, PortalForm):
             location=self.location.data or "",
             join_url=self.join_url.data or "",
             capacity=self.capacity.data,
-            audience=Audience(
-                all_flos=bool(self.all_flos.data),
-                agency_ids=list(self.agency_ids.data or []),
-                disciplines=list(self.disciplines.data or []),
-                regions=list(self.regions.data or []),
-                user_ids=list(self.user_ids.data or []),
-            ),
+            audience=Audience.from_json(self.audience_json()),
             recurrence=recurrence,
             occurrences=occurrences if recurrence != Recurrence.NONE else 1,
             credit_course_id=self.credit_course_id.data or None,

@@ -3,56 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
-class BriefingMode(StrEnum):
+class BriefingMode(LabelledEnum):
     IN_PERSON = "in_person"
     VIRTUAL = "virtual"
 
-    @property
-    def label(self) -> str:
-        return {"in_person": "In person", "virtual": "Virtual"}[self.value]
 
-
-class BriefingStatus(StrEnum):
+class BriefingStatus(LabelledEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class Recurrence(StrEnum):
-    NONE = "none"
+class Recurrence(LabelledEnum):
+    NONE = "none", "Does not repeat"
     WEEKLY = "weekly"
     MONTHLY = "monthly"
 
-    @property
-    def label(self) -> str:
-        return {"none": "Does not repeat", "weekly": "Weekly", "monthly": "Monthly"}[self.value]
 
-
-class RsvpStatus(StrEnum):
-    PENDING = "pending"  # invited, no answer yet
+class RsvpStatus(LabelledEnum):
+    PENDING = "pending", "No answer yet"  # invited, no answer yet
     YES = "yes"
     MAYBE = "maybe"
     NO = "no"
-    WAITLISTED = "waitlisted"  # said yes when the briefing was full
-
-    @property
-    def label(self) -> str:
-        return {"pending": "No answer yet", "waitlisted": "On the waitlist"}.get(
-            self.value, self.value.capitalize()
-        )
+    WAITLISTED = "waitlisted", "On the waitlist"  # said yes when the briefing was full
 
 
 class Briefing(TimestampMixin, db.Model):

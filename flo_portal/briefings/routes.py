@@ -198,7 +198,7 @@ def edit(briefing_id: int):
     show_version(form, b)
     if form.validate_on_submit():
         if stale_edit(form, b, form.values(), current=briefing_values(b)):
-            return render_template("briefings/form.html", form=form, briefing=b), 409
+            return form_page("briefings/form.html", form, briefing=b)
         try:
             result = services.update_briefing(b, form.to_data(), current_user)
         except InputError as exc:

@@ -18,8 +18,15 @@ from enum import Enum
 import sqlalchemy as sa
 from flask import abort, render_template, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from flo_portal.core.unit_of_work import discard
 
@@ -129,6 +136,34 @@ class VersionMixin:
         return int(self.version.data)
 
 
+class AudienceFieldsMixin:
+    """Whom an object goes to (a product, a briefing): all FLOs, or agencies, disciplines,
+    regions and named people, read and filled in the audience's JSON shape
+    (``users/audience.py``). Each form fills the choices it offers."""
+
+    all_flos = BooleanField("All FLOs and agency heads")
+    agency_ids = SelectMultipleField("Agencies", coerce=int, validators=[Optional()])
+    disciplines = SelectMultipleField("Disciplines", validators=[Optional()])
+    regions = SelectMultipleField("Regions", validators=[Optional()])
+    user_ids = SelectMultipleField("Named people", coerce=int, validators=[Optional()])
+
+    def audience_json(self) -> dict:
+        return {
+            "all_flos": bool(self.all_flos.data),
+            "agency_ids": list(self.agency_ids.data or []),
+            "disciplines": list(self.disciplines.data or []),
+            "regions": list(self.regions.data or []),
+            "user_ids": list(self.user_ids.data or []),
+        }
+
+    def load_audience(self, aud: dict) -> None:
+        self.all_flos.data = bool(aud.get("all_flos"))
+        self.agency_ids.data = list(aud.get("agency_ids", []))
+        self.disciplines.data = list(aud.get("disciplines", []))
+        self.regions.data = list(aud.get("regions", []))
+        self.user_ids.data = list(aud.get("user_ids", []))
+
+
 def row_version(obj) -> int:
     """The stored version of a model with ``version_id_col`` (whatever the column's name)."""
     mapper = sa.inspect(obj).mapper
@@ -220,6 +255,10 @@ def show_error(form, err) -> None:
 
 def form_page(template: str, form, **context):
     """A form's page: 200 when first shown, 422 when it comes back with its messages after
-    a submission (the unit of work then keeps nothing the request changed)."""
-    status = 422 if form.is_submitted() else 200
+    a submission, 409 when the save was stale (:func:`stale_edit` found conflicts); the
+    unit of work keeps nothing such a request changed."""
+    if getattr(form, "edit_conflicts", None):
+        status = 409
+    else:
+        status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status

@@ -9,16 +9,18 @@ Each feature passes the extensions it takes::
 
 and gets :class:`UploadRefused` (an ``InputError``, 422) with a message for the user otherwise.
 Files are kept in the one file store below (:func:`store_file`, :func:`stored_path`).
-Read a stream with :func:`read_limited` so an oversized file is never read whole.
+Read a stream with :func:`read_limited` so an oversized file is never read whole, and
+answer a download with :func:`send_stored`.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
@@ -218,3 +220,17 @@ def remove_stored(area: str, name: str | None) -> None:
     path = stored_path(area, name)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+def send_stored(
+    path: Path, *, mimetype: str, download_name: str, as_attachment: bool = True, **options
+):
+    """The response that hands over the stored file at ``path``. It is read whole
+    (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request."""
+    return send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=mimetype,
+        as_attachment=as_attachment,
+        download_name=download_name,
+        **options,
+    )

@@ -6,7 +6,6 @@ from wtforms import (
     BooleanField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -14,13 +13,20 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
+from flo_portal.core.formtools import (
+    AudienceFieldsMixin,
+    PortalForm,
+    VersionMixin,
+    choices,
+    enum_choices,
+)
 from flo_portal.products.models import ProductType, Tlp
 from flo_portal.products.queries import partner_user_choices
 
 
-class ProductForm(VersionMixin, PortalForm):
+class ProductForm(VersionMixin, AudienceFieldsMixin, PortalForm):
     product_type = SelectField("Type", validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
@@ -47,11 +53,6 @@ class ProductForm(VersionMixin, PortalForm):
         validators=[Optional(), Length(max=500)],
         description="Separate topics with commas.",
     )
-    all_flos = BooleanField("All FLOs and agency heads")
-    agency_ids = SelectMultipleField("Agencies", coerce=int, validators=[Optional()])
-    disciplines = SelectMultipleField("Disciplines", validators=[Optional()])
-    regions = SelectMultipleField("Regions", validators=[Optional()])
-    user_ids = SelectMultipleField("Named people", coerce=int, validators=[Optional()])
     privacy_review_requested = BooleanField("Ask a privacy officer to review it before publishing")
     criminal_intelligence = BooleanField(
         "Criminal intelligence (28 CFR Part 23: review due 5 years after publication)"
@@ -65,13 +66,7 @@ class ProductForm(VersionMixin, PortalForm):
         super().__init__(*args, **kwargs)
         self.product_type.choices = enum_choices(ProductType)
         self.tlp.choices = choices((t.value, t.value) for t in Tlp)
-        self.agency_ids.choices = choices(
-            db.session.execute(
-                sa.select(Agency.id, Agency.name)
-                .where(Agency.active.is_(True))
-                .order_by(Agency.name)
-            ).all()
-        )
+        self.agency_ids.choices = choices(active_agencies())
         self.disciplines.choices = choices((d.value, d.label) for d in Discipline)
         regions = db.session.scalars(
             sa.select(Agency.region)
@@ -81,22 +76,6 @@ class ProductForm(VersionMixin, PortalForm):
         ).all()
         self.regions.choices = choices((r, r) for r in regions)
         self.user_ids.choices = choices(partner_user_choices())
-
-    def audience_json(self) -> dict:
-        return {
-            "all_flos": bool(self.all_flos.data),
-            "agency_ids": list(self.agency_ids.data or []),
-            "disciplines": list(self.disciplines.data or []),
-            "regions": list(self.regions.data or []),
-            "user_ids": list(self.user_ids.data or []),
-        }
-
-    def load_audience(self, aud: dict) -> None:
-        self.all_flos.data = bool(aud.get("all_flos"))
-        self.agency_ids.data = list(aud.get("agency_ids", []))
-        self.disciplines.data = list(aud.get("disciplines", []))
-        self.regions.data = list(aud.get("regions", []))
-        self.user_ids.data = list(aud.get("user_ids", []))
 
     def data_dict(self) -> dict:
         return {

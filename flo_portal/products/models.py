@@ -4,60 +4,40 @@ log and read receipts), PDF downloads, feedback, shares and attachments."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 from flo_portal.core.tlp import Tlp
 
 
-class ProductType(StrEnum):
+class ProductType(LabelledEnum):
     BULLETIN = "bulletin"
     SITUATIONAL_AWARENESS = "situational_awareness"
     INTELLIGENCE_ASSESSMENT = "intelligence_assessment"
-    OFFICER_SAFETY = "officer_safety"
-    INDICATORS_WARNINGS = "indicators_warnings"
+    OFFICER_SAFETY = "officer_safety", "Officer safety alert"
+    INDICATORS_WARNINGS = "indicators_warnings", "Indicators and warnings"
     PROTECTIVE_MEASURES = "protective_measures"
     REPORTING_GUIDANCE = "reporting_guidance"
     TRAINING_MATERIAL = "training_material"
 
-    @property
-    def label(self) -> str:
-        return {
-            "situational_awareness": "Situational awareness",
-            "intelligence_assessment": "Intelligence assessment",
-            "officer_safety": "Officer safety alert",
-            "indicators_warnings": "Indicators and warnings",
-            "protective_measures": "Protective measures",
-            "reporting_guidance": "Reporting guidance",
-            "training_material": "Training material",
-        }.get(self.value, self.value.capitalize())
 
-
-class ProductStatus(StrEnum):
+class ProductStatus(LabelledEnum):
     DRAFT = "draft"
     IN_REVIEW = "in_review"
     PUBLISHED = "published"
     ARCHIVED = "archived"
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
-
-class PrivacyStatus(StrEnum):
+class PrivacyStatus(LabelledEnum):
     NOT_NEEDED = "not_needed"
     PENDING = "pending"
     APPROVED = "approved"
     RETURNED = "returned"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class Product(TimestampMixin, db.Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -13,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -25,7 +22,8 @@ from flo_portal.core import clock
 from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.formtools import EmptyForm, show_error, show_version, stale_edit
+from flo_portal.core.formtools import EmptyForm, form_page, show_error, show_version, stale_edit
+from flo_portal.core.uploads import send_stored
 from flo_portal.products import attachments, authoring, lifecycle, pdf, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
 from flo_portal.products.dissemination import banner_text
@@ -199,7 +197,7 @@ def edit(product_id: int):
     if form.validate_on_submit():
         data = form.data_dict()
         if stale_edit(form, product, data):
-            return render_template("products/form.html", form=form, product=product), 409
+            return form_page("products/form.html", form, product=product)
         try:
             authoring.update_product(product, data, current_user, form.change_note.data or "")
         except InputError as err:
@@ -351,13 +349,7 @@ def download(product_id: int, attachment_id: int):
         details={"attachment_id": att.id, "tlp": str(product.tlp)},
         actor=current_user,
     )
-    # Read into memory (uploads are capped at MAX_UPLOAD_BYTES) so no file handle outlives the request.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=att.content_type,
-        as_attachment=True,
-        download_name=att.filename,
-    )
+    return send_stored(path, mimetype=att.content_type, download_name=att.filename)
 
 
 @bp.route("/<int:product_id>/acknowledge", methods=["POST"])

@@ -4,11 +4,11 @@ information about them; the request is tracked to an answer."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 from flo_portal.users.models import User
@@ -16,14 +16,10 @@ from flo_portal.users.models import User
 RESPONSE_DAYS = 30  # the answer is due this many days after receipt
 
 
-class RedressStatus(StrEnum):
+class RedressStatus(LabelledEnum):
     RECEIVED = "received"
     IN_REVIEW = "in_review"
     ANSWERED = "answered"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class RedressRequest(TimestampMixin, db.Model):

@@ -10,10 +10,10 @@ from flo_portal.audit.services import record
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import form_page
-from flo_portal.core.transition_view import posted_transition
+from flo_portal.core.transition_view import action_forms, posted_transition
 from flo_portal.redress import queries, services
 from flo_portal.redress.forms import AnswerForm, RedressForm
-from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest, RedressStatus
+from flo_portal.redress.models import RESPONSE_DAYS, RedressRequest
 from flo_portal.redress.policies import can_view_redress
 from flo_portal.redress.workflow import Action, allowed_actions
 from flo_portal.security import Permission, authenticated, can, require
@@ -30,14 +30,7 @@ def _request_or_404(req_id: int) -> RedressRequest:
 
 
 def _render_detail(req, *, status: int = 200, posted=None, error: str = ""):
-    actions = []
-    for t in allowed_actions(current_user, req):
-        form = (
-            posted
-            if (posted is not None and t.needs_note)
-            else AnswerForm(formdata=None, prefix=t.action.value)
-        )
-        actions.append((t, form))
+    actions = action_forms(allowed_actions(current_user, req), AnswerForm, posted)
     return render_template(
         "redress/detail.html", req=req, actions=actions, today=clock.today(), error=error
     ), status
@@ -103,18 +96,12 @@ def detail(req_id: int):
 @require(Permission.REDRESS_REVIEW)
 def transition(req_id: int, action: str):
     req = _request_or_404(req_id)
-
-    def done():
-        flash(f"{req.reference}: {RedressStatus(req.status).label.lower()}.", "success")
-        return redirect(url_for("redress.detail", req_id=req.id))
-
     return posted_transition(
         action,
+        req,
         actions=Action,
-        form_for=lambda act: AnswerForm(prefix=act.value),
+        form_cls=AnswerForm,
         perform=lambda act, form: services.perform(current_user, req, act, answer=form.answer.data),
-        show=lambda status, act, form, error: _render_detail(
-            req, status=status, posted=form, error=error
-        ),
-        done=done,
+        render=_render_detail,
+        url=url_for("redress.detail", req_id=req.id),
     )

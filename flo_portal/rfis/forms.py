@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import PortalForm, VersionMixin, choices, enum_choices
@@ -62,6 +63,10 @@ class AttachmentsMixin:
             raise ValidationError(" ".join(problems))
 
 
+# The fields every RFI has, request or tasking, written on submission and on revision.
+RFI_FIELDS = ("title", "question", "justification", "priority", "tlp", "due_on")
+
+
 class RfiFieldsMixin:
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     question = TextAreaField(
@@ -95,6 +100,10 @@ class RfiFieldsMixin:
         if field.data and field.data < clock.today():
             raise ValidationError("The due date cannot be in the past.")
 
+    def rfi_fields(self) -> dict:
+        """What the user wrote in the fields every RFI has, as the services take it."""
+        return {name: self[name].data for name in RFI_FIELDS}
+
 
 class RfiForm(AttachmentsMixin, RfiFieldsMixin, PortalForm):
     attachments = MultipleFileField(
@@ -123,9 +132,7 @@ class TaskingForm(RfiFieldsMixin, PortalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        agencies = db.session.execute(
-            sa.select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
-        ).all()
+        agencies = active_agencies()
         self.agency_ids.choices = choices((a.id, a.name) for a in agencies)
         people = db.session.execute(
             sa.select(User.id, User.name, Agency.name)

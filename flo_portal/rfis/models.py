@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.agencies.models import Agency
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 from flo_portal.core.tlp import Tlp
 from flo_portal.users.models import User
 
 
-class RfiStatus(StrEnum):
+class RfiStatus(LabelledEnum):
     SUBMITTED = "submitted"
     PRIVACY_REVIEW = "privacy_review"
     ACCEPTED = "accepted"
@@ -24,10 +24,6 @@ class RfiStatus(StrEnum):
     CLOSED = "closed"
     RETURNED = "returned"
     REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 # Statuses in which the center still owes an answer (due-date tracking applies).
@@ -39,26 +35,15 @@ OPEN_STATUSES = (
 )
 
 
-class RfiDirection(StrEnum):
-    REQUEST = "request"  # an FLO or agency head asks the center
-    TASKING = "tasking"  # the center asks officers / agencies
-
-    @property
-    def label(self) -> str:
-        return {
-            "request": "Request to the center",
-            "tasking": "Tasking from the center",
-        }[self.value]
+class RfiDirection(LabelledEnum):
+    REQUEST = "request", "Request to the center"  # an FLO or agency head asks the center
+    TASKING = "tasking", "Tasking from the center"  # the center asks officers / agencies
 
 
-class RfiPriority(StrEnum):
+class RfiPriority(LabelledEnum):
     ROUTINE = "routine"
     PRIORITY = "priority"
     URGENT = "urgent"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class RfiCounter(db.Model):

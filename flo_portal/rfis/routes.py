@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -13,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -27,6 +24,7 @@ from flo_portal.core.errors import DomainError, InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import form_page, show_error
 from flo_portal.core.unit_of_work import discard
+from flo_portal.core.uploads import send_stored
 from flo_portal.rfis import forms as F
 from flo_portal.rfis import profile as _profile_section  # noqa: F401 - registers it
 from flo_portal.rfis import queries, services, workflow
@@ -223,12 +221,7 @@ def new():
         try:
             rfi = services.submit_rfi(
                 current_user,
-                title=form.title.data,
-                question=form.question.data,
-                justification=form.justification.data,
-                priority=form.priority.data,
-                tlp=form.tlp.data,
-                due_on=form.due_on.data,
+                **form.rfi_fields(),
                 attested=form.attestation.data,
                 files=F.read_uploads(form.attachments),
             )
@@ -263,12 +256,7 @@ def task():
         try:
             rfi = services.create_tasking(
                 current_user,
-                title=form.title.data,
-                question=form.question.data,
-                justification=form.justification.data,
-                priority=form.priority.data,
-                tlp=form.tlp.data,
-                due_on=form.due_on.data,
+                **form.rfi_fields(),
                 audience=audience,
             )
         except services.RfiInputError as exc:
@@ -358,14 +346,7 @@ def resubmit(rfi_id: int):
                 rfi,
                 Action.RESUBMIT,
                 expected_version=form.version_number,
-                edits={
-                    "title": form.title.data,
-                    "question": form.question.data,
-                    "justification": form.justification.data,
-                    "due_on": form.due_on.data,
-                    "priority": form.priority.data,
-                    "tlp": form.tlp.data,
-                },
+                edits=form.rfi_fields(),
             )
         except services.StaleRfi as exc:
             discard()
@@ -461,14 +442,7 @@ def download(attachment_id: int):
         details={"attachment_id": att.id, "sha256": att.sha256},
         actor=current_user,
     )
-    # Files are small (MAX_UPLOAD_BYTES): read them whole so no handle outlives the request.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=att.content_type,
-        as_attachment=True,
-        download_name=att.filename,
-        max_age=0,
-    )
+    return send_stored(path, mimetype=att.content_type, download_name=att.filename, max_age=0)
 
 
 # --- metrics -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
+from typing import TypedDict, Unpack
 
 import sqlalchemy as sa
 from flask import current_app
@@ -153,7 +154,20 @@ def _check_version(rfi: Rfi, expected_version: int | None) -> None:
         raise StaleRfi()
 
 
-def _validate_common(*, title: str, question: str, justification: str, due_on: date | None) -> None:
+class RfiText(TypedDict):
+    """What every RFI is given on submission, request or tasking alike."""
+
+    title: str
+    question: str
+    justification: str
+    priority: RfiPriority | str
+    tlp: Tlp | str
+    due_on: date
+
+
+def _validate_common(
+    *, title: str, question: str, justification: str, due_on: date | None, **_marking
+) -> None:
     if not (title or "").strip() or not (question or "").strip():
         raise RfiInputError("A title and a question are required.")
     if not (justification or "").strip():
@@ -165,7 +179,7 @@ def _validate_common(*, title: str, question: str, justification: str, due_on: d
 # --- submission (FLO / agency head -> center) -------------------------------------------
 
 
-def _new_rfi(direction, now, *, title, question, justification, priority, tlp, due_on, **rest):
+def _new_rfi(direction, now, text: RfiText, **rest):
     """A new RFI row (request or tasking) with the next reference of ``now``'s year."""
     seq, reference = allocate_reference(now.year)
     return Rfi(
@@ -173,12 +187,12 @@ def _new_rfi(direction, now, *, title, question, justification, priority, tlp, d
         ref_year=now.year,
         ref_seq=seq,
         direction=direction,
-        title=title.strip(),
-        question=question.strip(),
-        justification=justification.strip(),
-        priority=RfiPriority(priority),
-        tlp=Tlp(tlp),
-        due_on=due_on,
+        title=text["title"].strip(),
+        question=text["question"].strip(),
+        justification=text["justification"].strip(),
+        priority=RfiPriority(text["priority"]),
+        tlp=Tlp(text["tlp"]),
+        due_on=text["due_on"],
         **rest,
     )
 
@@ -186,32 +200,22 @@ def _new_rfi(direction, now, *, title, question, justification, priority, tlp, d
 def submit_rfi(
     requester: User,
     *,
-    title: str,
-    question: str,
-    justification: str,
-    priority: RfiPriority | str,
-    tlp: Tlp | str,
-    due_on: date,
     attested: bool,
     files: list[tuple[str, bytes]] = (),
+    **text: Unpack[RfiText],
 ) -> Rfi:
     """A new request to the center. Text naming protected activity goes to privacy review."""
     if Role(requester.role) not in workflow.PARTNERS:
         raise RfiInputError("Only FLOs and agency heads submit requests to the center.")
     if not attested:
         raise RfiInputError("You must make the attestation before submitting.")
-    _validate_common(title=title, question=question, justification=justification, due_on=due_on)
-    terms = protected_activity.terms_in(title, question, justification)
+    _validate_common(**text)
+    terms = protected_activity.terms_in(text["title"], text["question"], text["justification"])
     now = clock.now()
     rfi = _new_rfi(
         RfiDirection.REQUEST,
         now,
-        title=title,
-        question=question,
-        justification=justification,
-        priority=priority,
-        tlp=tlp,
-        due_on=due_on,
+        text,
         status=workflow.initial_status(bool(terms)),
         requester_id=requester.id,
         agency_id=requester.agency_id,
@@ -277,21 +281,11 @@ def _notify_coordinators_new(rfi: Rfi) -> None:
 # --- tasking (center -> officers / agencies / disciplines) -------------------------------
 
 
-def create_tasking(
-    sender: User,
-    *,
-    title: str,
-    question: str,
-    justification: str,
-    priority: RfiPriority | str,
-    tlp: Tlp | str,
-    due_on: date,
-    audience: Audience,
-) -> Rfi:
+def create_tasking(sender: User, *, audience: Audience, **text: Unpack[RfiText]) -> Rfi:
     """Send a tasking; every user in ``audience`` (resolved now) gets a response slot."""
     if Role(sender.role) not in workflow.WORKERS:
         raise RfiInputError("Only coordinators and analysts send taskings.")
-    _validate_common(title=title, question=question, justification=justification, due_on=due_on)
+    _validate_common(**text)
     recipients = [u for u in db.session.scalars(recipients_query(audience)) if u.id != sender.id]
     if not recipients:
         raise RfiInputError("Nobody is in that audience; choose officers, agencies or disciplines.")
@@ -299,12 +293,7 @@ def create_tasking(
     rfi = _new_rfi(
         RfiDirection.TASKING,
         now,
-        title=title,
-        question=question,
-        justification=justification,
-        priority=priority,
-        tlp=tlp,
-        due_on=due_on,
+        text,
         status=RfiStatus.ASSIGNED,
         requester_id=sender.id,
         audience=audience.to_json(),
@@ -331,8 +320,8 @@ def create_tasking(
             "rfi.tasking",
             rfi,
             f"Tasking {rfi.reference}: {rfi.title}",
-            f"The center asks for your response by {due_on.isoformat()}.",
-            email=f"Tasking {rfi.reference}: the center asks for your response by {due_on.isoformat()}",
+            f"The center asks for your response by {rfi.due_on.isoformat()}.",
+            email=f"Tasking {rfi.reference}: the center asks for your response by {rfi.due_on.isoformat()}",
         )
     return rfi
 

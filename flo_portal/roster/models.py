@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.agencies.models import Agency, Discipline
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
 
-class OfficerStatus(StrEnum):
+class OfficerStatus(LabelledEnum):
     NOMINATED = "nominated"
     VETTING = "vetting"
     ACTIVE = "active"
@@ -21,19 +21,11 @@ class OfficerStatus(StrEnum):
     SUSPENDED = "suspended"
     SEPARATED = "separated"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class FloLevel(StrEnum):
+class FloLevel(LabelledEnum):
     BASIC = "basic"
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class Officer(TimestampMixin, db.Model):

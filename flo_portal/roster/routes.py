@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
@@ -51,11 +52,7 @@ def _can_read_roster() -> bool:
 
 
 def _visible_agency_choices(only_nominatable: bool = False):
-    rows = db.session.execute(
-        sa.select(Agency.id, Agency.name)
-        .where(visible_agencies_condition(current_user), Agency.active.is_(True))
-        .order_by(Agency.name)
-    ).all()
+    rows = active_agencies(visible_agencies_condition(current_user))
     if only_nominatable:
         rows = [r for r in rows if can_nominate_for(current_user, r.id)]
     return [(r.id, r.name) for r in rows]
@@ -236,7 +233,7 @@ def edit(officer_id: int):
         if db.session.get(Agency, fields["agency_id"]) is None:
             abort(404)
         if stale_edit(form, officer, fields):
-            return render_template("roster/officer_form.html", form=form, officer=officer), 409
+            return form_page("roster/officer_form.html", form, officer=officer)
         if fields.get("external_id") and _external_id_taken(fields["external_id"], officer):
             form.external_id.errors.append("Another officer already has this ID.")
         else:
@@ -261,7 +258,7 @@ def contact(officer_id: int):
             "mobile": (form.mobile.data or "").strip(),
         }
         if stale_edit(form, officer, values):
-            return render_template("roster/contact_form.html", form=form, officer=officer), 409
+            return form_page("roster/contact_form.html", form, officer=officer)
         services.update_contact(officer, current_user, **values)
         flash("Contact details saved.", "success")
         return redirect(url_for("roster.profile", officer_id=officer.id))

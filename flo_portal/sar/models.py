@@ -3,67 +3,44 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flo_portal.agencies.models import Agency
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 from flo_portal.users.models import User
 
 
-class SarCategory(StrEnum):
+class SarCategory(LabelledEnum):
     """The 16 behaviour categories of the ISE-SAR Functional Standard (v1.5.5)."""
 
     # Defined criminal activity and potential terrorism nexus activity
-    BREACH = "breach_attempted_intrusion"
+    BREACH = "breach_attempted_intrusion", "Breach / attempted intrusion"
     MISREPRESENTATION = "misrepresentation"
-    THEFT = "theft_loss_diversion"
-    SABOTAGE = "sabotage_tampering_vandalism"
+    THEFT = "theft_loss_diversion", "Theft / loss / diversion"
+    SABOTAGE = "sabotage_tampering_vandalism", "Sabotage / tampering / vandalism"
     CYBER_ATTACK = "cyber_attack"
-    THREAT = "expressed_implied_threat"
+    THREAT = "expressed_implied_threat", "Expressed or implied threat"
     AVIATION = "aviation_activity"
     # Potential criminal or non-criminal activity requiring additional fact information
     ELICITING = "eliciting_information"
-    TESTING = "testing_probing_security"
-    RECRUITING = "recruiting_financing"
+    TESTING = "testing_probing_security", "Testing or probing of security"
+    RECRUITING = "recruiting_financing", "Recruiting / financing"
     PHOTOGRAPHY = "photography"
-    SURVEILLANCE = "observation_surveillance"
-    MATERIALS = "materials_acquisition_storage"
+    SURVEILLANCE = "observation_surveillance", "Observation / surveillance"
+    MATERIALS = "materials_acquisition_storage", "Materials acquisition / storage"
     EXPERTISE = "acquisition_of_expertise"
-    WEAPONS = "weapons_collection_discovery"
-    SECTOR_SPECIFIC = "sector_specific_incident"
-
-    @property
-    def label(self) -> str:
-        return CATEGORY_LABELS[self]
+    WEAPONS = "weapons_collection_discovery", "Weapons collection / discovery"
+    SECTOR_SPECIFIC = "sector_specific_incident", "Sector-specific incident"
 
     @property
     def needs_more_facts(self) -> bool:
         """True for the nine categories that are not criminal on their face."""
         return self in NEEDS_MORE_FACTS
 
-
-CATEGORY_LABELS = {
-    SarCategory.BREACH: "Breach / attempted intrusion",
-    SarCategory.MISREPRESENTATION: "Misrepresentation",
-    SarCategory.THEFT: "Theft / loss / diversion",
-    SarCategory.SABOTAGE: "Sabotage / tampering / vandalism",
-    SarCategory.CYBER_ATTACK: "Cyber attack",
-    SarCategory.THREAT: "Expressed or implied threat",
-    SarCategory.AVIATION: "Aviation activity",
-    SarCategory.ELICITING: "Eliciting information",
-    SarCategory.TESTING: "Testing or probing of security",
-    SarCategory.RECRUITING: "Recruiting / financing",
-    SarCategory.PHOTOGRAPHY: "Photography",
-    SarCategory.SURVEILLANCE: "Observation / surveillance",
-    SarCategory.MATERIALS: "Materials acquisition / storage",
-    SarCategory.EXPERTISE: "Acquisition of expertise",
-    SarCategory.WEAPONS: "Weapons collection / discovery",
-    SarCategory.SECTOR_SPECIFIC: "Sector-specific incident",
-}
 
 DEFINED_CRIMINAL = (
     SarCategory.BREACH,
@@ -77,20 +54,11 @@ DEFINED_CRIMINAL = (
 NEEDS_MORE_FACTS = tuple(c for c in SarCategory if c not in DEFINED_CRIMINAL)
 
 
-class SarStatus(StrEnum):
+class SarStatus(LabelledEnum):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
-    VETTED = "vetted"  # shared as an ISE-SAR
-    CLOSED_NOT_SAR = "closed_not_sar"
-
-    @property
-    def label(self) -> str:
-        return {
-            "submitted": "Submitted",
-            "under_review": "Under review",
-            "vetted": "Vetted (shared as ISE-SAR)",
-            "closed_not_sar": "Closed (not a SAR)",
-        }[self.value]
+    VETTED = "vetted", "Vetted (shared as ISE-SAR)"
+    CLOSED_NOT_SAR = "closed_not_sar", "Closed (not a SAR)"
 
 
 OPEN_SAR_STATUSES = (SarStatus.SUBMITTED, SarStatus.UNDER_REVIEW)

@@ -9,7 +9,7 @@ from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import form_page
-from flo_portal.core.transition_view import posted_transition
+from flo_portal.core.transition_view import action_forms, posted_transition
 from flo_portal.sar import dashboard as _dashboard_cards  # noqa: F401 - registers the card
 from flo_portal.sar import queries, services
 from flo_portal.sar.forms import PROTECTED_WARNING, TIMEZONES, DecisionForm, SarForm
@@ -34,12 +34,10 @@ def _sar_or_404(sar_id: int) -> SuspiciousActivityReport:
     return sar
 
 
-def _render_detail(sar, *, status: int = 200, posted: dict | None = None, error: str = ""):
-    actions = []
-    for t in allowed_actions(current_user, sar):
-        form = (posted or {}).get(t.action) or DecisionForm(formdata=None, prefix=t.action.value)
-        form.note.label.text = t.note_label
-        actions.append((t, form))
+def _render_detail(sar, *, status: int = 200, posted=None, error: str = ""):
+    actions = action_forms(
+        allowed_actions(current_user, sar), DecisionForm, posted, note_field="note"
+    )
     return render_template("sar/detail.html", sar=sar, actions=actions, error=error), status
 
 
@@ -134,18 +132,12 @@ def detail(sar_id: int):
 @require(Permission.SAR_VET)
 def transition(sar_id: int, action: str):
     sar = _sar_or_404(sar_id)
-
-    def done():
-        flash(f"{sar.reference}: {SarStatus(sar.status).label.lower()}.", "success")
-        return redirect(url_for("sar.detail", sar_id=sar.id))
-
     return posted_transition(
         action,
+        sar,
         actions=Action,
-        form_for=lambda act: DecisionForm(prefix=act.value),
+        form_cls=DecisionForm,
         perform=lambda act, form: services.perform(current_user, sar, act, note=form.note.data),
-        show=lambda status, act, form, error: _render_detail(
-            sar, status=status, posted={act: form} if form else None, error=error
-        ),
-        done=done,
+        render=_render_detail,
+        url=url_for("sar.detail", sar_id=sar.id),
     )

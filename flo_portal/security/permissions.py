@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flo_portal.core.enums import LabelledEnum
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    COORDINATOR = "coordinator"
+
+class Role(LabelledEnum):
+    ADMIN = "admin", "Administrator"
+    COORDINATOR = "coordinator", "FLO coordinator"
     ANALYST = "analyst"
     PRIVACY_OFFICER = "privacy_officer"
     AGENCY_HEAD = "agency_head"
-    LIAISON_OFFICER = "liaison_officer"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+    LIAISON_OFFICER = "liaison_officer", "Fusion liaison officer"
 
     @property
     def is_center_staff(self) -> bool:
         return self in CENTER_STAFF
 
-
-ROLE_LABELS = {
-    Role.ADMIN: "Administrator",
-    Role.COORDINATOR: "FLO coordinator",
-    Role.ANALYST: "Analyst",
-    Role.PRIVACY_OFFICER: "Privacy officer",
-    Role.AGENCY_HEAD: "Agency head",
-    Role.LIAISON_OFFICER: "Fusion liaison officer",
-}
 
 # Center staff must use multi-factor sign-in and belong to no partner agency.
 CENTER_STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.PRIVACY_OFFICER})
@@ -90,61 +79,63 @@ class Permission(StrEnum):
 
 P = Permission
 
+# An analyst's permissions are all also a coordinator's, and an FLO's all also an agency
+# head's: each wider role is written as the narrower one and what it adds.
+ANALYST_PERMISSIONS = frozenset(
+    {
+        P.AGENCY_READ,
+        P.ROSTER_READ_ALL,
+        P.TRAINING_READ,
+        P.RFI_READ,
+        P.RFI_QUEUE,
+        P.RFI_ANSWER,
+        P.RFI_TASK,
+        P.PRODUCT_READ,
+        P.PRODUCT_DRAFT,
+        P.PRODUCT_REACH,
+        P.BRIEFING_READ,
+        P.SAR_VET,
+    }
+)
+FLO_PERMISSIONS = frozenset(
+    {
+        P.RFI_SUBMIT,
+        P.RFI_READ,
+        P.PRODUCT_READ,
+        P.PRODUCT_FEEDBACK,
+        P.BRIEFING_READ,
+        P.BRIEFING_RSVP,
+        P.SAR_SUBMIT,
+    }
+)
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # The admin role carries no intelligence content by itself (brief).
     Role.ADMIN: frozenset(
         {P.USERS_MANAGE, P.AUDIT_READ, P.AUDIT_EXPORT, P.JOBS_READ, P.FEDERATION_MANAGE}
     ),
-    Role.COORDINATOR: frozenset(
-        {
-            P.JOBS_READ,
-            P.AGENCY_READ,
-            P.AGENCY_EDIT,
-            P.ROSTER_READ_ALL,
-            P.ROSTER_EDIT,
-            P.ROSTER_NOMINATE,
-            P.ROSTER_VET,
-            P.ROSTER_IMPORT,
-            P.ROSTER_EXPORT,
-            P.AGREEMENT_MANAGE,
-            P.TRAINING_READ,
-            P.TRAINING_EDIT,
-            P.CATALOGUE_EDIT,
-            P.COVERAGE_READ,
-            P.CVE_REPORT,
-            P.RFI_READ,
-            P.RFI_QUEUE,
-            P.RFI_TRIAGE,
-            P.RFI_ASSIGN,
-            P.RFI_ANSWER,
-            P.RFI_TASK,
-            P.RFI_METRICS,
-            P.PRODUCT_READ,
-            P.PRODUCT_DRAFT,
-            P.PRODUCT_PUBLISH,
-            P.PRODUCT_REACH,
-            P.BRIEFING_READ,
-            P.BRIEFING_MANAGE,
-            P.SAR_VET,
-            P.FEDERATION_REVIEW,
-        }
-    ),
-    Role.ANALYST: frozenset(
-        {
-            P.AGENCY_READ,
-            P.ROSTER_READ_ALL,
-            P.TRAINING_READ,
-            P.RFI_READ,
-            P.RFI_QUEUE,
-            P.RFI_ANSWER,
-            P.RFI_TASK,
-            P.PRODUCT_READ,
-            P.PRODUCT_DRAFT,
-            P.PRODUCT_REACH,
-            P.BRIEFING_READ,
-            P.SAR_VET,
-        }
-    ),
+    Role.COORDINATOR: ANALYST_PERMISSIONS
+    | {
+        P.JOBS_READ,
+        P.AGENCY_EDIT,
+        P.ROSTER_EDIT,
+        P.ROSTER_NOMINATE,
+        P.ROSTER_VET,
+        P.ROSTER_IMPORT,
+        P.ROSTER_EXPORT,
+        P.AGREEMENT_MANAGE,
+        P.TRAINING_EDIT,
+        P.CATALOGUE_EDIT,
+        P.COVERAGE_READ,
+        P.CVE_REPORT,
+        P.RFI_TRIAGE,
+        P.RFI_ASSIGN,
+        P.RFI_METRICS,
+        P.PRODUCT_PUBLISH,
+        P.BRIEFING_MANAGE,
+        P.FEDERATION_REVIEW,
+    },
+    Role.ANALYST: ANALYST_PERMISSIONS,
     Role.PRIVACY_OFFICER: frozenset(
         {
             P.AUDIT_READ,
@@ -159,33 +150,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REDRESS_REVIEW,
         }
     ),
-    Role.AGENCY_HEAD: frozenset(
-        {
-            P.AGENCY_READ,
-            P.ROSTER_READ_OWN_AGENCY,
-            P.ROSTER_NOMINATE,
-            P.TRAINING_READ,
-            P.COVERAGE_READ,
-            P.RFI_SUBMIT,
-            P.RFI_READ,
-            P.PRODUCT_READ,
-            P.PRODUCT_FEEDBACK,
-            P.BRIEFING_READ,
-            P.BRIEFING_RSVP,
-            P.SAR_SUBMIT,
-        }
-    ),
-    Role.LIAISON_OFFICER: frozenset(
-        {
-            P.RFI_SUBMIT,
-            P.RFI_READ,
-            P.PRODUCT_READ,
-            P.PRODUCT_FEEDBACK,
-            P.BRIEFING_READ,
-            P.BRIEFING_RSVP,
-            P.SAR_SUBMIT,
-        }
-    ),
+    Role.AGENCY_HEAD: FLO_PERMISSIONS
+    | {
+        P.AGENCY_READ,
+        P.ROSTER_READ_OWN_AGENCY,
+        P.ROSTER_NOMINATE,
+        P.TRAINING_READ,
+        P.COVERAGE_READ,
+    },
+    Role.LIAISON_OFFICER: FLO_PERMISSIONS,
 }
 
 

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from flo_portal.core import clock
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.errors import Conflict
 from flo_portal.core.extensions import db
 from flo_portal.training.models import CveOutcome, CveReview, TrainingCourse
@@ -38,27 +38,15 @@ class CveNotApproved(Conflict):
     )
 
 
-class CveStanding(StrEnum):
+class CveStanding(LabelledEnum):
     """A CVE course's place in the privacy officer's report."""
 
     APPROVED = "approved"
-    EXPIRED = "expired"  # approved once; the approval has lapsed
+    EXPIRED = "expired", "Approval lapsed"  # approved once; the approval has lapsed
     NOT_APPROVED = "not_approved"  # the newest review found a point not met
-    LEGACY = "legacy"  # only the typed reviewer/date carried over: not an approval
+    # Only the typed reviewer/date carried over: not an approval.
+    LEGACY = "legacy", "Legacy, not checklist-reviewed (does not count as approval)"
     NEVER_REVIEWED = "never_reviewed"
-
-    @property
-    def label(self) -> str:
-        return STANDING_LABELS[self]
-
-
-STANDING_LABELS = {
-    CveStanding.APPROVED: "Approved",
-    CveStanding.EXPIRED: "Approval lapsed",
-    CveStanding.NOT_APPROVED: "Not approved",
-    CveStanding.LEGACY: "Legacy, not checklist-reviewed (does not count as approval)",
-    CveStanding.NEVER_REVIEWED: "Never reviewed",
-}
 
 
 def newest_review_condition(review=CveReview):

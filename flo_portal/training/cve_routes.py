@@ -7,9 +7,7 @@ Practices* (see ``training.cve_points`` for where they were found).
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from flo_portal.audit.reads import audit_listing
@@ -17,7 +15,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.core.errors import DomainError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import form_page, show_error
-from flo_portal.core.uploads import read_limited
+from flo_portal.core.uploads import read_limited, send_stored
 from flo_portal.security import Permission, require
 from flo_portal.training import cve, cve_points, cve_reviews
 from flo_portal.training.forms import CveReviewForm
@@ -117,9 +115,4 @@ def evidence(answer_id: int):
         details={"answer_id": answer.id, "point": answer.point_key},
         actor=current_user,
     )
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=answer.evidence_mime,
-        as_attachment=True,
-        download_name=answer.evidence_name,
-    )
+    return send_stored(path, mimetype=answer.evidence_mime, download_name=answer.evidence_name)

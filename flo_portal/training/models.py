@@ -8,6 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flo_portal.core.enums import LabelledEnum
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import TimestampMixin, str_enum, utcnow
 
@@ -72,16 +73,10 @@ class TrainingRecord(TimestampMixin, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CveAnswer(StrEnum):
+class CveAnswer(LabelledEnum):
     MEETS = "meets"
     DOES_NOT_MEET = "does_not_meet"
     NOT_APPLICABLE = "not_applicable"
-
-    @property
-    def label(self) -> str:
-        return {"meets": "Meets", "does_not_meet": "Does not meet"}.get(
-            self.value, "Not applicable"
-        )
 
 
 class CveOutcome(StrEnum):

@@ -15,8 +15,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from flo_portal.agencies.models import Agency
 from flo_portal.agencies.policies import visible_agencies_condition
+from flo_portal.agencies.queries import active_agencies
 from flo_portal.audit.reads import audit_listing, refuse
 from flo_portal.audit.services import record as audit
 from flo_portal.core.csv_export import csv_response
@@ -234,11 +234,7 @@ def bulk():
     form = BulkForm()
     form.course_id.choices = _course_choices()
     agency_id = request.values.get("agency", type=parse_id)
-    agencies = db.session.execute(
-        sa.select(Agency.id, Agency.name)
-        .where(visible_agencies_condition(current_user), Agency.active.is_(True))
-        .order_by(Agency.name)
-    ).all()
+    agencies = active_agencies(visible_agencies_condition(current_user))
     officers = []
     if agency_id:
         officers = db.session.execute(

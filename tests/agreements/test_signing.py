@@ -14,17 +14,13 @@ from flo_portal.agreements.models import (
     SignatureMethod,
 )
 from flo_portal.agreements.queries import unsigned_current_versions
-from flo_portal.audit.models import AuditEvent
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
 from tests.agreements.conftest import FLO, sign_form
 from tests.conftest import sign_in
-
-
-def _events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+from tests.factories import audit_events
 
 
 def _signatures() -> list[AgreementSignature]:
@@ -53,7 +49,7 @@ def test_coordinator_publishes_a_version_with_its_hash_and_those_who_must_sign_a
     version = db.session.scalar(sa.select(AgreementVersion))
     assert version.sha256 == hashlib.sha256(body.encode()).hexdigest()
     assert version.role_values == [FLO] and version.announced_at is not None
-    assert _events("agreement.published")[0].details["sha256"] == version.sha256
+    assert audit_events("agreement.published")[0].details["sha256"] == version.sha256
     mails = list(db.session.scalars(sa.select(OutboxEmail)))
     assert [m.to_address for m in mails] == [flo.email]
     assert analyst.email not in {m.to_address for m in mails}
@@ -108,7 +104,7 @@ def test_flo_is_asked_at_next_sign_in_and_signs_with_their_name(client, make_use
     assert (sig.user_id, sig.version_id, sig.version_sha256) == (flo.id, version.id, version.sha256)
     assert sig.method == SignatureMethod.PORTAL and sig.ip == "127.0.0.1"
     assert sig.user_agent == "TestBrowser/1.0" and sig.signed_name == "dana whitfield"
-    (event,) = _events("agreement.signed")
+    (event,) = audit_events("agreement.signed")
     assert event.actor_id == flo.id and event.details["sha256"] == version.sha256
     assert unsigned_current_versions(flo) == []
     assert "Signed by dana whitfield" in client.get(f"/agreements/{version.id}").get_data(
@@ -133,7 +129,7 @@ def test_bad_signatures_are_refused_with_422(client, login_as, publish, data, me
     response = client.post(f"/agreements/{version.id}/sign", data=data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert _signatures() == [] and _events("agreement.signed") == []
+    assert _signatures() == [] and audit_events("agreement.signed") == []
 
 
 def test_a_new_version_must_be_signed_again(client, make_user, publish):
@@ -193,7 +189,7 @@ def test_a_version_can_be_a_pdf_whose_bytes_are_hashed(client, login_as, make_us
     download = client.get(f"/agreements/{version.id}/pdf")
     assert download.status_code == 200 and download.data == pdf
     assert download.mimetype == "application/pdf"
-    assert _events("agreement.pdf_downloaded")[0].actor_id == flo.id
+    assert audit_events("agreement.pdf_downloaded")[0].actor_id == flo.id
     # Not a PDF: refused with the upload rule's message.
     login_as(Role.COORDINATOR)
     bad = client.post(

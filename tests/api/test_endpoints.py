@@ -312,29 +312,19 @@ def test_briefing_list_and_rsvp(client, make_user, token_for):
     h = _bearer(token_for, w.users["liaison_officer"])
     listed = client.get("/api/v1/briefings", headers=h).json["data"]
     assert [b["id"] for b in listed] == [w.briefing.id] and listed[0]["my_rsvp"] == "pending"
-    response = client.post(
-        f"/api/v1/briefings/{w.briefing.id}/rsvp", json={"answer": "yes"}, headers=h
-    )
+
+    def rsvp(answer, headers):
+        return client.post(
+            f"/api/v1/briefings/{w.briefing.id}/rsvp", json={"answer": answer}, headers=headers
+        )
+
+    response = rsvp("yes", h)
     assert response.status_code == 200 and response.json["status"] == "yes"
     assert client.get("/api/v1/briefings", headers=h).json["data"][0]["my_rsvp"] == "yes"
-    assert (
-        client.post(
-            f"/api/v1/briefings/{w.briefing.id}/rsvp",
-            json={"answer": "perhaps"},
-            headers=h,
-        ).status_code
-        == 422
-    )
+    assert rsvp("perhaps", h).status_code == 422
     hb = _bearer(token_for, w.flo_b)  # not invited: 404
     assert client.get("/api/v1/briefings", headers=hb).json["data"] == []
-    assert (
-        client.post(
-            f"/api/v1/briefings/{w.briefing.id}/rsvp",
-            json={"answer": "yes"},
-            headers=hb,
-        ).status_code
-        == 404
-    )
+    assert rsvp("yes", hb).status_code == 404
 
 
 def test_nominate_and_record_training(client, make_user, token_for):

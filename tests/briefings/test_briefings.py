@@ -8,7 +8,6 @@ import icalendar
 import sqlalchemy as sa
 import time_machine
 
-from flo_portal.audit.models import AuditEvent
 from flo_portal.briefings.models import (
     Briefing,
     BriefingInvitation,
@@ -19,12 +18,9 @@ from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
+from tests.factories import audit_events
 
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def _actions(action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
 def test_schedule_form_stores_utc_invites_audience_and_shows_viewer_zone(
@@ -60,7 +56,7 @@ def test_schedule_form_stores_utc_invites_audience_and_shows_viewer_zone(
     notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == flo.id)).one()
     assert notice.kind == "briefing.invitation" and "06:00 PDT" in notice.body
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 1
-    assert _actions("briefing.created")
+    assert audit_events("briefing.created")
     page = client.get(f"/briefings/{b.id}")
     assert (
         b"09:00" in page.data and b"Drone threats" in page.data and coord.role == Role.COORDINATOR
@@ -141,7 +137,7 @@ def test_rsvp_waitlist_and_promotion_on_decline(app, client, login_as, make_user
         sa.select(Notification).where(Notification.kind == "briefing.waitlist")
     ).all()
     assert [n.user_id for n in told] == [b_.id]
-    assert len(_actions("briefing.rsvp")) == 4
+    assert len(audit_events("briefing.rsvp")) == 4
 
 
 def test_rsvp_bad_answer_and_uninvited_user(app, client, login_as, make_user):
@@ -176,7 +172,7 @@ def test_cancel_tells_invitees_and_ics_says_cancelled(app, client, login_as, mak
         sa.select(Notification.title).where(Notification.user_id == flo.id)
     ).all()
     assert any(t.startswith("Cancelled:") for t in notices)
-    assert _actions("briefing.cancelled") and _actions("briefing.ics_downloaded")
+    assert audit_events("briefing.cancelled") and audit_events("briefing.ics_downloaded")
 
 
 def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, login_as, make_user):
@@ -257,7 +253,7 @@ def test_attendance_credits_training_once(app, client, login_as, make_user):
     records = db.session.scalars(sa.select(TrainingRecord)).all()
     assert len(records) == 1
     assert records[0].completed_on == date(2030, 3, 1) and records[0].source == f"briefing:{br.id}"
-    assert len(_actions("briefing.attendance")) == 2
+    assert len(audit_events("briefing.attendance")) == 2
 
 
 def test_month_and_list_views(app, client, login_as, make_user):
@@ -330,7 +326,7 @@ def test_edit_moves_time_tells_invitees_and_promotes_when_capacity_grows(
         sa.select(Notification.user_id).where(Notification.kind == "briefing.changed")
     ).all()
     assert sorted(changed) == sorted([flo1.id, flo2.id])
-    assert _actions("briefing.updated")
+    assert audit_events("briefing.updated")
     bad = client.post(f"/briefings/{br.id}/edit", data={"title": "", "starts": "nonsense"})
     assert bad.status_code == 422
 
@@ -363,7 +359,7 @@ def test_refused_rsvp_is_answered_once_for_pages_and_api(app, client, login_as, 
     assert api.json["error"]["message"] == "This briefing is cancelled."
     statuses = set(db.session.scalars(sa.select(BriefingInvitation.status)))
     assert statuses == {RsvpStatus.PENDING}
-    assert not _actions("briefing.rsvp")
+    assert not audit_events("briefing.rsvp")
 
 
 def test_briefing_events_name_the_acting_user(app, client, login_as, make_user, monkeypatch):
@@ -380,7 +376,7 @@ def test_briefing_events_name_the_acting_user(app, client, login_as, make_user, 
         login_as(coord)
         assert client.post(f"/briefings/{br.id}/cancel", data={"reason": ""}).status_code == 302
     actors = {
-        action: {e.actor_id for e in _actions(action)}
+        action: {e.actor_id for e in audit_events(action)}
         for action in (
             "briefing.created",
             "briefing.rsvp",

@@ -13,6 +13,7 @@ from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
 from tests.core.test_lost_update import (
     assert_a_racing_save_gets_the_conflict_page,
+    assert_conflict_page,
     edit_form_values,
     load_form,
 )
@@ -38,13 +39,8 @@ def test_the_second_stale_briefing_save_gets_a_conflict_page_and_loses_nothing(a
         url,
         data={**form_second, "presenter": "Typed by the second", "location": "Room 9"},
     )
-    page = r.get_data(as_text=True)
-    assert r.status_code == 409, page
-    assert "Someone else saved a change" in page
-    assert '<td class="conflict-theirs">Saved by the first</td>' in page
-    assert '<td class="conflict-yours">Typed by the second</td>' in page
+    page = assert_conflict_page(r, "Saved by the first", "Typed by the second")
     # Every value the second typed is still in the form.
-    assert 'value="Typed by the second"' in page
     assert 'value="Room 9"' in page
     # Each field the second typed differently from what is saved, and no other.
     assert page.count('<td class="conflict-theirs">') == 2

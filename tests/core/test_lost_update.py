@@ -119,6 +119,18 @@ def load_form(client, url: str) -> dict[str, list[str]]:
     return edit_form_values(response.get_data(as_text=True))
 
 
+def assert_conflict_page(response, theirs: str, yours: str) -> str:
+    """The stale save was answered with the conflict page: 409, what is saved and what
+    the user typed side by side, and the typed value kept in the form. Returns the page."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409, page
+    assert "Someone else saved a change" in page
+    assert f'<td class="conflict-theirs">{theirs}</td>' in page
+    assert f'<td class="conflict-yours">{yours}</td>' in page
+    assert f'value="{yours}"' in page
+    return page
+
+
 def assert_a_racing_save_gets_the_conflict_page(client, url, model, row_id, field):
     """Load the edit form at ``url``, type into ``field`` and save while another
     connection saves ``field`` first: the conflict page shows theirs beside the typed
@@ -197,13 +209,8 @@ def test_the_second_stale_save_gets_a_conflict_page_and_loses_nothing(app, make_
     assert r.status_code == 302, r.get_data(as_text=True)
 
     r = second.post(url, data={**form_second, field: "Typed by the second"})
-    page = r.get_data(as_text=True)
-    assert r.status_code == 409, page
-    assert "Someone else saved a change" in page
-    assert '<td class="conflict-theirs">Saved by the first</td>' in page
-    assert '<td class="conflict-yours">Typed by the second</td>' in page
     # The second user's input is still in the form, to be re-saved on purpose.
-    assert 'value="Typed by the second"' in page
+    page = assert_conflict_page(r, "Saved by the first", "Typed by the second")
     db.session.expire_all()
     assert getattr(db.session.get(model, obj_id), field) == "Saved by the first"
 

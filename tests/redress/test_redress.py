@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 
-from flo_portal.audit.models import AuditEvent
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.redress import services
 from flo_portal.redress.models import RedressRequest, RedressStatus
 from flo_portal.security.permissions import Role
+from tests.factories import audit_actions
 
 
 def _form(**over):
@@ -38,12 +39,7 @@ def _file(user, subject="Record of my traffic stop"):
     return req
 
 
-def _actions(req_id):
-    return db.session.scalars(
-        sa.select(AuditEvent.action)
-        .where(AuditEvent.object_type == "redress_request", AuditEvent.object_id == str(req_id))
-        .order_by(AuditEvent.id)
-    ).all()
+_actions = partial(audit_actions, "redress_request")
 
 
 def test_any_user_files_a_request_due_in_30_days(client, login_as, make_user):

@@ -9,7 +9,6 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from flo_portal.audit.models import AuditEvent
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis import services
@@ -18,6 +17,7 @@ from flo_portal.rfis.models import Rfi, RfiDissemination, RfiStatus, Tlp
 from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
+from tests.factories import audit_events
 from tests.markers import needs_postgres
 from tests.rfis.helpers import force, submit
 
@@ -42,10 +42,6 @@ def _log():
     ).all()
 
 
-def _events(action):
-    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
-
-
 # --- 1. one read service: the page and the API both log the dissemination ----------------
 
 
@@ -59,7 +55,7 @@ def test_read_rfi_writes_the_view_event_and_the_dissemination_once(make_user):
         (flo.id, "requester"),
         (colleague.id, "same agency as the requester (TLP:AMBER)"),
     ]
-    views = _events("rfi.viewed")
+    views = audit_events("rfi.viewed")
     assert [(e.actor_id, e.details["via"]) for e in views] == [
         (colleague.id, "api"),
         (colleague.id, "web"),
@@ -72,7 +68,7 @@ def test_the_page_logs_who_read_the_answer(client, login_as, make_user):
     response = client.get(f"/rfis/{rfi.id}")
     assert response.status_code == 200 and ANSWER in response.get_data(as_text=True)
     assert (colleague.id, "same agency as the requester (TLP:AMBER)") in _log()
-    assert [e.actor_id for e in _events("rfi.viewed")] == [colleague.id]
+    assert [e.actor_id for e in audit_events("rfi.viewed")] == [colleague.id]
 
 
 # --- 2. ASCII digits only: a bad number is a form error or an ignored filter ------------
@@ -249,10 +245,10 @@ def test_queue_search_is_audited_without_the_search_text(client, login_as, make_
     coordinator = login_as(Role.COORDINATOR)
     response = client.get("/rfis/queue", query_string={"q": "Pier 9", "status": "open"})
     assert response.status_code == 200 and SECRET_TITLE in response.get_data(as_text=True)
-    (event,) = _events("rfi.searched")
+    (event,) = audit_events("rfi.searched")
     assert event.actor_id == coordinator.id
     assert event.details["filters"] == ["status", "q"] and event.details["results"] == 1
     assert "Pier" not in event.summary + str(event.details)
 
     client.get("/rfis/queue")  # the plain queue is not a search
-    assert len(_events("rfi.searched")) == 1
+    assert len(audit_events("rfi.searched")) == 1

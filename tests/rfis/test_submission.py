@@ -5,17 +5,17 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from flo_portal.audit.models import AuditEvent
 from flo_portal.core import clock, protected_activity
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis.models import Rfi, RfiAttachment, RfiStatus
 from flo_portal.security.permissions import Role
-from tests.factories import notices
+from tests.factories import audit_actions, notices
 from tests.rfis.helpers import PDF, future, post_action, submit
 
 
@@ -33,12 +33,7 @@ def _form(**over):
     return data
 
 
-def _actions(rfi_id):
-    return db.session.scalars(
-        sa.select(AuditEvent.action).where(
-            AuditEvent.object_type == "rfi", AuditEvent.object_id == str(rfi_id)
-        )
-    ).all()
+_actions = partial(audit_actions, "rfi")
 
 
 def test_flo_submits_and_coordinators_hear_of_it(client, login_as, make_user):

@@ -224,27 +224,19 @@ def test_import_page_and_cli(client, login_as, app, tmp_path):
     AgencyFactory(name="Alpha PD")
     db.session.commit()
     login_as(Role.COORDINATOR)
-    response = client.post(
-        "/roster/import",
-        data={
-            "file": (io.BytesIO(BAD_CSV.encode()), "bad.csv"),
-            "kind": "",
-            "mode": "all",
-        },
-        content_type="multipart/form-data",
-    )
+
+    def upload(text, name, kind):
+        return client.post(
+            "/roster/import",
+            data={"file": (io.BytesIO(text.encode()), name), "kind": kind, "mode": "all"},
+            content_type="multipart/form-data",
+        )
+
+    response = upload(BAD_CSV, "bad.csv", "")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "31/12/2025" in page and "nda_signed_on" in page and _count(Officer) == 0
-    response = client.post(
-        "/roster/import",
-        data={
-            "file": (io.BytesIO(OFFICERS_CSV.encode()), "ok.csv"),
-            "kind": "officers",
-            "mode": "all",
-        },
-        content_type="multipart/form-data",
-    )
+    response = upload(OFFICERS_CSV, "ok.csv", "officers")
     assert response.status_code == 200 and _count(Officer) == 2
     assert client.post("/roster/import", data={"mode": "all"}).status_code == 422
     path = tmp_path / "bad.csv"

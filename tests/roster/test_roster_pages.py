@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flo_portal.agencies.models import Agency
-from flo_portal.audit.models import AuditEvent
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
@@ -14,12 +13,8 @@ from flo_portal.roster.policies import can_view_officer, visible_officers_condit
 from flo_portal.roster.workflow import TRANSITIONS, allowed_transitions
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, audit_events
 from tests.roster.factories import OfficerFactory
-
-
-def _actions(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
 
 
 def _token(client, url: str) -> str:
@@ -108,7 +103,7 @@ def test_flo_sees_only_own_profile(client, login_as, make_user):
     assert client.get(f"/roster/officers/{me.id}/edit").status_code == 403
     assert not can_view_officer(flo, colleague)
     # viewing a profile is audited
-    assert _actions("officer.viewed")
+    assert audit_events("officer.viewed")
 
 
 def test_admin_and_privacy_officer_cannot_open_profiles(client, login_as):
@@ -141,7 +136,7 @@ def test_flo_edits_own_contact_details_only(client, login_as, make_user):
     db.session.expire_all()
     me = db.session.get(Officer, me.id)
     assert me.phone == "555-0100" and me.email == "new@agency.example.gov"
-    event = _actions("officer.updated")[-1]
+    event = audit_events("officer.updated")[-1]
     assert event.details["phone"] == ["111", "555-0100"]
     bad = client.post(url, data={"csrf_token": token, "email": "not-an-email"})
     assert bad.status_code == 422
@@ -172,7 +167,7 @@ def test_agency_head_nominates_for_own_agency_only(client, login_as, make_user):
     assert [h.to_status for h in history] == [OfficerStatus.NOMINATED] and history[
         0
     ].changed_by_id == head.id
-    assert _actions("officer.nominated")
+    assert audit_events("officer.nominated")
     assert (
         db.session.scalar(
             sa.select(sa.func.count(Notification.id)).where(
@@ -255,7 +250,7 @@ def test_status_machine_offers_only_allowed_transitions(client, login_as, make_u
         ("inactive", "active"),
     ]
     assert all(c.changed_by_id == coordinator.id and c.reason for c in changes)
-    assert len(_actions("officer.status_changed")) == 4
+    assert len(audit_events("officer.status_changed")) == 4
 
 
 def test_transition_table_has_no_way_out_of_separated():
@@ -301,7 +296,7 @@ def test_refused_status_changes_answer_the_engines_status(client, login_as, make
     with pytest.raises(OnboardingIncomplete) as onboarding:
         services.change_status(officer, OfficerStatus.ACTIVE, coordinator, "Cleared")
     assert isinstance(onboarding.value, Conflict) and onboarding.value.status == 409
-    assert officer.status == OfficerStatus.VETTING and not _actions("officer.status_changed")
+    assert officer.status == OfficerStatus.VETTING and not audit_events("officer.status_changed")
     db.session.commit()
 
     login_as(coordinator)
@@ -338,7 +333,7 @@ def test_invite_officer_creates_linked_account(client, login_as):
             OutboxEmail.to_address == user.email, OutboxEmail.kind == "invitation"
         )
     )
-    assert _actions("officer.invited")
+    assert audit_events("officer.invited")
     # A second invite is refused (409: the officer already has an account).
     again = client.post(
         f"/roster/officers/{officer.id}/invite",
@@ -360,7 +355,7 @@ def test_roster_export_is_audited_and_formula_safe(client, login_as):
     text = response.get_data(as_text=True)
     assert text.splitlines()[0].startswith("external_id,first_name,last_name,agency")
     assert "'=cmd()" in text
-    assert _actions("roster.exported")
+    assert audit_events("roster.exported")
 
 
 def test_agency_and_officer_changes_record_who_made_them(client, login_as):
@@ -394,5 +389,5 @@ def test_agency_and_officer_changes_record_who_made_them(client, login_as):
         "officer.viewed",
         "officer.status_changed",
     ):
-        events = _actions(action)
+        events = audit_events(action)
         assert events and all(e.actor_id == coordinator.id for e in events), action

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -14,6 +15,7 @@ from flo_portal.sar.models import DEFINED_CRIMINAL, NEEDS_MORE_FACTS, SarCategor
 from flo_portal.sar.models import SuspiciousActivityReport as Sar
 from flo_portal.sar.workflow import TRANSITIONS, Action
 from flo_portal.security.permissions import Role
+from tests.factories import audit_actions
 from tests.sar.helpers import file_sar
 
 
@@ -34,12 +36,7 @@ def _form(**over):
     return data
 
 
-def _actions(sar_id):
-    return db.session.scalars(
-        sa.select(AuditEvent.action)
-        .where(AuditEvent.object_type == "sar_report", AuditEvent.object_id == str(sar_id))
-        .order_by(AuditEvent.id)
-    ).all()
+_actions = partial(audit_actions, "sar_report")
 
 
 def test_the_sixteen_ise_sar_categories():
