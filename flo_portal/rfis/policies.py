@@ -43,6 +43,16 @@ def participant_condition(user):
     return Rfi.id.in_(_participant_ids(user))
 
 
+def _is_participant_row(user):
+    """SQL: ``user`` takes part in *this* RFI row (correlated). The form for an OR with
+    another test of the row (the analyst's rule): PostgreSQL may probe it per row by
+    primary key when few rows are tested (a search's matches) or hash the ids once when
+    many are (a list), and costs both; an uncorrelated IN under an OR is always costed as
+    building the hash, per loop, which makes every join with it scan the whole table."""
+    ids = _participant_ids(user).subquery()
+    return sa.exists().where(ids.c.id == Rfi.id)
+
+
 def _reads_rfis(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and can(Permission.RFI_READ, user)
 
@@ -55,7 +65,7 @@ def visible_rfis_condition(user):
     if role == Role.COORDINATOR:
         return sa.true()
     if role == Role.ANALYST:
-        return sa.or_(Rfi.tlp != Tlp.RED, participant_condition(user))
+        return sa.or_(Rfi.tlp != Tlp.RED, _is_participant_row(user))
     if role == Role.PRIVACY_OFFICER:
         return sa.or_(Rfi.privacy_flagged.is_(True), Rfi.privacy_reviewer_id == user.id)
     if role in (Role.LIAISON_OFFICER, Role.AGENCY_HEAD):

@@ -35,6 +35,40 @@ def terms_of(q: str) -> list[str]:
     return _WORD.findall((q or "")[:MAX_QUERY].replace("_", " "))[:MAX_TERMS]
 
 
+def saved_terms(q: str) -> str:
+    """A search as it is saved (a followed search): its words, lower-case, one space
+    apart; matched by ``document_matches`` exactly as the results page matches them."""
+    return " ".join(terms_of(q)).lower()
+
+
+def _tsquery(words):
+    """PostgreSQL: the words (SQL text, space-separated) as the search's tsquery."""
+    return sa.func.websearch_to_tsquery(_ENGLISH, words)
+
+
+def _fts5_query(words):
+    """SQLite: the words (SQL text, space-separated) as FTS5 quoted phrases, all required:
+    ``fuel tanker`` -> ``"fuel" "tanker"`` (words hold no quotes: see ``terms_of``)."""
+    return sa.literal('"') + sa.func.replace(words, " ", '" "') + sa.literal('"')
+
+
+def document_matches(kind_name: str, object_id, words) -> sa.ColumnElement[bool]:
+    """SQL: the search document of (``kind_name``, ``object_id``) matches ``words`` (SQL
+    text, e.g. a saved search's column) as the search page matches its terms. It says
+    nothing about who may see the object: the caller applies the object's policy."""
+    doc = sa.and_(_of_kind(kind_name), SearchDocument.object_id == object_id)
+    if db.engine.dialect.name == "postgresql":
+        return sa.exists().where(doc, _TSV.op("@@")(_tsquery(words)))
+    fts_col = sa.literal_column(FTS_TABLE)
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    return sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(fts)
+        .join(SearchDocument, SearchDocument.id == fts.c.rowid)
+        .where(doc, fts_col.op("MATCH")(_fts5_query(words)))
+    )
+
+
 @dataclass
 class Hit:
     object_id: int
@@ -59,8 +93,15 @@ def marked(text: str) -> Markup:
     return escape(text or "").replace(START, Markup("<mark>")).replace(STOP, Markup("</mark>"))
 
 
+def _of_kind(name: str):
+    """SQL: the document is of kind ``name``, the name written into the statement (it is
+    one of ``KINDS``, never input): a bound value would hide from the planner which
+    partial GIN index (``ix_search_document_tsv_<kind>``, PostgreSQL) holds the kind."""
+    return SearchDocument.kind == sa.bindparam(None, name, literal_execute=True)
+
+
 def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
-    query = sa.func.websearch_to_tsquery(_ENGLISH, " ".join(terms))
+    query = _tsquery(" ".join(terms))
     m = kind.model
     candidates = (
         sa.select(
@@ -70,7 +111,7 @@ def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
             _TSV.label("tsv"),
         )
         .join(m, m.id == SearchDocument.object_id)
-        .where(SearchDocument.kind == kind.name, _TSV.op("@@")(query), kind.visible(user))
+        .where(_of_kind(kind.name), _TSV.op("@@")(query), kind.visible(user))
         # The newest CAP matches: a common word walks (kind, object_id) backwards and stops
         # early, a rare one is read from the GIN index; without an order the planner scans
         # the whole table hoping to meet CAP rows of this kind early.
@@ -105,7 +146,7 @@ def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: in
     # are ranked there, the page is cut outside, and only its rows get a snippet.
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     fts_col = sa.literal_column(FTS_TABLE)
-    match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+    match = _fts5_query(sa.literal(" ".join(terms)))
     matches = (
         sa.select(fts.c.rowid.label("doc_id"), sa.func.bm25(fts_col, 10.0, 1.0).label("rank"))
         .select_from(fts)

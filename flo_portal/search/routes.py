@@ -9,8 +9,15 @@ from flask_sqlalchemy.pagination import Pagination
 from flo_portal.audit.reads import audit_listing
 from flo_portal.core.extensions import requested_page
 from flo_portal.search.kinds import BY_NAME
-from flo_portal.search.queries import MAX_QUERY, search_kind, searchable_kinds, terms_of
+from flo_portal.search.queries import (
+    MAX_QUERY,
+    saved_terms,
+    search_kind,
+    searchable_kinds,
+    terms_of,
+)
 from flo_portal.security import authenticated
+from flo_portal.subscriptions.services import followed_keys
 
 bp = Blueprint("search", __name__)
 
@@ -61,9 +68,12 @@ def index():
             page=pager.page if pager else None,
             counts=counts,
         )
+    saved = saved_terms(q)
     return render_template(
         "search/results.html",
         q=q,
+        saved=saved,
+        following=bool(saved) and ("search", saved) in followed_keys(current_user),
         searched=bool(terms),
         results=results,
         chosen=chosen,
