@@ -22,6 +22,9 @@ from flo_portal.subscriptions.services import followed_keys
 bp = Blueprint("search", __name__)
 
 OVERVIEW = 5  # hits of each kind on the first page
+# The first page counts at most this many of each kind ("100+"), so a word in most
+# documents walks 100 matches per kind, not 1000; the one-kind page counts up to CAP.
+OVERVIEW_CAP = 100
 PER_PAGE = 20  # hits on a page of one kind
 
 
@@ -56,7 +59,9 @@ def index():
         )
         results, pager = [result], _Page(result, page, PER_PAGE)
     elif terms:
-        results = [search_kind(k, current_user, terms, limit=OVERVIEW) for k in kinds]
+        results = [
+            search_kind(k, current_user, terms, limit=OVERVIEW, cap=OVERVIEW_CAP) for k in kinds
+        ]
     if terms:
         counts = {r.kind.name: r.total for r in results}
         audit_listing(

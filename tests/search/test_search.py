@@ -263,6 +263,8 @@ def test_a_capped_count_says_so():
 
     assert KindResult(BY_NAME["rfi"], CAP, []).shown_total == f"{CAP}+"
     assert KindResult(BY_NAME["rfi"], 7, []).shown_total == "7"
+    # The first page's smaller cap (search.routes.OVERVIEW_CAP): "100+", never "150+".
+    assert KindResult(BY_NAME["rfi"], 150, [], 100).shown_total == "100+"
 
 
 def test_an_analyst_finds_a_red_rfi_only_as_a_participant(client, login_as, make_user):
