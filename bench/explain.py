@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -68,6 +70,28 @@ def _search_all(w):
     return "coordinator", lambda viewer: _pg_statement(BY_NAME["rfi"], viewer, ["fuel"], 20, 0)
 
 
+def _search_analyst(w):
+    from bench.rfis import RARE
+    from flo_portal.search.kinds import BY_NAME
+    from flo_portal.search.queries import _pg_statement
+
+    return "analyst", lambda viewer: _pg_statement(BY_NAME["rfi"], viewer, [RARE], 5, 0)
+
+
+def _queue_analyst(w):
+    from flo_portal.core.clock import today
+    from flo_portal.rfis.queries import QueueFilters, queue_query
+
+    return "analyst", lambda viewer: queue_query(viewer, QueueFilters(), today())
+
+
+def _queue_analyst_open(w):
+    from flo_portal.core.clock import today
+    from flo_portal.rfis.queries import QueueFilters, queue_query
+
+    return "analyst", lambda viewer: queue_query(viewer, QueueFilters(status="open"), today())
+
+
 # name -> (data world) -> (role, viewer -> select); each list is paged as its page pages it
 LISTS: dict[str, Callable] = {
     "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
@@ -76,6 +100,9 @@ LISTS: dict[str, Callable] = {
     "roster search": _roster,
     "portal search: RFIs (FLO)": _search,
     "portal search: RFIs, a word in most (coordinator)": _search_all,
+    "portal search: RFIs, a rare word (analyst)": _search_analyst,
+    "RFI queue (analyst)": _queue_analyst,
+    "RFI queue, open (analyst)": _queue_analyst_open,
 }
 
 
@@ -139,10 +166,19 @@ def world_on_pg(prefix: str, scale: float, *, search_index: bool = True) -> Iter
 
     pg_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
     ensure_database(pg_url)
-    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    # BENCH_KEEP_SCHEMA=<name>: build the data once into that schema, keep it, and reuse it
+    # (the world is pickled beside it) on the next run, e.g. to compare code before/after.
+    kept = os.environ.get("BENCH_KEEP_SCHEMA", "")
+    schema = kept or f"{prefix}_{uuid.uuid4().hex[:8]}"
+    saved = Path(tempfile.gettempdir()) / f"{schema}.world.pickle"
     admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
     with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    reuse = bool(kept and exists and saved.exists())
     os.environ.update(
         BENCH_LOAD_URL=pg_url,
         BENCH_LOAD_SCHEMA=schema,
@@ -152,6 +188,11 @@ def world_on_pg(prefix: str, scale: float, *, search_index: bool = True) -> Iter
         app = serve.portal_app()
         with app.app_context(), app.test_request_context():
             upgrade(revision="heads")
+            if reuse:
+                world = pickle.loads(saved.read_bytes())  # noqa: S301 (our own file)
+                yield world
+                db.session.remove()
+                return
             world = data.build(scale)
             if search_index:
                 from flo_portal.search.index import rebuild
@@ -161,11 +202,14 @@ def world_on_pg(prefix: str, scale: float, *, search_index: bool = True) -> Iter
             db.session.execute(sa.text("ANALYZE"))
             db.session.commit()  # the statistics too: a rollback would take them back
             print(f"data: {world.counts}")
+            if kept:
+                saved.write_bytes(pickle.dumps(world))
             yield world
             db.session.remove()
     finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if not kept:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 

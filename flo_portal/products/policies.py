@@ -41,6 +41,8 @@ Viewers:
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -186,10 +188,17 @@ def visible_products_condition(user):
     )
 
 
+@cache
+def _alias(model, name: str):
+    """An alias made once (as ``rfis.policies._other_rfi``): a new alias per call
+    rebuilds its column collection on first use, on every list and search."""
+    return aliased(model, name=name)
+
+
 def _counting_shares(user):
     """SELECT of the ids of products shared with ``user`` whose share counts under the
     product's current marking (the rule of ``_shared_condition`` with ``Product.tlp``)."""
-    shared = aliased(Product)
+    shared = _alias(Product, "shared_product")
     under = [shared.tlp.in_(SHAREABLE_ANYWHERE)]
     stmt = (
         sa.select(ProductShare.product_id)
@@ -198,7 +207,7 @@ def _counting_shares(user):
     )
     agency_id = getattr(user, "agency_id", None)
     if agency_id is not None:
-        sharer = aliased(User)
+        sharer = _alias(User, "sharing_user")
         stmt = stmt.join(sharer, sharer.id == ProductShare.shared_by_id)
         under.append(sa.and_(shared.tlp == Tlp.AMBER, sharer.agency_id == agency_id))
     return stmt.where(sa.or_(*under))

@@ -3,7 +3,8 @@ indexed (as SQL over the object's table, so the flush hook and the rebuild are o
 statement) and the feature's own visibility rule, applied in SQL to every query.
 
 Only text every viewer who may open the object sees on its page is indexed: titles and
-the main body, never notes, reasons or reviewer fields.
+the main body, never notes, reasons or reviewer fields. A new kind also needs its partial
+GIN index on PostgreSQL (``ix_search_document_tsv_<kind>``, see migration 0024b).
 """
 
 from __future__ import annotations

@@ -41,16 +41,16 @@ class SearchDocument(db.Model):
 
 
 TSV_COLUMN = "tsv"
-TSV_INDEX = "ix_search_document_tsv"
+TSV_INDEX = "ix_search_document_tsv"  # + "_<kind>": one partial GIN index per kind (0024b)
 
 
 def is_index_machinery(name: str | None, type_: str, parent_names: dict) -> bool:
     """The FTS5 table and its shadow tables (SQLite), the generated ``tsv`` column and
-    its GIN index (PostgreSQL): maintained by the database, not models, not compared."""
+    its GIN indexes, one per kind (PostgreSQL): maintained by the database, not models, not compared."""
     if not name:
         return False
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
     if type_ == "column":
         return name == TSV_COLUMN and parent_names.get("table_name") == "search_document"
-    return type_ == "index" and name == TSV_INDEX
+    return type_ == "index" and (name == TSV_INDEX or name.startswith(TSV_INDEX + "_"))

@@ -25,6 +25,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 START, STOP = "\x02", "\x03"  # snippet marks: not in stored text, replaced after escaping
 # At most this many matches of one kind, the newest, are ranked and counted (PostgreSQL):
 # a word in most documents would otherwise rank them all; the page then says "1000+".
+# The overview (every kind, top few each) passes a smaller cap (search.routes).
 CAP = 1000
 _ENGLISH = sa.literal_column("'english'::regconfig")
 _TSV = sa.literal_column(f"search_document.{TSV_COLUMN}")  # PostgreSQL only
@@ -33,6 +34,40 @@ _TSV = sa.literal_column(f"search_document.{TSV_COLUMN}")  # PostgreSQL only
 def terms_of(q: str) -> list[str]:
     """The words searched for (the rest of the input is ignored)."""
     return _WORD.findall((q or "")[:MAX_QUERY].replace("_", " "))[:MAX_TERMS]
+
+
+def saved_terms(q: str) -> str:
+    """A search as it is saved (a followed search): its words, lower-case, one space
+    apart; matched by ``document_matches`` exactly as the results page matches them."""
+    return " ".join(terms_of(q)).lower()
+
+
+def _tsquery(words):
+    """PostgreSQL: the words (SQL text, space-separated) as the search's tsquery."""
+    return sa.func.websearch_to_tsquery(_ENGLISH, words)
+
+
+def _fts5_query(words):
+    """SQLite: the words (SQL text, space-separated) as FTS5 quoted phrases, all required:
+    ``fuel tanker`` -> ``"fuel" "tanker"`` (words hold no quotes: see ``terms_of``)."""
+    return sa.literal('"') + sa.func.replace(words, " ", '" "') + sa.literal('"')
+
+
+def document_matches(kind_name: str, object_id, words) -> sa.ColumnElement[bool]:
+    """SQL: the search document of (``kind_name``, ``object_id``) matches ``words`` (SQL
+    text, e.g. a saved search's column) as the search page matches its terms. It says
+    nothing about who may see the object: the caller applies the object's policy."""
+    doc = sa.and_(_of_kind(kind_name), SearchDocument.object_id == object_id)
+    if db.engine.dialect.name == "postgresql":
+        return sa.exists().where(doc, _TSV.op("@@")(_tsquery(words)))
+    fts_col = sa.literal_column(FTS_TABLE)
+    fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    return sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(fts)
+        .join(SearchDocument, SearchDocument.id == fts.c.rowid)
+        .where(doc, fts_col.op("MATCH")(_fts5_query(words)))
+    )
 
 
 @dataclass
@@ -47,11 +82,12 @@ class KindResult:
     kind: Kind
     total: int
     hits: list[Hit]
+    cap: int = CAP
 
     @property
     def shown_total(self) -> str:
         """The count as the page says it: "1000+" when the cap was reached."""
-        return f"{self.total}+" if self.total >= CAP else str(self.total)
+        return f"{self.cap}+" if self.total >= self.cap else str(self.total)
 
 
 def marked(text: str) -> Markup:
@@ -59,8 +95,15 @@ def marked(text: str) -> Markup:
     return escape(text or "").replace(START, Markup("<mark>")).replace(STOP, Markup("</mark>"))
 
 
-def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
-    query = sa.func.websearch_to_tsquery(_ENGLISH, " ".join(terms))
+def _of_kind(name: str):
+    """SQL: the document is of kind ``name``, the name written into the statement (it is
+    one of ``KINDS``, never input): a bound value would hide from the planner which
+    partial GIN index (``ix_search_document_tsv_<kind>``, PostgreSQL) holds the kind."""
+    return SearchDocument.kind == sa.bindparam(None, name, literal_execute=True)
+
+
+def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int, cap: int = CAP):
+    query = _tsquery(" ".join(terms))
     m = kind.model
     candidates = (
         sa.select(
@@ -70,12 +113,12 @@ def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
             _TSV.label("tsv"),
         )
         .join(m, m.id == SearchDocument.object_id)
-        .where(SearchDocument.kind == kind.name, _TSV.op("@@")(query), kind.visible(user))
-        # The newest CAP matches: a common word walks (kind, object_id) backwards and stops
+        .where(_of_kind(kind.name), _TSV.op("@@")(query), kind.visible(user))
+        # The newest ``cap`` matches: a common word walks (kind, object_id) backwards and stops
         # early, a rare one is read from the GIN index; without an order the planner scans
-        # the whole table hoping to meet CAP rows of this kind early.
+        # the whole table hoping to meet ``cap`` rows of this kind early.
         .order_by(SearchDocument.object_id.desc())
-        .limit(CAP)
+        .limit(cap)
         .subquery()
     )
     c = candidates.c
@@ -100,12 +143,13 @@ def _pg_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
     )
 
 
-def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: int):
+def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: int, cap: int = CAP):
+    # FTS5 counts every match (no cap): the small databases SQLite serves afford it.
     # bm25() and snippet() are only allowed in a plain scan of the FTS5 table: the matches
     # are ranked there, the page is cut outside, and only its rows get a snippet.
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     fts_col = sa.literal_column(FTS_TABLE)
-    match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+    match = _fts5_query(sa.literal(" ".join(terms)))
     matches = (
         sa.select(fts.c.rowid.label("doc_id"), sa.func.bm25(fts_col, 10.0, 1.0).label("rank"))
         .select_from(fts)
@@ -140,17 +184,20 @@ def _sqlite_statement(kind: Kind, user, terms: list[str], limit: int, offset: in
     )
 
 
-def search_kind(kind: Kind, user, terms: list[str], *, limit: int, offset: int = 0) -> KindResult:
-    """One page of ``kind``'s matches the viewer may open, and how many there are."""
+def search_kind(
+    kind: Kind, user, terms: list[str], *, limit: int, offset: int = 0, cap: int = CAP
+) -> KindResult:
+    """One page of ``kind``'s matches the viewer may open, and how many there are (at
+    most ``cap`` of the newest matches are ranked and counted on PostgreSQL)."""
     if not terms or _is_false(kind.visible(user)):
-        return KindResult(kind, 0, [])
+        return KindResult(kind, 0, [], cap)
     build = _pg_statement if db.engine.dialect.name == "postgresql" else _sqlite_statement
-    rows = db.session.execute(build(kind, user, terms, limit, offset)).all()
+    rows = db.session.execute(build(kind, user, terms, limit, offset, cap)).all()
     total = rows[0][3] if rows else 0
     if not rows and offset:  # past the last page: count what there is
-        total = search_kind(kind, user, terms, limit=1).total
+        total = search_kind(kind, user, terms, limit=1, cap=cap).total
     hits = [Hit(r[0], r[1], marked(r[2])) for r in rows]
-    return KindResult(kind, total, hits)
+    return KindResult(kind, total, hits, cap)
 
 
 def searchable_kinds(user) -> list[Kind]:

@@ -9,12 +9,22 @@ from flask_sqlalchemy.pagination import Pagination
 from flo_portal.audit.reads import audit_listing
 from flo_portal.core.extensions import requested_page
 from flo_portal.search.kinds import BY_NAME
-from flo_portal.search.queries import MAX_QUERY, search_kind, searchable_kinds, terms_of
+from flo_portal.search.queries import (
+    MAX_QUERY,
+    saved_terms,
+    search_kind,
+    searchable_kinds,
+    terms_of,
+)
 from flo_portal.security import authenticated
+from flo_portal.subscriptions.services import followed_keys
 
 bp = Blueprint("search", __name__)
 
 OVERVIEW = 5  # hits of each kind on the first page
+# The first page counts at most this many of each kind ("100+"), so a word in most
+# documents walks 100 matches per kind, not 1000; the one-kind page counts up to CAP.
+OVERVIEW_CAP = 100
 PER_PAGE = 20  # hits on a page of one kind
 
 
@@ -49,7 +59,9 @@ def index():
         )
         results, pager = [result], _Page(result, page, PER_PAGE)
     elif terms:
-        results = [search_kind(k, current_user, terms, limit=OVERVIEW) for k in kinds]
+        results = [
+            search_kind(k, current_user, terms, limit=OVERVIEW, cap=OVERVIEW_CAP) for k in kinds
+        ]
     if terms:
         counts = {r.kind.name: r.total for r in results}
         audit_listing(
@@ -61,9 +73,12 @@ def index():
             page=pager.page if pager else None,
             counts=counts,
         )
+    saved = saved_terms(q)
     return render_template(
         "search/results.html",
         q=q,
+        saved=saved,
+        following=bool(saved) and ("search", saved) in followed_keys(current_user),
         searched=bool(terms),
         results=results,
         chosen=chosen,

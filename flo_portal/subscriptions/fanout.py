@@ -30,9 +30,12 @@ from flo_portal.users.models import User
 FAMILY = "following"
 
 
-def _followers(keys: Sequence[Key]):
+def _followers(keys: Sequence[Key], matching: Sequence = ()):
     return sa.select(Subscription.user_id).where(
-        sa.or_(*(sa.and_(Subscription.kind == k, Subscription.value == v) for k, v in keys))
+        sa.or_(
+            *(sa.and_(Subscription.kind == k, Subscription.value == v) for k, v in keys),
+            *matching,
+        )
     )
 
 
@@ -53,6 +56,7 @@ def _channel(kind: str):
 def tell_followers(
     *,
     keys: Sequence[Key],
+    matching: Sequence = (),
     viewers,
     kind: str,
     title: str,
@@ -62,10 +66,11 @@ def tell_followers(
     email_title: str | None = None,
     email_body: str | None = None,
 ) -> int:
-    """Notify every follower of any of ``keys`` whom ``viewers`` (SQL on User, outer-joined
+    """Notify every follower of any of ``keys`` (or of a subscription one of ``matching``,
+    SQL conditions on Subscription, selects) whom ``viewers`` (SQL on User, outer-joined
     to Agency) lets see the item; e-mail those whose channel is e-mail. Returns how many
     notices were written. Two statements, whatever the number of followers. Flushes."""
-    if not keys:
+    if not keys and not matching:
         return 0
     db.session.flush()
     now = utcnow()
@@ -77,7 +82,7 @@ def tell_followers(
         return (
             sa.select(User.id)
             .outerjoin(Agency, Agency.id == User.agency_id)
-            .where(User.id.in_(_followers(keys)), viewers, *where)
+            .where(User.id.in_(_followers(keys, matching)), viewers, *where)
         )
 
     fresh = told(~sa.exists().where(Notification.dedupe_key == key))

@@ -16,7 +16,8 @@ class FollowForm(PortalForm):
         "Name",
         validators=[DataRequired(message="Enter what to follow."), Length(max=120)],
         description="A topic (as products and briefings name it), a product type, a region, "
-        "a discipline or an agency. Suggestions appear as you type.",
+        "a discipline, an agency, or the words of a saved search. Suggestions appear as "
+        "you type.",
         render_kw={"list": "follow-suggestions", "autocomplete": "off"},
     )
     next = HiddenField()

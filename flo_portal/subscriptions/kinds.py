@@ -11,22 +11,28 @@ product_type   its ``product_type``                                         —
 region         its effective audience names the region                      its audience
 discipline     its effective audience names the discipline                  its audience
 agency         its effective audience names the agency                      its audience
+search         its search document matches the saved words (in SQL)         —
 =============  ===========================================================  ===========
 
 A key says only what an item is *about or addressed to*; whether a follower may see the
 item is decided by the item's own policy in the fan-out (``subscriptions.fanout``).
 
-Extension point (saved searches, issue 15 item 2): a new kind is one entry in ``KINDS``
-and, for the items it follows, one function in ``PRODUCT_MATCHERS`` /
-``BRIEFING_MATCHERS`` that returns the keys an item carries, e.g. ``("search", "17")``
-for each saved search the item satisfies. The fan-out, the counts page and the
-Following page need no change.
+Extension point: a new kind is one entry in ``KINDS`` and, for the items it follows,
+either one function in ``PRODUCT_MATCHERS`` / ``BRIEFING_MATCHERS`` that returns the keys
+an item carries (computed in Python from the item), or, when the match depends on the
+followed value (a saved search), one function in ``PRODUCT_SQL_MATCHERS`` /
+``BRIEFING_SQL_MATCHERS`` that returns an SQL condition on ``Subscription`` the fan-out
+ORs into its one follower query (so it stays a fixed number of statements). The
+fan-out, the counts page and the Following page need no change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
 
 from flo_portal.agencies.models import Discipline
 from flo_portal.products.models import ProductType
@@ -51,6 +57,7 @@ KINDS: dict[str, Kind] = {
         Kind("region", "Region"),
         Kind("discipline", "Discipline"),
         Kind("agency", "Agency"),
+        Kind("search", "Saved search", for_briefings=False),
     )
 }
 
@@ -89,8 +96,22 @@ def _briefing_keys(briefing) -> list[Key]:
     ]
 
 
+def _saved_searches_matching_product(product):
+    """SQL on Subscription: a saved search the product's search document matches, by the
+    search's own matching (``search.queries.document_matches``)."""
+    from flo_portal.search.queries import document_matches
+    from flo_portal.subscriptions.models import Subscription
+
+    return sa.and_(
+        Subscription.kind == "search",
+        document_matches("product", product.id, Subscription.value),
+    )
+
+
 PRODUCT_MATCHERS: list[Callable[[object], Iterable[Key]]] = [_product_keys]
 BRIEFING_MATCHERS: list[Callable[[object], Iterable[Key]]] = [_briefing_keys]
+PRODUCT_SQL_MATCHERS: list[Callable[[object], Any]] = [_saved_searches_matching_product]
+BRIEFING_SQL_MATCHERS: list[Callable[[object], Any]] = []
 
 
 def keys_of(item, matchers) -> list[Key]:

@@ -12,11 +12,14 @@ from flo_portal.core.errors import InputError, NotFound
 from flo_portal.core.extensions import db
 from flo_portal.notifications.services import EMAIL, IN_APP, channel_for, set_preferences
 from flo_portal.products.models import ProductType
+from flo_portal.search.queries import saved_terms
 from flo_portal.subscriptions.fanout import FAMILY, tell_followers
 from flo_portal.subscriptions.kinds import (
     BRIEFING_MATCHERS,
+    BRIEFING_SQL_MATCHERS,
     KINDS,
     PRODUCT_MATCHERS,
+    PRODUCT_SQL_MATCHERS,
     keys_of,
     normal_text,
     value_label,
@@ -56,6 +59,13 @@ def normalise(user, kind: str, value: str) -> str:
         if len(text) > 120:
             raise InputError("Keep it under 120 characters.", field="value")
         return normal_text(text)
+    if kind == "search":
+        words = saved_terms(text)
+        if not words:
+            raise InputError("Enter a word to search for.", field="value")
+        if len(words) > 120:
+            raise InputError("Keep it under 120 characters.", field="value")
+        return words
     if kind == "product_type":
         found = _enum_value(ProductType, text)
     elif kind == "discipline":
@@ -176,6 +186,7 @@ def product_released(product, *, revised: bool) -> int:
     again = f"Updated (v{product.version}): " if revised else ""
     return tell_followers(
         keys=keys_of(product, PRODUCT_MATCHERS),
+        matching=[match(product) for match in PRODUCT_SQL_MATCHERS],
         viewers=product_viewers_condition(product),
         kind=f"{FAMILY}.product",
         title=f"Following — {again}[{product.tlp}] {product.title}",
@@ -194,6 +205,7 @@ def briefing_scheduled(briefing) -> int:
     start = briefing.local_start
     return tell_followers(
         keys=keys_of(briefing, BRIEFING_MATCHERS),
+        matching=[match(briefing) for match in BRIEFING_SQL_MATCHERS],
         viewers=briefing_viewers_condition(briefing),
         kind=f"{FAMILY}.briefing",
         title=f"Following — briefing scheduled: {briefing.title}",

@@ -44,3 +44,19 @@ def test_a_flo_searches_from_the_navigation(page, live_server, make_user, sign_i
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the results page scrolls sideways at 375 px ({width})"
     shot(page, "search-results-375")
+
+
+def test_a_flo_follows_a_search_from_the_results(page, live_server, make_user, sign_in, axe_check):
+    flo = make_user(Role.LIAISON_OFFICER, name="Sam Saver")
+    submit(flo, title="Fuel tanker seen near the depot")
+    sign_in(page, flo)
+    page.goto(f"{live_server}/search?q=fuel+tanker")
+    page.get_by_role("button", name="Follow this search").click()
+    expect(page.get_by_text("You now follow saved search")).to_be_visible()
+    expect(page.locator("#follow-search")).to_contain_text("You follow this search")
+    assert page.url.endswith("/search?q=fuel+tanker")
+    assert axe_check(page) == []
+    page.goto(f"{live_server}/following/")
+    expect(page.locator("#followed")).to_contain_text("fuel tanker")
+    page.get_by_role("button", name="Stop following fuel tanker").click()
+    expect(page.get_by_text("You follow nothing yet.")).to_be_visible()

@@ -263,3 +263,41 @@ def test_a_capped_count_says_so():
 
     assert KindResult(BY_NAME["rfi"], CAP, []).shown_total == f"{CAP}+"
     assert KindResult(BY_NAME["rfi"], 7, []).shown_total == "7"
+    # The first page's smaller cap (search.routes.OVERVIEW_CAP): "100+", never "150+".
+    assert KindResult(BY_NAME["rfi"], 150, [], 100).shown_total == "100+"
+
+
+def test_an_analyst_finds_a_red_rfi_only_as_a_participant(client, login_as, make_user):
+    from flo_portal.rfis.models import Tlp
+    from flo_portal.users.audience import Audience
+    from tests.rfis.helpers import task
+
+    flo, coordinator = make_user(Role.LIAISON_OFFICER), make_user(Role.COORDINATOR)
+    analyst = login_as(Role.ANALYST)
+    assigned = submit(flo, title="Zeppelin assigned", tlp=Tlp.RED)
+    assigned.assignee_id = analyst.id
+    hidden = submit(flo, title="Zeppelin hidden", tlp=Tlp.RED)
+    amber = submit(flo, title="Zeppelin amber", tlp=Tlp.AMBER)
+    addressed = task(coordinator, Audience(user_ids=[analyst.id]), title="Zeppelin task")
+    addressed.tlp = Tlp.RED
+    db.session.commit()
+    html = _search(client, "zeppelin", kind="rfi").get_data(as_text=True)
+    for seen in (assigned, amber, addressed):
+        assert f"/rfis/{seen.id}" in html
+    assert f"/rfis/{hidden.id}" not in html
+    assert 'RFIs <span class="badge text-bg-secondary">3</span>' in html
+
+
+def test_every_kind_has_its_own_gin_index_on_postgresql():
+    from flo_portal.search.kinds import KINDS
+    from flo_portal.search.models import TSV_INDEX
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the GIN indexes are PostgreSQL's; SQLite searches its FTS5 table")
+    rows = db.session.execute(
+        sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_document'")
+    ).all()
+    defs = dict(rows)
+    for kind in KINDS:
+        index = defs.get(f"{TSV_INDEX}_{kind.name}", "")
+        assert "gin (tsv)" in index and f"'{kind.name}'" in index, (kind.name, defs)

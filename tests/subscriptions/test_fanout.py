@@ -134,7 +134,13 @@ def _followers(n: int, agency_id: int) -> None:
     ids = db.session.scalars(sa.select(User.id).where(User.email.like(f"f{tag}%"))).all()
     db.session.execute(
         sa.insert(Subscription),
-        [{"user_id": i, "kind": "topic", "value": "rail", "created_at": now} for i in ids],
+        # Half follow the topic, half a saved search the product's title matches: both
+        # kinds come from the one follower query.
+        [
+            {"user_id": i, "kind": kind, "value": value, "created_at": now}
+            for n_, i in enumerate(ids)
+            for kind, value in [("topic", "rail") if n_ % 2 else ("search", "copper signal")]
+        ],
     )
     db.session.commit()
 
