@@ -121,8 +121,19 @@ def backend_pid() -> int | None:
     return db.session.scalar(sa.text("SELECT pg_backend_pid()"))
 
 
-def measure_page(client, path: str, runs: int, pid: int | None) -> tuple[float, float, int]:
-    """(web CPU ms/req, PostgreSQL CPU ms/req, statements) of GET path."""
+def python_calls(client, path: str, runs: int = 3) -> int:
+    """Python function calls per request: a load-insensitive count of the web process's
+    work (CPU time on a shared machine varies by a third from run to run)."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(runs):
+        client.get(path)
+    prof.disable()
+    return pstats.Stats(prof).total_calls // runs
+
+
+def measure_page(client, path: str, runs: int, pid: int | None) -> tuple[float, float, int, int]:
+    """(web CPU ms/req, PostgreSQL CPU ms/req, statements, Python calls/req) of GET path."""
     from bench.load.run import cpu_seconds
 
     response = client.get(path)  # warm
@@ -136,12 +147,12 @@ def measure_page(client, path: str, runs: int, pid: int | None) -> tuple[float, 
     web = (time.process_time() - web_before) / runs
     dbcpu = ((cpu_seconds(pid) - db_before) / runs) if pid else float("nan")
     assert response.status_code == 200, (path, response.status_code)
-    return web * 1000, dbcpu * 1000, counter["n"]
+    return web * 1000, dbcpu * 1000, counter["n"], python_calls(client, path)
 
 
 def profile_page(client, path: str, runs: int, top: int) -> str:
     client.get(path)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)  # CPU, not time spent waiting on the database
     prof.enable()
     for _ in range(runs):
         client.get(path)
@@ -151,6 +162,44 @@ def profile_page(client, path: str, runs: int, top: int) -> str:
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     return out.getvalue()
+
+
+def statements_of(client, path: str, *, full: bool = False) -> list:
+    """The statements one GET of ``path`` runs (shortened), or with ``full`` the
+    (statement, parameters) pairs."""
+    seen: list = []
+
+    def _before(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters) if full else " ".join(statement.split())[:240])
+
+    sa.event.listen(db.engine, "before_cursor_execute", _before)
+    try:
+        client.get(path)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", _before)
+    return seen
+
+
+def explain_page(client, path: str, slowest: int = 3) -> str:
+    """EXPLAIN ANALYZE of the statements one GET of ``path`` runs (PostgreSQL): the
+    slowest ``slowest`` plans in full, and every statement's execution time."""
+    statements = [
+        (st, params)
+        for st, params in statements_of(client, path, full=True)
+        if st.lstrip().upper().startswith("SELECT")
+    ]
+    plans = []
+    with db.engine.connect() as conn:
+        for statement, params in statements:
+            rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params).all()
+            text = "\n".join(r[0] for r in rows)
+            ms = float(text.rsplit("Execution Time: ", 1)[1].split(" ", 1)[0])
+            plans.append((ms, " ".join(statement.split())[:160], text))
+        conn.rollback()
+    out = [f"{ms:8.2f} ms  {head}" for ms, head, _ in plans]
+    for ms, head, text in sorted(plans, reverse=True)[:slowest]:
+        out += ["", f"-- {ms:.2f} ms: {head}", text]
+    return "\n".join(out)
 
 
 def publish_to(n_flos: int) -> tuple[float, int, int]:
@@ -232,14 +281,24 @@ def run(app, world, opts) -> None:
             clients[page.role] = client
         client = clients[page.role]
         rows.append((page.label, *measure_page(client, page.path, opts.runs, pid)))
+        if opts.sql and opts.sql in page.label:
+            print(f"\n== SQL of one request: {page.label}")
+            for statement in statements_of(client, page.path):
+                print(" ", statement)
+        if opts.explain and opts.explain in page.label:
+            print(f"\n== EXPLAIN ANALYZE: {page.label}")
+            print(explain_page(client, page.path))
         if opts.profile and opts.profile in page.label:
             print(f"\n== cProfile: {page.label} ({opts.runs} requests)")
             print(profile_page(client, page.path, opts.runs, opts.top))
     if rows:
         print(f"\n{db.engine.dialect.name}: CPU per request, {opts.runs} requests each")
-        print("| page | web CPU ms/req | DB CPU ms/req | SQL/req |\n|---|---|---|---|")
-        for label, web, dbcpu, n in rows:
-            print(f"| {label} | {web:.1f} | {dbcpu:.1f} | {n} |")
+        print(
+            "| page | web CPU ms/req | DB CPU ms/req | SQL/req | Python calls/req |\n"
+            "|---|---|---|---|---|"
+        )
+        for label, web, dbcpu, n, calls in rows:
+            print(f"| {label} | {web:.1f} | {dbcpu:.1f} | {n} | {calls:,} |")
     if opts.publish:
         seconds, statements, n = publish_to(opts.publish)
         print(
@@ -255,6 +314,8 @@ def main() -> None:
     parser.add_argument("--only", help="pages whose label contains this")
     parser.add_argument("--pages", default="all", choices=["all", "none"])
     parser.add_argument("--profile", metavar="LABEL", help="cProfile the page(s) matching")
+    parser.add_argument("--sql", metavar="LABEL", help="print the statements of the page(s)")
+    parser.add_argument("--explain", metavar="LABEL", help="EXPLAIN ANALYZE the page(s)")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--publish", type=int, default=0, metavar="N_FLOS")
     opts = parser.parse_args()

@@ -7,6 +7,7 @@ Nothing here talks SMTP: the outbox delivery job does, with retries.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -178,10 +179,15 @@ def notify(
 
 def unread_count(user_id: int) -> int:
     """How many of the user's in-app notices are unread (shown in the navigation)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
+    return db.session.scalar(_unread_count(), {"user_id": user_id})
+
+
+@functools.cache
+def _unread_count():
+    """The navigation's count, built once per process (every page asks it)."""
+    return sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == sa.bindparam("user_id", type_=sa.Integer),
+        Notification.read_at.is_(None),
     )
 
 
