@@ -205,10 +205,9 @@ def explain_page(client, path: str, slowest: int = 3) -> str:
 def publish_to(n_flos: int) -> tuple[float, int, int]:
     """Seconds and statements to publish an "all FLOs" product to ``n_flos`` new FLOs (and
     everyone already there); rolled back afterwards. Returns (s, statements, recipients)."""
+    from bench.products import publish_to_all_flos
     from flo_portal.agencies.models import Agency
     from flo_portal.core.orm import utcnow
-    from flo_portal.products import services
-    from flo_portal.products.models import ProductRecipient
     from flo_portal.security.permissions import Role
     from flo_portal.users.models import User
 
@@ -237,31 +236,9 @@ def publish_to(n_flos: int) -> tuple[float, int, int]:
     coord = User(email=f"pc-{uuid.uuid4().hex[:6]}@bench.gov", name="C", role=Role.COORDINATOR)
     db.session.add_all([author, coord])
     db.session.flush()
-    product = services.create_product(
-        author,
-        {
-            "product_type": "bulletin",
-            "tlp": "TLP:GREEN",
-            "title": "All FLOs",
-            "summary": "s",
-            "body_md": "b",
-            "audience": {"all_flos": True},
-        },
-    )
-    services.transition(product, "submit", author)
-    db.session.flush()
-    with count_queries() as counter:
-        started = time.perf_counter()
-        services.transition(product, "publish", coord)
-        db.session.flush()
-        seconds = time.perf_counter() - started
-    n = db.session.scalar(
-        sa.select(sa.func.count(ProductRecipient.id)).where(
-            ProductRecipient.product_id == product.id
-        )
-    )
+    seconds, statements, n = publish_to_all_flos(author, coord, commit=False)
     db.session.rollback()
-    return seconds, counter["n"], n
+    return seconds, statements, n
 
 
 def run(app, world, opts) -> None:
