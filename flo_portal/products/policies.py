@@ -41,6 +41,8 @@ Viewers:
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -102,11 +104,13 @@ def sync_audience_rows(product: Product) -> None:
     db.session.flush()
 
 
-# The aliases the share rules name (the shared product, the user who shared it), made
-# once: a fresh alias builds its column collection again on first use, which cost more
-# CPU than the rest of the feed's visibility rule together (about 3 ms a request).
-_SHARED_PRODUCT = aliased(Product, name="shared_product")
-_SHARER = aliased(User, name="sharer")
+@functools.cache
+def _share_aliases():
+    """The aliases the share rules name (the shared product, the user who shared it),
+    made once per process: a fresh alias builds its column collection again on first use,
+    which cost more CPU than the rest of the feed's visibility rule together (about 3 ms a
+    request). Made on first use, not at import: an alias configures the mappers."""
+    return aliased(Product, name="shared_product"), aliased(User, name="sharer")
 
 
 def _role(user) -> Role | None:
@@ -198,7 +202,7 @@ def visible_products_condition(user):
 def _counting_shares(user):
     """SELECT of the ids of products shared with ``user`` whose share counts under the
     product's current marking (the rule of ``_shared_condition`` with ``Product.tlp``)."""
-    shared = _SHARED_PRODUCT
+    shared, _ = _share_aliases()
     under = [shared.tlp.in_(SHAREABLE_ANYWHERE)]
     stmt = (
         sa.select(ProductShare.product_id)
@@ -207,7 +211,7 @@ def _counting_shares(user):
     )
     agency_id = getattr(user, "agency_id", None)
     if agency_id is not None:
-        sharer = _SHARER
+        sharer = _share_aliases()[1]
         stmt = stmt.join(sharer, sharer.id == ProductShare.shared_by_id)
         under.append(sa.and_(shared.tlp == Tlp.AMBER, sharer.agency_id == agency_id))
     return stmt.where(sa.or_(*under))
@@ -243,7 +247,7 @@ def _shared_condition(user, tlp_column):
     if agency_id is None:
         same_agency = sa.false()
     else:
-        sharer = _SHARER
+        sharer = _share_aliases()[1]
         same_agency = Product.id.in_(
             sa.select(ProductShare.product_id)
             .join(sharer, sharer.id == ProductShare.shared_by_id)
@@ -258,7 +262,7 @@ def _shared_condition(user, tlp_column):
 def shared_recipients_query(product: Product):
     """(User, shared_by_id) for the shares of ``product`` that count under its current
     marking: the dissemination of a revision reaches these, and no other share."""
-    sharer = _SHARER
+    sharer = _share_aliases()[1]
     stmt = (
         sa.select(User, ProductShare.shared_by_id)
         .join(ProductShare, ProductShare.user_id == User.id)
@@ -524,7 +528,7 @@ def _partner_viewers(product: Product):
         return sa.false()
     from flo_portal.users.audience import audience_condition
 
-    sharer = _SHARER
+    sharer = _share_aliases()[1]
     tlp = Tlp(product.tlp)
     share = sa.select(ProductShare.user_id).where(ProductShare.product_id == product.id)
     if tlp in SHAREABLE_ANYWHERE:

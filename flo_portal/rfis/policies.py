@@ -14,6 +14,8 @@ Participants are the requester, the assignee and the addressees of a tasking.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -22,16 +24,19 @@ from flo_portal.rfis.models import Rfi, RfiDirection, RfiMessage, RfiRecipient, 
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission, Role
 
-# The RFI as the id subqueries name it, not correlated with the outer query's rfi. Made
-# once: a fresh alias builds its column collection again on first use (about 1 ms of CPU
-# per alias, on every page that lists RFIs).
-_OTHER = aliased(Rfi, name="other_rfi")
+
+@functools.cache
+def _other_rfi():
+    """The RFI as the id subqueries name it, not correlated with the outer query's rfi.
+    Made once per process (a fresh alias builds its column collection again on first use,
+    on every page that lists RFIs), on first use: an alias configures the mappers."""
+    return aliased(Rfi, name="other_rfi")
 
 
 def _participant_ids(user) -> sa.CompoundSelect:
     """Ids of the RFIs ``user`` is the requester, the assignee or an addressee of: three
     index lookups (rfi.requester_id, rfi.assignee_id, rfi_recipient.user_id)."""
-    other = _OTHER
+    other = _other_rfi()
     return sa.union_all(
         sa.select(other.id).where(other.requester_id == user.id),
         sa.select(other.id).where(other.assignee_id == user.id),
@@ -67,7 +72,7 @@ def visible_rfis_condition(user):
         ids = _participant_ids(user)
         if user.agency_id is not None:
             # The agency's requests (not TLP:RED): one more index lookup in the same IN.
-            other = _OTHER
+            other = _other_rfi()
             ids = sa.union_all(
                 *ids.selects,
                 sa.select(other.id).where(
