@@ -7,6 +7,7 @@ when it names the account, or the officer record linked to it (paper signatures)
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ from flo_portal.users.models import User
 
 def current_versions_subquery(today: date | None = None):
     """The ids of the current version of each kind (one row per kind at most)."""
-    today = today or clock.today()
+    today = clock.today() if today is None else today
     ranked = (
         sa.select(
             AgreementVersion.id.label("id"),
@@ -81,18 +82,28 @@ def signatures_of_user(version_id, user_id):
 
 
 def unsigned_current_versions(user) -> list[AgreementVersion]:
-    """The current versions ``user``'s role must sign that they have not signed (one query)."""
+    """The current versions ``user``'s role must sign that they have not signed (one query,
+    built once per process: every signed-in request asks it, in the gate)."""
     return list(
         db.session.scalars(
-            sa.select(AgreementVersion)
-            .join(AgreementRole, AgreementRole.version_id == AgreementVersion.id)
-            .where(
-                AgreementVersion.id.in_(current_versions_subquery()),
-                AgreementRole.role == Role(user.role),
-                ~sa.exists(signatures_of_user(AgreementVersion.id, user.id)),
-            )
-            .order_by(AgreementVersion.effective_on, AgreementVersion.kind)
+            _unsigned_current_versions(),
+            {"role": Role(user.role), "user_id": user.id, "today": clock.today()},
         )
+    )
+
+
+@functools.cache
+def _unsigned_current_versions():
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    return (
+        sa.select(AgreementVersion)
+        .join(AgreementRole, AgreementRole.version_id == AgreementVersion.id)
+        .where(
+            AgreementVersion.id.in_(current_versions_subquery(sa.bindparam("today"))),
+            AgreementRole.role == sa.bindparam("role"),
+            ~sa.exists(signatures_of_user(AgreementVersion.id, user_id)),
+        )
+        .order_by(AgreementVersion.effective_on, AgreementVersion.kind)
     )
 
 

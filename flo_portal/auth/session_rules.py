@@ -8,6 +8,7 @@ of the user at once (password set, deactivation, role change).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -49,12 +50,7 @@ def load_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if isinstance(raw, str) and raw:
         row = db.session.execute(
-            sa.select(User, UserSession)
-            .outerjoin(
-                UserSession,
-                sa.and_(UserSession.user_id == User.id, UserSession.token_hash == _digest(raw)),
-            )
-            .where(User.id == uid)
+            _user_and_session(), {"uid": uid, "token_hash": _digest(raw)}
         ).first()
         user, record = (row[0], row[1]) if row is not None else (None, None)
         g.setdefault(_RECORD, record)
@@ -63,6 +59,22 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_token != token or not user.is_active_account:
         return None
     return user
+
+
+@functools.cache
+def _user_and_session():
+    """The statement of ``load_user``, built once per process (every request runs it)."""
+    return (
+        sa.select(User, UserSession)
+        .outerjoin(
+            UserSession,
+            sa.and_(
+                UserSession.user_id == User.id,
+                UserSession.token_hash == sa.bindparam("token_hash", type_=sa.String),
+            ),
+        )
+        .where(User.id == sa.bindparam("uid", type_=sa.Integer))
+    )
 
 
 def _digest(raw: str) -> str:

@@ -7,19 +7,23 @@ Nothing here talks SMTP: the outbox delivery job does, with retries.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from flo_portal.agencies.models import Agency
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.notifications.models import (
     Notification,
     NotificationPreference,
     OutboxEmail,
 )
 from flo_portal.registry import NOTIFICATION_KINDS
+from flo_portal.users.models import User
 
 EMAIL = "email"
 IN_APP = "in_app"
@@ -175,10 +179,15 @@ def notify(
 
 def unread_count(user_id: int) -> int:
     """How many of the user's in-app notices are unread (shown in the navigation)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
+    return db.session.scalar(_unread_count(), {"user_id": user_id})
+
+
+@functools.cache
+def _unread_count():
+    """The navigation's count, built once per process (every page asks it)."""
+    return sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == sa.bindparam("user_id", type_=sa.Integer),
+        Notification.read_at.is_(None),
     )
 
 
@@ -192,8 +201,6 @@ def user_notifications_query(user_id: int, *, unread_only: bool = False):
 
 def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
     """Mark the user's notices read (all unread ones when no ids are given); returns how many."""
-    from flo_portal.core.orm import utcnow
-
     stmt = sa.update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
@@ -220,6 +227,114 @@ class Notice:
     email_body: str | None = None
 
 
+def _insert_ignoring_duplicates(model):
+    """INSERT for ``model`` that skips rows whose unique dedupe key is taken (ON CONFLICT
+    DO NOTHING on PostgreSQL, INSERT OR IGNORE's equivalent on SQLite)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model.__table__)
+
+
+def channel_sql(kind: str):
+    """SQL on User: the user's channel for ``kind`` (exact preference, else the family's,
+    else e-mail): ``channel_for`` for every user at once."""
+
+    def pref(name: str):
+        return (
+            sa.select(NotificationPreference.channel)
+            .where(NotificationPreference.user_id == User.id, NotificationPreference.kind == name)
+            .scalar_subquery()
+        )
+
+    return sa.func.coalesce(pref(kind), pref(kind.split(".", 1)[0]), EMAIL)
+
+
+def notify_users(
+    recipients,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    dedupe_prefix: str,
+    dedupe_suffix: str = "",
+    email: bool = True,
+    email_title: str | None = None,
+    email_body: str | None = None,
+) -> int:
+    """notify() for every user ``recipients`` (a SQL condition on User, outer-joined to
+    Agency) selects, all told the same thing: two INSERT ... SELECT statements whatever
+    their number (the in-app notices; the e-mails of those whose channel for ``kind`` is
+    e-mail). The dedupe key ``dedupe_prefix + user id + dedupe_suffix`` makes a re-run a
+    no-op (ON CONFLICT DO NOTHING). Returns how many notices are new. Flushes first."""
+    db.session.flush()
+    now = sa.literal(utcnow(), Notification.__table__.c.created_at.type)
+    user_key = sa.cast(User.id, sa.String) + sa.literal(dedupe_suffix, sa.String)
+    key = sa.literal(dedupe_prefix, sa.String) + user_key
+    mail_key = sa.literal(f"email:{dedupe_prefix}", sa.String) + user_key
+
+    def chosen(*where):
+        return (
+            sa.select(User.id)
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .where(recipients, *where)
+        )
+
+    notices = db.session.execute(
+        _insert_ignoring_duplicates(Notification)
+        .from_select(
+            ["user_id", "kind", "title", "body", "link", "dedupe_key", "created_at"],
+            chosen().with_only_columns(
+                User.id,
+                sa.literal(kind),
+                sa.literal(title[:300]),
+                sa.literal(body),
+                sa.literal(link),
+                key,
+                now,
+            ),
+        )
+        .on_conflict_do_nothing()
+        # RETURNING, not rowcount: SQLAlchemy reports no row count for INSERT ... SELECT
+        # on PostgreSQL (psycopg); the new ids are counted, still in the one statement.
+        .returning(Notification.__table__.c.id)
+    ).all()
+    if email:
+        db.session.execute(
+            _insert_ignoring_duplicates(OutboxEmail)
+            .from_select(
+                [
+                    "to_address",
+                    "subject",
+                    "body_text",
+                    "kind",
+                    "dedupe_key",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error",
+                    "created_at",
+                ],
+                chosen(User.email != "", channel_sql(kind) == EMAIL).with_only_columns(
+                    User.email,
+                    sa.literal((email_title or title)[:300]),
+                    sa.literal(
+                        email_body if email_body is not None else _email_text(title, body, link)
+                    ),
+                    sa.literal(kind),
+                    mail_key,
+                    sa.literal(0),
+                    now,
+                    sa.literal(""),
+                    now,
+                ),
+            )
+            .on_conflict_do_nothing()
+        )
+    return len(notices)
+
+
 def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -237,8 +352,6 @@ def _email_text(title: str, body: str, link: str) -> str:
 def notify_many(notices: Sequence[Notice]) -> int:
     """notify() for many users at once, in a fixed number of queries (dedupe keys and
     preferences read in bulk, rows inserted in bulk). Returns how many notices are new."""
-    from flo_portal.core.orm import utcnow
-
     if not notices:
         return 0
     keys = [n.dedupe_key for n in notices if n.dedupe_key]

@@ -8,17 +8,17 @@ from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 
-from flo_portal.agencies.models import Discipline
+from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.core.tlp import email_may_carry_text
-from flo_portal.notifications.services import Notice, notify, notify_many
+from flo_portal.notifications.services import notify, notify_users
 from flo_portal.products.models import (
     Product,
     ProductRecipient,
+    ProductShare,
     ProductStatus,
     ProductType,
     ProductVersion,
@@ -28,31 +28,52 @@ from flo_portal.products.policies import (
     SHAREABLE,
     can_view_product,
     product_effective_audience,
+    product_viewers_condition,
     record_version_audience,
     shared_recipients_query,
 )
 from flo_portal.retention.clock import review_due
-from flo_portal.security.permissions import Role
-from flo_portal.users.audience import PARTNER_ROLES, Audience, recipients_query
+from flo_portal.users.audience import PARTNER_ROLES, Audience, audience_condition
 from flo_portal.users.models import User
 
 
-def inclusion_rule(user: User, aud: Audience, tlp: str) -> str:
-    """Why ``user`` is in the effective audience, for the dissemination log."""
+def inclusion_rule(aud: Audience, tlp: str):
+    """SQL on User (outer-joined to Agency): why the user is in the effective audience,
+    for the dissemination log ("TLP:GREEN audience — all FLOs; region: Coastal")."""
+    partner = sa.and_(User.role.in_(PARTNER_ROLES), Agency.active.is_(True))
     reasons = []
-    if user.id in aud.user_ids:
-        reasons.append("named recipient")
-    agency = user.agency
-    if Role(user.role) in PARTNER_ROLES and agency is not None and agency.active:
-        if aud.all_flos:
-            reasons.append("all FLOs")
-        if agency.id in aud.agency_ids:
-            reasons.append(f"agency: {agency.name}")
-        if str(agency.discipline) in aud.disciplines:
-            reasons.append(f"discipline: {Discipline(agency.discipline).label}")
-        if agency.region in aud.regions:
-            reasons.append(f"region: {agency.region}")
-    return f"{tlp} audience — " + ("; ".join(reasons) or "unknown")
+    if aud.user_ids:
+        reasons.append((User.id.in_(aud.user_ids), sa.literal("named recipient", sa.String)))
+    if aud.all_flos:
+        reasons.append((partner, sa.literal("all FLOs", sa.String)))
+    if aud.agency_ids:
+        reasons.append(
+            (sa.and_(partner, Agency.id.in_(aud.agency_ids)), sa.literal("agency: ") + Agency.name)
+        )
+    if aud.disciplines:
+        label = sa.case(
+            {str(d): d.label for d in Discipline},
+            value=sa.type_coerce(Agency.discipline, sa.String),
+            else_=sa.type_coerce(Agency.discipline, sa.String),
+        )
+        reasons.append(
+            (
+                sa.and_(partner, Agency.discipline.in_(aud.disciplines)),
+                sa.literal("discipline: ", sa.String) + label,
+            )
+        )
+    if aud.regions:
+        reasons.append(
+            (
+                sa.and_(partner, Agency.region.in_(aud.regions)),
+                sa.literal("region: ") + Agency.region,
+            )
+        )
+    joined = sa.literal("", sa.String)
+    for condition, text in reasons:
+        joined = joined + sa.case((condition, sa.literal("; ", sa.String) + text), else_="")
+    because = sa.func.coalesce(sa.func.nullif(sa.func.substr(joined, 3), ""), "unknown")
+    return sa.func.substr(sa.literal(f"{tlp} audience — ", sa.String) + because, 1, 300)
 
 
 def banner_text(product) -> str:
@@ -93,32 +114,49 @@ def publish_version(product: Product, user: User, change_note: str, *, revised: 
 
 
 def _disseminate(product: Product, actor: User, *, revised: bool) -> int:
-    """Log and notify every recipient of the product's current version. One query for
-    the audience, one for shares; returns the number of recipients."""
+    """Log and notify every recipient of the product's current version, set-based: one
+    INSERT ... SELECT for the audience's log rows, one for the shares', and the notices
+    and e-mails of ``_notify_all``, whatever the number of recipients. Returns it."""
     aud = product_effective_audience(product)
-    users = {
-        u.id: (u, inclusion_rule(u, aud, str(product.tlp)))
-        for u in db.session.scalars(recipients_query(aud)).unique()
-    }
+    tlp = str(product.tlp)
+    now = sa.literal(utcnow(), ProductRecipient.__table__.c.disseminated_at.type)
+    log = ProductRecipient.__table__
+    columns = ["product_id", "version", "user_id", "disseminated_at", "rule"]
+    this_version = sa.and_(
+        ProductRecipient.product_id == product.id, ProductRecipient.version == product.version
+    )
+    audience = (
+        sa.select(
+            sa.literal(product.id),
+            sa.literal(product.version),
+            User.id,
+            now,
+            inclusion_rule(aud, tlp),
+        )
+        .outerjoin(Agency, User.agency_id == Agency.id)
+        .where(audience_condition(aud))
+    )
+    logged = len(
+        db.session.execute(sa.insert(log).from_select(columns, audience).returning(log.c.id)).all()
+    )
     if Tlp(product.tlp) in SHAREABLE:
-        shared = db.session.execute(shared_recipients_query(product)).all()
-        for u, by in shared:
-            users.setdefault(u.id, (u, f"{product.tlp} shared by user #{by}"))
-    now = utcnow()
-    if users:
-        # One bulk insert for the log, one notify_many() for notices and e-mails.
-        db.session.execute(
-            sa.insert(ProductRecipient),
-            [
-                {
-                    "product_id": product.id,
-                    "version": product.version,
-                    "user_id": u.id,
-                    "disseminated_at": now,
-                    "rule": rule[:300],
-                }
-                for u, rule in users.values()
-            ],
+        by = sa.func.min(ProductShare.shared_by_id)
+        shared = (
+            shared_recipients_query(product)
+            .with_only_columns(
+                sa.literal(product.id),
+                sa.literal(product.version),
+                User.id,
+                now,
+                sa.literal(f"{tlp} shared by user #", sa.String) + sa.cast(by, sa.String),
+            )
+            .where(User.id.not_in(sa.select(ProductRecipient.user_id).where(this_version)))
+            .group_by(User.id)
+        )
+        logged += len(
+            db.session.execute(
+                sa.insert(log).from_select(columns, shared).returning(log.c.id)
+            ).all()
         )
     kind = "product.officer_safety" if product.needs_acknowledgement else "product.published"
     title = (
@@ -126,20 +164,20 @@ def _disseminate(product: Product, actor: User, *, revised: bool) -> int:
     ) + f"[{product.tlp}] {product.title}"
     _notify_all(
         product,
-        [u for u, _rule in users.values()],
+        User.id.in_(sa.select(ProductRecipient.user_id).where(this_version)),
         kind,
         title,
-        dedupe=lambda u: f"product:{product.id}:v{product.version}:{u.id}",
+        dedupe_prefix=f"product:{product.id}:v{product.version}:",
         mail_subject=(f"Updated (v{product.version}): " if revised else "") + marking_line(product),
     )
     audit(
         "product.disseminated",
         product,
-        summary=f"{product.reference} v{product.version}: {len(users)} recipients",
-        details={"version": product.version, "recipients": len(users)},
+        summary=f"{product.reference} v{product.version}: {logged} recipients",
+        details={"version": product.version, "recipients": logged},
         actor=actor,
     )
-    return len(users)
+    return logged
 
 
 def marking_line(product: Product) -> str:
@@ -191,28 +229,30 @@ def _notice_body(product: Product, extra: str = "") -> str:
 
 
 def _notify_all(
-    product: Product, users: list[User], kind: str, title: str, *, dedupe, mail_subject: str
+    product: Product,
+    recipients,
+    kind: str,
+    title: str,
+    *,
+    dedupe_prefix: str,
+    dedupe_suffix: str = "",
+    mail_subject: str,
 ) -> int:
-    """Notify many recipients in a fixed number of queries; only people the dissemination
-    rule lets see the product get the notice and the e-mail (``mail_subject``: the
-    e-mail's subject where the TLP keeps the title out of it, see ``mail_fields``)."""
-    body = _notice_body(product)
-    mail = mail_fields(product, mail_subject)
-    notices = [
-        Notice(
-            user=u,
-            kind=kind,
-            title=title,
-            body=body,
-            link=f"/products/{product.id}",
-            dedupe_key=dedupe(u),
-            email=True,
-            **mail,
-        )
-        for u in users
-        if can_view_product(u, product)
-    ]
-    return notify_many(notices)
+    """Notify the users ``recipients`` (SQL on User) selects, in a fixed number of
+    statements (``notify_users``); only people the dissemination rule lets see the product
+    (``product_viewers_condition``, the SQL form of ``can_view_product``) get the notice and
+    the e-mail (``mail_subject``: the e-mail's subject where the TLP keeps the title out of
+    it, see ``mail_fields``)."""
+    return notify_users(
+        sa.and_(recipients, product_viewers_condition(product)),
+        kind=kind,
+        title=title,
+        body=_notice_body(product),
+        link=f"/products/{product.id}",
+        dedupe_prefix=dedupe_prefix,
+        dedupe_suffix=dedupe_suffix,
+        **mail_fields(product, mail_subject),
+    )
 
 
 def notify_one(
@@ -242,30 +282,20 @@ def notify_one(
 
 def notify_recipients(product, kind, title, body, *, mail_subject: str) -> int:
     """Tell everyone who ever received the product (withdrawal notices: no content, only
-    the reference and the reason), in a fixed number of queries."""
-    mail = mail_fields(product, mail_subject, link="/")
-    users = db.session.scalars(
-        sa.select(User)
-        .where(
+    the reference and the reason), in a fixed number of statements."""
+    return notify_users(
+        sa.and_(
             User.id.in_(
                 sa.select(ProductRecipient.user_id).where(ProductRecipient.product_id == product.id)
-            )
-        )
-        .where(User.is_active_account.is_(True))
-    ).all()
-    return notify_many(
-        [
-            Notice(
-                user=u,
-                kind=kind,
-                title=title,
-                body=body,
-                link="",
-                dedupe_key=f"{kind}:{product.id}:{u.id}",
-                **mail,
-            )
-            for u in users
-        ]
+            ),
+            User.is_active_account.is_(True),
+        ),
+        kind=kind,
+        title=title,
+        body=body,
+        link="",
+        dedupe_prefix=f"{kind}:{product.id}:",
+        **mail_fields(product, mail_subject, link="/"),
     )
 
 
@@ -274,30 +304,34 @@ def renotify_unacknowledged_alerts(now: datetime) -> int:
     alert published before today. Safe to run many times: one reminder per person per day."""
     day = now.astimezone(UTC).date()
     start = datetime.combine(day, time.min, tzinfo=UTC)
-    rows = db.session.execute(
-        sa.select(ProductRecipient, Product)
-        .join(Product, Product.id == ProductRecipient.product_id)
-        .options(joinedload(ProductRecipient.user))
+
+    def unacknowledged(product_id, version):
+        return sa.select(ProductRecipient.user_id).where(
+            ProductRecipient.product_id == product_id,
+            ProductRecipient.version == version,
+            ProductRecipient.acknowledged_at.is_(None),
+            ProductRecipient.disseminated_at < start,
+        )
+
+    products = db.session.scalars(
+        sa.select(Product)
         .where(
             Product.product_type == ProductType.OFFICER_SAFETY,
             Product.status == ProductStatus.PUBLISHED,
             Product.purged_at.is_(None),
-            ProductRecipient.version == Product.version,
-            ProductRecipient.acknowledged_at.is_(None),
-            ProductRecipient.disseminated_at < start,
+            sa.exists(unacknowledged(Product.id, Product.version)),
         )
+        .order_by(Product.id)
     ).all()
-    by_product: dict[int, tuple[Product, list[User]]] = {}
-    for receipt, product in rows:
-        by_product.setdefault(product.id, (product, []))[1].append(receipt.user)
     sent = 0
-    for product, users in by_product.values():
+    for product in products:
         sent += _notify_all(
             product,
-            users,
+            User.id.in_(unacknowledged(product.id, product.version)),
             "product.ack_reminder",
             f"Reminder — acknowledge: [{product.tlp}] {product.title}",
-            dedupe=lambda u, p=product: f"product:{p.id}:v{p.version}:ack:{u.id}:{day.isoformat()}",
+            dedupe_prefix=f"product:{product.id}:v{product.version}:ack:",
+            dedupe_suffix=f":{day.isoformat()}",
             mail_subject=f"Reminder — acknowledge: {marking_line(product)}",
         )
     return sent

@@ -170,20 +170,22 @@ def visible_products_condition(user):
             sa.or_(Product.tlp != Tlp.RED, _staff_red_condition(user, role)),
         )
         return sa.or_(released, _handled_condition(user, role))
-    # ONE uncorrelated IN over a UNION (audience rows that reach the user, shares that
-    # count under the product's marking) rather than an OR of IN subqueries: an OR forces
-    # a scan of every product, filtered row by row; the one set of ids is computed from
-    # the (kind, value) and share indexes and joined to the products by primary key.
+    # Two uncorrelated INs, ORed: PostgreSQL hashes each set of ids once (the audience rows
+    # that reach the user, from the (kind, value) index; the shares that count under the
+    # product's marking) and probes them while it walks the feed's index in order, so a
+    # page of 25 stops after a few hundred products. One IN over their UNION was planned as
+    # a hash join of every product, then a sort (25 ms against 3 ms at 50,000 products);
+    # the count costs the same either way.
     return sa.and_(
         Product.status.in_(RELEASED_FOR_PARTNERS),
         Product.purged_at.is_(None),
-        Product.id.in_(
-            sa.union(
+        sa.or_(
+            Product.id.in_(
                 sa.select(ProductAudience.product_id).where(
                     _audience_matches(user, ProductAudience)
-                ),
-                _counting_shares(user),
-            )
+                )
+            ),
+            Product.id.in_(_counting_shares(user)),
         ),
     )
 
@@ -243,7 +245,7 @@ def _shared_condition(user, tlp_column):
     if agency_id is None:
         same_agency = sa.false()
     else:
-        sharer = aliased(User)
+        sharer = _alias(User, "sharing_user")
         same_agency = Product.id.in_(
             sa.select(ProductShare.product_id)
             .join(sharer, sharer.id == ProductShare.shared_by_id)
@@ -258,7 +260,7 @@ def _shared_condition(user, tlp_column):
 def shared_recipients_query(product: Product):
     """(User, shared_by_id) for the shares of ``product`` that count under its current
     marking: the dissemination of a revision reaches these, and no other share."""
-    sharer = aliased(User)
+    sharer = _alias(User, "sharing_user")
     stmt = (
         sa.select(User, ProductShare.shared_by_id)
         .join(ProductShare, ProductShare.user_id == User.id)
@@ -524,7 +526,7 @@ def _partner_viewers(product: Product):
         return sa.false()
     from flo_portal.users.audience import audience_condition
 
-    sharer = aliased(User)
+    sharer = _alias(User, "sharing_user")
     tlp = Tlp(product.tlp)
     share = sa.select(ProductShare.user_id).where(ProductShare.product_id == product.id)
     if tlp in SHAREABLE_ANYWHERE:

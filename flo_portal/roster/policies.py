@@ -7,6 +7,8 @@ Officers a viewer may not see answer 404.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
@@ -46,7 +48,13 @@ def officer_for_user(user) -> Officer | None:
     """The roster entry linked to ``user``'s account, if any."""
     if not _signed_in(user):
         return None
-    return db.session.scalar(sa.select(Officer).where(Officer.user_id == user.id))
+    return db.session.scalar(_officer_of_user(), {"user_id": user.id})
+
+
+@functools.cache
+def _officer_of_user():
+    """``officer_for_user``'s statement, built once per process (every dashboard asks it)."""
+    return sa.select(Officer).where(Officer.user_id == sa.bindparam("user_id", type_=sa.Integer))
 
 
 def can_edit_officer(user, officer: Officer) -> bool:
