@@ -163,7 +163,8 @@ MAIN_PAGES += [
     (Role.LIAISON_OFFICER, _product_feed),
     (Role.LIAISON_OFFICER, _product_detail),
     (Role.ANALYST, "/products/new"),
-    (Role.ANALYST, "/products/?q=flood"),  # the analyst's feed: New product is its one primary action
+    # the analyst's feed: New product is its one primary action
+    (Role.ANALYST, "/products/?q=flood"),
     (Role.COORDINATOR, _briefing_detail),
     (Role.LIAISON_OFFICER, "/account/tokens/"),
     (Role.LIAISON_OFFICER, "/api/v1/docs"),

@@ -28,7 +28,7 @@ def test_a_form_with_required_fields_says_what_the_asterisk_means(client, login_
     html = client.get("/sar/new").get_data(as_text=True)
     note = html.index('class="form-text mb-2 required-note"')
     assert 'class="form-label required"' in html[note:]  # the note comes before the fields
-    assert "Fields marked <span class=\"text-danger\">*</span> are required." in html
+    assert 'Fields marked <span class="text-danger">*</span> are required.' in html
     assert html.count("required-note") == 1
     login_as(Role.ANALYST)
     form = client.get("/products/new").get_data(as_text=True)
