@@ -222,8 +222,10 @@ def in_grace(user: User, now: datetime | None = None) -> bool:
 
 
 def must_enrol_now(user: User) -> bool:
-    """Enrolment is due and there is no (more) grace: only the enrolment page is open."""
-    return enrolment_due(user) and not in_grace(user)
+    """Enrolment is due and there is no (more) grace: only the enrolment page is open.
+    Grace first: it is read off the user, while ``enrolment_due`` asks the database
+    whether a passkey exists (every request of a user in grace ran that query)."""
+    return not in_grace(user) and enrolment_due(user)
 
 
 def start_grace(user: User) -> None:

@@ -14,6 +14,7 @@ from flo_portal.products.models import (
     ProductStatus,
     ProductType,
     ProductVersion,
+    listed_topics,
 )
 from flo_portal.products.policies import (
     can_view_product,
@@ -71,13 +72,18 @@ def reporting_guide_for(user) -> Product | None:
     topic = current_app.config.get("SAR_REPORTING_GUIDE_TOPIC", "").strip().lower()
     if not topic:
         return None
-    listed = "," + sa.func.replace(sa.func.lower(Product.topics), " ", "") + ","
-    return db.session.scalar(
+    return db.session.scalar(reporting_guide_statement(user, topic))
+
+
+def reporting_guide_statement(user, topic: str) -> sa.Select:
+    """``reporting_guide_for``'s query (the topic test is served by
+    ``ix_product_topics_trgm`` on PostgreSQL)."""
+    return (
         sa.select(Product)
         .where(
             Product.product_type == ProductType.TRAINING_MATERIAL,
             Product.status == ProductStatus.PUBLISHED,
-            listed.contains("," + topic.replace(" ", "") + ","),
+            listed_topics(Product.topics).contains("," + topic.replace(" ", "") + ","),
             visible_products_condition(user),
         )
         .order_by(Product.last_published_at.desc(), Product.id.desc())

@@ -12,6 +12,7 @@ from flo_portal.products.models import Product
 from flo_portal.security.permissions import Role
 from flo_portal.training.queries import last_sar_awareness_on
 from flo_portal.training.services import record_training
+from tests.markers import needs_postgres
 from tests.roster.factories import CourseFactory, OfficerFactory
 
 
@@ -76,3 +77,21 @@ def test_center_staff_without_sar_submit_see_no_card(client, login_as):
     assert "How to report suspicious activity" not in client.get("/dashboard").get_data(
         as_text=True
     )
+
+
+@needs_postgres
+def test_the_guide_is_found_through_the_topics_index(db):
+    """The guide's topic test (``listed_topics``, which ``reporting_guide_statement``
+    uses) is the expression ``ix_product_topics_trgm`` indexes, so PostgreSQL can find the
+    guide without reading every training-material product (at the load size that scan
+    cost 18 ms a dashboard). With sequential scans priced out the plan must use the index;
+    an expression that drifted from the index's could not."""
+    from flo_portal.products.models import listed_topics
+
+    stmt = sa.select(Product.id).where(
+        listed_topics(Product.topics).contains(",sar-reporting-guide,")
+    )
+    sql = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(db.session.scalars(sa.text(f"EXPLAIN {sql}")))
+    assert "ix_product_topics_trgm" in plan, plan
