@@ -1,11 +1,13 @@
-"""Declarative base, constraint naming convention and the UTC datetime type."""
+"""Declarative base, constraint naming convention, the UTC datetime type and aliases
+made once."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -15,6 +17,15 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@functools.cache
+def shared_alias(model, name: str):
+    """An alias of ``model`` named ``name``, made once per process. A fresh alias builds
+    its column collection again on first use (milliseconds for a wide model), which
+    policies that alias a table on every list, feed and search paid on every request.
+    Made on first use, not at import: an alias configures the mappers."""
+    return aliased(model, name=name)
 
 
 def utcnow() -> datetime:

@@ -41,12 +41,10 @@ Viewers:
 
 from __future__ import annotations
 
-from functools import cache
-
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import shared_alias
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
@@ -190,17 +188,10 @@ def visible_products_condition(user):
     )
 
 
-@cache
-def _alias(model, name: str):
-    """An alias made once (as ``rfis.policies._other_rfi``): a new alias per call
-    rebuilds its column collection on first use, on every list and search."""
-    return aliased(model, name=name)
-
-
 def _counting_shares(user):
     """SELECT of the ids of products shared with ``user`` whose share counts under the
     product's current marking (the rule of ``_shared_condition`` with ``Product.tlp``)."""
-    shared = _alias(Product, "shared_product")
+    shared = shared_alias(Product, "shared_product")
     under = [shared.tlp.in_(SHAREABLE_ANYWHERE)]
     stmt = (
         sa.select(ProductShare.product_id)
@@ -209,7 +200,7 @@ def _counting_shares(user):
     )
     agency_id = getattr(user, "agency_id", None)
     if agency_id is not None:
-        sharer = _alias(User, "sharing_user")
+        sharer = shared_alias(User, "sharing_user")
         stmt = stmt.join(sharer, sharer.id == ProductShare.shared_by_id)
         under.append(sa.and_(shared.tlp == Tlp.AMBER, sharer.agency_id == agency_id))
     return stmt.where(sa.or_(*under))
@@ -245,7 +236,7 @@ def _shared_condition(user, tlp_column):
     if agency_id is None:
         same_agency = sa.false()
     else:
-        sharer = _alias(User, "sharing_user")
+        sharer = shared_alias(User, "sharing_user")
         same_agency = Product.id.in_(
             sa.select(ProductShare.product_id)
             .join(sharer, sharer.id == ProductShare.shared_by_id)
@@ -260,7 +251,7 @@ def _shared_condition(user, tlp_column):
 def shared_recipients_query(product: Product):
     """(User, shared_by_id) for the shares of ``product`` that count under its current
     marking: the dissemination of a revision reaches these, and no other share."""
-    sharer = _alias(User, "sharing_user")
+    sharer = shared_alias(User, "sharing_user")
     stmt = (
         sa.select(User, ProductShare.shared_by_id)
         .join(ProductShare, ProductShare.user_id == User.id)
@@ -526,7 +517,7 @@ def _partner_viewers(product: Product):
         return sa.false()
     from flo_portal.users.audience import audience_condition
 
-    sharer = _alias(User, "sharing_user")
+    sharer = shared_alias(User, "sharing_user")
     tlp = Tlp(product.tlp)
     share = sa.select(ProductShare.user_id).where(ProductShare.product_id == product.id)
     if tlp in SHAREABLE_ANYWHERE:

@@ -14,29 +14,19 @@ Participants are the requester, the assignee and the addressees of a tasking.
 
 from __future__ import annotations
 
-from functools import cache
-
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import shared_alias
 from flo_portal.rfis.models import Rfi, RfiDirection, RfiMessage, RfiRecipient, Tlp
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission, Role
 
 
-@cache
-def _other_rfi():
-    """Another rfi, not correlated with the outer query's: made once (on first use, when
-    the mappers are configured), because an alias builds its column collection on first
-    use (milliseconds for Rfi), which a new alias per call paid on every list and search."""
-    return aliased(Rfi, name="other_rfi")
-
-
 def _participant_ids(user) -> sa.CompoundSelect:
     """Ids of the RFIs ``user`` is the requester, the assignee or an addressee of: three
     index lookups (rfi.requester_id, rfi.assignee_id, rfi_recipient.user_id)."""
-    other = _other_rfi()
+    other = shared_alias(Rfi, "other_rfi")
     return sa.union_all(
         sa.select(other.id).where(other.requester_id == user.id),
         sa.select(other.id).where(other.assignee_id == user.id),
@@ -82,7 +72,7 @@ def visible_rfis_condition(user):
         ids = _participant_ids(user)
         if user.agency_id is not None:
             # The agency's requests (not TLP:RED): one more index lookup in the same IN.
-            other = _other_rfi()
+            other = shared_alias(Rfi, "other_rfi")
             ids = sa.union_all(
                 *ids.selects,
                 sa.select(other.id).where(
