@@ -40,8 +40,11 @@ from flo_portal.core.extensions import db
 
 
 @contextlib.contextmanager
-def kept_app(url: str, schema: str) -> Iterator[tuple[object, bool]]:
-    """The app on a PostgreSQL schema that outlives the run; yields (app, fresh)."""
+def kept_app(url: str, schema: str, config: str = "test") -> Iterator[tuple[object, bool]]:
+    """The app on a PostgreSQL schema that outlives the run; yields (app, fresh). A kept
+    schema is brought up to the migrations' heads on every run (a new index is there for
+    the "after" figures). ``config`` "development" is what the load benchmark serves
+    (CSRF, rate limits, JSON logs on); "test" is the tests' configuration."""
     from flask_migrate import upgrade
 
     from config import TestConfig
@@ -56,8 +59,16 @@ def kept_app(url: str, schema: str) -> Iterator[tuple[object, bool]]:
         if fresh:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
+    overrides: dict = {}
+    if config == "development":
+        from bench.load.serve import settings
+
+        os.environ.setdefault("BENCH_LOAD_URL", url)
+        os.environ.setdefault("BENCH_LOAD_UPLOADS", tempfile.mkdtemp(prefix="bench-uploads-"))
+        overrides = {k: v for k, v in settings().items() if k not in ("UPLOAD_DIR",) and not k.startswith("SQLALCHEMY")}
     app = create_app(
-        TestConfig,
+        TestConfig if config == "test" else config,
+        **overrides,
         SQLALCHEMY_DATABASE_URI=url,
         SQLALCHEMY_ENGINE_OPTIONS={
             "connect_args": {"options": f"-csearch_path={schema}"},
@@ -68,8 +79,7 @@ def kept_app(url: str, schema: str) -> Iterator[tuple[object, bool]]:
     )
     with app.app_context():
         try:
-            if fresh:
-                upgrade(revision="heads")
+            upgrade(revision="heads")
             yield app, fresh
         finally:
             db.session.remove()
@@ -148,6 +158,41 @@ def measure_page(client, path: str, runs: int, pid: int | None) -> tuple[float, 
     dbcpu = ((cpu_seconds(pid) - db_before) / runs) if pid else float("nan")
     assert response.status_code == 200, (path, response.status_code)
     return web * 1000, dbcpu * 1000, counter["n"], python_calls(client, path)
+
+
+def measure_bare(url: str, schema: str, user_id: int, runs: int) -> tuple:
+    """The load benchmark's bare page (``bench.load.serve.bare_app``: Flask, SQLAlchemy
+    Core and Flask-Login, a user row and 50 rows) measured like a portal page."""
+    from bench.load.run import cpu_seconds
+    from bench.load.serve import bare_app
+
+    os.environ.setdefault("BENCH_LOAD_URL", url)
+    os.environ.setdefault("BENCH_LOAD_SCHEMA", schema)
+    os.environ.setdefault("BENCH_LOAD_UPLOADS", tempfile.mkdtemp(prefix="bench-uploads-"))
+    app = bare_app()
+    engine = app.extensions["bare_engine"]
+    client = app.test_client()
+    client.get(f"/login/{user_id}")
+    client.get("/")  # warm: the pool holds the one connection from here on
+    with engine.connect() as conn:
+        pid = conn.scalar(sa.text("SELECT pg_backend_pid()"))
+    counter = {"n": 0}
+
+    def _count(*_args):
+        counter["n"] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", _count)
+    client.get("/")
+    sa.event.remove(engine, "before_cursor_execute", _count)
+    db_before, web_before = cpu_seconds(pid), time.process_time()
+    for _ in range(runs):
+        response = client.get("/")
+    assert response.status_code == 200, response.status_code
+    web = (time.process_time() - web_before) / runs
+    dbcpu = (cpu_seconds(pid) - db_before) / runs
+    calls = python_calls(client, "/")
+    engine.dispose()
+    return "bare page", web * 1000, dbcpu * 1000, counter["n"], calls
 
 
 def profile_page(client, path: str, runs: int, top: int) -> str:
@@ -268,8 +313,11 @@ def run(app, world, opts) -> None:
         if opts.profile and opts.profile in page.label:
             print(f"\n== cProfile: {page.label} ({opts.runs} requests)")
             print(profile_page(client, page.path, opts.runs, opts.top))
+    if opts.keep and opts.pages != "none" and (not opts.only or opts.only in "bare page"):
+        url = db.engine.url.render_as_string(hide_password=False)
+        rows.append(measure_bare(url, opts.keep, world.accounts["coordinator"][0].id, opts.runs))
     if rows:
-        print(f"\n{db.engine.dialect.name}: CPU per request, {opts.runs} requests each")
+        print(f"\n{db.engine.dialect.name} ({opts.config} configuration): CPU per request, {opts.runs} requests each")
         print(
             "| page | web CPU ms/req | DB CPU ms/req | SQL/req | Python calls/req |\n"
             "|---|---|---|---|---|"
@@ -294,13 +342,19 @@ def main() -> None:
     parser.add_argument("--sql", metavar="LABEL", help="print the statements of the page(s)")
     parser.add_argument("--explain", metavar="LABEL", help="EXPLAIN ANALYZE the page(s)")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--config",
+        default="test",
+        choices=["test", "development"],
+        help="the app's configuration: development is what the load benchmark serves",
+    )
     parser.add_argument("--publish", type=int, default=0, metavar="N_FLOS")
     opts = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if opts.keep:
         if not url.startswith("postgresql"):
             parser.error("--keep needs BENCH_DATABASE_URL naming a PostgreSQL database")
-        with kept_app(url, opts.keep) as (app, fresh):
+        with kept_app(url, opts.keep, opts.config) as (app, fresh):
             if fresh or not world_file(opts.keep).exists():
                 world = build_world(opts.scale, opts.keep)
             else:

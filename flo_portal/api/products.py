@@ -16,13 +16,10 @@ from flo_portal.api.schemas import BodyText, In, ListQuery, Out, Page
 from flo_portal.products import services
 from flo_portal.products.models import Product, ProductStatus, ProductType
 from flo_portal.products.policies import visible_products_condition
-from flo_portal.products.queries import get_visible_product_or_404
+from flo_portal.products.queries import FEED_STATUSES, get_visible_product_or_404
 from flo_portal.security import Permission, require
 
 op = operations("products")
-
-FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
-
 
 class ProductOut(Out):
     id: int

@@ -72,6 +72,10 @@ class Product(TimestampMixin, db.Model):
                 "version",
             ],
         ),
+        # A partner's feed total: the ids that reach the user are probed here for whether
+        # the product is released and not purged, without reading the product rows
+        # (migration 0027c; the INCLUDE is PostgreSQL's, elsewhere it is the id alone).
+        sa.Index("ix_product_release", "id", postgresql_include=["status", "purged_at"]),
         # "Carries the topic" (``listed_topics``, the SAR reporting guide's test): a
         # substring test no btree serves, so a trigram index on that very expression
         # (PostgreSQL; migration 0026). Without it every dashboard of a FLO read all the

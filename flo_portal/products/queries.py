@@ -25,6 +25,32 @@ from flo_portal.users.audience import PARTNER_ROLES
 from flo_portal.users.models import User
 
 
+FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
+
+
+def feed_ids_query(user, conditions=()) -> sa.Select:
+    """The ids of the feed's products ``user`` may see (and that meet ``conditions``, the
+    search form's), newest published first."""
+    return (
+        sa.select(Product.id)
+        .where(visible_products_condition(user), Product.status.in_(FEED_STATUSES), *conditions)
+        .order_by(Product.last_published_at.desc(), Product.id.desc())
+    )
+
+
+def feed_count_query(user, conditions=()) -> sa.Select:
+    """How many products ``feed_ids_query`` lists (the same rule, shaped for a count)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Product)
+        .where(
+            visible_products_condition(user, for_count=True),
+            Product.status.in_(FEED_STATUSES),
+            *conditions,
+        )
+    )
+
+
 def get_visible_product_or_404(user, product_id: int) -> Product:
     """The product ``user`` may see; 404 otherwise (an existing one is recorded as
     refused by ``audit.reads.refuse``: whether it exists is not told)."""

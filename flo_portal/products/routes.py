@@ -56,6 +56,8 @@ from flo_portal.products.policies import (
     visible_versions_condition,
 )
 from flo_portal.products.queries import (
+    feed_count_query,
+    feed_ids_query,
     get_attachment_or_404,
     get_visible_product_or_404,
     get_visible_version_or_404,
@@ -70,11 +72,13 @@ from flo_portal.users.models import User
 bp = Blueprint("products", __name__)
 
 
-def _search(stmt, form: SearchForm):
+def _search(form: SearchForm) -> list:
+    """The feed's search form as conditions on Product."""
+    conditions = []
     q = (form.q.data or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(
+        conditions.append(
             sa.or_(
                 sa.func.lower(Product.title).like(like),
                 sa.func.lower(Product.summary).like(like),
@@ -84,10 +88,10 @@ def _search(stmt, form: SearchForm):
             )
         )
     if form.product_type.data:
-        stmt = stmt.where(Product.product_type == form.product_type.data)
+        conditions.append(Product.product_type == form.product_type.data)
     if form.tlp.data:
-        stmt = stmt.where(Product.tlp == form.tlp.data)
-    return stmt
+        conditions.append(Product.tlp == form.tlp.data)
+    return conditions
 
 
 @bp.route("/")
@@ -96,22 +100,13 @@ def feed():
     form = SearchForm(request.args)
     if not form.validate():
         form.q.data = form.product_type.data = form.tlp.data = ""
-    stmt = (
-        sa.select(Product)
-        .where(
-            visible_products_condition(current_user),
-            Product.status.in_((ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)),
-        )
-        .order_by(Product.last_published_at.desc(), Product.id.desc())
-    )
-    stmt = _search(stmt, form)
+    conditions = _search(form)
     # Sort and page over ids only (sorting whole rows, bodies included, is what costs),
     # then load the 25 products of the page in one query.
-    id_stmt = stmt.with_only_columns(Product.id)
-    page = db.paginate(id_stmt, per_page=25, error_out=False, count=False)
-    page.total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(id_stmt.order_by(None).subquery())
+    page = db.paginate(
+        feed_ids_query(current_user, conditions), per_page=25, error_out=False, count=False
     )
+    page.total = db.session.scalar(feed_count_query(current_user, conditions))
     loaded = {
         p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(page.items)))
     }
