@@ -16,7 +16,7 @@ from datetime import date
 from enum import Enum
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, g, has_request_context, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,6 +26,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from flo_portal.core.unit_of_work import discard
@@ -52,11 +53,30 @@ def control_character_problem(value: str, *, multiline: bool = False) -> str | N
     )
 
 
+_CSRF_INPUTS = "flo_csrf_inputs"  # g: this request's rendered CSRF inputs
+
+
+class _PortalMeta(FlaskForm.Meta):
+    def render_field(self, field, render_kw):
+        """The CSRF input is rendered once a request: every form of a page carries the
+        same token, and a page of row buttons (notifications, the navigation's sign-out)
+        rendered the same hidden input through the widget up to 35 times."""
+        if not isinstance(field, CSRFTokenField) or render_kw or not has_request_context():
+            return super().render_field(field, render_kw)
+        key = (field.name, field.id, field.current_token)
+        rendered = g.setdefault(_CSRF_INPUTS, {})
+        if key not in rendered:
+            rendered[key] = super().render_field(field, render_kw)
+        return rendered[key]
+
+
 class PortalForm(FlaskForm):
     """The base of every portal form: refuses control characters before any validator.
 
     The check runs first, so no field validator (nor a database lookup inside one) ever
     sees a NUL; a refused field shows the message next to it and the form re-renders."""
+
+    Meta = _PortalMeta
 
     def validate(self, extra_validators=None) -> bool:
         refused = False
