@@ -65,7 +65,11 @@ def kept_app(url: str, schema: str, config: str = "test") -> Iterator[tuple[obje
 
         os.environ.setdefault("BENCH_LOAD_URL", url)
         os.environ.setdefault("BENCH_LOAD_UPLOADS", tempfile.mkdtemp(prefix="bench-uploads-"))
-        overrides = {k: v for k, v in settings().items() if k not in ("UPLOAD_DIR",) and not k.startswith("SQLALCHEMY")}
+        overrides = {
+            k: v
+            for k, v in settings().items()
+            if k not in ("UPLOAD_DIR",) and not k.startswith("SQLALCHEMY")
+        }
     app = create_app(
         TestConfig if config == "test" else config,
         **overrides,
@@ -317,7 +321,9 @@ def run(app, world, opts) -> None:
         url = db.engine.url.render_as_string(hide_password=False)
         rows.append(measure_bare(url, opts.keep, world.accounts["coordinator"][0].id, opts.runs))
     if rows:
-        print(f"\n{db.engine.dialect.name} ({opts.config} configuration): CPU per request, {opts.runs} requests each")
+        print(
+            f"\n{db.engine.dialect.name} ({opts.config} configuration): CPU per request, {opts.runs} requests each"
+        )
         print(
             "| page | web CPU ms/req | DB CPU ms/req | SQL/req | Python calls/req |\n"
             "|---|---|---|---|---|"

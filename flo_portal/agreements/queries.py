@@ -11,7 +11,7 @@ import functools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_sqlalchemy.pagination import SelectPagination
 
 from flo_portal.agreements.models import (
@@ -81,9 +81,18 @@ def signatures_of_user(version_id, user_id):
     )
 
 
+# g: (user id, whether any current version awaits their signature), read in the signed-in
+# user's own statement (``auth.session_rules.load_user``): the gate then asks for the
+# versions only when there are some.
+UNSIGNED_READ_WITH_USER = "flo_unsigned_read_with_user"
+
+
 def unsigned_current_versions(user) -> list[AgreementVersion]:
     """The current versions ``user``'s role must sign that they have not signed (one query,
     built once per process: every signed-in request asks it, in the gate)."""
+    known = g.get(UNSIGNED_READ_WITH_USER) if has_app_context() else None
+    if known is not None and known[0] == user.id and not known[1]:
+        return []
     return list(
         db.session.scalars(
             _unsigned_current_versions(),
@@ -92,19 +101,34 @@ def unsigned_current_versions(user) -> list[AgreementVersion]:
     )
 
 
-@functools.cache
-def _unsigned_current_versions():
-    user_id = sa.bindparam("user_id", type_=sa.Integer)
+def _unsigned_current(user_id, role, today) -> sa.Select:
     return (
         sa.select(AgreementVersion)
         .join(AgreementRole, AgreementRole.version_id == AgreementVersion.id)
         .where(
-            AgreementVersion.id.in_(current_versions_subquery(sa.bindparam("today"))),
-            AgreementRole.role == sa.bindparam("role"),
+            AgreementVersion.id.in_(current_versions_subquery(today)),
+            AgreementRole.role == role,
             ~sa.exists(signatures_of_user(AgreementVersion.id, user_id)),
         )
-        .order_by(AgreementVersion.effective_on, AgreementVersion.kind)
     )
+
+
+@functools.cache
+def _unsigned_current_versions():
+    return _unsigned_current(
+        sa.bindparam("user_id", type_=sa.Integer), sa.bindparam("role"), sa.bindparam("today")
+    ).order_by(AgreementVersion.effective_on, AgreementVersion.kind)
+
+
+def any_unsigned_current_column(user_id, role, today) -> sa.Exists:
+    """SQL: ``unsigned_current_versions`` of the user ``user_id`` (a bind parameter) with
+    ``role`` (the user's column in the enclosing statement) is not empty on ``today``."""
+    return sa.exists(_unsigned_current(user_id, role, today))
+
+
+def note_any_unsigned(user_id: int, any_unsigned: bool) -> None:
+    """Keep whether ``user_id`` has current versions to sign, for this request."""
+    g.setdefault(UNSIGNED_READ_WITH_USER, (user_id, bool(any_unsigned)))
 
 
 def grace_days() -> int:

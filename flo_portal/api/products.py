@@ -21,6 +21,7 @@ from flo_portal.security import Permission, require
 
 op = operations("products")
 
+
 class ProductOut(Out):
     id: int
     reference: str | None

@@ -17,9 +17,12 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from flo_portal.agreements.queries import any_unsigned_current_column, note_any_unsigned
 from flo_portal.auth.models import UserSession
+from flo_portal.core import clock
 from flo_portal.core.extensions import db, login_manager
 from flo_portal.core.orm import utcnow
+from flo_portal.notifications.services import note_unread_count, unread_count_column
 from flo_portal.users.models import User
 
 SESSION_KEY = "sid"
@@ -41,7 +44,9 @@ def load_user(user_id: str) -> User | None:
     """IDs are "<id>:<session token>": rotating the token signs out every session.
 
     The user and this browser's session row come in one query (every signed-in request
-    needs both: the session rules below check the row)."""
+    needs both: the session rules below check the row), and with them what every page
+    asks next about the user: the navigation's unread count and whether an agreement
+    awaits their signature (the agreements gate)."""
     try:
         raw_id, token = user_id.split(":", 1)
         uid = int(raw_id)
@@ -50,10 +55,13 @@ def load_user(user_id: str) -> User | None:
     raw = session.get(SESSION_KEY)
     if isinstance(raw, str) and raw:
         row = db.session.execute(
-            _user_and_session(), {"uid": uid, "token_hash": _digest(raw)}
+            _user_and_session(), {"uid": uid, "token_hash": _digest(raw), "today": clock.today()}
         ).first()
         user, record = (row[0], row[1]) if row is not None else (None, None)
         g.setdefault(_RECORD, record)
+        if user is not None:
+            note_unread_count(user.id, row.unread)
+            note_any_unsigned(user.id, row.any_unsigned)
     else:
         user = db.session.get(User, uid)
     if user is None or user.session_token != token or not user.is_active_account:
@@ -64,8 +72,16 @@ def load_user(user_id: str) -> User | None:
 @functools.cache
 def _user_and_session():
     """The statement of ``load_user``, built once per process (every request runs it)."""
+    uid = sa.bindparam("uid", type_=sa.Integer)
     return (
-        sa.select(User, UserSession)
+        sa.select(
+            User,
+            UserSession,
+            unread_count_column(uid).label("unread"),
+            any_unsigned_current_column(uid, User.role, sa.bindparam("today")).label(
+                "any_unsigned"
+            ),
+        )
         .outerjoin(
             UserSession,
             sa.and_(
@@ -73,7 +89,7 @@ def _user_and_session():
                 UserSession.token_hash == sa.bindparam("token_hash", type_=sa.String),
             ),
         )
-        .where(User.id == sa.bindparam("uid", type_=sa.Integer))
+        .where(User.id == uid)
     )
 
 

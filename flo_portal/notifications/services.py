@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from flo_portal.agencies.models import Agency
 from flo_portal.core.extensions import db
@@ -165,6 +166,7 @@ def notify(
         dedupe_key=dedupe_key,
     )
     db.session.add(notice)
+    _forget_unread_count()
     if email and user.email and channel_for(user.id, kind) == EMAIL:
         queue_email(
             user.email,
@@ -177,18 +179,47 @@ def notify(
     return notice
 
 
+# g: (user id, unread count) read in the signed-in user's own statement
+# (``auth.session_rules.load_user``), so the navigation asks nothing more. Every write of
+# notices below forgets it, and the count is then asked again.
+UNREAD_READ_WITH_USER = "flo_unread_read_with_user"
+
+
 def unread_count(user_id: int) -> int:
     """How many of the user's in-app notices are unread (shown in the navigation)."""
+    known = g.get(UNREAD_READ_WITH_USER) if has_app_context() else None
+    if known is not None and known[0] == user_id:
+        return known[1]
     return db.session.scalar(_unread_count(), {"user_id": user_id})
+
+
+def _unread_of(user_id) -> sa.Select:
+    return sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
 
 
 @functools.cache
 def _unread_count():
-    """The navigation's count, built once per process (every page asks it)."""
-    return sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == sa.bindparam("user_id", type_=sa.Integer),
-        Notification.read_at.is_(None),
-    )
+    """The navigation's count, built once per process (a page asks it when the user's
+    statement did not)."""
+    return _unread_of(sa.bindparam("user_id", type_=sa.Integer))
+
+
+def unread_count_column(user_id) -> sa.ScalarSelect:
+    """SQL: ``unread_count`` of the user ``user_id`` (a column or a bind parameter), for
+    the statement that reads the user."""
+    return _unread_of(user_id).scalar_subquery()
+
+
+def note_unread_count(user_id: int, count: int) -> None:
+    """Keep ``unread_count`` of ``user_id`` for this request (read with the user)."""
+    g.setdefault(UNREAD_READ_WITH_USER, (user_id, count))
+
+
+def _forget_unread_count() -> None:
+    if has_app_context():
+        g.pop(UNREAD_READ_WITH_USER, None)
 
 
 def user_notifications_query(user_id: int, *, unread_only: bool = False):
@@ -206,6 +237,7 @@ def mark_read(user_id: int, notification_ids: list[int] | None = None) -> int:
     )
     if notification_ids is not None:
         stmt = stmt.where(Notification.id.in_(notification_ids))
+    _forget_unread_count()
     result = db.session.execute(
         stmt.values(read_at=utcnow()), execution_options={"synchronize_session": False}
     )
@@ -282,6 +314,7 @@ def notify_users(
             .where(recipients, *where)
         )
 
+    _forget_unread_count()
     notices = db.session.execute(
         _insert_ignoring_duplicates(Notification)
         .from_select(
@@ -424,6 +457,7 @@ def notify_many(notices: Sequence[Notice]) -> int:
                 }
             )
     if notice_rows:
+        _forget_unread_count()
         db.session.execute(sa.insert(Notification), notice_rows)
     if email_rows:
         db.session.execute(sa.insert(OutboxEmail), email_rows)

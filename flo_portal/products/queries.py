@@ -24,7 +24,6 @@ from flo_portal.products.policies import (
 from flo_portal.users.audience import PARTNER_ROLES
 from flo_portal.users.models import User
 
-
 FEED_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.ARCHIVED)
 
 
