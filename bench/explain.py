@@ -92,6 +92,15 @@ def _queue_analyst_open(w):
     return "analyst", lambda viewer: queue_query(viewer, QueueFilters(status="open"), today())
 
 
+def _feed(role: str, count: bool = False):
+    def make(w):
+        from flo_portal.products.queries import feed_count_query, feed_ids_query
+
+        return role, feed_count_query if count else feed_ids_query
+
+    return make
+
+
 # name -> (data world) -> (role, viewer -> select); each list is paged as its page pages it
 LISTS: dict[str, Callable] = {
     "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
@@ -103,6 +112,10 @@ LISTS: dict[str, Callable] = {
     "portal search: RFIs, a rare word (analyst)": _search_analyst,
     "RFI queue (analyst)": _queue_analyst,
     "RFI queue, open (analyst)": _queue_analyst_open,
+    "product feed (FLO)": _feed("liaison_officer"),
+    "product feed, its total (FLO)": _feed("liaison_officer", count=True),
+    "product feed (agency head)": _feed("agency_head"),
+    "product feed, its total (agency head)": _feed("agency_head", count=True),
 }
 
 

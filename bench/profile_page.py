@@ -294,7 +294,8 @@ def run(app, world, opts) -> None:
     from bench.load.run import pages
     from flo_portal.users.models import User
 
-    wanted = [p for p in pages(world) if not opts.only or opts.only in p.label]
+    only = opts.only.split("|") if opts.only else []
+    wanted = [p for p in pages(world) if not only or any(o in p.label for o in only)]
     if opts.pages == "none":
         wanted = []
     pid = backend_pid()
@@ -317,7 +318,7 @@ def run(app, world, opts) -> None:
         if opts.profile and opts.profile in page.label:
             print(f"\n== cProfile: {page.label} ({opts.runs} requests)")
             print(profile_page(client, page.path, opts.runs, opts.top))
-    if opts.keep and opts.pages != "none" and (not opts.only or opts.only in "bare page"):
+    if opts.keep and opts.pages != "none" and (not only or any(o in "bare page" for o in only)):
         url = db.engine.url.render_as_string(hide_password=False)
         rows.append(measure_bare(url, opts.keep, world.accounts["coordinator"][0].id, opts.runs))
     if rows:
@@ -342,7 +343,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", metavar="SCHEMA", help="build once in this PostgreSQL schema")
-    parser.add_argument("--only", help="pages whose label contains this")
+    parser.add_argument("--only", help="pages whose label contains this (several: a|b)")
     parser.add_argument("--pages", default="all", choices=["all", "none"])
     parser.add_argument("--profile", metavar="LABEL", help="cProfile the page(s) matching")
     parser.add_argument("--sql", metavar="LABEL", help="print the statements of the page(s)")

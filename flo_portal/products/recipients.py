@@ -33,8 +33,13 @@ def current_receipt(product: Product, user: User) -> ProductRecipient | None:
     )
 
 
-def record_view(product: Product, user: User, version: int | None = None) -> None:
-    """Audit the view and mark the receipt opened (first open of the current version)."""
+def record_view(
+    product: Product, user: User, version: int | None = None
+) -> ProductRecipient | None:
+    """Audit the view and mark the receipt opened (first open of the current version).
+    Returns the user's receipt of the current version (None for an earlier version's
+    view, or when the user was not a recipient), which the page shows."""
+    receipt = None
     if version is None:
         receipt = current_receipt(product, user)
         if receipt is not None and receipt.opened_at is None:
@@ -55,6 +60,7 @@ def record_view(product: Product, user: User, version: int | None = None) -> Non
             actor=user,
         )
     db.session.flush()
+    return receipt
 
 
 def acknowledge(product: Product, user: User) -> ProductRecipient:

@@ -208,8 +208,7 @@ def edit(product_id: int):
     return render_template("products/form.html", form=form, product=product)
 
 
-def _detail_context(product: Product) -> dict:
-    receipt = recipients.current_receipt(product, current_user)
+def _detail_context(product: Product, receipt) -> dict:
     feedback_given = (
         db.session.scalar(
             sa.select(ProductFeedback.id).where(
@@ -256,13 +255,13 @@ def _detail_context(product: Product) -> dict:
 @require(Permission.PRODUCT_READ)
 def detail(product_id: int):
     product = get_visible_product_or_404(current_user, product_id)
-    recipients.record_view(product, current_user)
+    receipt = recipients.record_view(product, current_user)
     return render_template(
         "products/detail.html",
         product=product,
         shown=product,
         body_html=render_markdown(product.body_md),
-        **_detail_context(product),
+        **_detail_context(product, receipt),
     )
 
 
