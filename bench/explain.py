@@ -78,6 +78,18 @@ def _search_analyst(w):
     return "analyst", lambda viewer: _pg_statement(BY_NAME["rfi"], viewer, [RARE], 5, 0)
 
 
+def _search_partner_products(w):
+    from flo_portal.search.kinds import BY_NAME
+    from flo_portal.search.queries import _few_matches, _pg_statement
+
+    # A quoted phrase and an excluded word, as the search reduces them: three words, a few
+    # hundred matches, a few dozen the agency head may see (ids read first).
+    kind, terms = BY_NAME["product"], ["purchase", "burglary", "trailer"]
+    return "agency_head", lambda viewer: _pg_statement(
+        kind, viewer, terms, 5, 0, 100, matching_ids=_few_matches(kind, terms)
+    )
+
+
 def _queue_analyst(w):
     from flo_portal.core.clock import today
     from flo_portal.rfis.queries import QueueFilters, queue_query
@@ -101,6 +113,7 @@ LISTS: dict[str, Callable] = {
     "portal search: RFIs (FLO)": _search,
     "portal search: RFIs, a word in most (coordinator)": _search_all,
     "portal search: RFIs, a rare word (analyst)": _search_analyst,
+    "portal search: products, three words (agency head)": _search_partner_products,
     "RFI queue (analyst)": _queue_analyst,
     "RFI queue, open (analyst)": _queue_analyst_open,
 }
