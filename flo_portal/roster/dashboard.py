@@ -7,11 +7,10 @@ from flask import url_for
 from flo_portal.core.display import plural
 from flo_portal.dashboard import card_provider, count_of
 from flo_portal.roster.coverage import overall_percent
-from flo_portal.roster.policies import officer_for_user
 from flo_portal.roster.services import pending_nominations_select
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
-from flo_portal.training.queries import EXPIRING_SOON_DAYS, officer_training_summary
+from flo_portal.training.queries import EXPIRING_SOON_DAYS, own_training
 
 
 @card_provider
@@ -48,9 +47,9 @@ def roster_cards(user) -> list[dict]:
     if not can(Permission.ROSTER_READ_ALL, user) and not can(
         Permission.ROSTER_READ_OWN_AGENCY, user
     ):
-        officer = officer_for_user(user)
-        if officer is not None:
-            expiring = officer_training_summary(officer.id).expiring_soon
+        own = own_training(user)
+        if own is not None:
+            officer, expiring = own.officer, own.expiring_soon
             cards.append(
                 {
                     "title": "My training",

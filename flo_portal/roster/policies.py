@@ -12,7 +12,6 @@ import functools
 import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
-from flo_portal.core.request_cache import per_request
 from flo_portal.roster.models import Officer
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
@@ -45,10 +44,8 @@ def can_view_officer(user, officer: Officer | None) -> bool:
     return officer.user_id is not None and officer.user_id == user.id
 
 
-@per_request
 def officer_for_user(user) -> Officer | None:
-    """The roster entry linked to ``user``'s account, if any (read once per request: the
-    dashboard's cards each ask it)."""
+    """The roster entry linked to ``user``'s account, if any."""
     if not _signed_in(user):
         return None
     return db.session.scalar(_officer_of_user(), {"user_id": user.id})
@@ -56,7 +53,7 @@ def officer_for_user(user) -> Officer | None:
 
 @functools.cache
 def _officer_of_user():
-    """``officer_for_user``'s statement, built once per process (every dashboard asks it)."""
+    """``officer_for_user``'s statement, built once per process."""
     return sa.select(Officer).where(Officer.user_id == sa.bindparam("user_id", type_=sa.Integer))
 
 

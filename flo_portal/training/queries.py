@@ -17,6 +17,7 @@ from flo_portal.audit.reads import refuse
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.core.request_cache import per_request
+from flo_portal.roster.models import Officer
 from flo_portal.roster.policies import can_view_officer
 from flo_portal.training.models import TrainingCourse, TrainingRecord
 from flo_portal.training.services import required_condition
@@ -31,30 +32,35 @@ def get_visible_record_or_404(user, record_id: int) -> TrainingRecord:
     return rec
 
 
-class TrainingSummary(NamedTuple):
+class OwnTraining(NamedTuple):
+    officer: Officer
     expiring_soon: int  # required records expiring within EXPIRING_SOON_DAYS
     last_sar_awareness_on: date | None
 
 
 @per_request
-def officer_training_summary(officer_id: int) -> TrainingSummary:
-    """What the officer's own dashboard shows of their training, as one aggregate over
-    their records (once per request: the "My training" and the SAR card both read it)."""
+def own_training(user) -> OwnTraining | None:
+    """The roster entry linked to ``user``'s account, if any, with what their dashboard
+    shows of their training, in one statement (once per request: the "My training" and
+    the SAR card both read it)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
     today = clock.today()
-    expiring, last_sar = db.session.execute(
-        _training_summary(),
+    row = db.session.execute(
+        _own_training(),
         {
-            "officer_id": officer_id,
+            "user_id": user.id,
             "today": today,
             "soon": today + timedelta(days=EXPIRING_SOON_DAYS),
         },
-    ).one()
-    return TrainingSummary(int(expiring or 0), last_sar)
+    ).first()
+    return None if row is None else OwnTraining(row[0], int(row[1] or 0), row[2])
 
 
 @functools.cache
-def _training_summary():
-    """``officer_training_summary``'s statement, built once per process."""
+def _own_training():
+    """``own_training``'s statement, built once per process: the officer and one
+    aggregate over their records."""
     today = sa.bindparam("today", type_=sa.Date)
     expiring = sa.and_(
         required_condition(today),
@@ -64,16 +70,25 @@ def _training_summary():
     )
     return (
         sa.select(
+            Officer,
             sa.func.count(sa.case((expiring, TrainingRecord.id))),
-            sa.func.max(
-                sa.case((TrainingCourse.is_sar_awareness.is_(True), TrainingRecord.completed_on))
-            ),
+            sa.func.max(sa.case((_sar_awareness(), TrainingRecord.completed_on))),
         )
-        .join(TrainingCourse, TrainingCourse.id == TrainingRecord.course_id)
-        .where(TrainingRecord.officer_id == sa.bindparam("officer_id", type_=sa.Integer))
+        .outerjoin(TrainingRecord, TrainingRecord.officer_id == Officer.id)
+        .outerjoin(TrainingCourse, TrainingCourse.id == TrainingRecord.course_id)
+        .where(Officer.user_id == sa.bindparam("user_id", type_=sa.Integer))
+        .group_by(Officer.id)
     )
 
 
+def _sar_awareness():
+    return TrainingCourse.is_sar_awareness.is_(True)
+
+
 def last_sar_awareness_on(officer_id: int) -> date | None:
-    """The day the officer last completed a SAR-awareness course, or None."""
-    return officer_training_summary(officer_id).last_sar_awareness_on
+    """The day the officer last completed a SAR-awareness course (one aggregate), or None."""
+    return db.session.scalar(
+        sa.select(sa.func.max(TrainingRecord.completed_on))
+        .join(TrainingCourse, TrainingCourse.id == TrainingRecord.course_id)
+        .where(TrainingRecord.officer_id == officer_id, _sar_awareness())
+    )
