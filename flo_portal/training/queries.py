@@ -2,7 +2,8 @@
 record id (evidence upload and download, delete).
 
 A record is visible exactly when its officer is (``roster.policies.can_view_officer``);
-otherwise 404, and the refusal is recorded (``audit.reads.refuse``).
+otherwise 404, and the refusal is recorded (``audit.reads.refuse``). Also what an
+officer's own dashboard shows of their training (``own_training``).
 """
 
 from __future__ import annotations
