@@ -104,6 +104,18 @@ def _queue_analyst_open(w):
     return "analyst", lambda viewer: queue_query(viewer, QueueFilters(status="open"), today())
 
 
+def _own_training(w):
+    from datetime import timedelta
+
+    from flo_portal.core.clock import today
+    from flo_portal.training.queries import EXPIRING_SOON_DAYS, _own_training
+
+    soon = today() + timedelta(days=EXPIRING_SOON_DAYS)
+    return "liaison_officer", lambda viewer: _own_training().params(
+        user_id=viewer.id, today=today(), soon=soon
+    )
+
+
 # name -> (data world) -> (role, viewer -> select); each list is paged as its page pages it
 LISTS: dict[str, Callable] = {
     "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
@@ -116,6 +128,7 @@ LISTS: dict[str, Callable] = {
     "portal search: products, three words (agency head)": _search_partner_products,
     "RFI queue (analyst)": _queue_analyst,
     "RFI queue, open (analyst)": _queue_analyst_open,
+    "dashboard: own training (FLO)": _own_training,
 }
 
 

@@ -45,6 +45,7 @@ import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import shared_alias
+from flo_portal.core.request_cache import per_request
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
@@ -157,8 +158,11 @@ def _staff_red_condition(user, role: Role):
     )
 
 
+@per_request
 def visible_products_condition(user):
-    """SQL condition on Product: the products ``user`` may see (feed, search, API lists)."""
+    """SQL condition on Product: the products ``user`` may see (feed, search, API lists);
+    built once per request (the partner dashboard's receipts count and reporting guide
+    both filter by it)."""
     if not _may_read_at_all(user):
         return sa.false()
     role = _role(user)

@@ -1,4 +1,4 @@
-"""The roster, profile and coverage pages run a fixed number of queries at any data size."""
+"""The roster, profile, coverage and dashboard pages run a fixed number of queries at any data size."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ PAGES = {
     "coverage": "/roster/coverage",
     "agency": "/agencies/{agency}",
     "agencies": "/agencies/",
+    "dashboard": "/dashboard",
 }
 
 
