@@ -21,8 +21,8 @@ from flo_portal.core.extensions import db
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
-from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import NEVER, required_condition
+from flo_portal.training.models import OfficerCourseValidity, TrainingCourse
+from flo_portal.training.services import required_condition
 
 WINDOWS = (30, 60, 90)
 MISSING_LIST_LIMIT = 25  # names listed per course; the count is always complete
@@ -124,25 +124,16 @@ class Coverage:
         }
 
 
-def _validity_by_officer(required_ids: list[int]):
-    """One row per officer with a record of a required course: for each required course
-    ``v<id>``, the last day their best record of it counts (NEVER if it never expires;
-    NULL without a record). One pass over the records, grouped by officer only."""
-    valid_until = sa.case(
-        (TrainingRecord.expires_on.is_(None), sa.literal(NEVER, sa.Date)),
-        else_=TrainingRecord.expires_on,
-    )
-    columns = [TrainingRecord.officer_id.label("officer_id")]
+def _validity_columns(stmt: sa.Select, officer_id, required_ids: list[int]):
+    """``stmt`` outer-joined to the validity summary once per required course (a primary
+    key lookup each); returns it with, per course id, the day the officer's best record of
+    it stops counting (NEVER if it never expires; NULL without a record)."""
+    columns = {}
     for cid in required_ids:
-        columns.append(
-            sa.func.max(sa.case((TrainingRecord.course_id == cid, valid_until))).label(f"v{cid}")
-        )
-    return (
-        sa.select(*columns)
-        .where(TrainingRecord.course_id.in_(required_ids))
-        .group_by(TrainingRecord.officer_id)
-        .subquery("validity")
-    )
+        v = sa.orm.aliased(OfficerCourseValidity, name=f"v{cid}")
+        stmt = stmt.outerjoin(v, sa.and_(v.officer_id == officer_id, v.course_id == cid))
+        columns[cid] = v.expires_on
+    return stmt, columns
 
 
 def coverage_for(
@@ -170,8 +161,16 @@ def coverage_for(
     def _count(cond):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
-    validity = _validity_by_officer(required_ids) if n_required else None
-    held = {cid: validity.c[f"v{cid}"] > today for cid in required_ids} if n_required else {}
+    stmt = (
+        sa.select(Agency.id)
+        .select_from(Agency)
+        .outerjoin(
+            Officer,
+            sa.and_(Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE),
+        )
+    )
+    stmt, until = _validity_columns(stmt, Officer.id, required_ids)
+    held = {cid: until[cid] > today for cid in required_ids}
     if n_required:
         is_current = sa.and_(*held.values())
     else:
@@ -190,25 +189,16 @@ def coverage_for(
         # a current officer's first expiry is within w days when any course's is
         limit = today + timedelta(days=w)
         soon = (
-            sa.and_(is_current, sa.or_(*(validity.c[f"v{cid}"] <= limit for cid in required_ids)))
+            sa.and_(is_current, sa.or_(*(until[cid] <= limit for cid in required_ids)))
             if n_required
             else sa.false()
         )
         columns.append(_count(soon).label(f"exp{w}"))
     for cid in required_ids:
         columns.append(_count(held[cid]).label(f"held{cid}"))
-    stmt = (
-        sa.select(*columns)
-        .select_from(Agency)
-        .outerjoin(
-            Officer,
-            sa.and_(Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE),
-        )
-    )
-    if n_required:
-        stmt = stmt.outerjoin(validity, validity.c.officer_id == Officer.id)
     rows = db.session.execute(
-        stmt.where(*agency_scope)
+        stmt.with_only_columns(*columns, maintain_column_froms=False)
+        .where(*agency_scope)
         .group_by(Agency.id, Agency.name, Agency.discipline, Agency.region)
         .order_by(Agency.name)
     ).all()
@@ -235,7 +225,7 @@ def coverage_for(
     if n_required:
         # 3. who is missing each required course (first names per course, and the total)
         course = sa.orm.aliased(TrainingCourse)
-        valid_until = sa.case(*((course.id == cid, validity.c[f"v{cid}"]) for cid in required_ids))
+        validity = OfficerCourseValidity
         ranked = (
             sa.select(
                 course.id.label("course_id"),
@@ -254,10 +244,13 @@ def coverage_for(
             .select_from(Officer)
             .join(Agency, Agency.id == Officer.agency_id)
             .join(course, course.id.in_(required_ids))
-            .outerjoin(validity, validity.c.officer_id == Officer.id)
+            .outerjoin(
+                validity,
+                sa.and_(validity.officer_id == Officer.id, validity.course_id == course.id),
+            )
             .where(
                 Officer.status == OfficerStatus.ACTIVE,
-                sa.or_(valid_until.is_(None), valid_until <= today),
+                sa.or_(validity.expires_on.is_(None), validity.expires_on <= today),
                 *agency_scope,
             )
             .subquery("ranked")
@@ -305,13 +298,12 @@ def expiring_within(
     )
     if not required_ids:
         return sa.select(Officer.id).where(sa.false())
-    validity = _validity_by_officer(required_ids)
-    is_current = sa.and_(*(validity.c[f"v{cid}"] > today for cid in required_ids))
-    until = sa.case(*((TrainingCourse.id == cid, validity.c[f"v{cid}"]) for cid in required_ids))
     scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
     if agency_id:
         scope.append(Agency.id == agency_id)
-    return (
+    validity = OfficerCourseValidity
+    until = validity.expires_on
+    stmt = (
         sa.select(
             Officer.id.label("officer_id"),
             Officer.first_name,
@@ -324,16 +316,20 @@ def expiring_within(
         )
         .select_from(Officer)
         .join(Agency, Agency.id == Officer.agency_id)
-        .join(validity, validity.c.officer_id == Officer.id)
         .join(TrainingCourse, TrainingCourse.id.in_(required_ids))
-        .where(
-            Officer.status == OfficerStatus.ACTIVE,
-            is_current,
-            until <= today + timedelta(days=within),
-            *scope,
+        .join(
+            validity,
+            sa.and_(validity.officer_id == Officer.id, validity.course_id == TrainingCourse.id),
         )
-        .order_by(until, Officer.last_name, Officer.first_name, Officer.id, TrainingCourse.code)
     )
+    # current: a valid record of every required course
+    stmt, held = _validity_columns(stmt, Officer.id, required_ids)
+    return stmt.where(
+        Officer.status == OfficerStatus.ACTIVE,
+        *(held[cid] > today for cid in required_ids),
+        until <= today + timedelta(days=within),
+        *scope,
+    ).order_by(until, Officer.last_name, Officer.first_name, Officer.id, TrainingCourse.code)
 
 
 def overall_percent(viewer) -> tuple[int | None, int, int]:

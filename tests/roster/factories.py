@@ -8,7 +8,7 @@ from flo_portal.agencies.models import Discipline
 from flo_portal.core import clock
 from flo_portal.roster.models import FloLevel, Officer, OfficerStatus
 from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import expiry_for
+from flo_portal.training.services import expiry_for, refresh_validity
 from tests.factories import AgencyFactory, BaseFactory
 
 
@@ -48,3 +48,10 @@ class RecordFactory(BaseFactory):
     completed_on = factory.LazyFunction(clock.today)
     expires_on = factory.LazyAttribute(lambda o: expiry_for(o.course, o.completed_on))
     source = "manual"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A writer of training records like any other: keeps the validity summary.
+        rec = super()._create(model_class, *args, **kwargs)
+        refresh_validity([rec.officer_id], course_ids=[rec.course_id])
+        return rec
