@@ -1,10 +1,12 @@
 """Training coverage, computed in the database with a fixed number of queries.
 
 Coverage of an agency = active officers who are current / active officers. "Current"
-is computed here from the records and today's date (not from the cached flag), so the
+is worked out here from the validity summary and today's date (not from the cached flag), so the
 page is right even before the nightly refresh. Three queries whatever the data size:
-required courses, per-agency figures with the agency x course heat map (one pass over the
-records, grouped by officer), who misses each course.
+required courses, per-agency figures with the agency x course heat map, the first names of
+who misses each course. They read the validity summary kept on every write of a record
+(``training.models.OfficerCourseValidity``: per officer and course, when the best record
+stops counting), never the records themselves; today is compared here, at read time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
@@ -53,7 +56,7 @@ def pct_label(value: int | None) -> str:
 
 
 def heat_class(value: int | None) -> str:
-    """As the ``heat_class`` macro classes a heat-map cell."""
+    """The class of a heat-map cell (green from 90 %, amber from 60 %)."""
     if value is None:
         return "heat-none"
     if value >= 90:
@@ -99,16 +102,17 @@ class Coverage:
             return None
         return round(100 * self.heat.get((agency.id, course.id), 0) / agency.active)
 
-    def heat_rows(self) -> list[tuple[AgencyCoverage, list[tuple[str, str]]]]:
-        """The heat map's rows, each cell's class and label worked out here once, so the
-        template renders a cell without a macro call (agencies x courses cells)."""
+    def heat_rows(self) -> list[tuple[AgencyCoverage, Markup]]:
+        """The heat map's rows: each row's cells worked out here once and joined into one
+        piece of HTML, so the template renders a row, not agencies x courses cells. Only a
+        class and a percentage go into a cell (heat_class, pct_label): nothing to escape."""
         rows = []
         for a in self.agencies:
-            cells = []
-            for c in self.courses:
-                v = self.heat_percent(a, c)
-                cells.append((heat_class(v), pct_label(v)))
-            rows.append((a, cells))
+            cells = "".join(
+                f'<td class="text-center {heat_class(v)}">{pct_label(v)}</td>'
+                for v in (self.heat_percent(a, c) for c in self.courses)
+            )
+            rows.append((a, Markup(cells)))  # noqa: S704 - fixed classes and numbers only
         return rows
 
     def uncovered(self) -> dict[str, list[str]]:
@@ -136,27 +140,26 @@ def _validity_columns(stmt: sa.Select, officer_id, required_ids: list[int]):
     return stmt, columns
 
 
-def coverage_for(
-    viewer,
-    *,
-    agency_id: int | None = None,
-    today: date | None = None,
-    missing_limit: int = MISSING_LIST_LIMIT,
-) -> Coverage:
-    """Everything the coverage page shows, for the agencies ``viewer`` may see."""
-    today = today or clock.today()
-    agency_scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
-    if agency_id:
-        agency_scope.append(Agency.id == agency_id)
-
-    # 1. required courses
-    courses = list(
+def required_courses(today: date) -> list[TrainingCourse]:
+    """The courses required for FLO status on ``today``, by code (1 query)."""
+    return list(
         db.session.scalars(
             sa.select(TrainingCourse).where(required_condition(today)).order_by(TrainingCourse.code)
         )
     )
-    required_ids = [c.id for c in courses]
-    n_required = len(required_ids)
+
+
+def agencies_shown(viewer, agency_id: int | None = None) -> list:
+    """SQL conditions on Agency: the active agencies ``viewer`` may see (or the one asked)."""
+    scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
+    if agency_id:
+        scope.append(Agency.id == agency_id)
+    return scope
+
+
+def agency_figures_select(agency_scope: list, required_ids: list[int], today: date) -> sa.Select:
+    """Per agency shown: active officers, those current, those current whose first expiry
+    falls within each window, and per required course the active officers holding it."""
 
     def _count(cond):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
@@ -171,12 +174,11 @@ def coverage_for(
     )
     stmt, until = _validity_columns(stmt, Officer.id, required_ids)
     held = {cid: until[cid] > today for cid in required_ids}
-    if n_required:
+    if required_ids:
         is_current = sa.and_(*held.values())
     else:
         is_current = Officer.id.is_not(None)
 
-    # 2. per agency: officers, current, expiring, and the heat map (holders per course)
     columns = [
         Agency.id,
         Agency.name,
@@ -190,18 +192,70 @@ def coverage_for(
         limit = today + timedelta(days=w)
         soon = (
             sa.and_(is_current, sa.or_(*(until[cid] <= limit for cid in required_ids)))
-            if n_required
+            if required_ids
             else sa.false()
         )
         columns.append(_count(soon).label(f"exp{w}"))
     for cid in required_ids:
         columns.append(_count(held[cid]).label(f"held{cid}"))
-    rows = db.session.execute(
+    return (
         stmt.with_only_columns(*columns, maintain_column_froms=False)
         .where(*agency_scope)
         .group_by(Agency.id, Agency.name, Agency.discipline, Agency.region)
         .order_by(Agency.name)
-    ).all()
+    )
+
+
+def missing_names_select(required_ids: list[int], agency_scope: list, today: date, limit: int):
+    """The first ``limit`` active officers (by name) without a valid record of each
+    required course: one ordered, limited walk per course, in one statement."""
+    validity = OfficerCourseValidity
+    order = (Officer.last_name, Officer.first_name, Officer.id)
+    parts = []
+    for cid in required_ids:
+        holds = sa.select(validity.officer_id).where(
+            validity.officer_id == Officer.id,
+            validity.course_id == cid,
+            validity.expires_on > today,
+        )
+        part = (
+            sa.select(
+                sa.literal(cid, sa.Integer).label("course_id"),
+                Officer.id.label("officer_id"),
+                Officer.first_name,
+                Officer.last_name,
+                Agency.name.label("agency_name"),
+                sa.func.row_number().over(order_by=order).label("rn"),
+            )
+            .join(Agency, Agency.id == Officer.agency_id)
+            .where(Officer.status == OfficerStatus.ACTIVE, ~holds.exists(), *agency_scope)
+            .order_by(*order)
+            .limit(limit)
+            .subquery(f"missing{cid}")
+        )
+        parts.append(sa.select(part))
+    names = sa.union_all(*parts).subquery("missing")
+    return sa.select(names).order_by(names.c.course_id, names.c.rn)
+
+
+def coverage_for(
+    viewer,
+    *,
+    agency_id: int | None = None,
+    today: date | None = None,
+    missing_limit: int = MISSING_LIST_LIMIT,
+) -> Coverage:
+    """Everything the coverage page shows, for the agencies ``viewer`` may see."""
+    today = today or clock.today()
+    agency_scope = agencies_shown(viewer, agency_id)
+
+    # 1. required courses
+    courses = required_courses(today)
+    required_ids = [c.id for c in courses]
+    n_required = len(required_ids)
+
+    # 2. per agency: officers, current, expiring, and the heat map (holders per course)
+    rows = db.session.execute(agency_figures_select(agency_scope, required_ids, today)).all()
     agencies = []
     heat: dict[tuple[int, int], int] = {}
     for r in rows:
@@ -223,53 +277,24 @@ def coverage_for(
 
     gaps: list[CourseGap] = []
     if n_required:
-        # 3. who is missing each required course (first names per course, and the total)
-        course = sa.orm.aliased(TrainingCourse)
-        validity = OfficerCourseValidity
-        ranked = (
-            sa.select(
-                course.id.label("course_id"),
-                Officer.id.label("officer_id"),
-                Officer.first_name,
-                Officer.last_name,
-                Agency.name.label("agency_name"),
-                sa.func.row_number()
-                .over(
-                    partition_by=course.id,
-                    order_by=(Officer.last_name, Officer.first_name, Officer.id),
-                )
-                .label("rn"),
-                sa.func.count().over(partition_by=course.id).label("total"),
-            )
-            .select_from(Officer)
-            .join(Agency, Agency.id == Officer.agency_id)
-            .join(course, course.id.in_(required_ids))
-            .outerjoin(
-                validity,
-                sa.and_(validity.officer_id == Officer.id, validity.course_id == course.id),
-            )
-            .where(
-                Officer.status == OfficerStatus.ACTIVE,
-                sa.or_(validity.expires_on.is_(None), validity.expires_on <= today),
-                *agency_scope,
-            )
-            .subquery("ranked")
-        )
+        # who is missing each required course: the count is the heat map's complement
+        # (active officers shown, less those holding it) ...
         by_course = {c.id: CourseGap(c) for c in courses}
-        for r in db.session.execute(
-            sa.select(ranked)
-            .where(ranked.c.rn <= missing_limit)
-            .order_by(ranked.c.course_id, ranked.c.rn)
-        ):
-            gap = by_course[r.course_id]
-            gap.missing_total = int(r.total)
-            gap.missing.append(
-                {
-                    "id": r.officer_id,
-                    "name": f"{r.first_name} {r.last_name}",
-                    "agency": r.agency_name,
-                }
-            )
+        for a in agencies:
+            for cid in required_ids:
+                by_course[cid].missing_total += a.active - heat.get((a.id, cid), 0)
+        if missing_limit:
+            # 3. ... and the first names per course, walking the officers by name
+            for r in db.session.execute(
+                missing_names_select(required_ids, agency_scope, today, missing_limit)
+            ):
+                by_course[r.course_id].missing.append(
+                    {
+                        "id": r.officer_id,
+                        "name": f"{r.first_name} {r.last_name}",
+                        "agency": r.agency_name,
+                    }
+                )
         gaps = list(by_course.values())
     return Coverage(
         today=today,
@@ -298,9 +323,7 @@ def expiring_within(
     )
     if not required_ids:
         return sa.select(Officer.id).where(sa.false())
-    scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
-    if agency_id:
-        scope.append(Agency.id == agency_id)
+    scope = agencies_shown(viewer, agency_id)
     validity = OfficerCourseValidity
     until = validity.expires_on
     stmt = (
