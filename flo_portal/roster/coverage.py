@@ -102,6 +102,17 @@ class Coverage:
             return None
         return round(100 * self.heat.get((agency.id, course.id), 0) / agency.active)
 
+    def agency_rows(self) -> list[tuple[AgencyCoverage, Markup]]:
+        """The per-agency table's rows: each row's figures (counts and a percentage:
+        nothing to escape) joined here into one piece of HTML, as the heat map's cells."""
+        rows = []
+        for a in self.agencies:
+            counts = (a.active, a.current, a.percent_label)
+            cells = "".join(f'<td class="text-end">{v}</td>' for v in counts) + "\n      "
+            cells += "".join(f'<td class="text-end">{a.expiring[w]}</td>' for w in WINDOWS)
+            rows.append((a, Markup(cells)))  # noqa: S704 - numbers and a percentage only
+        return rows
+
     def heat_rows(self) -> list[tuple[AgencyCoverage, Markup]]:
         """The heat map's rows: each row's cells worked out here once and joined into one
         piece of HTML, so the template renders a row, not agencies x courses cells. Only a
@@ -258,22 +269,23 @@ def coverage_for(
     rows = db.session.execute(agency_figures_select(agency_scope, required_ids, today)).all()
     agencies = []
     heat: dict[tuple[int, int], int] = {}
-    for r in rows:
+    n_windows = len(WINDOWS)
+    for id_, name, discipline, region, active, current, *counts in rows:
+        # the columns as agency_figures_select lists them: windows, then courses
         agencies.append(
             AgencyCoverage(
-                r.id,
-                r.name,
-                Discipline(r.discipline).value,
-                r.region,
-                int(r.active),
-                int(r.current),
-                {w: int(getattr(r, f"exp{w}")) for w in WINDOWS},
+                id_,
+                name,
+                Discipline(discipline).value,
+                region,
+                int(active),
+                int(current),
+                dict(zip(WINDOWS, map(int, counts[:n_windows]), strict=True)),
             )
         )
-        for cid in required_ids:
-            n = int(getattr(r, f"held{cid}"))
+        for cid, n in zip(required_ids, counts[n_windows:], strict=True):
             if n:
-                heat[(r.id, cid)] = n
+                heat[(id_, cid)] = int(n)
 
     gaps: list[CourseGap] = []
     if n_required:
