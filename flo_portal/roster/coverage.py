@@ -21,6 +21,7 @@ from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import shared_alias
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
@@ -145,7 +146,7 @@ def _validity_columns(stmt: sa.Select, officer_id, required_ids: list[int]):
     it stops counting (NEVER if it never expires; NULL without a record)."""
     columns = {}
     for cid in required_ids:
-        v = sa.orm.aliased(OfficerCourseValidity, name=f"v{cid}")
+        v = shared_alias(OfficerCourseValidity, f"v{cid}")
         stmt = stmt.outerjoin(v, sa.and_(v.officer_id == officer_id, v.course_id == cid))
         columns[cid] = v.expires_on
     return stmt, columns
