@@ -168,12 +168,23 @@ def refresh_validity(
         scope_rec.append(TrainingRecord.course_id.in_(cids))
     db.session.execute(sa.delete(OfficerCourseValidity).where(*scope_ocv))
     best = sa.func.max(sa.func.coalesce(TrainingRecord.expires_on, sa.literal(NEVER, sa.Date)))
+    # An upsert, not a plain INSERT: a concurrent writer for the same officer and course
+    # may have put the row back after our DELETE (its aggregate then gives way to ours,
+    # which sees its committed record too).
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(OfficerCourseValidity.__table__).from_select(
+        ["officer_id", "course_id", "expires_on"],
+        sa.select(TrainingRecord.officer_id, TrainingRecord.course_id, best)
+        .where(sa.true(), *scope_rec)  # SQLite: INSERT ... SELECT ... WHERE before ON CONFLICT
+        .group_by(TrainingRecord.officer_id, TrainingRecord.course_id),
+    )
     db.session.execute(
-        sa.insert(OfficerCourseValidity).from_select(
-            ["officer_id", "course_id", "expires_on"],
-            sa.select(TrainingRecord.officer_id, TrainingRecord.course_id, best)
-            .where(*scope_rec)
-            .group_by(TrainingRecord.officer_id, TrainingRecord.course_id),
+        stmt.on_conflict_do_update(
+            index_elements=["officer_id", "course_id"],
+            set_={"expires_on": stmt.excluded.expires_on},
         )
     )
 
