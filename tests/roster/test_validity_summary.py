@@ -106,3 +106,31 @@ def test_rebuild_command_restores_the_summary(app, make_user):
     assert "1 officer/course rows" in result.output
     db.session.expire_all()
     assert validity_summary() == validity_from_records() != set()
+
+
+def test_the_page_stays_right_when_required_courses_or_the_day_change(make_user):
+    """The summary holds dates for every course: which are required, and whether a date
+    is past or near, is decided when the page is read."""
+    from flo_portal.roster.coverage import coverage_for
+
+    actor = make_user(Role.COORDINATOR)
+    agency = AgencyFactory(name="Alpha PD")
+    basic = CourseFactory(code="BASIC", validity_months=12)
+    extra = CourseFactory(code="EXTRA", validity_months=24, required=False)
+    officer = OfficerFactory(agency=agency)
+    services.record_training(officer, basic, DAY, actor=actor)  # counts until 2027-06-01
+
+    def figures(today):
+        cov = coverage_for(actor, today=today)
+        (a,) = [x for x in cov.agencies if x.id == agency.id]
+        return [c.code for c in cov.courses], a.current, a.expiring[30]
+
+    assert figures(date(2026, 7, 1)) == (["BASIC"], 1, 0)
+    assert figures(date(2027, 5, 15)) == (["BASIC"], 1, 1)  # within 30 days
+    assert figures(date(2027, 6, 1)) == (["BASIC"], 0, 0)  # expired on the day
+    services.save_course(extra, {"required": True}, actor)  # no record of it: not current
+    assert figures(date(2026, 7, 1)) == (["BASIC", "EXTRA"], 0, 0)
+    services.record_training(officer, extra, DAY, actor=actor)
+    assert figures(date(2026, 7, 1)) == (["BASIC", "EXTRA"], 1, 0)
+    services.save_course(basic, {"required": False}, actor)
+    assert figures(date(2027, 6, 1)) == (["EXTRA"], 1, 0)
