@@ -1,4 +1,4 @@
-"""The roster, profile and coverage pages (and the coverage drill-down) run a fixed number of queries at any data size."""
+"""The roster, profile and coverage pages run a fixed number of queries at any data size."""
 
 from __future__ import annotations
 
