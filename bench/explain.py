@@ -42,6 +42,33 @@ def _coverage_expiring_head(w):
     return "agency_head", lambda viewer: expiring_within(viewer, 90)
 
 
+def _coverage_statement(role, which):
+    from flo_portal.core.clock import today
+    from flo_portal.roster import coverage
+
+    def statement(viewer):
+        day = today()
+        ids = [c.id for c in coverage.required_courses(day)]
+        scope = coverage.agencies_shown(viewer)
+        if which == "agencies":
+            return coverage.agency_figures_select(scope, ids, day)
+        return coverage.missing_names_select(ids, scope, day, coverage.MISSING_LIST_LIMIT)
+
+    return role, statement
+
+
+def _coverage_agencies(w):
+    return _coverage_statement("coordinator", "agencies")
+
+
+def _coverage_missing(w):
+    return _coverage_statement("coordinator", "missing")
+
+
+def _coverage_missing_head(w):
+    return _coverage_statement("agency_head", "missing")
+
+
 def _my_rfis(w):
     from flo_portal.rfis.queries import my_rfis_query
 
@@ -120,6 +147,9 @@ def _own_training(w):
 LISTS: dict[str, Callable] = {
     "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
     "coverage: expiring within 90 days (agency head)": _coverage_expiring_head,
+    "coverage: per agency and heat map (coordinator)": _coverage_agencies,
+    "coverage: who misses each course (coordinator)": _coverage_missing,
+    "coverage: who misses each course (agency head)": _coverage_missing_head,
     "My RFIs (FLO)": _my_rfis,
     "roster search": _roster,
     "portal search: RFIs (FLO)": _search,

@@ -14,6 +14,8 @@ PAGES = {
     "roster filtered": "/roster/officers?q=a&status=active&current=no&sort=agency",
     "profile": "/roster/officers/{officer}",
     "coverage": "/roster/coverage",
+    "coverage csv": "/roster/coverage.csv",
+    "coverage expiring": "/roster/coverage/expiring?within=90",
     "agency": "/agencies/{agency}",
     "agencies": "/agencies/",
     "dashboard": "/dashboard",
