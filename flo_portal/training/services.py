@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.orm import upsert_insert, utcnow
 from flo_portal.core.uploads import (
     IMAGES_AND_PDF,
     UploadRefused,
@@ -171,11 +171,7 @@ def refresh_validity(
     # An upsert, not a plain INSERT: a concurrent writer for the same officer and course
     # may have put the row back after our DELETE (its aggregate then gives way to ours,
     # which sees its committed record too).
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(OfficerCourseValidity.__table__).from_select(
+    stmt = upsert_insert(OfficerCourseValidity).from_select(
         ["officer_id", "course_id", "expires_on"],
         sa.select(TrainingRecord.officer_id, TrainingRecord.course_id, best)
         .where(sa.true(), *scope_rec)  # SQLite: INSERT ... SELECT ... WHERE before ON CONFLICT
