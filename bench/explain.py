@@ -42,6 +42,33 @@ def _coverage_expiring_head(w):
     return "agency_head", lambda viewer: expiring_within(viewer, 90)
 
 
+def _coverage_statement(role, which):
+    from flo_portal.core.clock import today
+    from flo_portal.roster import coverage
+
+    def statement(viewer):
+        day = today()
+        ids = [c.id for c in coverage.required_courses(day)]
+        scope = coverage.agencies_shown(viewer)
+        if which == "agencies":
+            return coverage.agency_figures_select(scope, ids, day)
+        return coverage.missing_names_select(ids, scope, day, coverage.MISSING_LIST_LIMIT)
+
+    return role, statement
+
+
+def _coverage_agencies(w):
+    return _coverage_statement("coordinator", "agencies")
+
+
+def _coverage_missing(w):
+    return _coverage_statement("coordinator", "missing")
+
+
+def _coverage_missing_head(w):
+    return _coverage_statement("agency_head", "missing")
+
+
 def _my_rfis(w):
     from flo_portal.rfis.queries import my_rfis_query
 
@@ -78,6 +105,18 @@ def _search_analyst(w):
     return "analyst", lambda viewer: _pg_statement(BY_NAME["rfi"], viewer, [RARE], 5, 0)
 
 
+def _search_partner_products(w):
+    from flo_portal.search.kinds import BY_NAME
+    from flo_portal.search.queries import _few_matches, _pg_statement
+
+    # A quoted phrase and an excluded word, as the search reduces them: three words, a few
+    # hundred matches, a few dozen the agency head may see (ids read first).
+    kind, terms = BY_NAME["product"], ["purchase", "burglary", "trailer"]
+    return "agency_head", lambda viewer: _pg_statement(
+        kind, viewer, terms, 5, 0, 100, matching_ids=_few_matches(kind, terms)
+    )
+
+
 def _queue_analyst(w):
     from flo_portal.core.clock import today
     from flo_portal.rfis.queries import QueueFilters, queue_query
@@ -101,21 +140,38 @@ def _feed(role: str, count: bool = False):
     return make
 
 
+def _own_training(w):
+    from datetime import timedelta
+
+    from flo_portal.core.clock import today
+    from flo_portal.training.queries import EXPIRING_SOON_DAYS, _own_training
+
+    soon = today() + timedelta(days=EXPIRING_SOON_DAYS)
+    return "liaison_officer", lambda viewer: _own_training().params(
+        user_id=viewer.id, today=today(), soon=soon
+    )
+
+
 # name -> (data world) -> (role, viewer -> select); each list is paged as its page pages it
 LISTS: dict[str, Callable] = {
     "coverage: expiring within 90 days (coordinator)": _coverage_expiring,
     "coverage: expiring within 90 days (agency head)": _coverage_expiring_head,
+    "coverage: per agency and heat map (coordinator)": _coverage_agencies,
+    "coverage: who misses each course (coordinator)": _coverage_missing,
+    "coverage: who misses each course (agency head)": _coverage_missing_head,
     "My RFIs (FLO)": _my_rfis,
     "roster search": _roster,
     "portal search: RFIs (FLO)": _search,
     "portal search: RFIs, a word in most (coordinator)": _search_all,
     "portal search: RFIs, a rare word (analyst)": _search_analyst,
+    "portal search: products, three words (agency head)": _search_partner_products,
     "RFI queue (analyst)": _queue_analyst,
     "RFI queue, open (analyst)": _queue_analyst_open,
     "product feed (FLO)": _feed("liaison_officer"),
     "product feed, its total (FLO)": _feed("liaison_officer", count=True),
     "product feed (agency head)": _feed("agency_head"),
     "product feed, its total (agency head)": _feed("agency_head", count=True),
+    "dashboard: own training (FLO)": _own_training,
 }
 
 

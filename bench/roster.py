@@ -35,7 +35,7 @@ from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.training.models import CveReview, TrainingCourse, TrainingRecord
-from flo_portal.training.services import expiry_for, refresh_training_current
+from flo_portal.training.services import expiry_for, refresh_training_current, refresh_validity
 
 FIRST = [
     "Ana",
@@ -240,6 +240,7 @@ def make_records(n: int, rng: random.Random) -> None:
         )
     for i in range(0, len(rows), 5000):
         db.session.execute(TrainingRecord.__table__.insert(), rows[i : i + 5000])
+    refresh_validity()  # the summary the coverage page reads
 
 
 def build_world(agencies: int, officers: int, records: int, seed: int = 7) -> float:

@@ -22,6 +22,7 @@ from flo_portal.agreements.models import (
 )
 from flo_portal.core import clock
 from flo_portal.core.extensions import db, requested_page
+from flo_portal.core.request_cache import per_request
 from flo_portal.roster.models import Officer
 from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
@@ -49,8 +50,10 @@ def current_versions_subquery(today: date | None = None):
     return sa.select(ranked.c.id).where(ranked.c.rank == 1)
 
 
+@per_request
 def current_versions_for_role(role: Role | str, today: date | None = None) -> list:
-    """The current versions ``role`` must sign, by kind."""
+    """The current versions ``role`` must sign, by kind (read once per request: the
+    officer profile's onboarding check and its agreements section both ask it)."""
     return list(
         db.session.scalars(
             sa.select(AgreementVersion)

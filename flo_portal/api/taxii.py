@@ -22,13 +22,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, g, json, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import HTTPException
 
 from flo_portal.api.tokens import find_usable_token
 from flo_portal.audit.services import record
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.orm import upsert_insert, utcnow
 from flo_portal.core.unit_of_work import after_failure
 from flo_portal.exchange import stix
 from flo_portal.exchange.policies import (
@@ -430,12 +429,10 @@ def _log_dissemination(rows, c: CollectionDef) -> None:
         }
         for v, p in rows
     ]
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ProductRecipient)
     db.session.execute(
-        insert.values(values).on_conflict_do_nothing(
-            index_elements=["product_id", "version", "user_id"]
-        )
+        upsert_insert(ProductRecipient)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["product_id", "version", "user_id"])
     )
 
 

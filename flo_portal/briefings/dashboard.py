@@ -14,9 +14,8 @@ from flo_portal.briefings.models import (
     RsvpStatus,
 )
 from flo_portal.briefings.policies import sees_all_briefings
-from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
-from flo_portal.dashboard import card_provider
+from flo_portal.dashboard import card_provider, count_of
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
 
@@ -28,7 +27,7 @@ def briefing_cards(user) -> list[dict]:
     now = utcnow()
     upcoming = [Briefing.status == BriefingStatus.SCHEDULED, Briefing.starts_at >= now]
     if sees_all_briefings(user):
-        count = db.session.scalar(
+        count = count_of(
             sa.select(sa.func.count(Briefing.id)).where(
                 *upcoming, Briefing.starts_at < now + timedelta(days=30)
             )
@@ -41,7 +40,7 @@ def briefing_cards(user) -> list[dict]:
                 "link": url_for("briefings.index"),
             }
         ]
-    count = db.session.scalar(
+    count = count_of(
         sa.select(sa.func.count(BriefingInvitation.id))
         .join(Briefing, Briefing.id == BriefingInvitation.briefing_id)
         .where(

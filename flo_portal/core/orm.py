@@ -28,6 +28,19 @@ def shared_alias(model, name: str):
     return aliased(model, name=name)
 
 
+def upsert_insert(target):
+    """INSERT into ``target`` (a model or table) in the session's dialect, so the statement
+    has ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (PostgreSQL and SQLite
+    spell ON CONFLICT alike; SQLAlchemy has one construct per dialect)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from flo_portal.core.extensions import db
+
+    table = getattr(target, "__table__", target)
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -17,7 +17,7 @@ from flask import g, has_app_context
 
 from flo_portal.agencies.models import Agency
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.orm import upsert_insert, utcnow
 from flo_portal.notifications.models import (
     Notification,
     NotificationPreference,
@@ -259,16 +259,6 @@ class Notice:
     email_body: str | None = None
 
 
-def _insert_ignoring_duplicates(model):
-    """INSERT for ``model`` that skips rows whose unique dedupe key is taken (ON CONFLICT
-    DO NOTHING on PostgreSQL, INSERT OR IGNORE's equivalent on SQLite)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model.__table__)
-
-
 def channel_sql(kind: str):
     """SQL on User: the user's channel for ``kind`` (exact preference, else the family's,
     else e-mail): ``channel_for`` for every user at once."""
@@ -316,7 +306,7 @@ def notify_users(
 
     _forget_unread_count()
     notices = db.session.execute(
-        _insert_ignoring_duplicates(Notification)
+        upsert_insert(Notification)
         .from_select(
             ["user_id", "kind", "title", "body", "link", "dedupe_key", "created_at"],
             chosen().with_only_columns(
@@ -336,7 +326,7 @@ def notify_users(
     ).all()
     if email:
         db.session.execute(
-            _insert_ignoring_duplicates(OutboxEmail)
+            upsert_insert(OutboxEmail)
             .from_select(
                 [
                     "to_address",

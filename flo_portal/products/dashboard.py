@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from flo_portal.core.extensions import db
-from flo_portal.dashboard import card_provider
+from flo_portal.dashboard import card_provider, count_of
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
@@ -77,7 +77,7 @@ def product_cards(user) -> list[dict]:
             {
                 "title": "Products in review",
                 "hint": "waiting to be published",
-                "value": db.session.scalar(
+                "value": count_of(
                     sa.select(sa.func.count(Product.id)).where(
                         Product.status == ProductStatus.IN_REVIEW
                     )
@@ -90,7 +90,7 @@ def product_cards(user) -> list[dict]:
             {
                 "title": "Product privacy reviews",
                 "hint": "awaiting your decision",
-                "value": db.session.scalar(
+                "value": count_of(
                     sa.select(sa.func.count(Product.id)).where(
                         Product.status == ProductStatus.IN_REVIEW,
                         Product.privacy_status == PrivacyStatus.PENDING,

@@ -45,6 +45,7 @@ import sqlalchemy as sa
 
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import shared_alias
+from flo_portal.core.request_cache import per_request
 from flo_portal.products.models import (
     PrivacyStatus,
     Product,
@@ -157,11 +158,15 @@ def _staff_red_condition(user, role: Role):
     )
 
 
-def visible_products_condition(user, *, for_count: bool = False):
-    """SQL condition on Product: the products ``user`` may see (feed, search, API lists).
+@per_request
+def visible_products_condition(user, for_count: bool = False):
+    """SQL condition on Product: the products ``user`` may see (feed, search, API lists);
+    built once per request (the partner dashboard's receipts count and reporting guide
+    both filter by it).
 
-    ``for_count``: the same set of products shaped for counting it rather than walking it
-    in the feed's order (below); a list pages with the default, its total uses this."""
+    ``for_count`` (positional: the memo keys on positional arguments): the same set of
+    products shaped for counting it rather than walking it in the feed's order (below);
+    a list pages with the default, its total uses this."""
     if not _may_read_at_all(user):
         return sa.false()
     role = _role(user)

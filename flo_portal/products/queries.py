@@ -43,7 +43,7 @@ def feed_count_query(user, conditions=()) -> sa.Select:
         sa.select(sa.func.count())
         .select_from(Product)
         .where(
-            visible_products_condition(user, for_count=True),
+            visible_products_condition(user, True),  # for_count
             Product.status.in_(FEED_STATUSES),
             *conditions,
         )

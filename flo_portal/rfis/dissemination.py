@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import upsert_insert
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.models import Rfi, RfiDissemination, RfiRecipient
 from flo_portal.security.permissions import Role
@@ -39,11 +39,9 @@ def log_answer_received(user, rfi: Rfi) -> RfiDissemination | None:
     rule = answer_rule(user, rfi)
     if rule is None:
         return None
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.flush()  # pending ORM rows first, so the Core insert sees them
     new_id = db.session.execute(
-        insert(RfiDissemination.__table__)
+        upsert_insert(RfiDissemination)
         .values(rfi_id=rfi.id, user_id=user.id, rule=rule[:300], disseminated_at=clock.now())
         .on_conflict_do_nothing(index_elements=["rfi_id", "user_id"])
         .returning(RfiDissemination.__table__.c.id)

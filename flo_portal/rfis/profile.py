@@ -25,10 +25,15 @@ def rfis_of_officer(viewer, officer) -> dict | None:
         sa.select(RfiRecipient.rfi_id).where(RfiRecipient.user_id == officer.user_id),
     )
     condition = sa.and_(Rfi.id.in_(theirs), visible_rfis_condition(viewer))
-    total = db.session.scalar(sa.select(sa.func.count(Rfi.id)).where(condition))
-    rows = db.session.scalars(
-        sa.select(Rfi).where(condition).order_by(Rfi.submitted_at.desc()).limit(LIMIT)
+    # The total with the page, in one statement: the window counts before the LIMIT.
+    page = db.session.execute(
+        sa.select(Rfi, sa.func.count().over())
+        .where(condition)
+        .order_by(Rfi.submitted_at.desc())
+        .limit(LIMIT)
     ).all()
+    total = page[0][1] if page else 0
+    rows = [r for r, _total in page]
     items = [
         {
             "label": f"{r.reference} · {r.title}",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from flo_portal.audit.reads import refuse
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
-from flo_portal.dashboard import card_provider
+from flo_portal.dashboard import card_provider, count_of
 from flo_portal.rfis.models import (
     OPEN_STATUSES,
     Rfi,
@@ -291,8 +291,8 @@ def rfi_cards(user) -> list[dict]:
     role = Role(user.role)
     cards = []
 
-    def count(*conds) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Rfi).where(*conds)) or 0
+    def count(*conds):
+        return count_of(sa.select(sa.func.count()).select_from(Rfi).where(*conds))
 
     if role == Role.COORDINATOR:
         cards.append(
@@ -344,7 +344,7 @@ def rfi_cards(user) -> list[dict]:
         cards.append(
             {
                 "title": "Taskings awaiting my response",
-                "value": db.session.scalar(
+                "value": count_of(
                     sa.select(sa.func.count(RfiRecipient.id))
                     .join(Rfi, Rfi.id == RfiRecipient.rfi_id)
                     .where(
@@ -352,8 +352,7 @@ def rfi_cards(user) -> list[dict]:
                         RfiRecipient.responded_at.is_(None),
                         Rfi.status == RfiStatus.ASSIGNED,
                     )
-                )
-                or 0,
+                ),
                 "link": "/rfis/",
                 "hint": "",
             }

@@ -9,13 +9,13 @@ from typing import TypedDict, Unpack
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
 from flo_portal.audit.services import record
 from flo_portal.core import clock, protected_activity
 from flo_portal.core.errors import Conflict, InputError, Refused, Stale
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import upsert_insert
 from flo_portal.core.tlp import email_may_carry_text
 from flo_portal.notifications.services import EMAIL, channel_for, notify, queue_email
 from flo_portal.retention.clock import review_due
@@ -65,10 +65,8 @@ def allocate_reference(year: int) -> tuple[int, str]:
     """Next gap-free number for ``year``: the counter row is updated (and so locked)
     inside the caller's transaction, so concurrent submitters queue on it and a
     rolled-back submission gives its number back."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(RfiCounter.__table__)
+        upsert_insert(RfiCounter)
         .values(year=year, last_seq=0)
         .on_conflict_do_nothing(index_elements=["year"])
     )

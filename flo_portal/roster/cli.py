@@ -1,4 +1,5 @@
-"""`flask roster ...`: import and export CSV, refresh the training-current flags."""
+"""`flask roster ...`: import and export CSV, refresh the training-current flags, rebuild
+the training-validity summary."""
 
 from __future__ import annotations
 
@@ -114,5 +115,20 @@ def register(app: Flask) -> None:
         with transaction():
             n = refresh_training_current()
         click.echo(f"training_current recomputed for {n} officers")
+
+    @roster.command("rebuild-validity")
+    def rebuild_validity_cmd() -> None:
+        """Rebuild the training-validity summary the coverage page reads from the records
+        (it is kept on every write; this repairs it after a change made outside the app)."""
+        import sqlalchemy as sa
+
+        from flo_portal.core.extensions import db
+        from flo_portal.training.models import OfficerCourseValidity
+        from flo_portal.training.services import refresh_validity
+
+        with transaction():
+            refresh_validity()
+            n = db.session.scalar(sa.select(sa.func.count()).select_from(OfficerCourseValidity))
+        click.echo(f"training validity rebuilt: {n} officer/course rows")
 
     app.cli.add_command(roster)

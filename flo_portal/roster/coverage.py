@@ -1,10 +1,12 @@
 """Training coverage, computed in the database with a fixed number of queries.
 
 Coverage of an agency = active officers who are current / active officers. "Current"
-is computed here from the records and today's date (not from the cached flag), so the
+is worked out here from the validity summary and today's date (not from the cached flag), so the
 page is right even before the nightly refresh. Three queries whatever the data size:
-required courses, per-agency figures with the agency x course heat map (one pass over the
-records, grouped by officer), who misses each course.
+required courses, per-agency figures with the agency x course heat map, the first names of
+who misses each course. They read the validity summary kept on every write of a record
+(``training.models.OfficerCourseValidity``: per officer and course, when the best record
+stops counting), never the records themselves; today is compared here, at read time.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import shared_alias
 from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
-from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import NEVER, required_condition
+from flo_portal.training.models import OfficerCourseValidity, TrainingCourse
+from flo_portal.training.services import required_condition
 
 WINDOWS = (30, 60, 90)
 MISSING_LIST_LIMIT = 25  # names listed per course; the count is always complete
@@ -53,7 +57,7 @@ def pct_label(value: int | None) -> str:
 
 
 def heat_class(value: int | None) -> str:
-    """As the ``heat_class`` macro classes a heat-map cell."""
+    """The class of a heat-map cell (green from 90 %, amber from 60 %)."""
     if value is None:
         return "heat-none"
     if value >= 90:
@@ -99,16 +103,28 @@ class Coverage:
             return None
         return round(100 * self.heat.get((agency.id, course.id), 0) / agency.active)
 
-    def heat_rows(self) -> list[tuple[AgencyCoverage, list[tuple[str, str]]]]:
-        """The heat map's rows, each cell's class and label worked out here once, so the
-        template renders a cell without a macro call (agencies x courses cells)."""
+    def agency_rows(self) -> list[tuple[AgencyCoverage, Markup]]:
+        """The per-agency table's rows: each row's figures (counts and a percentage:
+        nothing to escape) joined here into one piece of HTML, as the heat map's cells."""
         rows = []
         for a in self.agencies:
-            cells = []
-            for c in self.courses:
-                v = self.heat_percent(a, c)
-                cells.append((heat_class(v), pct_label(v)))
-            rows.append((a, cells))
+            counts = (a.active, a.current, a.percent_label)
+            cells = "".join(f'<td class="text-end">{v}</td>' for v in counts) + "\n      "
+            cells += "".join(f'<td class="text-end">{a.expiring[w]}</td>' for w in WINDOWS)
+            rows.append((a, Markup(cells)))  # noqa: S704 - numbers and a percentage only
+        return rows
+
+    def heat_rows(self) -> list[tuple[AgencyCoverage, Markup]]:
+        """The heat map's rows: each row's cells worked out here once and joined into one
+        piece of HTML, so the template renders a row, not agencies x courses cells. Only a
+        class and a percentage go into a cell (heat_class, pct_label): nothing to escape."""
+        rows = []
+        for a in self.agencies:
+            cells = "".join(
+                f'<td class="text-center {heat_class(v)}">{pct_label(v)}</td>'
+                for v in (self.heat_percent(a, c) for c in self.courses)
+            )
+            rows.append((a, Markup(cells)))  # noqa: S704 - fixed classes and numbers only
         return rows
 
     def uncovered(self) -> dict[str, list[str]]:
@@ -124,60 +140,57 @@ class Coverage:
         }
 
 
-def _validity_by_officer(required_ids: list[int]):
-    """One row per officer with a record of a required course: for each required course
-    ``v<id>``, the last day their best record of it counts (NEVER if it never expires;
-    NULL without a record). One pass over the records, grouped by officer only."""
-    valid_until = sa.case(
-        (TrainingRecord.expires_on.is_(None), sa.literal(NEVER, sa.Date)),
-        else_=TrainingRecord.expires_on,
-    )
-    columns = [TrainingRecord.officer_id.label("officer_id")]
+def _validity_columns(stmt: sa.Select, officer_id, required_ids: list[int]):
+    """``stmt`` outer-joined to the validity summary once per required course (a primary
+    key lookup each); returns it with, per course id, the day the officer's best record of
+    it stops counting (NEVER if it never expires; NULL without a record)."""
+    columns = {}
     for cid in required_ids:
-        columns.append(
-            sa.func.max(sa.case((TrainingRecord.course_id == cid, valid_until))).label(f"v{cid}")
-        )
-    return (
-        sa.select(*columns)
-        .where(TrainingRecord.course_id.in_(required_ids))
-        .group_by(TrainingRecord.officer_id)
-        .subquery("validity")
-    )
+        v = shared_alias(OfficerCourseValidity, f"v{cid}")
+        stmt = stmt.outerjoin(v, sa.and_(v.officer_id == officer_id, v.course_id == cid))
+        columns[cid] = v.expires_on
+    return stmt, columns
 
 
-def coverage_for(
-    viewer,
-    *,
-    agency_id: int | None = None,
-    today: date | None = None,
-    missing_limit: int = MISSING_LIST_LIMIT,
-) -> Coverage:
-    """Everything the coverage page shows, for the agencies ``viewer`` may see."""
-    today = today or clock.today()
-    agency_scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
-    if agency_id:
-        agency_scope.append(Agency.id == agency_id)
-
-    # 1. required courses
-    courses = list(
+def required_courses(today: date) -> list[TrainingCourse]:
+    """The courses required for FLO status on ``today``, by code (1 query)."""
+    return list(
         db.session.scalars(
             sa.select(TrainingCourse).where(required_condition(today)).order_by(TrainingCourse.code)
         )
     )
-    required_ids = [c.id for c in courses]
-    n_required = len(required_ids)
+
+
+def agencies_shown(viewer, agency_id: int | None = None) -> list:
+    """SQL conditions on Agency: the active agencies ``viewer`` may see (or the one asked)."""
+    scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
+    if agency_id:
+        scope.append(Agency.id == agency_id)
+    return scope
+
+
+def agency_figures_select(agency_scope: list, required_ids: list[int], today: date) -> sa.Select:
+    """Per agency shown: active officers, those current, those current whose first expiry
+    falls within each window, and per required course the active officers holding it."""
 
     def _count(cond):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
-    validity = _validity_by_officer(required_ids) if n_required else None
-    held = {cid: validity.c[f"v{cid}"] > today for cid in required_ids} if n_required else {}
-    if n_required:
+    stmt = (
+        sa.select(Agency.id)
+        .select_from(Agency)
+        .outerjoin(
+            Officer,
+            sa.and_(Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE),
+        )
+    )
+    stmt, until = _validity_columns(stmt, Officer.id, required_ids)
+    held = {cid: until[cid] > today for cid in required_ids}
+    if required_ids:
         is_current = sa.and_(*held.values())
     else:
         is_current = Officer.id.is_not(None)
 
-    # 2. per agency: officers, current, expiring, and the heat map (holders per course)
     columns = [
         Agency.id,
         Agency.name,
@@ -190,93 +203,111 @@ def coverage_for(
         # a current officer's first expiry is within w days when any course's is
         limit = today + timedelta(days=w)
         soon = (
-            sa.and_(is_current, sa.or_(*(validity.c[f"v{cid}"] <= limit for cid in required_ids)))
-            if n_required
+            sa.and_(is_current, sa.or_(*(until[cid] <= limit for cid in required_ids)))
+            if required_ids
             else sa.false()
         )
         columns.append(_count(soon).label(f"exp{w}"))
     for cid in required_ids:
         columns.append(_count(held[cid]).label(f"held{cid}"))
-    stmt = (
-        sa.select(*columns)
-        .select_from(Agency)
-        .outerjoin(
-            Officer,
-            sa.and_(Officer.agency_id == Agency.id, Officer.status == OfficerStatus.ACTIVE),
-        )
-    )
-    if n_required:
-        stmt = stmt.outerjoin(validity, validity.c.officer_id == Officer.id)
-    rows = db.session.execute(
-        stmt.where(*agency_scope)
+    return (
+        stmt.with_only_columns(*columns, maintain_column_froms=False)
+        .where(*agency_scope)
         .group_by(Agency.id, Agency.name, Agency.discipline, Agency.region)
         .order_by(Agency.name)
-    ).all()
-    agencies = []
-    heat: dict[tuple[int, int], int] = {}
-    for r in rows:
-        agencies.append(
-            AgencyCoverage(
-                r.id,
-                r.name,
-                Discipline(r.discipline).value,
-                r.region,
-                int(r.active),
-                int(r.current),
-                {w: int(getattr(r, f"exp{w}")) for w in WINDOWS},
-            )
-        )
-        for cid in required_ids:
-            n = int(getattr(r, f"held{cid}"))
-            if n:
-                heat[(r.id, cid)] = n
+    )
 
-    gaps: list[CourseGap] = []
-    if n_required:
-        # 3. who is missing each required course (first names per course, and the total)
-        course = sa.orm.aliased(TrainingCourse)
-        valid_until = sa.case(*((course.id == cid, validity.c[f"v{cid}"]) for cid in required_ids))
-        ranked = (
+
+def missing_names_select(required_ids: list[int], agency_scope: list, today: date, limit: int):
+    """The first ``limit`` active officers (by name) without a valid record of each
+    required course: one ordered, limited walk per course, in one statement."""
+    validity = OfficerCourseValidity
+    order = (Officer.last_name, Officer.first_name, Officer.id)
+    parts = []
+    for cid in required_ids:
+        holds = sa.select(validity.officer_id).where(
+            validity.officer_id == Officer.id,
+            validity.course_id == cid,
+            validity.expires_on > today,
+        )
+        part = (
             sa.select(
-                course.id.label("course_id"),
+                sa.literal(cid, sa.Integer).label("course_id"),
                 Officer.id.label("officer_id"),
                 Officer.first_name,
                 Officer.last_name,
                 Agency.name.label("agency_name"),
-                sa.func.row_number()
-                .over(
-                    partition_by=course.id,
-                    order_by=(Officer.last_name, Officer.first_name, Officer.id),
-                )
-                .label("rn"),
-                sa.func.count().over(partition_by=course.id).label("total"),
+                sa.func.row_number().over(order_by=order).label("rn"),
             )
-            .select_from(Officer)
             .join(Agency, Agency.id == Officer.agency_id)
-            .join(course, course.id.in_(required_ids))
-            .outerjoin(validity, validity.c.officer_id == Officer.id)
-            .where(
-                Officer.status == OfficerStatus.ACTIVE,
-                sa.or_(valid_until.is_(None), valid_until <= today),
-                *agency_scope,
-            )
-            .subquery("ranked")
+            .where(Officer.status == OfficerStatus.ACTIVE, ~holds.exists(), *agency_scope)
+            .order_by(*order)
+            .limit(limit)
+            .subquery(f"missing{cid}")
         )
-        by_course = {c.id: CourseGap(c) for c in courses}
-        for r in db.session.execute(
-            sa.select(ranked)
-            .where(ranked.c.rn <= missing_limit)
-            .order_by(ranked.c.course_id, ranked.c.rn)
-        ):
-            gap = by_course[r.course_id]
-            gap.missing_total = int(r.total)
-            gap.missing.append(
-                {
-                    "id": r.officer_id,
-                    "name": f"{r.first_name} {r.last_name}",
-                    "agency": r.agency_name,
-                }
+        parts.append(sa.select(part))
+    names = sa.union_all(*parts).subquery("missing")
+    return sa.select(names).order_by(names.c.course_id, names.c.rn)
+
+
+def coverage_for(
+    viewer,
+    *,
+    agency_id: int | None = None,
+    today: date | None = None,
+    missing_limit: int = MISSING_LIST_LIMIT,
+) -> Coverage:
+    """Everything the coverage page shows, for the agencies ``viewer`` may see."""
+    today = today or clock.today()
+    agency_scope = agencies_shown(viewer, agency_id)
+
+    # 1. required courses
+    courses = required_courses(today)
+    required_ids = [c.id for c in courses]
+    n_required = len(required_ids)
+
+    # 2. per agency: officers, current, expiring, and the heat map (holders per course)
+    rows = db.session.execute(agency_figures_select(agency_scope, required_ids, today)).all()
+    agencies = []
+    heat: dict[tuple[int, int], int] = {}
+    n_windows = len(WINDOWS)
+    for id_, name, discipline, region, active, current, *counts in rows:
+        # the columns as agency_figures_select lists them: windows, then courses
+        agencies.append(
+            AgencyCoverage(
+                id_,
+                name,
+                Discipline(discipline).value,
+                region,
+                int(active),
+                int(current),
+                dict(zip(WINDOWS, map(int, counts[:n_windows]), strict=True)),
             )
+        )
+        for cid, n in zip(required_ids, counts[n_windows:], strict=True):
+            if n:
+                heat[(id_, cid)] = int(n)
+
+    gaps: list[CourseGap] = []
+    if n_required:
+        # who is missing each required course: the count is the heat map's complement
+        # (active officers shown, less those holding it) ...
+        by_course = {c.id: CourseGap(c) for c in courses}
+        for a in agencies:
+            for cid in required_ids:
+                by_course[cid].missing_total += a.active - heat.get((a.id, cid), 0)
+        if missing_limit:
+            # 3. ... and the first names per course, walking the officers by name
+            for r in db.session.execute(
+                missing_names_select(required_ids, agency_scope, today, missing_limit)
+            ):
+                by_course[r.course_id].missing.append(
+                    {
+                        "id": r.officer_id,
+                        "name": f"{r.first_name} {r.last_name}",
+                        "agency": r.agency_name,
+                    }
+                )
         gaps = list(by_course.values())
     return Coverage(
         today=today,
@@ -305,13 +336,10 @@ def expiring_within(
     )
     if not required_ids:
         return sa.select(Officer.id).where(sa.false())
-    validity = _validity_by_officer(required_ids)
-    is_current = sa.and_(*(validity.c[f"v{cid}"] > today for cid in required_ids))
-    until = sa.case(*((TrainingCourse.id == cid, validity.c[f"v{cid}"]) for cid in required_ids))
-    scope = [visible_agencies_condition(viewer), Agency.active.is_(True)]
-    if agency_id:
-        scope.append(Agency.id == agency_id)
-    return (
+    scope = agencies_shown(viewer, agency_id)
+    validity = OfficerCourseValidity
+    until = validity.expires_on
+    stmt = (
         sa.select(
             Officer.id.label("officer_id"),
             Officer.first_name,
@@ -324,16 +352,20 @@ def expiring_within(
         )
         .select_from(Officer)
         .join(Agency, Agency.id == Officer.agency_id)
-        .join(validity, validity.c.officer_id == Officer.id)
         .join(TrainingCourse, TrainingCourse.id.in_(required_ids))
-        .where(
-            Officer.status == OfficerStatus.ACTIVE,
-            is_current,
-            until <= today + timedelta(days=within),
-            *scope,
+        .join(
+            validity,
+            sa.and_(validity.officer_id == Officer.id, validity.course_id == TrainingCourse.id),
         )
-        .order_by(until, Officer.last_name, Officer.first_name, Officer.id, TrainingCourse.code)
     )
+    # current: a valid record of every required course
+    stmt, held = _validity_columns(stmt, Officer.id, required_ids)
+    return stmt.where(
+        Officer.status == OfficerStatus.ACTIVE,
+        *(held[cid] > today for cid in required_ids),
+        until <= today + timedelta(days=within),
+        *scope,
+    ).order_by(until, Officer.last_name, Officer.first_name, Officer.id, TrainingCourse.code)
 
 
 def overall_percent(viewer) -> tuple[int | None, int, int]:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 from flask import url_for
 
-from flo_portal.core import clock
 from flo_portal.core.display import plural
-from flo_portal.core.extensions import db
-from flo_portal.dashboard import card_provider
+from flo_portal.dashboard import card_provider, count_of
 from flo_portal.roster.coverage import overall_percent
-from flo_portal.roster.policies import officer_for_user
-from flo_portal.roster.services import pending_nominations_count
+from flo_portal.roster.services import pending_nominations_select
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
-from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import required_condition
+from flo_portal.training.queries import EXPIRING_SOON_DAYS, own_training
 
 
 @card_provider
@@ -37,7 +30,7 @@ def roster_cards(user) -> list[dict]:
         cards.append(
             {
                 "title": "Nominations waiting",
-                "value": pending_nominations_count(),
+                "value": count_of(pending_nominations_select()),
                 "hint": "nominated or in vetting",
                 "link": url_for("roster.officers", status="nominated"),
             }
@@ -46,7 +39,7 @@ def roster_cards(user) -> list[dict]:
         cards.append(
             {
                 "title": "Your nominations in progress",
-                "value": pending_nominations_count(user.agency_id),
+                "value": count_of(pending_nominations_select(user.agency_id)),
                 "hint": "nominated or in vetting",
                 "link": url_for("roster.officers", status="nominated"),
             }
@@ -54,26 +47,15 @@ def roster_cards(user) -> list[dict]:
     if not can(Permission.ROSTER_READ_ALL, user) and not can(
         Permission.ROSTER_READ_OWN_AGENCY, user
     ):
-        officer = officer_for_user(user)
-        if officer is not None:
-            soon = clock.today() + timedelta(days=60)
-            expiring = db.session.scalar(
-                sa.select(sa.func.count(TrainingRecord.id))
-                .join(TrainingCourse, TrainingCourse.id == TrainingRecord.course_id)
-                .where(
-                    TrainingRecord.officer_id == officer.id,
-                    required_condition(),
-                    TrainingRecord.expires_on.is_not(None),
-                    TrainingRecord.expires_on > clock.today(),
-                    TrainingRecord.expires_on <= soon,
-                )
-            )
+        own = own_training(user)
+        if own is not None:
+            officer, expiring = own.officer, own.expiring_soon
             cards.append(
                 {
                     "title": "My training",
                     "value": "Current" if officer.training_current else "Not current",
                     "hint": f"{plural(expiring, 'required record')} "
-                    f"{'expires' if expiring == 1 else 'expire'} within 60 days"
+                    f"{'expires' if expiring == 1 else 'expire'} within {EXPIRING_SOON_DAYS} days"
                     if expiring
                     else "",
                     "link": url_for("roster.profile", officer_id=officer.id),

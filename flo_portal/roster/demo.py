@@ -19,7 +19,7 @@ from flo_portal.roster.models import (
 from flo_portal.training.cve_points import CVE_POINTS
 from flo_portal.training.cve_reviews import PointAnswer, submit_review
 from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import expiry_for, refresh_training_current
+from flo_portal.training.services import expiry_for, refresh_training_current, refresh_validity
 
 CATALOGUE = [
     # code, title, hours, provider, validity months, required, cve
@@ -292,4 +292,5 @@ def seed_roster(ctx: DemoContext) -> None:
                 )
             )
     db.session.flush()
+    refresh_validity()
     refresh_training_current()

@@ -53,7 +53,7 @@ def officer_for_user(user) -> Officer | None:
 
 @functools.cache
 def _officer_of_user():
-    """``officer_for_user``'s statement, built once per process (every dashboard asks it)."""
+    """``officer_for_user``'s statement, built once per process."""
     return sa.select(Officer).where(Officer.user_id == sa.bindparam("user_id", type_=sa.Integer))
 
 

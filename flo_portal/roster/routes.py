@@ -181,9 +181,10 @@ def _officer_fields(form: OfficerForm) -> dict:
 @bp.route("/officers/<int:officer_id>")
 @authenticated
 def profile(officer_id: int):
-    officer = get_visible_officer_or_404(current_user, officer_id)
+    officer = get_visible_officer_or_404(
+        current_user, officer_id, options=services.profile_load_options()
+    )
     audit("officer.viewed", officer, summary=officer.full_name, actor=current_user)
-    officer = services.load_profile(officer_id)
     records = (
         db.session.execute(
             sa.select(TrainingRecord)

@@ -5,8 +5,10 @@ Services take the acting user, flush and audit; the unit of work commits.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.audit.services import record as audit
@@ -100,16 +102,15 @@ def roster_query(
     return stmt.order_by(*SORTS.get(sort, SORTS["name"]))
 
 
-def load_profile(officer_id: int) -> Officer | None:
-    """The officer with agency, status history (and who changed it) in a fixed number of queries."""
-    return db.session.scalar(
-        sa.select(Officer)
-        .where(Officer.id == officer_id)
-        .options(
-            selectinload(Officer.agency),
-            selectinload(Officer.user),
-            selectinload(Officer.status_history).selectinload(OfficerStatusChange.changed_by),
-        )
+@functools.cache
+def profile_load_options() -> tuple:
+    """What the profile page shows with the officer: agency and account with the officer's
+    row, the status history (and who changed it) in a second query. Made on first use
+    (an option configures the mappers)."""
+    return (
+        joinedload(Officer.agency),
+        joinedload(Officer.user),
+        selectinload(Officer.status_history).joinedload(OfficerStatusChange.changed_by),
     )
 
 
@@ -319,13 +320,14 @@ def invite_officer(officer: Officer, inviter, email: str | None = None) -> User:
     return user
 
 
-def pending_nominations_count(agency_id: int | None = None) -> int:
+def pending_nominations_select(agency_id: int | None = None) -> sa.Select:
+    """SELECT of the count of officers nominated or in vetting (of one agency)."""
     stmt = sa.select(sa.func.count(Officer.id)).where(
         Officer.status.in_([OfficerStatus.NOMINATED, OfficerStatus.VETTING])
     )
     if agency_id is not None:
         stmt = stmt.where(Officer.agency_id == agency_id)
-    return db.session.scalar(stmt) or 0
+    return stmt
 
 
 __all__ = [

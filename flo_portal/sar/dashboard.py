@@ -1,7 +1,8 @@
 """The FLO's "how to report suspicious activity" card: the guided SAR form, the center's
 short reporting guide (a training-material product, chosen by the
 ``SAR_REPORTING_GUIDE_TOPIC`` setting) and the day the officer last completed SAR
-awareness training (one aggregate over their training records)."""
+awareness training (``training.queries.own_training``, shared with the "My training"
+card)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from flask import url_for
 from flo_portal.core.display import format_date
 from flo_portal.dashboard import card_provider
 from flo_portal.products.queries import reporting_guide_for
-from flo_portal.roster.policies import officer_for_user
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
-from flo_portal.training.queries import last_sar_awareness_on
+from flo_portal.training.queries import own_training
 
 
 @card_provider
@@ -27,9 +27,9 @@ def how_to_report_card(user) -> list[dict]:
             (f"Reporting guide: {guide.title}", url_for("products.detail", product_id=guide.id))
         )
     card = {"title": "How to report suspicious activity", "value": "", "hint": "", "links": links}
-    officer = officer_for_user(user)
-    if officer is not None:
-        last = last_sar_awareness_on(officer.id)
+    own = own_training(user)
+    if own is not None:
+        last = own.last_sar_awareness_on
         card["value"] = format_date(last) if last else "None on record"
         card["hint"] = "Your last SAR awareness training"
     return [card]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from flo_portal.core.extensions import db
-from flo_portal.dashboard import card_provider
+from flo_portal.dashboard import card_provider, count_of
 from flo_portal.sar.models import OPEN_SAR_STATUSES, SarStatus
 from flo_portal.sar.models import SuspiciousActivityReport as Sar
 from flo_portal.sar.policies import visible_sars_condition
@@ -38,11 +37,8 @@ def vetting_queue_query(user, status: str | None):
 @card_provider
 def sar_cards(user) -> list[dict]:
     if can(Permission.SAR_VET, user):
-        waiting = (
-            db.session.scalar(
-                sa.select(sa.func.count(Sar.id)).where(Sar.status.in_(OPEN_SAR_STATUSES))
-            )
-            or 0
+        waiting = count_of(
+            sa.select(sa.func.count(Sar.id)).where(Sar.status.in_(OPEN_SAR_STATUSES))
         )
         return [
             {
@@ -53,10 +49,7 @@ def sar_cards(user) -> list[dict]:
             }
         ]
     if can(Permission.SAR_SUBMIT, user):
-        mine = (
-            db.session.scalar(sa.select(sa.func.count(Sar.id)).where(Sar.reporter_id == user.id))
-            or 0
-        )
+        mine = count_of(sa.select(sa.func.count(Sar.id)).where(Sar.reporter_id == user.id))
         return [
             {
                 "title": "My suspicious activity reports",

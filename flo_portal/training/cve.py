@@ -56,8 +56,9 @@ def newest_review_condition(review=CveReview):
 
 
 def approved_course_ids(today: date | None = None):
-    """SQL: ids of courses whose newest review approves them on ``today``."""
-    today = today or clock.today()
+    """SQL: ids of courses whose newest review approves them on ``today`` (a date, or a
+    bound parameter in a statement built once)."""
+    today = clock.today() if today is None else today
     return sa.select(CveReview.course_id).where(
         newest_review_condition(),
         CveReview.outcome == CveOutcome.APPROVED,

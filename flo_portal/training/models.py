@@ -73,6 +73,29 @@ class TrainingRecord(TimestampMixin, db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class OfficerCourseValidity(db.Model):
+    """The summary of an officer's records of one course, kept on write: when their best
+    record of it stops counting (its ``expires_on``: the first day it no longer counts;
+    ``training.services.NEVER`` when it never expires). One row per officer and course
+    with at least one record. It holds dates only: whether the course is held, required or
+    expiring soon is decided against today when read (``flo_portal.roster.coverage``).
+    Every writer of training records calls ``training.services.refresh_validity`` in the
+    same transaction; ``flask training rebuild-validity`` rebuilds it from the records."""
+
+    __tablename__ = "officer_course_validity"
+    __table_args__ = (
+        sa.Index("ix_officer_course_validity_course", "course_id", "expires_on", "officer_id"),
+    )
+
+    officer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("officer.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("training_course.id", ondelete="CASCADE"), primary_key=True
+    )
+    expires_on: Mapped[date] = mapped_column(sa.Date)
+
+
 class CveAnswer(LabelledEnum):
     MEETS = "meets"
     DOES_NOT_MEET = "does_not_meet"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.orm import upsert_insert, utcnow
 from flo_portal.core.uploads import (
     IMAGES_AND_PDF,
     UploadRefused,
@@ -28,7 +28,7 @@ from flo_portal.core.uploads import (
 )
 from flo_portal.roster.models import Officer
 from flo_portal.training import cve
-from flo_portal.training.models import TrainingCourse, TrainingRecord
+from flo_portal.training.models import OfficerCourseValidity, TrainingCourse, TrainingRecord
 
 NEVER = date(9999, 12, 31)  # stands for "never expires" inside SQL aggregates
 
@@ -61,7 +61,7 @@ def record_training(
 
     ``actor`` is None only where no one acts (demo data, tests); every view, API endpoint
     and service passes the acting user. ``refresh=False`` lets bulk callers recompute
-    `training_current` once at the end.
+    the validity summary and `training_current` once at the end.
     """
     existing = db.session.scalar(
         sa.select(TrainingRecord).where(
@@ -95,6 +95,7 @@ def record_training(
         actor=actor,
     )
     if refresh:
+        refresh_validity([officer.id], course_ids=[course.id])
         refresh_training_current([officer.id])
     return rec, True
 
@@ -125,12 +126,13 @@ def bulk_record(
         created += new
         existing += not new
     if ids:
+        refresh_validity(ids, course_ids=[course.id])
         refresh_training_current(ids)
     return created, existing
 
 
 def delete_record(rec: TrainingRecord, actor) -> None:
-    officer_id = rec.officer_id
+    officer_id, course_id = rec.officer_id, rec.course_id
     audit(
         "training.deleted",
         rec,
@@ -141,7 +143,46 @@ def delete_record(rec: TrainingRecord, actor) -> None:
     remove_evidence_file(rec)
     db.session.delete(rec)
     db.session.flush()
+    refresh_validity([officer_id], course_ids=[course_id])
     refresh_training_current([officer_id])
+
+
+def refresh_validity(
+    officer_ids: Iterable[int] | None = None, *, course_ids: Iterable[int] | None = None
+) -> None:
+    """Rebuild the ``officer_course_validity`` summary from the records, set-based (one
+    DELETE, one INSERT ... SELECT), for the given officers and/or courses or for everyone.
+    Every path that writes training records calls it in the same transaction."""
+    scope_ocv, scope_rec = [], []
+    if officer_ids is not None:
+        ids = list(officer_ids)
+        if not ids:
+            return
+        scope_ocv.append(OfficerCourseValidity.officer_id.in_(ids))
+        scope_rec.append(TrainingRecord.officer_id.in_(ids))
+    if course_ids is not None:
+        cids = list(course_ids)
+        if not cids:
+            return
+        scope_ocv.append(OfficerCourseValidity.course_id.in_(cids))
+        scope_rec.append(TrainingRecord.course_id.in_(cids))
+    db.session.execute(sa.delete(OfficerCourseValidity).where(*scope_ocv))
+    best = sa.func.max(sa.func.coalesce(TrainingRecord.expires_on, sa.literal(NEVER, sa.Date)))
+    # An upsert, not a plain INSERT: a concurrent writer for the same officer and course
+    # may have put the row back after our DELETE (its aggregate then gives way to ours,
+    # which sees its committed record too).
+    stmt = upsert_insert(OfficerCourseValidity).from_select(
+        ["officer_id", "course_id", "expires_on"],
+        sa.select(TrainingRecord.officer_id, TrainingRecord.course_id, best)
+        .where(sa.true(), *scope_rec)  # SQLite: INSERT ... SELECT ... WHERE before ON CONFLICT
+        .group_by(TrainingRecord.officer_id, TrainingRecord.course_id),
+    )
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["officer_id", "course_id"],
+            set_={"expires_on": stmt.excluded.expires_on},
+        )
+    )
 
 
 def required_condition(today: date | None = None):
@@ -233,6 +274,7 @@ def save_course(course: TrainingCourse | None, data: dict, actor) -> TrainingCou
         ):
             rec.expires_on = expiry_for(course, rec.completed_on)
         db.session.flush()
+        refresh_validity(course_ids=[course.id])
     if creating or {"validity_months", "required", "active"} & diff.keys():
         refresh_training_current()
     return course

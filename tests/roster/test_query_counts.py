@@ -1,4 +1,4 @@
-"""The roster, profile and coverage pages run a fixed number of queries at any data size."""
+"""The roster, profile, coverage and dashboard pages run a fixed number of queries at any data size."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ PAGES = {
     "roster filtered": "/roster/officers?q=a&status=active&current=no&sort=agency",
     "profile": "/roster/officers/{officer}",
     "coverage": "/roster/coverage",
+    "coverage csv": "/roster/coverage.csv",
+    "coverage expiring": "/roster/coverage/expiring?within=90",
     "agency": "/agencies/{agency}",
     "agencies": "/agencies/",
+    "dashboard": "/dashboard",
 }
 
 

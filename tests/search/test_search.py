@@ -301,3 +301,48 @@ def test_every_kind_has_its_own_gin_index_on_postgresql():
     for kind in KINDS:
         index = defs.get(f"{TSV_INDEX}_{kind.name}", "")
         assert "gin (tsv)" in index and f"'{kind.name}'" in index, (kind.name, defs)
+
+
+@pytest.mark.parametrize("few_matches", [0, None], ids=["walk the newest", "ids first"])
+def test_a_partner_finds_only_the_products_that_reach_them_by_either_plan(
+    client, login_as, make_user, monkeypatch, few_matches
+):
+    # On PostgreSQL a product search reads the ids of a few matches first and applies the
+    # dissemination rule to them alone (search.queries.FEW_MATCHES); with many it walks the
+    # newest matches. Both must give the same, policy-filtered results and count.
+    from flo_portal.search import queries
+
+    if few_matches is not None:
+        monkeypatch.setattr(queries, "FEW_MATCHES", few_matches)
+    people = staff(make_user)
+    flo = make_user(Role.LIAISON_OFFICER)
+    elsewhere = make_user(Role.LIAISON_OFFICER)
+    ours = [
+        publish(
+            draft(people["author"], title=f"Quokka bulletin {n}", audience=audience),
+            people["coordinator"],
+        )
+        for n, audience in enumerate(
+            [{"agency_ids": [flo.agency_id]}, {"all_flos": True}, {"user_ids": [flo.id]}]
+        )
+    ]
+    theirs = publish(
+        draft(
+            people["author"],
+            title="Quokka bulletin elsewhere",
+            audience={"agency_ids": [elsewhere.agency_id]},
+        ),
+        people["coordinator"],
+    )
+    unpublished = draft(people["author"], title="Quokka draft", audience={"all_flos": True})
+
+    login_as(flo)
+    html = _search(client, "quokka", kind="product").get_data(as_text=True)
+    for product in ours:
+        assert f'href="/products/{product.id}"' in html
+    assert f'href="/products/{theirs.id}"' not in html
+    assert f'href="/products/{unpublished.id}"' not in html
+    assert 'Products <span class="badge text-bg-secondary">3</span>' in html
+    # A word only the others hold: no result and no count.
+    none = _search(client, "elsewhere", kind="product").get_data(as_text=True)
+    assert f'href="/products/{theirs.id}"' not in none and "Nothing you may open matches" in none

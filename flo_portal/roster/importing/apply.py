@@ -11,7 +11,7 @@ from flo_portal.core.orm import utcnow
 from flo_portal.roster.importing.layout import CHUNK, ImportReport
 from flo_portal.roster.models import Officer, OfficerStatusChange
 from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.services import expiry_for, refresh_training_current
+from flo_portal.training.services import expiry_for, refresh_training_current, refresh_validity
 
 
 def _apply_agencies(good, report: ImportReport, actor) -> None:
@@ -147,6 +147,7 @@ def _apply_training(good, report: ImportReport, actor) -> None:
         _insert_rows(TrainingRecord.__table__, new[i : i + CHUNK])
     report.created += len(new)
     if new:
+        refresh_validity()
         refresh_training_current()
 
 

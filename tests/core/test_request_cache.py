@@ -1,0 +1,39 @@
+"""``core.request_cache.per_request``: a read made once per request, never longer (not
+past the request when the app context outlives it, not past a flush of the request)."""
+
+from __future__ import annotations
+
+from flo_portal.core.extensions import db
+from flo_portal.core.request_cache import per_request
+from flo_portal.users.models import User
+
+CALLS: list[int] = []
+
+
+@per_request
+def _emails_read(n: int) -> int:
+    CALLS.append(n)
+    return len(CALLS)
+
+
+def test_one_read_per_request_and_arguments(app):
+    CALLS.clear()
+    with app.test_request_context("/"):
+        assert _emails_read(1) == _emails_read(1) == 1
+        assert _emails_read(2) == 2
+    with app.test_request_context("/"):  # the same app context: a new request, a new read
+        assert _emails_read(1) == 3
+    assert _emails_read(1) == 4  # outside a request the function simply runs
+    assert _emails_read(1) == 5
+
+
+def test_a_flush_forgets_what_was_read(app, make_user):
+    CALLS.clear()
+    user_id = make_user("liaison_officer").id
+    with app.test_request_context("/"):
+        user = db.session.get(User, user_id)
+        assert _emails_read(1) == _emails_read(1) == 1
+        user.name = "Renamed"
+        db.session.flush()
+        assert _emails_read(1) == 2
+        assert _emails_read(1) == 2
