@@ -95,13 +95,8 @@ def _forget_cached_user() -> None:
     (tests, CLI-driven clients) that cache would leak between requests."""
     from flask import g
 
-    from flo_portal.agreements.queries import UNSIGNED_READ_WITH_USER
-    from flo_portal.notifications.services import UNREAD_READ_WITH_USER
-
     g.pop("_login_user", None)
-    # Read with the user (auth.session_rules.load_user): this request reads them afresh.
-    for key in ("flo_session_record", UNREAD_READ_WITH_USER, UNSIGNED_READ_WITH_USER):
-        g.pop(key, None)
+    g.pop("flo_session_record", None)  # auth.session_rules: read with the user
 
 
 def _configure_logging(app: Flask) -> None:

@@ -11,7 +11,7 @@ import functools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
 
 from flo_portal.agreements.models import (
@@ -20,7 +20,7 @@ from flo_portal.agreements.models import (
     AgreementVersion,
     VersionStatus,
 )
-from flo_portal.core import clock
+from flo_portal.core import clock, request_cache
 from flo_portal.core.extensions import db, requested_page
 from flo_portal.core.request_cache import per_request
 from flo_portal.roster.models import Officer
@@ -84,17 +84,16 @@ def signatures_of_user(version_id, user_id):
     )
 
 
-# g: (user id, whether any current version awaits their signature), read in the signed-in
-# user's own statement (``auth.session_rules.load_user``): the gate then asks for the
-# versions only when there are some.
-UNSIGNED_READ_WITH_USER = "flo_unsigned_read_with_user"
+# Whether any current version awaits the user's signature, read in the signed-in user's
+# own statement (``auth.session_rules.load_user``, ``core.request_cache.note``): the gate
+# then asks for the versions only when there are some.
+ANY_UNSIGNED = "any_unsigned_agreement"
 
 
 def unsigned_current_versions(user) -> list[AgreementVersion]:
     """The current versions ``user``'s role must sign that they have not signed (one query,
     built once per process: every signed-in request asks it, in the gate)."""
-    known = g.get(UNSIGNED_READ_WITH_USER) if has_app_context() else None
-    if known is not None and known[0] == user.id and not known[1]:
+    if request_cache.noted(ANY_UNSIGNED, user.id) is False:
         return []
     return list(
         db.session.scalars(
@@ -131,7 +130,7 @@ def any_unsigned_current_column(user_id, role, today) -> sa.Exists:
 
 def note_any_unsigned(user_id: int, any_unsigned: bool) -> None:
     """Keep whether ``user_id`` has current versions to sign, for this request."""
-    g.setdefault(UNSIGNED_READ_WITH_USER, (user_id, bool(any_unsigned)))
+    request_cache.note(ANY_UNSIGNED, user_id, bool(any_unsigned))
 
 
 def grace_days() -> int:

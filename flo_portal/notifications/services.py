@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
 
 from flo_portal.agencies.models import Agency
+from flo_portal.core import request_cache
 from flo_portal.core.extensions import db
 from flo_portal.core.orm import upsert_insert, utcnow
 from flo_portal.notifications.models import (
@@ -179,17 +179,17 @@ def notify(
     return notice
 
 
-# g: (user id, unread count) read in the signed-in user's own statement
-# (``auth.session_rules.load_user``), so the navigation asks nothing more. Every write of
-# notices below forgets it, and the count is then asked again.
-UNREAD_READ_WITH_USER = "flo_unread_read_with_user"
+# The unread count read in the signed-in user's own statement
+# (``auth.session_rules.load_user``, ``core.request_cache.note``), so the navigation asks
+# nothing more. Every write of notices below forgets it, and the count is then asked again.
+UNREAD = "unread_count"
 
 
 def unread_count(user_id: int) -> int:
     """How many of the user's in-app notices are unread (shown in the navigation)."""
-    known = g.get(UNREAD_READ_WITH_USER) if has_app_context() else None
-    if known is not None and known[0] == user_id:
-        return known[1]
+    known = request_cache.noted(UNREAD, user_id)
+    if known is not None:
+        return known
     return db.session.scalar(_unread_count(), {"user_id": user_id})
 
 
@@ -214,12 +214,11 @@ def unread_count_column(user_id) -> sa.ScalarSelect:
 
 def note_unread_count(user_id: int, count: int) -> None:
     """Keep ``unread_count`` of ``user_id`` for this request (read with the user)."""
-    g.setdefault(UNREAD_READ_WITH_USER, (user_id, count))
+    request_cache.note(UNREAD, user_id, count)
 
 
 def _forget_unread_count() -> None:
-    if has_app_context():
-        g.pop(UNREAD_READ_WITH_USER, None)
+    request_cache.forget(UNREAD)
 
 
 def user_notifications_query(user_id: int, *, unread_only: bool = False):

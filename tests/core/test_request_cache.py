@@ -37,3 +37,22 @@ def test_a_flush_forgets_what_was_read(app, make_user):
         db.session.flush()
         assert _emails_read(1) == 2
         assert _emails_read(1) == 2
+
+
+def test_a_noted_value_is_for_its_owner_and_request_until_forgotten(app, make_user):
+    from flo_portal.core.request_cache import forget, note, noted
+
+    with app.test_request_context("/"):
+        note("unread", 7, 3)
+        note("unread", 7, 9)  # the first noted value stands
+        assert noted("unread", 7) == 3
+        assert noted("unread", 8) is None  # another owner's is not this one's
+        make_user()
+        db.session.flush()  # unlike a per_request read, a flush does not drop it
+        assert noted("unread", 7) == 3
+        forget("unread")
+        assert noted("unread", 7, "asked again") == "asked again"
+        note("unread", 7, 4)
+    with app.test_request_context("/"):  # the same app context, a new request
+        assert noted("unread", 7) is None
+    assert noted("unread", 7) is None  # outside a request nothing is kept
