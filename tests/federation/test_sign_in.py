@@ -13,7 +13,13 @@ from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.federation.models import FederatedIdentity, LinkRequest, SignInAttempt
 from flo_portal.security.permissions import Role
-from tests.federation.conftest import assert_listed_and_removable, callback_path, through_provider
+from tests.federation.conftest import (
+    assert_listed_and_removable,
+    callback_path,
+    locked_officer,
+    mfa_officer,
+    through_provider,
+)
 
 
 def actions() -> list[str]:
@@ -123,13 +129,7 @@ def test_provider_may_not_vouch_for_another_domain(client, make_user, provider, 
 def test_portal_mfa_is_still_asked_when_the_provider_mfa_does_not_count(
     client, make_user, provider, agency
 ):
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo+mfa@agency.example",
-        mfa_enabled=True,
-        mfa_secret="JBSWY3DPEHPK3PXP",
-    )
+    mfa_officer(make_user, agency, "flo+mfa@agency.example")
     answer = client.get(callback_path(through_provider(client, provider, "flo+mfa@agency.example")))
     assert answer.headers["Refresh"].endswith("/auth/login/verify")
     assert client.get("/dashboard").status_code == 302  # half signed in only
@@ -139,13 +139,7 @@ def test_portal_mfa_is_still_asked_when_the_provider_mfa_does_not_count(
 def test_provider_mfa_counts_when_the_admin_says_so(client, make_user, provider, agency):
     provider.mfa_claim_counts = True
     db.session.commit()
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo+mfa@agency.example",
-        mfa_enabled=True,
-        mfa_secret="JBSWY3DPEHPK3PXP",
-    )
+    mfa_officer(make_user, agency, "flo+mfa@agency.example")
     client.get(callback_path(through_provider(client, provider, "flo+mfa@agency.example")))
     assert client.get("/dashboard").status_code == 200
     login = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "auth.login"))
@@ -153,14 +147,7 @@ def test_provider_mfa_counts_when_the_admin_says_so(client, make_user, provider,
 
 
 def test_a_locked_account_is_refused_as_for_passwords(client, make_user, provider, agency):
-    from datetime import timedelta
-
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo@agency.example",
-        locked_until=utcnow() + timedelta(minutes=10),
-    )
+    locked_officer(make_user, agency)
     answer = client.get(callback_path(through_provider(client, provider)))
     assert answer.status_code == 400
     assert "cannot sign in now" in answer.get_data(as_text=True)
