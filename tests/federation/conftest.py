@@ -48,25 +48,35 @@ def agency():
     return agency
 
 
-def mfa_officer(make_user, agency, email: str = "flo@agency.example"):
-    """An FLO of ``agency`` enrolled in the portal's own TOTP."""
-    return make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email=email,
-        mfa_enabled=True,
-        mfa_secret="JBSWY3DPEHPK3PXP",
-    )
+@pytest.fixture
+def mfa_officer(make_user, agency):
+    """Makes an FLO of ``agency`` enrolled in the portal's own TOTP."""
+
+    def make(email: str = "flo@agency.example"):
+        return make_user(
+            Role.LIAISON_OFFICER,
+            agency=agency,
+            email=email,
+            mfa_enabled=True,
+            mfa_secret="JBSWY3DPEHPK3PXP",
+        )
+
+    return make
 
 
+@pytest.fixture
 def locked_officer(make_user, agency):
-    """An FLO of ``agency`` whose account is locked for the next ten minutes."""
-    return make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo@agency.example",
-        locked_until=utcnow() + timedelta(minutes=10),
-    )
+    """Makes an FLO of ``agency`` whose account is locked for the next ten minutes."""
+
+    def make():
+        return make_user(
+            Role.LIAISON_OFFICER,
+            agency=agency,
+            email="flo@agency.example",
+            locked_until=utcnow() + timedelta(minutes=10),
+        )
+
+    return make
 
 
 def make_provider(op, agency) -> IdentityProvider:

@@ -16,9 +16,7 @@ from flo_portal.federation.models import FederatedIdentity, LinkRequest, SignInA
 from flo_portal.security.permissions import Role
 from tests.federation.conftest import (
     assert_listed_and_removable,
-    locked_officer,
     make_saml_provider,
-    mfa_officer,
     post_to_acs,
     saml_sign_in,
     through_idp,
@@ -158,11 +156,11 @@ def test_the_idp_may_not_vouch_for_another_agency(client, make_user, saml_provid
 
 
 def test_portal_mfa_is_asked_when_the_authn_context_is_not_marked_mfa(
-    client, make_user, saml_provider, saml_idp, agency
+    client, mfa_officer, saml_provider, saml_idp
 ):
     saml_provider.mfa_claim_counts, saml_provider.saml_mfa_contexts = True, MFA
     db.session.commit()
-    mfa_officer(make_user, agency)  # the IdP says PasswordProtectedTransport
+    mfa_officer()  # the IdP says PasswordProtectedTransport
     _acs, handoff = saml_sign_in(client, saml_provider)
     assert handoff.headers["Refresh"].endswith("/auth/login/verify")
     assert client.get("/dashboard").status_code == 302  # half signed in only
@@ -170,11 +168,11 @@ def test_portal_mfa_is_asked_when_the_authn_context_is_not_marked_mfa(
 
 
 def test_an_authn_context_the_admin_marks_as_mfa_counts(
-    client, make_user, saml_provider, saml_idp, agency
+    client, mfa_officer, saml_provider, saml_idp
 ):
     saml_provider.mfa_claim_counts, saml_provider.saml_mfa_contexts = True, MFA
     db.session.commit()
-    mfa_officer(make_user, agency)
+    mfa_officer()
     saml_idp.authn_context = MFA
     saml_sign_in(client, saml_provider)
     assert client.get("/dashboard").status_code == 200
@@ -183,18 +181,18 @@ def test_an_authn_context_the_admin_marks_as_mfa_counts(
 
 
 def test_a_marked_context_does_not_count_unless_the_box_is_ticked(
-    client, make_user, saml_provider, saml_idp, agency
+    client, mfa_officer, saml_provider, saml_idp
 ):
     saml_provider.saml_mfa_contexts = MFA  # mfa_claim_counts stays False
     db.session.commit()
-    mfa_officer(make_user, agency)
+    mfa_officer()
     saml_idp.authn_context = MFA
     _acs, handoff = saml_sign_in(client, saml_provider)
     assert handoff.headers["Refresh"].endswith("/auth/login/verify")
 
 
-def test_a_locked_account_is_refused_as_for_passwords(client, make_user, saml_provider, agency):
-    locked_officer(make_user, agency)
+def test_a_locked_account_is_refused_as_for_passwords(client, locked_officer, saml_provider):
+    locked_officer()
     _acs, handoff = saml_sign_in(client, saml_provider)
     assert handoff.status_code == 400
     assert "cannot sign in now" in handoff.get_data(as_text=True)

@@ -13,13 +13,7 @@ from flo_portal.core.extensions import db
 from flo_portal.core.orm import utcnow
 from flo_portal.federation.models import FederatedIdentity, LinkRequest, SignInAttempt
 from flo_portal.security.permissions import Role
-from tests.federation.conftest import (
-    assert_listed_and_removable,
-    callback_path,
-    locked_officer,
-    mfa_officer,
-    through_provider,
-)
+from tests.federation.conftest import assert_listed_and_removable, callback_path, through_provider
 
 
 def actions() -> list[str]:
@@ -127,27 +121,27 @@ def test_provider_may_not_vouch_for_another_domain(client, make_user, provider, 
 
 
 def test_portal_mfa_is_still_asked_when_the_provider_mfa_does_not_count(
-    client, make_user, provider, agency
+    client, mfa_officer, provider
 ):
-    mfa_officer(make_user, agency, "flo+mfa@agency.example")
+    mfa_officer("flo+mfa@agency.example")
     answer = client.get(callback_path(through_provider(client, provider, "flo+mfa@agency.example")))
     assert answer.headers["Refresh"].endswith("/auth/login/verify")
     assert client.get("/dashboard").status_code == 302  # half signed in only
     assert client.get("/auth/login/verify").status_code == 200
 
 
-def test_provider_mfa_counts_when_the_admin_says_so(client, make_user, provider, agency):
+def test_provider_mfa_counts_when_the_admin_says_so(client, mfa_officer, provider):
     provider.mfa_claim_counts = True
     db.session.commit()
-    mfa_officer(make_user, agency, "flo+mfa@agency.example")
+    mfa_officer("flo+mfa@agency.example")
     client.get(callback_path(through_provider(client, provider, "flo+mfa@agency.example")))
     assert client.get("/dashboard").status_code == 200
     login = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "auth.login"))
     assert login.details["method"] == "oidc+provider-mfa"
 
 
-def test_a_locked_account_is_refused_as_for_passwords(client, make_user, provider, agency):
-    locked_officer(make_user, agency)
+def test_a_locked_account_is_refused_as_for_passwords(client, locked_officer, provider):
+    locked_officer()
     answer = client.get(callback_path(through_provider(client, provider)))
     assert answer.status_code == 400
     assert "cannot sign in now" in answer.get_data(as_text=True)
