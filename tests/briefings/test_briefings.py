@@ -214,20 +214,12 @@ def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, log
 
 
 def test_attendance_credits_training_once(app, client, login_as, make_user):
-    from flo_portal.roster.models import OfficerStatus
     from flo_portal.training.models import TrainingRecord
 
     flo = make_user(Role.LIAISON_OFFICER)
     unlinked = make_user(Role.LIAISON_OFFICER, name="Unlinked Person")
     course = CourseFactory(code="CVE-AW", title="CVE awareness", hours=2, required=False)
-    OfficerFactory(
-        agency=flo.agency,
-        user_id=flo.id,
-        first_name="Jo",
-        last_name="Lee",
-        email="",
-        status=OfficerStatus.NOMINATED,
-    )
+    OfficerFactory(agency=flo.agency, user_id=flo.id, first_name="Jo", last_name="Lee")
     db.session.commit()
     with time_machine.travel(NOW, tick=False):
         coord = login_as(Role.COORDINATOR)
