@@ -16,7 +16,7 @@ from flo_portal.audit.services import record
 from flo_portal.auth.passkeys import remove_all_passkeys
 from flo_portal.auth.services import send_invitation, send_password_reset
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.orm import any_contains, utcnow
 from flo_portal.core.workflow import TransitionRefused
 from flo_portal.notifications.services import queue_email
 from flo_portal.security.permissions import Role
@@ -257,10 +257,7 @@ def reset_password(user: User, actor) -> None:
 def users_page_query(q: str = "", role: str = ""):
     stmt = sa.select(User).order_by(User.name)
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            sa.or_(sa.func.lower(User.name).like(like), sa.func.lower(User.email).like(like))
-        )
+        stmt = stmt.where(any_contains(q, User.name, User.email))
     if role in Role._value2member_map_:
         stmt = stmt.where(User.role == Role(role))
     return stmt

@@ -8,6 +8,7 @@ from flo_portal.agencies.models import Agency, Discipline
 from flo_portal.agencies.policies import visible_agencies_condition
 from flo_portal.audit.services import record as audit
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import any_contains
 
 SORTS = {
     "name": (Agency.name,),
@@ -29,13 +30,7 @@ def agencies_query(
     stmt = sa.select(Agency).where(visible_agencies_condition(viewer))
     q = (q or "").strip().lower()[:100]
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(Agency.name).like(like),
-                sa.func.lower(Agency.jurisdiction).like(like),
-            )
-        )
+        stmt = stmt.where(any_contains(q, Agency.name, Agency.jurisdiction))
     if discipline in Discipline._value2member_map_:
         stmt = stmt.where(Agency.discipline == Discipline(discipline))
     if region:

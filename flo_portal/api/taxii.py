@@ -454,15 +454,26 @@ def _envelope(rows, more: bool, nxt: str | None) -> dict:
     return body
 
 
+def _objects_reply(action: str, c: CollectionDef, rows, more: bool, nxt: str | None):
+    """An envelope of objects sent: logged as disseminated, audited, dated in the headers."""
+    body = _envelope(rows, more, nxt)
+    _log_dissemination(rows, c)
+    _audit(action, _sent(rows, more), c.id)
+    return _taxii_response(body, headers=_date_headers(rows))
+
+
+def _require_object(rows) -> None:
+    """No rows on the first page: the collection holds no such object (404)."""
+    if not rows and not request.args.get("next"):
+        raise TaxiiError(404, "Not Found", "No such object in this collection.")
+
+
 @bp.get("/api/collections/<collection_id>/objects/")
 @taxii_view
 def objects(collection_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "objects")
-    body = _envelope(rows, more, nxt)
-    _log_dissemination(rows, c)
-    _audit("objects", _sent(rows, more), c.id)
-    return _taxii_response(body, headers=_date_headers(rows))
+    return _objects_reply("objects", c, rows, more, nxt)
 
 
 @bp.get("/api/collections/<collection_id>/objects/<object_id>/")
@@ -470,12 +481,8 @@ def objects(collection_id: str):
 def object_(collection_id: str, object_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "object", object_id=object_id[:120])
-    if not rows and not request.args.get("next"):
-        raise TaxiiError(404, "Not Found", "No such object in this collection.")
-    body = _envelope(rows, more, nxt)
-    _log_dissemination(rows, c)
-    _audit("object", _sent(rows, more), c.id)
-    return _taxii_response(body, headers=_date_headers(rows))
+    _require_object(rows)
+    return _objects_reply("object", c, rows, more, nxt)
 
 
 @bp.get("/api/collections/<collection_id>/objects/<object_id>/versions/")
@@ -483,8 +490,7 @@ def object_(collection_id: str, object_id: str):
 def versions(collection_id: str, object_id: str):
     c = _collection(collection_id)
     rows, more, nxt = _page(c, "versions", object_id=object_id[:120], default="all")
-    if not rows and not request.args.get("next"):
-        raise TaxiiError(404, "Not Found", "No such object in this collection.")
+    _require_object(rows)
     body: dict = {"more": more, "versions": [_date_added(v) for v, _p in rows]}
     if nxt:
         body["next"] = nxt

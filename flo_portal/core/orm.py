@@ -41,6 +41,13 @@ def upsert_insert(target):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def any_contains(term: str, *columns) -> sa.ColumnElement[bool]:
+    """The filter of a list's search box: ``term`` inside any of ``columns``, ignoring
+    case (``lower(column) LIKE '%term%'``). The caller trims ``term`` and skips an empty one."""
+    like = f"%{term.lower()}%"
+    return sa.or_(*(sa.func.lower(column).like(like) for column in columns))
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

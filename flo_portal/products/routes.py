@@ -23,6 +23,7 @@ from flo_portal.core.csv_export import csv_response
 from flo_portal.core.errors import InputError
 from flo_portal.core.extensions import db
 from flo_portal.core.formtools import EmptyForm, form_page, show_error, show_version, stale_edit
+from flo_portal.core.orm import any_contains
 from flo_portal.core.uploads import send_stored
 from flo_portal.products import attachments, authoring, lifecycle, pdf, recipients
 from flo_portal.products import dashboard as _dashboard_cards  # noqa: F401 - registers the cards
@@ -77,14 +78,14 @@ def _search(form: SearchForm) -> list:
     conditions = []
     q = (form.q.data or "").strip()
     if q:
-        like = f"%{q.lower()}%"
         conditions.append(
-            sa.or_(
-                sa.func.lower(Product.title).like(like),
-                sa.func.lower(Product.summary).like(like),
-                sa.func.lower(Product.body_md).like(like),
-                sa.func.lower(Product.topics).like(like),
-                sa.func.lower(Product.reference).like(like),
+            any_contains(
+                q,
+                Product.title,
+                Product.summary,
+                Product.body_md,
+                Product.topics,
+                Product.reference,
             )
         )
     if form.product_type.data:

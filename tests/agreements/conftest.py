@@ -51,3 +51,16 @@ def days_later(days: int):
 
 def sign_form(name: str) -> dict:
     return {"full_name": name, "confirm": "y"}
+
+
+def version_form(kind: str, version: str, title: str, **fields) -> dict:
+    """The new-version page's fields as a coordinator fills them in: for FLOs, in effect
+    today, with ``fields`` (the text, the PDF) added."""
+    return {
+        "kind": kind,
+        "version": version,
+        "title": title,
+        "effective_on": clock.today().isoformat(),
+        "roles": [FLO],
+        **fields,
+    }

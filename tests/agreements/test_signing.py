@@ -14,11 +14,10 @@ from flo_portal.agreements.models import (
     SignatureMethod,
 )
 from flo_portal.agreements.queries import unsigned_current_versions
-from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
-from tests.agreements.conftest import FLO, sign_form
+from tests.agreements.conftest import FLO, sign_form, version_form
 from tests.conftest import sign_in
 from tests.factories import audit_events
 
@@ -36,14 +35,7 @@ def test_coordinator_publishes_a_version_with_its_hash_and_those_who_must_sign_a
     body = "## Privacy policy\n\nWe keep what we must, no more."
     response = client.post(
         "/agreements/new",
-        data={
-            "kind": "privacy",
-            "version": "2.2",
-            "title": "Privacy and civil-liberties policy",
-            "effective_on": clock.today().isoformat(),
-            "roles": [FLO],
-            "body_md": body,
-        },
+        data=version_form("privacy", "2.2", "Privacy and civil-liberties policy", body_md=body),
     )
     assert response.status_code == 302
     version = db.session.scalar(sa.select(AgreementVersion))
@@ -60,14 +52,7 @@ def test_coordinator_publishes_a_version_with_its_hash_and_those_who_must_sign_a
 def test_publishing_refuses_a_duplicate_version_and_missing_text(client, login_as, publish):
     publish(version="1.0")
     login_as(Role.COORDINATOR)
-    data = {
-        "kind": "privacy",
-        "version": "1.0",
-        "title": "Again",
-        "effective_on": clock.today().isoformat(),
-        "roles": [FLO],
-        "body_md": "Other text",
-    }
+    data = version_form("privacy", "1.0", "Again", body_md="Other text")
     response = client.post("/agreements/new", data=data)
     assert response.status_code == 422
     assert "exists already" in response.get_data(as_text=True)
@@ -172,14 +157,9 @@ def test_a_version_can_be_a_pdf_whose_bytes_are_hashed(client, login_as, make_us
     pdf = b"%PDF-1.4\n% acceptable use\n%%EOF\n"
     response = client.post(
         "/agreements/new",
-        data={
-            "kind": "acceptable_use",
-            "version": "1",
-            "title": "Acceptable use",
-            "effective_on": clock.today().isoformat(),
-            "roles": [FLO],
-            "pdf": (io.BytesIO(pdf), "aup.pdf"),
-        },
+        data=version_form(
+            "acceptable_use", "1", "Acceptable use", pdf=(io.BytesIO(pdf), "aup.pdf")
+        ),
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
@@ -194,14 +174,9 @@ def test_a_version_can_be_a_pdf_whose_bytes_are_hashed(client, login_as, make_us
     login_as(Role.COORDINATOR)
     bad = client.post(
         "/agreements/new",
-        data={
-            "kind": "acceptable_use",
-            "version": "2",
-            "title": "Acceptable use",
-            "effective_on": clock.today().isoformat(),
-            "roles": [FLO],
-            "pdf": (io.BytesIO(b"hello"), "aup.pdf"),
-        },
+        data=version_form(
+            "acceptable_use", "2", "Acceptable use", pdf=(io.BytesIO(b"hello"), "aup.pdf")
+        ),
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422

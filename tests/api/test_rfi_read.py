@@ -7,22 +7,16 @@ import sqlalchemy as sa
 
 from flo_portal.audit.models import AuditEvent
 from flo_portal.core.extensions import db
-from flo_portal.rfis import services
-from flo_portal.rfis.models import RfiDissemination, RfiStatus
-from flo_portal.rfis.workflow import Action
+from flo_portal.rfis.models import RfiDissemination
 from flo_portal.security.permissions import Role
-from tests.rfis.helpers import force, submit
+from tests.rfis.helpers import answer_as, submit
 
 
 def test_api_read_of_an_answer_is_logged_once(client, make_user, api):
     flo = make_user(Role.LIAISON_OFFICER)
     rfi = submit(flo)
     analyst = make_user(Role.ANALYST)
-    force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
-    services.perform(
-        analyst, rfi, Action.ANSWER, expected_version=rfi.version, answer="Seen at the north depot."
-    )
-    db.session.commit()
+    answer_as(analyst, rfi, "Seen at the north depot.")
     colleague, headers = api(make_user(Role.LIAISON_OFFICER, agency=flo.agency))
 
     for _ in range(2):

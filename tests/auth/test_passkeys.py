@@ -290,10 +290,8 @@ def test_without_a_pending_password_step_the_second_factor_is_refused(client):
 
 
 @pytest.fixture
-def coordinators_need_passkeys(app):
-    app.config["PHISHING_RESISTANT_MFA_ROLES"] = ["coordinator"]
-    yield
-    app.config["PHISHING_RESISTANT_MFA_ROLES"] = []
+def coordinators_need_passkeys(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PHISHING_RESISTANT_MFA_ROLES", ["coordinator"])
 
 
 def test_a_coordinator_with_totp_is_walked_to_register_a_passkey(

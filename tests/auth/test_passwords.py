@@ -11,9 +11,8 @@ import time_machine
 from flo_portal.core.orm import utcnow
 from flo_portal.notifications.models import OutboxEmail
 from flo_portal.security.permissions import Role
+from tests.auth.helpers import NEW, change_password_keeps_only_this_session
 from tests.factories import TEST_PASSWORD
-
-NEW = "a brand new passphrase for me"
 
 
 def reset_link(db) -> str:
@@ -200,13 +199,7 @@ def test_change_password_signs_out_other_sessions(client, app, make_user):
         data={"current_password": "nope nope nope", "password": NEW, "confirm": NEW},
     )
     assert wrong.status_code == 422 and b"current password is not correct" in wrong.data
-    ok = client.post(
-        "/auth/password/change",
-        data={"current_password": TEST_PASSWORD, "password": NEW, "confirm": NEW},
-    )
-    assert ok.status_code == 302
-    assert client.get("/dashboard").status_code == 200
-    assert other.get("/dashboard").status_code == 302
+    change_password_keeps_only_this_session(client, other)
 
 
 def test_invitation_sets_the_first_password(client, login_as, db, app):

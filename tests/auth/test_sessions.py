@@ -12,9 +12,8 @@ import time_machine
 from flo_portal.auth.models import UserSession
 from flo_portal.core.orm import utcnow
 from flo_portal.security.permissions import Role
+from tests.auth.helpers import change_password_keeps_only_this_session
 from tests.factories import TEST_PASSWORD
-
-NEW = "a brand new passphrase for me"
 
 
 def sign_in_by_form(client, user):
@@ -101,13 +100,7 @@ def test_changing_the_password_ends_every_other_session_and_keeps_this_one(
     sign_in_by_form(client, user)
     sign_in_by_form(other, user)
     thief = copy_of_cookie(app, other)
-    ok = client.post(
-        "/auth/password/change",
-        data={"current_password": TEST_PASSWORD, "password": NEW, "confirm": NEW},
-    )
-    assert ok.status_code == 302
-    assert client.get("/dashboard").status_code == 200
-    assert other.get("/dashboard").status_code == 302
+    change_password_keeps_only_this_session(client, other)
     assert thief.get("/dashboard").status_code == 302
     mine, theirs = sessions_of(db, user)
     assert mine.revoked_at is None

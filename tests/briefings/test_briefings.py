@@ -19,6 +19,7 @@ from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
 from tests.factories import audit_events
+from tests.roster.factories import CourseFactory, OfficerFactory
 
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -213,20 +214,12 @@ def test_feed_token_is_hashed_revocable_and_lists_cancellations(app, client, log
 
 
 def test_attendance_credits_training_once(app, client, login_as, make_user):
-    from flo_portal.roster.models import Officer
-    from flo_portal.training.models import TrainingCourse, TrainingRecord
+    from flo_portal.training.models import TrainingRecord
 
     flo = make_user(Role.LIAISON_OFFICER)
     unlinked = make_user(Role.LIAISON_OFFICER, name="Unlinked Person")
-    course = TrainingCourse(code="CVE-AW", title="CVE awareness", hours=2, validity_months=24)
-    officer = Officer(
-        agency_id=flo.agency_id,
-        user_id=flo.id,
-        first_name="Jo",
-        last_name="Lee",
-        discipline="law_enforcement",
-    )
-    db.session.add_all([course, officer])
+    course = CourseFactory(code="CVE-AW", title="CVE awareness", hours=2, required=False)
+    OfficerFactory(agency=flo.agency, user_id=flo.id, first_name="Jo", last_name="Lee")
     db.session.commit()
     with time_machine.travel(NOW, tick=False):
         coord = login_as(Role.COORDINATOR)

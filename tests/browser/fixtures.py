@@ -166,3 +166,21 @@ def product_desk(make_user):
         mfa_enabled=True,
     )
     return inside, outside, analyst, coordinator
+
+
+def officer_safety_alert(analyst, agency):
+    """A draft officer-safety alert (TLP:AMBER, LES) by ``analyst`` for ``agency``'s
+    officers: the product the publish-and-acknowledge journeys follow."""
+    from tests.products.helpers import draft
+
+    return draft(
+        analyst,
+        product_type="officer_safety",
+        tlp="TLP:AMBER",
+        caveats="LES",
+        title="Armed subject ambushing deputies",
+        summary="Stage for back-up before approach.",
+        body_md="Subject drives a **grey pickup**.",
+        topics="officer safety",
+        audience={"agency_ids": [agency.id]},
+    )

@@ -92,10 +92,15 @@ def _coverage_expiring():
     return "/roster/coverage/expiring?within=30"
 
 
-def _rfi_metrics():
+def _an_rfi():
+    """One RFI submitted by an FLO of a new agency."""
     from tests.rfis.helpers import submit
 
-    submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    return submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+
+
+def _rfi_metrics():
+    _an_rfi()
     return "/rfis/metrics"
 
 
@@ -109,16 +114,12 @@ def _training_courses():
 
 
 def _rfi_queue():
-    from tests.rfis.helpers import submit
-
-    submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    _an_rfi()
     return "/rfis/queue"
 
 
 def _rfi_detail():
-    from tests.rfis.helpers import submit
-
-    rfi = submit(UserFactory(role=Role.LIAISON_OFFICER, agency=AgencyFactory()))
+    rfi = _an_rfi()
     return f"/rfis/{rfi.id}"  # seen by a coordinator: triage forms on the side
 
 

@@ -31,8 +31,9 @@ from flo_portal.training.models import TrainingRecord
 from flo_portal.users.audience import Audience
 from flo_portal.users.models import User
 from tests.briefings.factories import make_briefing
+from tests.browser.fixtures import officer_safety_alert
 from tests.factories import AgencyFactory
-from tests.products.helpers import draft
+from tests.products.helpers import draft, publish
 from tests.rfis.helpers import future, submit, task
 from tests.roster.factories import CourseFactory, OfficerFactory
 
@@ -205,22 +206,7 @@ def test_liaison_officer_journey(page, live_server, make_user, sign_in, seen):
     coordinator = make_user(Role.COORDINATOR, name="Casey Coordinator")
     analyst = make_user(Role.ANALYST, name="Avery Analyst")
     tasking = task(coordinator, Audience(user_ids=[flo.id]), title="Drones over substations")
-    alert = products.create_product(
-        analyst,
-        {
-            "product_type": "officer_safety",
-            "tlp": "TLP:AMBER",
-            "caveats": "LES",
-            "title": "Armed subject ambushing deputies",
-            "summary": "Stage for back-up.",
-            "body_md": "Grey pickup.",
-            "topics": "officer safety",
-            "audience": {"agency_ids": [agency.id]},
-        },
-    )
-    products.transition(alert, "submit", analyst)
-    products.transition(alert, "publish", coordinator)
-    db.session.commit()
+    alert = publish(officer_safety_alert(analyst, agency), coordinator)
     start = (datetime.now() + timedelta(days=4)).replace(hour=10, minute=0, second=0, microsecond=0)
     briefing = make_briefing(coordinator, user_ids=[flo.id], start=start, title="Bridge security")
 

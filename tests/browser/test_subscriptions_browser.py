@@ -13,6 +13,7 @@ from flo_portal.security.permissions import Role
 from flo_portal.subscriptions.services import follow
 from tests.browser.fixtures import product_desk
 from tests.factories import notices
+from tests.products.helpers import draft
 
 pytestmark = pytest.mark.browser
 
@@ -24,17 +25,14 @@ def test_flo_follows_a_topic_and_sees_the_notice(
     flo = make_user(Role.LIAISON_OFFICER, agency=inside, name="Deputy Follower")
     stranger = make_user(Role.LIAISON_OFFICER, agency=outside, name="Captain Elsewhere")
     follow(stranger, "topic", "port security")
-    product = services.create_product(
+    product = draft(
         analyst,
-        {
-            "product_type": "bulletin",
-            "tlp": "TLP:AMBER",
-            "title": "Drone flights over the container terminal",
-            "summary": "Report sightings to the watch desk.",
-            "body_md": "Seen at night.",
-            "topics": "Port security, drones",
-            "audience": {"agency_ids": [inside.id]},
-        },
+        tlp="TLP:AMBER",
+        title="Drone flights over the container terminal",
+        summary="Report sightings to the watch desk.",
+        body_md="Seen at night.",
+        topics="Port security, drones",
+        audience={"agency_ids": [inside.id]},
     )
     services.transition(product, "submit", analyst)
     db.session.commit()

@@ -3,6 +3,7 @@ them, and helpers that play the browser through the providers' redirects and pos
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +14,9 @@ from flask import current_app
 from flo_portal.audit.models import AuditEvent
 from flo_portal.auth.models import UserSession
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import utcnow
 from flo_portal.federation.models import FederatedIdentity, IdentityProvider, Protocol
+from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory
 from tests.federation.oidc_op import CLIENT_ID, CLIENT_SECRET, SECRET_ENV, running_op
 from tests.federation.saml_idp import posted_fields, running_idp
@@ -43,6 +46,37 @@ def agency():
     agency = AgencyFactory()
     db.session.commit()
     return agency
+
+
+@pytest.fixture
+def mfa_officer(make_user, agency):
+    """Makes an FLO of ``agency`` enrolled in the portal's own TOTP."""
+
+    def make(email: str = "flo@agency.example"):
+        return make_user(
+            Role.LIAISON_OFFICER,
+            agency=agency,
+            email=email,
+            mfa_enabled=True,
+            mfa_secret="JBSWY3DPEHPK3PXP",
+        )
+
+    return make
+
+
+@pytest.fixture
+def locked_officer(make_user, agency):
+    """Makes an FLO of ``agency`` whose account is locked for the next ten minutes."""
+
+    def make():
+        return make_user(
+            Role.LIAISON_OFFICER,
+            agency=agency,
+            email="flo@agency.example",
+            locked_until=utcnow() + timedelta(minutes=10),
+        )
+
+    return make
 
 
 def make_provider(op, agency) -> IdentityProvider:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import zlib
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -13,7 +12,6 @@ import sqlalchemy as sa
 from flo_portal.audit.models import AuditEvent
 from flo_portal.auth.models import UserSession
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
 from flo_portal.federation.models import FederatedIdentity, LinkRequest, SignInAttempt
 from flo_portal.security.permissions import Role
 from tests.federation.conftest import (
@@ -157,22 +155,12 @@ def test_the_idp_may_not_vouch_for_another_agency(client, make_user, saml_provid
     assert db.session.scalar(sa.select(FederatedIdentity)) is None
 
 
-def _mfa_user(make_user, agency):
-    return make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo@agency.example",
-        mfa_enabled=True,
-        mfa_secret="JBSWY3DPEHPK3PXP",
-    )
-
-
 def test_portal_mfa_is_asked_when_the_authn_context_is_not_marked_mfa(
-    client, make_user, saml_provider, saml_idp, agency
+    client, mfa_officer, saml_provider, saml_idp
 ):
     saml_provider.mfa_claim_counts, saml_provider.saml_mfa_contexts = True, MFA
     db.session.commit()
-    _mfa_user(make_user, agency)  # the IdP says PasswordProtectedTransport
+    mfa_officer()  # the IdP says PasswordProtectedTransport
     _acs, handoff = saml_sign_in(client, saml_provider)
     assert handoff.headers["Refresh"].endswith("/auth/login/verify")
     assert client.get("/dashboard").status_code == 302  # half signed in only
@@ -180,11 +168,11 @@ def test_portal_mfa_is_asked_when_the_authn_context_is_not_marked_mfa(
 
 
 def test_an_authn_context_the_admin_marks_as_mfa_counts(
-    client, make_user, saml_provider, saml_idp, agency
+    client, mfa_officer, saml_provider, saml_idp
 ):
     saml_provider.mfa_claim_counts, saml_provider.saml_mfa_contexts = True, MFA
     db.session.commit()
-    _mfa_user(make_user, agency)
+    mfa_officer()
     saml_idp.authn_context = MFA
     saml_sign_in(client, saml_provider)
     assert client.get("/dashboard").status_code == 200
@@ -193,23 +181,18 @@ def test_an_authn_context_the_admin_marks_as_mfa_counts(
 
 
 def test_a_marked_context_does_not_count_unless_the_box_is_ticked(
-    client, make_user, saml_provider, saml_idp, agency
+    client, mfa_officer, saml_provider, saml_idp
 ):
     saml_provider.saml_mfa_contexts = MFA  # mfa_claim_counts stays False
     db.session.commit()
-    _mfa_user(make_user, agency)
+    mfa_officer()
     saml_idp.authn_context = MFA
     _acs, handoff = saml_sign_in(client, saml_provider)
     assert handoff.headers["Refresh"].endswith("/auth/login/verify")
 
 
-def test_a_locked_account_is_refused_as_for_passwords(client, make_user, saml_provider, agency):
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo@agency.example",
-        locked_until=utcnow() + timedelta(minutes=10),
-    )
+def test_a_locked_account_is_refused_as_for_passwords(client, locked_officer, saml_provider):
+    locked_officer()
     _acs, handoff = saml_sign_in(client, saml_provider)
     assert handoff.status_code == 400
     assert "cannot sign in now" in handoff.get_data(as_text=True)

@@ -36,10 +36,8 @@ def test_a_passkey_is_asked_after_the_provider_as_after_a_password(
 
 
 @pytest.fixture
-def flos_need_passkeys(app):
-    app.config["PHISHING_RESISTANT_MFA_ROLES"] = ["liaison_officer"]
-    yield
-    app.config["PHISHING_RESISTANT_MFA_ROLES"] = []
+def flos_need_passkeys(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PHISHING_RESISTANT_MFA_ROLES", ["liaison_officer"])
 
 
 def test_provider_mfa_never_stands_for_a_passkey_the_role_needs(

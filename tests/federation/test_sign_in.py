@@ -121,46 +121,27 @@ def test_provider_may_not_vouch_for_another_domain(client, make_user, provider, 
 
 
 def test_portal_mfa_is_still_asked_when_the_provider_mfa_does_not_count(
-    client, make_user, provider, agency
+    client, mfa_officer, provider
 ):
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo+mfa@agency.example",
-        mfa_enabled=True,
-        mfa_secret="JBSWY3DPEHPK3PXP",
-    )
+    mfa_officer("flo+mfa@agency.example")
     answer = client.get(callback_path(through_provider(client, provider, "flo+mfa@agency.example")))
     assert answer.headers["Refresh"].endswith("/auth/login/verify")
     assert client.get("/dashboard").status_code == 302  # half signed in only
     assert client.get("/auth/login/verify").status_code == 200
 
 
-def test_provider_mfa_counts_when_the_admin_says_so(client, make_user, provider, agency):
+def test_provider_mfa_counts_when_the_admin_says_so(client, mfa_officer, provider):
     provider.mfa_claim_counts = True
     db.session.commit()
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo+mfa@agency.example",
-        mfa_enabled=True,
-        mfa_secret="JBSWY3DPEHPK3PXP",
-    )
+    mfa_officer("flo+mfa@agency.example")
     client.get(callback_path(through_provider(client, provider, "flo+mfa@agency.example")))
     assert client.get("/dashboard").status_code == 200
     login = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "auth.login"))
     assert login.details["method"] == "oidc+provider-mfa"
 
 
-def test_a_locked_account_is_refused_as_for_passwords(client, make_user, provider, agency):
-    from datetime import timedelta
-
-    make_user(
-        Role.LIAISON_OFFICER,
-        agency=agency,
-        email="flo@agency.example",
-        locked_until=utcnow() + timedelta(minutes=10),
-    )
+def test_a_locked_account_is_refused_as_for_passwords(client, locked_officer, provider):
+    locked_officer()
     answer = client.get(callback_path(through_provider(client, provider)))
     assert answer.status_code == 400
     assert "cannot sign in now" in answer.get_data(as_text=True)

@@ -15,6 +15,7 @@ from flo_portal.jobs.runner import job_lock, run_job, slot_for
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.security.permissions import Role
 from tests.briefings.factories import make_briefing
+from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
 
 # A briefing at 09:00 Los Angeles time on 12 March 2030 (PDT, UTC-7) = 16:00 UTC.
 START_UTC = datetime(2030, 3, 12, 16, 0, tzinfo=UTC)
@@ -79,49 +80,24 @@ def test_reminders_24h_and_1h_at_the_right_times_in_the_viewers_zone_once(make_u
 
 
 def test_training_expiry_notices_at_60_30_7_days_once_each(make_user):
-    from flo_portal.roster.models import Officer, OfficerStatus
-    from flo_portal.training.models import TrainingCourse, TrainingRecord
-
     flo = make_user(Role.LIAISON_OFFICER)
-    course = TrainingCourse(
-        code="FLO-B", title="FLO Basic", hours=8, validity_months=24, required=True
-    )
-    officer = Officer(
-        agency_id=flo.agency_id,
-        user_id=flo.id,
-        first_name="Jo",
-        last_name="Lee",
-        discipline="law_enforcement",
-        status=OfficerStatus.ACTIVE,
-    )
-    db.session.add_all([course, officer])
-    db.session.flush()
-    expires = date(2030, 6, 30)
-    rec = TrainingRecord(
-        officer_id=officer.id,
-        course_id=course.id,
-        completed_on=date(2028, 6, 30),
-        expires_on=expires,
+    course = CourseFactory(code="FLO-B", title="FLO Basic", hours=8, required=True)
+    linked = OfficerFactory(
+        agency=flo.agency, user_id=flo.id, first_name="Jo", last_name="Lee", email=""
     )
     # An unlinked officer with an e-mail address gets the notice by e-mail only.
-    other = Officer(
-        agency_id=flo.agency_id,
+    other = OfficerFactory(
+        agency=flo.agency,
         first_name="No",
         last_name="Login",
         email="nologin@example.gov",
         discipline="fire",
-        status=OfficerStatus.ACTIVE,
     )
-    db.session.add_all([rec, other])
-    db.session.flush()
-    db.session.add(
-        TrainingRecord(
-            officer_id=other.id,
-            course_id=course.id,
-            completed_on=date(2028, 6, 30),
-            expires_on=expires,
+    expires = date(2030, 6, 30)
+    for officer in (linked, other):
+        RecordFactory(
+            officer=officer, course=course, completed_on=date(2028, 6, 30), expires_on=expires
         )
-    )
     db.session.commit()
 
     sent_on = []
@@ -230,8 +206,6 @@ def test_jobs_page_lists_runs(client, login_as, role):
 
 
 def test_training_current_follows_the_calendar(db):
-    from tests.roster.factories import CourseFactory, OfficerFactory, RecordFactory
-
     course = CourseFactory(required=True, validity_months=12)
     officer = OfficerFactory(training_current=True)
     RecordFactory(

@@ -29,6 +29,19 @@ def product_data(**kw) -> dict:
     return data
 
 
+def revision_form(product, change_note: str, **kw) -> dict:
+    """The edit page's fields as posted to revise ``product`` for all FLOs, with ``kw``
+    changed from ``product_data``."""
+    return {
+        **{k: v for k, v in product_data(**kw).items() if k != "audience"},
+        "all_flos": "y",
+        "change_note": change_note,
+        "version": str(product.edit_version),
+        "privacy_review_requested": "",
+        "criminal_intelligence": "",
+    }
+
+
 def draft(author, **kw):
     product = services.create_product(author, product_data(**kw))
     db.session.commit()

@@ -10,7 +10,7 @@ from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import ProductRecipient, ProductStatus
 from flo_portal.security.permissions import Role
-from tests.browser.fixtures import product_desk
+from tests.browser.fixtures import officer_safety_alert, product_desk
 
 pytestmark = pytest.mark.browser
 
@@ -25,19 +25,7 @@ def test_officer_safety_alert_published_acknowledged_and_fenced(
     inside, outside, analyst, coordinator = product_desk(make_user)
     flo_in = make_user(Role.LIAISON_OFFICER, agency=inside, name="Deputy Inside")
     flo_out = make_user(Role.LIAISON_OFFICER, agency=outside, name="Captain Outside")
-    product = services.create_product(
-        analyst,
-        {
-            "product_type": "officer_safety",
-            "tlp": "TLP:AMBER",
-            "caveats": "LES",
-            "title": "Armed subject ambushing deputies",
-            "summary": "Stage for back-up before approach.",
-            "body_md": "Subject drives a **grey pickup**.",
-            "topics": "officer safety",
-            "audience": {"agency_ids": [inside.id]},
-        },
-    )
+    product = officer_safety_alert(analyst, inside)
     services.transition(product, "submit", analyst)
     db.session.commit()
     url = f"{live_server}/products/{product.id}"

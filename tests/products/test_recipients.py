@@ -101,15 +101,14 @@ def test_acknowledging_a_bulletin_is_refused(people, client, login_as):
     assert b"does not need an acknowledgement" in r.data
 
 
+def _feedback_status(client, product, **data: str) -> int:
+    return client.post(f"/products/{product.id}/feedback", data=data).status_code
+
+
 def test_feedback_once_per_version(people, client, login_as):
     product = publish(draft(people["author"]), people["coordinator"])
     login_as(people["flo"])
-    assert (
-        client.post(
-            f"/products/{product.id}/feedback", data={"useful": "9", "actionable": "x"}
-        ).status_code
-        == 302
-    )
+    assert _feedback_status(client, product, useful="9", actionable="x") == 302
     assert db.session.scalar(sa.select(sa.func.count(ProductFeedback.id))) == 0
     client.post(
         f"/products/{product.id}/feedback",
@@ -125,12 +124,7 @@ def test_feedback_once_per_version(people, client, login_as):
     assert [(f.useful, f.actionable, f.comment, f.version) for f in fb] == [(4, 3, "Good", 1)]
     # analysts have no feedback permission
     login_as(people["author"])
-    assert (
-        client.post(
-            f"/products/{product.id}/feedback", data={"useful": "4", "actionable": "3"}
-        ).status_code
-        == 403
-    )
+    assert _feedback_status(client, product, useful="4", actionable="3") == 403
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flo_portal.core.extensions import db
 from flo_portal.products import services
 from flo_portal.products.models import PrivacyStatus, Product, ProductVersion
-from tests.products.helpers import draft, product_data, publish, staff
+from tests.products.helpers import draft, publish, revision_form, staff
 
 
 def _versions(product_id):
@@ -80,18 +80,9 @@ def test_edit_page_shows_the_refusal_and_saves_nothing(make_user, client, login_
     login_as(people["coordinator"])
     r = client.post(
         f"/products/{product.id}/edit",
-        data={
-            **{
-                k: v
-                for k, v in product_data(body_md="A protest and a boycott are planned.").items()
-                if k != "audience"
-            },
-            "all_flos": "y",
-            "change_note": "Added the boycott",
-            "version": str(product.edit_version),
-            "privacy_review_requested": "",
-            "criminal_intelligence": "",
-        },
+        data=revision_form(
+            product, "Added the boycott", body_md="A protest and a boycott are planned."
+        ),
     )
     assert r.status_code == 200
     assert b"boycott" in r.data and b"needs privacy review" in r.data

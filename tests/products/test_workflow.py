@@ -19,7 +19,7 @@ from flo_portal.products.models import (
 from flo_portal.products.workflow import TRANSITIONS, allowed_actions
 from flo_portal.security.permissions import Role
 from tests.factories import notices
-from tests.products.helpers import draft, product_data, publish, staff
+from tests.products.helpers import draft, publish, revision_form, staff
 
 
 def actions(product_id):
@@ -190,18 +190,7 @@ def test_edit_after_publishing_creates_a_version_recipients_see(make_user, clien
     login_as(people["coordinator"])
     r = client.post(
         f"/products/{product.id}/edit",
-        data={
-            **{
-                k: v
-                for k, v in product_data(body_md="Corrected text.").items()
-                if k not in ("audience",)
-            },
-            "all_flos": "y",
-            "change_note": "Corrected the location",
-            "version": str(product.edit_version),
-            "privacy_review_requested": "",
-            "criminal_intelligence": "",
-        },
+        data=revision_form(product, "Corrected the location", body_md="Corrected text."),
     )
     assert r.status_code == 302, r.data
     db.session.refresh(product)

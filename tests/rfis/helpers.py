@@ -7,7 +7,8 @@ from datetime import timedelta
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
 from flo_portal.rfis import services
-from flo_portal.rfis.models import Tlp
+from flo_portal.rfis.models import RfiStatus, Tlp
+from flo_portal.rfis.workflow import Action
 from flo_portal.users.audience import Audience
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -72,6 +73,15 @@ def force(rfi, **attrs):
     """Put an RFI straight into a state (for setting up a transition under test)."""
     for k, v in attrs.items():
         setattr(rfi, k, v)
+    db.session.commit()
+    return rfi
+
+
+def answer_as(analyst, rfi, answer: str, **kw):
+    """Put ``rfi`` in ``analyst``'s hands (forced) and answer it through the workflow
+    (``kw``: more of the answer's fields, e.g. ``criminal_intelligence``); commits."""
+    force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
+    services.perform(analyst, rfi, Action.ANSWER, expected_version=rfi.version, answer=answer, **kw)
     db.session.commit()
     return rfi
 

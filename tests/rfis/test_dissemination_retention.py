@@ -8,26 +8,16 @@ from flo_portal.audit.models import AuditEvent
 from flo_portal.rfis import services
 from flo_portal.rfis.attachments import attachment_path
 from flo_portal.rfis.dissemination import PURGED_TITLE
-from flo_portal.rfis.models import Rfi, RfiDissemination, RfiMessage, RfiStatus, Tlp
-from flo_portal.rfis.workflow import Action
+from flo_portal.rfis.models import Rfi, RfiDissemination, RfiMessage, Tlp
 from flo_portal.security.permissions import Role
-from tests.rfis.helpers import PDF, force, submit
+from tests.rfis.helpers import PDF, answer_as, submit
 
 
 def _answered(db, make_user, *, tlp=Tlp.AMBER, files=()):
     flo = make_user(Role.LIAISON_OFFICER)
     rfi = submit(flo, tlp=tlp, question="Where was the tanker last seen?", files=files)
     analyst = make_user(Role.ANALYST)
-    force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
-    services.perform(
-        analyst,
-        rfi,
-        Action.ANSWER,
-        expected_version=rfi.version,
-        answer="Seen at the north depot on 3 May.",
-        criminal_intelligence=True,
-    )
-    db.session.commit()
+    answer_as(analyst, rfi, "Seen at the north depot on 3 May.", criminal_intelligence=True)
     return flo, analyst, rfi
 
 

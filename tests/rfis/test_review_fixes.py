@@ -19,7 +19,7 @@ from flo_portal.security.permissions import Role
 from flo_portal.users.models import User
 from tests.factories import audit_events
 from tests.markers import needs_postgres
-from tests.rfis.helpers import force, submit
+from tests.rfis.helpers import answer_as, force, submit
 
 SECRET_TITLE = "Tanker theft ring at Pier 9"
 SECRET_TEXT = "Informant K-7 says the tanker moves Tuesday night"
@@ -30,9 +30,7 @@ def _answered(make_user, *, tlp=Tlp.AMBER):
     flo = make_user(Role.LIAISON_OFFICER)
     rfi = submit(flo, tlp=tlp)
     analyst = make_user(Role.ANALYST)
-    force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
-    services.perform(analyst, rfi, Action.ANSWER, expected_version=rfi.version, answer=ANSWER)
-    db.session.commit()
+    answer_as(analyst, rfi, ANSWER)
     return flo, analyst, rfi
 
 

@@ -13,11 +13,10 @@ from flo_portal.core.extensions import db
 from flo_portal.notifications.models import Notification, OutboxEmail
 from flo_portal.rfis import queries, services
 from flo_portal.rfis.models import Rfi, RfiPriority, RfiRecipient, RfiStatus, Tlp
-from flo_portal.rfis.workflow import Action
 from flo_portal.security.permissions import Role
 from tests.factories import AgencyFactory, notices
 from tests.html import chart_spec
-from tests.rfis.helpers import force, submit
+from tests.rfis.helpers import answer_as, force, submit
 
 
 def test_tasking_one_response_each_and_sender_sees_who_answered(client, login_as, make_user):
@@ -123,17 +122,8 @@ def test_answer_notifies_requester_and_sets_retention_review(app, make_user):
     flo = make_user(Role.LIAISON_OFFICER)
     analyst = make_user(Role.ANALYST)
     rfi = submit(flo)
-    force(rfi, status=RfiStatus.ASSIGNED, assignee_id=analyst.id)
     with app.test_request_context():
-        services.perform(
-            analyst,
-            rfi,
-            Action.ANSWER,
-            expected_version=rfi.version,
-            answer="Known ring; see attached.",
-            criminal_intelligence=True,
-        )
-        db.session.commit()
+        answer_as(analyst, rfi, "Known ring; see attached.", criminal_intelligence=True)
     answered = clock.today(rfi.answered_at)  # the retention clock counts the center's day
     assert rfi.review_due_on == answered.replace(year=answered.year + app.config["RETENTION_YEARS"])
     assert notices(flo, "rfi.answered")
