@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 from flask import Flask, current_app
 
@@ -26,10 +24,6 @@ def register(app: Flask) -> None:
                 _print_existing_demo_sign_ins()
                 return
             raise click.ClickException("The database already has users; seed an empty one.")
-        from flo_portal.registry import DEMO_MODULES
-
-        for module in DEMO_MODULES:
-            importlib.import_module(module)
         with transaction():
             ctx = run_demo()
         _save_sign_ins(ctx.sign_ins)

@@ -123,6 +123,14 @@ def demo_already_seeded() -> bool:
 
 
 def run_demo(seed: int = 2026) -> DemoContext:
+    """The whole demo world: every feature's demo module (the registry's manifest) is
+    imported first, so the steps that run never depend on what happened to be imported."""
+    import importlib
+
+    from flo_portal.registry import DEMO_MODULES
+
+    for module in DEMO_MODULES:
+        importlib.import_module(module)
     ctx = DemoContext(rng=random.Random(seed))
     for _order, step in sorted(_STEPS, key=lambda s: s[0]):
         step(ctx)

@@ -128,4 +128,8 @@ def test_every_demo_sign_in_works(app, db):
         else:  # partner users: walked to enrolment, may skip within the grace period
             assert response.location == "/auth/mfa/setup?next=/dashboard", entry["email"]
             assert b"mfa-skip" in client.get(response.location).data
+            # ... and asked once to sign the demo's agreements (in their grace period)
+            asked = client.get("/dashboard")
+            assert asked.status_code == 302, entry["email"]
+            assert asked.location.startswith("/agreements/"), entry["email"]
         assert client.get("/dashboard").status_code == 200, entry["email"]
