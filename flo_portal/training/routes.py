@@ -69,11 +69,19 @@ def _course_choices():
 @bp.route("/courses")
 @require(Permission.TRAINING_READ)
 def courses():
+    # Each course's records counted under it, from the (course_id, expires_on) index
+    # alone: joining every record to its course and grouping read the whole table
+    # (60,000 records at a center's size) for a handful of rows.
+    records = (
+        sa.select(sa.func.count())
+        .where(TrainingRecord.course_id == TrainingCourse.id)
+        .correlate(TrainingCourse)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        sa.select(TrainingCourse, sa.func.count(TrainingRecord.id))
-        .outerjoin(TrainingRecord, TrainingRecord.course_id == TrainingCourse.id)
-        .group_by(TrainingCourse.id)
-        .order_by(TrainingCourse.active.desc(), TrainingCourse.code)
+        sa.select(TrainingCourse, records).order_by(
+            TrainingCourse.active.desc(), TrainingCourse.code
+        )
     ).all()
     audit_listing("training_course", {}, len(rows))
     standings = {r.course.id: r.standing for rs in cve_report().values() for r in rs}
