@@ -38,6 +38,11 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select))
 
 
+def with_total(select: sa.Select) -> sa.Select:
+    """``select`` with the number of its rows in a last column, counted before any LIMIT."""
+    return select.add_columns(sa.func.count().over())
+
+
 class TotalWithPagePagination(SelectPagination):
     """A page whose total comes with its rows, in one statement: ``count(*) OVER ()``
     counts the matches before the LIMIT. For a search, where a separate count repeats
@@ -48,11 +53,8 @@ class TotalWithPagePagination(SelectPagination):
     _total: int | None = None
 
     def _query_items(self) -> list:
-        select = self._query_args["select"]
         paged = (
-            select.add_columns(sa.func.count().over())
-            .limit(self.per_page)
-            .offset(self._query_offset)
+            with_total(self._query_args["select"]).limit(self.per_page).offset(self._query_offset)
         )
         rows = self._query_args["session"].execute(paged).unique().all()
         self._total = rows[0][-1] if rows else (0 if self.page == 1 else None)
