@@ -76,9 +76,17 @@ def _my_rfis(w):
 
 
 def _roster(w):
+    from flo_portal.core.extensions import with_total
     from flo_portal.roster.services import roster_query
 
-    return "coordinator", lambda viewer: roster_query(viewer, q="smi", status="active")
+    # A search reads its total with its page (db.paginate(total_with_page=True)).
+    return "coordinator", lambda viewer: with_total(roster_query(viewer, q="smi", status="active"))
+
+
+def _catalogue(w):
+    from flo_portal.training.queries import catalogue_query
+
+    return "coordinator", lambda viewer: catalogue_query()
 
 
 def _search(w):
@@ -161,6 +169,7 @@ LISTS: dict[str, Callable] = {
     "coverage: who misses each course (agency head)": _coverage_missing_head,
     "My RFIs (FLO)": _my_rfis,
     "roster search": _roster,
+    "training catalogue, records per course": _catalogue,
     "portal search: RFIs (FLO)": _search,
     "portal search: RFIs, a word in most (coordinator)": _search_all,
     "portal search: RFIs, a rare word (analyst)": _search_analyst,

@@ -1,5 +1,6 @@
 """Flask extensions, created here and bound in create_app()."""
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,12 +38,44 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select))
 
 
+def with_total(select: sa.Select) -> sa.Select:
+    """``select`` with the number of its rows in a last column, counted before any LIMIT."""
+    return select.add_columns(sa.func.count().over())
+
+
+class TotalWithPagePagination(SelectPagination):
+    """A page whose total comes with its rows, in one statement: ``count(*) OVER ()``
+    counts the matches before the LIMIT. For a search, where a separate count repeats
+    the whole search; an unfiltered list that reads its page from an index in order is
+    cheaper with the plain count. A page past the end has no row to carry the total,
+    and asks for it separately."""
+
+    _total: int | None = None
+
+    def _query_items(self) -> list:
+        paged = (
+            with_total(self._query_args["select"]).limit(self.per_page).offset(self._query_offset)
+        )
+        rows = self._query_args["session"].execute(paged).unique().all()
+        self._total = rows[0][-1] if rows else (0 if self.page == 1 else None)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return super()._query_count() if self._total is None else self._total
+
+
 class PortalSQLAlchemy(SQLAlchemy):
-    def paginate(self, select, *, page=None, **kwargs):
+    def paginate(self, select, *, page=None, total_with_page: bool = False, **kwargs):
         """Every list page paginates here: the page number from the query string is
         always clamped to 1..MAX_PAGE, so no ``page=`` value can reach the database as
-        an out-of-range offset."""
-        return super().paginate(select, page=requested_page() if page is None else page, **kwargs)
+        an out-of-range offset. ``total_with_page`` reads the total with the page's rows
+        (``TotalWithPagePagination``: for searches)."""
+        page = requested_page() if page is None else page
+        if total_with_page:
+            return TotalWithPagePagination(
+                select=select, session=self.session(), page=page, **kwargs
+            )
+        return super().paginate(select, page=page, **kwargs)
 
     def paginate_rows(self, select, *, per_page: int, max_per_page: int | None = None):
         """``paginate`` for a select of several columns (a report's rows)."""

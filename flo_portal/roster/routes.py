@@ -80,7 +80,13 @@ def officers():
     if not _can_read_roster():
         abort(403)
     f = _filters()
-    page = db.paginate(services.roster_query(current_user, **f), per_page=PER_PAGE, error_out=False)
+    # A search's total comes with its page: a separate count would repeat the search.
+    page = db.paginate(
+        services.roster_query(current_user, **f),
+        per_page=PER_PAGE,
+        error_out=False,
+        total_with_page=bool(f["q"].strip()),
+    )
     audit_listing("roster", f, page.total, values=_ENUM_FILTERS, page=page.page)
     agencies = _visible_agency_choices() if can(Permission.ROSTER_READ_ALL) else []
     return render_template(

@@ -39,8 +39,8 @@ from flo_portal.training import services
 from flo_portal.training.cve import CveNotApproved
 from flo_portal.training.cve_reviews import cve_report
 from flo_portal.training.forms import BulkForm, CourseForm, EvidenceForm, RecordForm
-from flo_portal.training.models import TrainingCourse, TrainingRecord
-from flo_portal.training.queries import get_visible_record_or_404
+from flo_portal.training.models import TrainingCourse
+from flo_portal.training.queries import catalogue_query, get_visible_record_or_404
 
 bp = Blueprint("training", __name__)
 
@@ -69,12 +69,7 @@ def _course_choices():
 @bp.route("/courses")
 @require(Permission.TRAINING_READ)
 def courses():
-    rows = db.session.execute(
-        sa.select(TrainingCourse, sa.func.count(TrainingRecord.id))
-        .outerjoin(TrainingRecord, TrainingRecord.course_id == TrainingCourse.id)
-        .group_by(TrainingCourse.id)
-        .order_by(TrainingCourse.active.desc(), TrainingCourse.code)
-    ).all()
+    rows = db.session.execute(catalogue_query()).all()
     audit_listing("training_course", {}, len(rows))
     standings = {r.course.id: r.standing for rs in cve_report().values() for r in rs}
     return render_template("training/courses.html", rows=rows, standings=standings)

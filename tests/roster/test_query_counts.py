@@ -1,4 +1,4 @@
-"""The roster, profile, coverage and dashboard pages run a fixed number of queries at any data size."""
+"""The roster, profile, coverage, dashboard and training catalogue pages run a fixed number of queries at any data size."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flo_portal.roster.models import Officer, OfficerStatus
 PAGES = {
     "roster": "/roster/officers",
     "roster filtered": "/roster/officers?q=a&status=active&current=no&sort=agency",
+    "roster search, past the end": "/roster/officers?q=a&page=99",
     "profile": "/roster/officers/{officer}",
     "coverage": "/roster/coverage",
     "coverage csv": "/roster/coverage.csv",
@@ -19,6 +20,7 @@ PAGES = {
     "agency": "/agencies/{agency}",
     "agencies": "/agencies/",
     "dashboard": "/dashboard",
+    "training catalogue": "/training/courses",
 }
 
 

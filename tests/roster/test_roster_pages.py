@@ -70,6 +70,26 @@ def test_roster_paginates(client, login_as):
     assert "page 2 of 2" in second
 
 
+def test_a_search_pages_with_its_total(client, login_as):
+    # A search reads its total with its page (one statement); the pages, the pager and
+    # the audit trail show the same total, and a page past the end still knows it.
+    agency = AgencyFactory()
+    OfficerFactory.create_batch(55, agency=agency, last_name="Smithers")
+    OfficerFactory.create_batch(5, agency=agency, last_name="Jones")
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+    first = client.get("/roster/officers?q=smith").get_data(as_text=True)
+    assert "55 in all" in first and "page 1 of 2" in first and "Jones" not in first
+    second = client.get("/roster/officers?q=smith&page=2").get_data(as_text=True)
+    assert "55 in all" in second and "page 2 of 2" in second and second.count("Smithers, ") == 5
+    past = client.get("/roster/officers?q=smith&page=9")
+    assert past.status_code == 200 and "55 in all" in past.get_data(as_text=True)
+    none = client.get("/roster/officers?q=nobody").get_data(as_text=True)
+    assert "Smithers" not in none
+    results = [e.details["results"] for e in audit_events("roster.searched")]
+    assert results == [55, 55, 55, 0]
+
+
 def test_agency_head_sees_only_own_agency(client, login_as, make_user):
     mine, other = AgencyFactory(), AgencyFactory()
     own = OfficerFactory(agency=mine, last_name="Mine")
