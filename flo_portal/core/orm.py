@@ -41,11 +41,21 @@ def upsert_insert(target):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(term: str) -> str:
+    """``%term%`` for ``LIKE ... ESCAPE LIKE_ESCAPE``: a ``%`` or ``_`` typed in a search box
+    matches itself, not any text."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def any_contains(term: str, *columns) -> sa.ColumnElement[bool]:
     """The filter of a list's search box: ``term`` inside any of ``columns``, ignoring
     case (``lower(column) LIKE '%term%'``). The caller trims ``term`` and skips an empty one."""
-    like = f"%{term.lower()}%"
-    return sa.or_(*(sa.func.lower(column).like(like) for column in columns))
+    like = contains_pattern(term.lower())
+    return sa.or_(*(sa.func.lower(column).like(like, escape=LIKE_ESCAPE) for column in columns))
 
 
 def utcnow() -> datetime:

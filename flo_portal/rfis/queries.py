@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from flo_portal.audit.reads import refuse
 from flo_portal.core import clock
 from flo_portal.core.extensions import db
+from flo_portal.core.orm import LIKE_ESCAPE, contains_pattern
 from flo_portal.dashboard import card_provider, count_of
 from flo_portal.rfis.models import (
     OPEN_STATUSES,
@@ -76,12 +77,11 @@ def search_condition(q: str):
     q = (q or "").strip()[:200]
     if not q:
         return sa.true()
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    pattern = contains_pattern(q)
     if db.session.get_bind().dialect.name == "sqlite":
         # SQLite's LIKE already ignores ASCII case; ilike() would add lower() per row.
-        return sa.or_(*(col.like(pattern, escape="\\") for col in SEARCH_COLUMNS))
-    return sa.or_(*(col.ilike(pattern, escape="\\") for col in SEARCH_COLUMNS))
+        return sa.or_(*(col.like(pattern, escape=LIKE_ESCAPE) for col in SEARCH_COLUMNS))
+    return sa.or_(*(col.ilike(pattern, escape=LIKE_ESCAPE) for col in SEARCH_COLUMNS))
 
 
 def overdue_condition(today: date):

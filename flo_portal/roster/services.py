@@ -15,7 +15,7 @@ from flo_portal.audit.services import record as audit
 from flo_portal.core import clock
 from flo_portal.core.errors import Conflict, InputError
 from flo_portal.core.extensions import db
-from flo_portal.core.orm import utcnow
+from flo_portal.core.orm import LIKE_ESCAPE, contains_pattern, utcnow
 from flo_portal.notifications.services import notify
 from flo_portal.roster import workflow
 from flo_portal.roster.models import (
@@ -77,16 +77,20 @@ def roster_query(
         # (trigram and lower(external_id) indexes on PostgreSQL, migration 0018b), where
         # one OR across officer and agency columns tested every officer. A last name
         # containing q is part of the full name containing it.
-        like = f"%{q}%"
+        like = contains_pattern(q)
         full = sa.func.lower(Officer.first_name + " " + Officer.last_name)
+
+        def has(column):
+            return column.like(like, escape=LIKE_ESCAPE)
+
         matching = sa.union(
-            sa.select(Officer.id).where(full.like(like)),
-            sa.select(Officer.id).where(sa.func.lower(Officer.rank_title).like(like)),
-            sa.select(Officer.id).where(sa.func.lower(Officer.email).like(like)),
+            sa.select(Officer.id).where(has(full)),
+            sa.select(Officer.id).where(has(sa.func.lower(Officer.rank_title))),
+            sa.select(Officer.id).where(has(sa.func.lower(Officer.email))),
             sa.select(Officer.id).where(sa.func.lower(Officer.external_id) == q),
             sa.select(Officer.id)
             .join(Agency, Agency.id == Officer.agency_id)
-            .where(sa.func.lower(Agency.name).like(like)),
+            .where(has(sa.func.lower(Agency.name))),
         )
         stmt = stmt.where(Officer.id.in_(matching))
     if status in OfficerStatus._value2member_map_:

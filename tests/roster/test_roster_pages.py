@@ -411,3 +411,18 @@ def test_agency_and_officer_changes_record_who_made_them(client, login_as):
     ):
         events = audit_events(action)
         assert events and all(e.actor_id == coordinator.id for e in events), action
+
+
+def test_a_percent_or_underscore_in_a_search_box_matches_itself(client, login_as):
+    # core.orm.contains_pattern: the roster and agency lists' search boxes (and the product
+    # list's and the RFI queue's) give LIKE an escaped pattern.
+    plain = AgencyFactory(name="Harbor Police")
+    odd = AgencyFactory(name="District_9 100% Fire")
+    OfficerFactory(agency=plain, last_name="Plainly", status=OfficerStatus.ACTIVE)
+    OfficerFactory(agency=odd, last_name="Oddly", status=OfficerStatus.ACTIVE)
+    login_as(Role.COORDINATOR)
+    for q in ("%", "_", "0%"):
+        roster = client.get("/roster/officers", query_string={"q": q}).get_data(as_text=True)
+        assert "Oddly" in roster and "Plainly" not in roster, q
+        agencies = client.get("/agencies/", query_string={"q": q}).get_data(as_text=True)
+        assert odd.name in agencies and plain.name not in agencies, q
