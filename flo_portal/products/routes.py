@@ -53,8 +53,8 @@ from flo_portal.products.policies import (
     can_share_with_colleagues,
     can_view_dissemination_log,
     can_view_product,
+    opened_versions_condition,
     visible_products_condition,
-    visible_versions_condition,
 )
 from flo_portal.products.queries import (
     feed_count_query,
@@ -223,7 +223,7 @@ def _detail_context(product: Product, receipt) -> dict:
                 .where(
                     ProductVersion.product_id == product.id,
                     ProductVersion.number != product.version,
-                    visible_versions_condition(current_user),
+                    opened_versions_condition(current_user),  # the product is visible
                 )
                 .order_by(ProductVersion.number)
             )
