@@ -28,7 +28,9 @@ def select_options(pairs, chosen) -> Markup:
     agencies) in one pass, where a template loop cost three escapes and a test a row."""
     return Markup(  # noqa: S704 - every value and label is escaped just below
         "".join(
-            f'<option value="{escape(value)}" {"selected" if value == chosen else ""}>'
+            # an id needs no escaping (half the work: most of these lists are ids)
+            f'<option value="{value if type(value) is int else escape(value)}"'
+            f" {'selected' if value == chosen else ''}>"
             f"{escape(label)}</option>"
             for value, label in pairs
         )
