@@ -282,6 +282,7 @@ def _register_template_helpers(app: Flask) -> None:
         timeago=display.format_date,
         plural=display.plural,
         code_label=display.code_label,
+        select_options=display.select_options,
         notice_kind=_notice_kind,
     )
     app.jinja_env.tests["current_for"] = display.is_current_section

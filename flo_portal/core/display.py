@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from flo_portal.core.clock import zone
 
@@ -19,6 +20,21 @@ def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     if value is None:
         return ""
     return value.astimezone(viewer_zone()).strftime(fmt)
+
+
+def select_options(pairs, chosen) -> Markup:
+    """``<option>`` elements of a filter's ``<select>`` for (value, label) pairs, the one
+    whose value equals ``chosen`` selected: a list of hundreds (the RFI queue's staff and
+    agencies) in one pass, where a template loop cost three escapes and a test a row."""
+    return Markup(  # noqa: S704 - every value and label is escaped just below
+        "".join(
+            # an id needs no escaping (half the work: most of these lists are ids)
+            f'<option value="{value if type(value) is int else escape(value)}"'
+            f" {'selected' if value == chosen else ''}>"
+            f"{escape(label)}</option>"
+            for value, label in pairs
+        )
+    )
 
 
 def format_date(value: date | datetime | None, fmt: str = "%Y-%m-%d") -> str:

@@ -53,11 +53,12 @@ from flo_portal.products.policies import (
     can_share_with_colleagues,
     can_view_dissemination_log,
     can_view_product,
+    opened_versions_condition,
     visible_products_condition,
-    visible_versions_condition,
 )
 from flo_portal.products.queries import (
     feed_count_query,
+    feed_entries,
     feed_ids_query,
     get_attachment_or_404,
     get_visible_product_or_404,
@@ -103,31 +104,19 @@ def feed():
         form.q.data = form.product_type.data = form.tlp.data = ""
     conditions = _search(form)
     # Sort and page over ids only (sorting whole rows, bodies included, is what costs),
-    # then load the 25 products of the page in one query.
+    # then read the columns the page shows of its 25 products, with the viewer's receipt
+    # of each one's current version, in one query.
     page = db.paginate(
         feed_ids_query(current_user, conditions), per_page=25, error_out=False, count=False
     )
     page.total = db.session.scalar(feed_count_query(current_user, conditions))
-    loaded = {
-        p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(page.items)))
-    }
-    page.items = [loaded[i] for i in page.items if i in loaded]
-    ids = [p.id for p in page.items]
-    receipts = {}
-    if ids:
-        for r in db.session.scalars(
-            sa.select(ProductRecipient).where(
-                ProductRecipient.user_id == current_user.id,
-                ProductRecipient.product_id.in_(ids),
-            )
-        ):
-            receipts.setdefault(r.product_id, {})[r.version] = r
+    page.items = feed_entries(current_user.id, page.items)
     # Which filters and how many results; never the search text itself (an analyst's
     # search terms are sensitive in their own right).
     filters = {"text": form.q.data, "product_type": form.product_type.data, "tlp": form.tlp.data}
     values = ("product_type", "tlp")
     audit_listing("product", filters, page.total, values=values, listing="feed", page=page.page)
-    return render_template("products/feed.html", page=page, form=form, receipts=receipts)
+    return render_template("products/feed.html", page=page, form=form)
 
 
 @bp.route("/work")
@@ -234,7 +223,7 @@ def _detail_context(product: Product, receipt) -> dict:
                 .where(
                     ProductVersion.product_id == product.id,
                     ProductVersion.number != product.version,
-                    visible_versions_condition(current_user),
+                    opened_versions_condition(current_user),  # the product is visible
                 )
                 .order_by(ProductVersion.number)
             )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flo_portal.core.display import code_label, plural
+from flo_portal.core.display import code_label, plural, select_options
 from flo_portal.core.extensions import db
 from flo_portal.notifications.services import notify
 from flo_portal.rfis.models import RfiStatus
@@ -20,6 +20,18 @@ def test_plural_agrees_with_the_count():
     assert plural(1, "agency") == "1 agency"
     assert plural(12_000, "officer") == "12,000 officers"
     assert plural(3, "named person", "named people") == "3 named people"
+
+
+def test_select_options_mark_the_chosen_value_and_escape_labels(app):
+    options = select_options([(1, "Ann & Co"), (2, "<b>Bo</b>")], 2)
+    assert options == (
+        '<option value="1" >Ann &amp; Co</option>'
+        '<option value="2" selected>&lt;b&gt;Bo&lt;/b&gt;</option>'
+    )
+    rendered = app.jinja_env.from_string("{{ pairs|select_options(none) }}").render(
+        pairs=[(3, "C")]
+    )
+    assert rendered == '<option value="3" >C</option>'  # not escaped a second time
 
 
 def test_codes_become_words():

@@ -63,3 +63,25 @@ def test_work_queue_privacy_queue_and_log_do_not_grow_with_rows(make_user, clien
     login_as(privacy)
     assert b"Author 7" in client.get("/products/privacy-queue").data
     assert _queries(client, "/products/privacy-queue") == small_privacy
+
+
+def _publish_alerts(make_user, coordinator, first: int, n: int) -> None:
+    for i in range(first, first + n):
+        author = make_user(Role.ANALYST, name=f"Alert author {i}")
+        publish(draft(author, title=f"Alert {i}", product_type="officer_safety"), coordinator)
+
+
+def test_feed_does_not_grow_with_rows(make_user, client, login_as):
+    coordinator = make_user(Role.COORDINATOR)
+    flo = make_user(Role.LIAISON_OFFICER)
+    coordinator_id, flo_id = coordinator.id, flo.id
+    _publish_alerts(make_user, coordinator, 0, 2)
+    login_as(flo)
+    small = _queries(client, "/products/")
+
+    _publish_alerts(make_user, db.session.get(User, coordinator_id), 2, 28)  # past a page
+    login_as(db.session.get(User, flo_id))
+    feed = client.get("/products/")
+    assert feed.data.count(b"Acknowledgement needed") == 25  # each row's own receipt
+    assert feed.data.count(b"product-unread") == 25
+    assert _queries(client, "/products/") == small
