@@ -80,7 +80,7 @@ class OfficerCourseValidity(db.Model):
     with at least one record. It holds dates only: whether the course is held, required or
     expiring soon is decided against today when read (``flo_portal.roster.coverage``).
     Every writer of training records calls ``training.services.refresh_validity`` in the
-    same transaction; ``flask training rebuild-validity`` rebuilds it from the records."""
+    same transaction; ``flask roster rebuild-validity`` rebuilds it from the records."""
 
     __tablename__ = "officer_course_validity"
     __table_args__ = (
