@@ -26,7 +26,7 @@ from flo_portal.roster.models import Officer, OfficerStatus
 from flo_portal.security.access import can
 from flo_portal.security.permissions import Permission
 from flo_portal.training.models import OfficerCourseValidity, TrainingCourse
-from flo_portal.training.services import required_condition
+from flo_portal.training.services import required_condition, required_courses_select
 
 WINDOWS = (30, 60, 90)
 MISSING_LIST_LIMIT = 25  # names listed per course; the count is always complete
@@ -327,13 +327,9 @@ def expiring_within(
     counting within ``within`` days, with the agency, course and date; soonest first.
     The distinct officers of these rows are exactly the figure's count."""
     today = today or clock.today()
-    required_ids = list(
-        db.session.scalars(
-            sa.select(TrainingCourse.id).where(
-                TrainingCourse.required.is_(True), TrainingCourse.active.is_(True)
-            )
-        )
-    )
+    # The page's own rule (required, offered, CVE-approved on ``today``), so the list has
+    # exactly the officers its figure counts.
+    required_ids = list(db.session.scalars(required_courses_select(today)))
     if not required_ids:
         return sa.select(Officer.id).where(sa.false())
     scope = agencies_shown(viewer, agency_id)

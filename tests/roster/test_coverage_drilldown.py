@@ -99,3 +99,23 @@ def test_agency_heads_see_gaps_only_among_their_agencys_disciplines(make_user):
     assert coverage_for(head).uncovered()["disciplines"] == [Discipline.FIRE.label]
     everyone = coverage_for(make_user(Role.COORDINATOR)).uncovered()["disciplines"]
     assert Discipline.EMS.label in everyone and Discipline.FIRE.label in everyone
+
+
+def test_a_cve_course_not_approved_today_counts_neither_in_the_figure_nor_the_list(make_user):
+    # A required CVE-related course with no approval is not required today (the coverage
+    # page's rule, training.services.required_condition): an officer whose record of it
+    # expires soon is neither counted nor listed as expiring.
+    agency = AgencyFactory()
+    core_course = CourseFactory(code="CORE", validity_months=24)
+    cve_course = CourseFactory(code="CVE-1", validity_months=12, is_cve=True)
+    officer = OfficerFactory(agency=agency)
+    RecordFactory(officer=officer, course=core_course, completed_on=clock.today())
+    RecordFactory(
+        officer=officer, course=cve_course, completed_on=clock.today() - timedelta(days=350)
+    )
+    db.session.commit()
+    coordinator = make_user(Role.COORDINATOR)
+    cov = coverage_for(coordinator)
+    assert [c.code for c in cov.courses] == ["CORE"]
+    assert cov.totals["current"] == 1 and cov.totals["expiring"][30] == 0
+    assert _rows(coordinator, 30) == []
