@@ -16,7 +16,7 @@ from datetime import date
 from enum import Enum
 
 import sqlalchemy as sa
-from flask import abort, g, has_request_context, render_template, request
+from flask import abort, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
+from flo_portal.core import request_cache
 from flo_portal.core.unit_of_work import discard
 
 # C0 controls, DEL and C1 controls. Multi-line text keeps tab, LF and CR.
@@ -53,21 +54,19 @@ def control_character_problem(value: str, *, multiline: bool = False) -> str | N
     )
 
 
-_CSRF_INPUTS = "flo_csrf_inputs"  # g: this request's rendered CSRF inputs
-
-
 class _PortalMeta(FlaskForm.Meta):
     def render_field(self, field, render_kw):
         """The CSRF input is rendered once a request: every form of a page carries the
         same token, and a page of row buttons (notifications, the navigation's sign-out)
         rendered the same hidden input through the widget up to 35 times."""
-        if not isinstance(field, CSRFTokenField) or render_kw or not has_request_context():
+        if not isinstance(field, CSRFTokenField) or render_kw:
             return super().render_field(field, render_kw)
-        key = (field.name, field.id, field.current_token)
-        rendered = g.setdefault(_CSRF_INPUTS, {})
-        if key not in rendered:
-            rendered[key] = super().render_field(field, render_kw)
-        return rendered[key]
+        name = f"csrf_input:{field.name}:{field.id}"
+        html = request_cache.noted(name, field.current_token)
+        if html is None:
+            html = super().render_field(field, render_kw)
+            request_cache.note(name, field.current_token, html)
+        return html
 
 
 class PortalForm(FlaskForm):

@@ -154,18 +154,17 @@ def refresh_validity(
     DELETE, one INSERT ... SELECT), for the given officers and/or courses or for everyone.
     Every path that writes training records calls it in the same transaction."""
     scope_ocv, scope_rec = [], []
-    if officer_ids is not None:
-        ids = list(officer_ids)
+    for given, summary_column, record_column in (
+        (officer_ids, OfficerCourseValidity.officer_id, TrainingRecord.officer_id),
+        (course_ids, OfficerCourseValidity.course_id, TrainingRecord.course_id),
+    ):
+        if given is None:
+            continue
+        ids = list(given)
         if not ids:
             return
-        scope_ocv.append(OfficerCourseValidity.officer_id.in_(ids))
-        scope_rec.append(TrainingRecord.officer_id.in_(ids))
-    if course_ids is not None:
-        cids = list(course_ids)
-        if not cids:
-            return
-        scope_ocv.append(OfficerCourseValidity.course_id.in_(cids))
-        scope_rec.append(TrainingRecord.course_id.in_(cids))
+        scope_ocv.append(summary_column.in_(ids))
+        scope_rec.append(record_column.in_(ids))
     db.session.execute(sa.delete(OfficerCourseValidity).where(*scope_ocv))
     best = sa.func.max(sa.func.coalesce(TrainingRecord.expires_on, sa.literal(NEVER, sa.Date)))
     # An upsert, not a plain INSERT: a concurrent writer for the same officer and course

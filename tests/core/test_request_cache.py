@@ -56,3 +56,26 @@ def test_a_noted_value_is_for_its_owner_and_request_until_forgotten(app, make_us
     with app.test_request_context("/"):  # the same app context, a new request
         assert noted("unread", 7) is None
     assert noted("unread", 7) is None  # outside a request nothing is kept
+
+
+def test_a_page_of_forms_carries_one_working_csrf_input(app, client, login_as, monkeypatch):
+    # core.formtools renders the CSRF input once a request (noted in core.request_cache):
+    # every form of the page carries the same token, and it is accepted.
+    import re
+
+    from flo_portal.notifications.services import notify
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    user = login_as()
+    for i in range(3):
+        notify(user, "rfi.answered", f"Answer {i}", email=False)
+    db.session.commit()
+    html = client.get("/notifications/").get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert len(tokens) >= 4 and len(set(tokens)) == 1  # sign-out + a form per notice
+    again = client.get("/notifications/").get_data(as_text=True)
+    assert re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', again)
+    refused = client.post("/notifications/read-all", data={"csrf_token": "forged"})
+    assert refused.status_code == 400
+    done = client.post("/notifications/read-all", data={"csrf_token": tokens[0]})
+    assert done.status_code in (302, 303)
